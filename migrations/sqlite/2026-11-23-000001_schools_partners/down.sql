@@ -1,0 +1,3 @@
+DROP TABLE contacts;
+DROP TABLE partners;
+DROP TABLE schools;

@@ -1,0 +1,65 @@
+//! A postal address, shared by schools and partners.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::http::text::trimmed;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"line1": "12 Harbor Road", "line2": null, "city": "Richmond", "region": "ME", "postal_code": "04357", "country": "US"}))]
+pub struct Address {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub line1: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub line2: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub city: Option<String>,
+    /// State, province or region.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub region: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code or a country name.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 60))]
+    #[schema(max_length = 60)]
+    pub country: Option<String>,
+}
+
+impl Address {
+    /// Columns in table order: line1, line2, city, region, postal_code, country.
+    pub fn into_columns(self) -> [Option<String>; 6] {
+        [
+            self.line1,
+            self.line2,
+            self.city,
+            self.region,
+            self.postal_code,
+            self.country,
+        ]
+    }
+
+    pub fn from_columns(columns: [Option<String>; 6]) -> Self {
+        let [line1, line2, city, region, postal_code, country] = columns;
+        Address {
+            line1,
+            line2,
+            city,
+            region,
+            postal_code,
+            country,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! SQL for contacts.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::schema::contacts;
+use crate::db::sql::{contains_pattern, lower};
+use crate::db::{DbConnection, MultiBackend, Stamp};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = contacts, treat_none_as_null = true)]
+pub struct ContactRow {
+    pub id: String,
+    pub partner_id: String,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub role: Option<String>,
+    pub is_primary: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ContactRow {
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            id: self.id.clone(),
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+impl Keyed for ContactRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn key(&self, key: SortKey) -> KeyValue {
+        match key {
+            SortKey::Id => KeyValue::Id,
+            SortKey::Name => KeyValue::Text(self.name.clone()),
+            SortKey::CreatedAt => KeyValue::Time(self.created_at),
+            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ContactFilter {
+    pub q: Option<String>,
+    pub primary: Option<bool>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    partner_id: &str,
+    filter: &ContactFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<ContactRow>> {
+    let mut query = contacts::table
+        .filter(contacts::partner_id.eq(partner_id.to_owned()))
+        .select(ContactRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(q) = &filter.q {
+        query = query.filter(lower(contacts::name).like(contains_pattern(q)).escape('\\'));
+    }
+    if let Some(primary) = filter.primary {
+        query = query.filter(contacts::is_primary.eq(primary));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(contacts::updated_at.ge(since.naive_utc()));
+    }
+    let query = crate::keyset_page!(query, contacts, sort, after);
+    query.limit(limit).load(conn)
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    partner_id: &str,
+    id: &str,
+) -> QueryResult<Option<ContactRow>> {
+    contacts::table
+        .filter(contacts::partner_id.eq(partner_id))
+        .filter(contacts::id.eq(id))
+        .select(ContactRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &ContactRow) -> QueryResult<()> {
+    diesel::insert_into(contacts::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    row: &ContactRow,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    diesel::update(
+        contacts::table
+            .filter(contacts::id.eq(&row.id))
+            .filter(contacts::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Makes every other primary contact of the partner non-primary (a new version of each).
+pub fn demote_primary(
+    conn: &mut DbConnection,
+    partner_id: &str,
+    except_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        contacts::table
+            .filter(contacts::partner_id.eq(partner_id))
+            .filter(contacts::is_primary.eq(true))
+            .filter(contacts::id.ne(except_id)),
+    )
+    .set((
+        contacts::is_primary.eq(false),
+        contacts::version.eq(contacts::version + 1),
+        contacts::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
+    diesel::delete(
+        contacts::table
+            .filter(contacts::id.eq(id))
+            .filter(contacts::version.eq(expected_version)),
+    )
+    .execute(conn)
+    .map(|n| n == 1)
+}

@@ -1,0 +1,155 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+/// The one connection type every store function takes.
+///
+/// The derive gives a backend-neutral query builder; backend-specific paths (immediate
+/// transactions, later bulk upserts) match on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+
+/// Which database a `DATABASE_URL` names. Chosen from the scheme by us, never by trial: the
+/// derived `establish` would take any string as a SQLite path and hide why PostgreSQL failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        connect(&self.backend).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+fn connect(backend: &Backend) -> diesel::ConnectionResult<DbConnection> {
+    match backend {
+        Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+        Backend::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+            // Per connection: WAL lets readers run beside the one writer, busy_timeout makes
+            // writers queue instead of failing, foreign keys are off in SQLite unless asked.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// Builds the pool; the first connection is opened here so a wrong URL or a database that is
+/// down stops the start with the database's own message.
+pub fn establish(backend: &Backend, settings: &PoolSettings) -> Result<DbPool, String> {
+    if let Backend::Sqlite(path) = backend {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
+        }
+    }
+    connect(backend).map_err(|e| format!("cannot connect to {}: {e}", backend.name()))?;
+    Pool::builder()
+        .max_size(settings.max_size)
+        .connection_timeout(settings.connect_timeout)
+        .build(ConnectionManager {
+            backend: backend.clone(),
+        })
+        .map_err(|e| format!("cannot open the {} pool: {e}", backend.name()))
+}
+
+/// A pool that opens connections only when asked: for probes and tests of an unreachable
+/// database. `establish` is what the server uses.
+pub fn establish_lazy(backend: &Backend, settings: &PoolSettings) -> DbPool {
+    Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(settings.connect_timeout)
+        .build_unchecked(ConnectionManager {
+            backend: backend.clone(),
+        })
+}
+
+/// Runs `f` in a transaction that takes the write lock up front.
+///
+/// SQLite's default deferred transaction fails with SQLITE_BUSY_SNAPSHOT (busy_timeout does not
+/// help) when it reads, another connection commits, and it then writes; `BEGIN IMMEDIATE`
+/// queues writers instead. PostgreSQL needs nothing special.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            let result = f(conn);
+            let DbConnection::Sqlite(inner) = conn else {
+                unreachable!("the variant of a connection does not change")
+            };
+            match result {
+                Ok(value) => {
+                    if let Err(commit_error) = AnsiTransactionManager::commit_transaction(inner) {
+                        // A failed COMMIT leaves the transaction open; roll it back so the
+                        // pooled connection is usable again.
+                        let _ = AnsiTransactionManager::rollback_transaction(inner);
+                        return Err(commit_error.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    AnsiTransactionManager::rollback_transaction(inner)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+impl From<r2d2::PoolError> for crate::error::ApiError {
+    fn from(e: r2d2::PoolError) -> Self {
+        crate::error::ApiError::Unavailable(e.to_string())
+    }
+}

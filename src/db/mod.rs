@@ -1,0 +1,39 @@
+//! Database access: one connection type over SQLite and PostgreSQL, a pool, and migrations.
+
+mod connection;
+pub mod keyset;
+mod migrations;
+pub mod schema;
+pub mod sql;
+mod stamp;
+pub use stamp::Stamp;
+
+pub use connection::{
+    establish, establish_lazy, write_transaction, Backend, DbConnection, DbPool, MultiBackend,
+    PoolSettings,
+};
+pub use migrations::{revert_all_migrations, run_migrations};
+
+/// Runs a blocking store function on a pooled connection off the async executor.
+///
+/// Pool exhaustion and a lost database surface as 503 (see `ApiError::from(r2d2::Error)`), so a
+/// handler only has to say what it wants done.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, crate::error::ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Now, in UTC, to the microsecond: PostgreSQL keeps microseconds, so SQLite rows are cut the
+/// same way and cursors, ETags and comparisons agree on both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,331 @@
+//! The one error type of the API and its RFC 9457 problem+json form.
+//!
+//! What a client sees (`title`, `detail`, field errors) is kept apart from the real cause of a
+//! server fault, which is logged with the request id and never sent.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::request_id;
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Path of the field, dotted for nested objects (`address.postal_code`).
+    #[schema(example = "name")]
+    pub field: String,
+    /// Machine-readable reason, e.g. `required`, `length`, `email`, `url`, `range`, `invalid`.
+    #[schema(example = "required")]
+    pub code: String,
+    /// Human-readable explanation.
+    #[schema(example = "name is required")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details, the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:problem-type:partnerships:validation",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "request_id": "0192f0c1-8a4b-7c2e-9d3f-5e6a7b8c9d0e",
+    "errors": [
+        {"field": "name", "code": "required", "message": "name is required"},
+        {"field": "website", "code": "url", "message": "website must be an absolute http(s) URL"}
+    ]
+}))]
+pub struct Problem {
+    /// URI identifying the problem type.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The `X-Request-Id` of the request, to quote when reporting a problem.
+    pub request_id: Option<String>,
+    /// Every invalid field at once (422 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<Method>),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// The database cannot be reached or the pool is exhausted. The string is logged, not sent.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A real server fault. The string is logged, not sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} not found"))
+    }
+
+    /// A versioned write found another version than the one it locked: should not happen
+    /// under the row lock, but if it does the caller may simply retry.
+    pub fn raced() -> Self {
+        ApiError::Conflict("the resource changed concurrently; retry the request".to_owned())
+    }
+
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::Validation(_) => ("validation", "Validation failed"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d) => d.clone(),
+            ApiError::Validation(errors) => match errors.len() {
+                1 => "1 field is invalid".to_owned(),
+                n => format!("{n} fields are invalid"),
+            },
+            ApiError::MethodNotAllowed(allowed) => format!(
+                "allowed methods: {}",
+                allowed
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ApiError::PreconditionFailed => {
+                "If-Match does not match the current version; fetch the resource again".to_owned()
+            }
+            ApiError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
+            ApiError::Internal(_) => "internal server error".to_owned(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        Problem {
+            problem_type: format!("urn:problem-type:partnerships:{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            request_id: request_id::current(),
+            errors: match self {
+                ApiError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = self.problem();
+        let rid = problem.request_id.as_deref().unwrap_or("-");
+        match self {
+            ApiError::Internal(cause) => log::error!("request_id={rid} internal error: {cause}"),
+            ApiError::Unavailable(cause) => log::warn!("request_id={rid} unavailable: {cause}"),
+            other => log::debug!("request_id={rid} {other}"),
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let ApiError::MethodNotAllowed(allowed) = self {
+            let allow = allowed
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Ok(value) = HeaderValue::from_str(&allow) {
+                response.insert_header((header::ALLOW, value));
+            }
+        }
+        if let ApiError::Unavailable(_) = self {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        match serde_json::to_vec(&problem) {
+            Ok(body) => response.body(body),
+            Err(_) => response.finish(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                let what = unique_column(info.constraint_name(), info.table_name(), info.message());
+                ApiError::Conflict(format!(
+                    "another record already has this {what}"
+                ))
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict(
+                "the record is referenced by, or refers to, a record that does not allow this change"
+                    .to_owned(),
+            ),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::Conflict("a concurrent change won; retry the request".to_owned())
+            }
+            Error::NotFound => ApiError::NotFound("not found".to_owned()),
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Names the column of a unique violation from our `<table>_<column>_key` index names
+/// (PostgreSQL) or from SQLite's "UNIQUE constraint failed: table.column" message.
+fn unique_column(constraint: Option<&str>, table: Option<&str>, message: &str) -> String {
+    if let (Some(constraint), Some(table)) = (constraint, table) {
+        if let Some(column) = constraint
+            .strip_prefix(table)
+            .and_then(|c| c.strip_prefix('_'))
+            .and_then(|c| c.strip_suffix("_key"))
+        {
+            return column.to_owned();
+        }
+    }
+    if let Some(rest) = message.strip_prefix("UNIQUE constraint failed: ") {
+        if let Some((_, column)) = rest.split_once('.') {
+            return column.split(',').next().unwrap_or(column).trim().to_owned();
+        }
+    }
+    "value".to_owned()
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+/// Runs the `validator` checks of `input` plus rules that span fields (`extra`), and reports
+/// every problem at once, sorted by field.
+pub fn check_all(
+    input: &impl validator::Validate,
+    mut extra: Vec<FieldError>,
+) -> Result<(), ApiError> {
+    if let Err(errors) = input.validate() {
+        flatten_validation("", &errors, &mut extra);
+    }
+    if extra.is_empty() {
+        return Ok(());
+    }
+    extra.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    Err(ApiError::Validation(extra))
+}
+
+fn flatten_validation(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| default_message(&path, error));
+                    out.push(FieldError::new(path.clone(), &error.code, message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten_validation(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn default_message(path: &str, error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "required" => format!("{path} is required"),
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("{path} must be {min} to {max} characters long"),
+            (None, Some(max)) => format!("{path} must be at most {max} characters long"),
+            (Some(min), None) => format!("{path} must be at least {min} characters long"),
+            (None, None) => format!("{path} has an invalid length"),
+        },
+        "email" => format!("{path} must be an email address"),
+        "url" => format!("{path} must be an absolute http(s) URL"),
+        "range" => format!("{path} is out of range"),
+        code => format!("{path} is invalid ({code})"),
+    }
+}

@@ -1,0 +1,10 @@
+//! Cross-cutting HTTP pieces every resource uses.
+
+pub mod etag;
+pub mod extract;
+pub mod fallback;
+pub mod health;
+pub mod merge_patch;
+pub mod paging;
+pub mod request_id;
+pub mod text;

@@ -1,0 +1,64 @@
+//! Cursor paging: `limit` + opaque `cursor` in, `{data, next_cursor}` + `Link: rel="next"` out.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::keyset::{self, Keyed, Sort};
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// One page of a list.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}, got {n}"
+        ))),
+    }
+}
+
+/// Cuts the one extra row a store fetched (limit + 1) and turns the last kept row into the
+/// next cursor.
+pub fn split<R: Keyed>(mut rows: Vec<R>, limit: i64, sort: Sort) -> (Vec<R>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let cursor = rows.last().map(|last| keyset::encode_cursor(sort, last));
+    (rows, cursor)
+}
+
+/// Writes the page with a `Link` header pointing at the same query with the next cursor.
+pub fn respond<T: Serialize>(
+    req: &HttpRequest,
+    data: Vec<T>,
+    next_cursor: Option<String>,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        pairs.retain(|(k, _)| k != "cursor");
+        pairs.push(("cursor".to_owned(), cursor.clone()));
+        if let Ok(query) = serde_urlencoded::to_string(&pairs) {
+            response.insert_header((
+                header::LINK,
+                format!("<{}?{}>; rel=\"next\"", req.path(), query),
+            ));
+        }
+    }
+    response.json(Page { data, next_cursor })
+}

@@ -1,0 +1,63 @@
+//! Deserializers that normalise text as it arrives, so every write path trims the same way.
+
+use serde::{Deserialize, Deserializer};
+
+/// Trims an optional string; an empty or all-blank string counts as absent.
+pub fn trimmed<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<String>::deserialize(deserializer)?
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty()))
+}
+
+/// A `validator` check that a URL is absolute http or https (the built-in check also accepts
+/// `mailto:` and the like, which a website field should not).
+pub fn http_url(value: &str) -> Result<(), validator::ValidationError> {
+    let lower = value.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
+        _ => Err(validator::ValidationError::new("url")),
+    }
+}
+
+/// A `validator` check for phone numbers: digits with the usual separators, 7 to 20 digits.
+pub fn phone(value: &str) -> Result<(), validator::ValidationError> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().x".contains(c));
+    if allowed && (7..=20).contains(&digits) {
+        Ok(())
+    } else {
+        let mut error = validator::ValidationError::new("phone");
+        error.message = Some("must be a phone number (digits, spaces, + - ( ) . x)".into());
+        Err(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_url_accepts_only_absolute_web_urls() {
+        assert!(http_url("https://museum.example.org/visit").is_ok());
+        assert!(http_url("HTTP://Example.org").is_ok());
+        assert!(http_url("mailto:a@b.org").is_err());
+        assert!(http_url("https://").is_err());
+        assert!(http_url("example.org").is_err());
+    }
+
+    #[test]
+    fn phone_numbers() {
+        assert!(phone("+1 (207) 555-0100").is_ok());
+        assert!(phone("555-0100 x12").is_ok());
+        assert!(phone("12345").is_err());
+        assert!(phone("call me").is_err());
+    }
+}

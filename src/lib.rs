@@ -1,0 +1,139 @@
+//! The partnerships API as a library: `build_app` makes the very App that `serve` runs and that
+//! the integration tests call.
+
+pub mod address;
+pub mod config;
+pub mod contacts;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod partners;
+pub mod schools;
+mod text_enum;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress, Condition, Logger};
+use actix_web::{http::header, web, App, HttpResponse};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::HttpSettings;
+use crate::db::DbPool;
+use crate::http::fallback::RouteTable;
+
+pub const API_PREFIX: &str = "/api/v1";
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The generated document, served as JSON from inside the `/api/v1` scope (a route outside it
+/// would never be reached: the scope claims every `/api/v1/...` path).
+struct OpenApiJson(String);
+
+async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
+}
+
+fn api_routes(cfg: &mut ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(openapi_json));
+    cfg.service(schools::api::list_schools)
+        .service(schools::api::create_school)
+        .service(schools::api::get_school)
+        .service(schools::api::replace_school)
+        .service(schools::api::patch_school)
+        .service(schools::api::delete_school);
+    partners::routes(cfg);
+    contacts::routes(cfg);
+}
+
+fn with_routes<T>(app: App<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .service(http::health::healthz)
+        .service(http::health::readyz)
+        .service(scope(API_PREFIX).configure(api_routes))
+}
+
+/// The OpenAPI document, generated from the routes (what `partnerships openapi` prints and
+/// `openapi/openapi.json` holds).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = with_routes(App::new()).split_for_parts();
+    openapi::add_standard_errors(doc)
+}
+
+fn cors(settings: &HttpSettings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::ACCEPT,
+            http::request_id::HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            http::request_id::HEADER,
+        ])
+        .max_age(3600);
+    for origin in &settings.cors_origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// Builds the App: routes, OpenAPI and Swagger UI, extractor error mapping, request ids,
+/// access log, compression and CORS.
+pub fn build_app(
+    pool: DbPool,
+    settings: &HttpSettings,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, doc) = with_routes(App::new()).split_for_parts();
+    let doc = openapi::add_standard_errors(doc);
+    let routes = RouteTable::from_openapi(&doc);
+    let json = doc.to_pretty_json().unwrap_or_default();
+    app.app_data(web::Data::new(pool))
+        .app_data(web::Data::new(OpenApiJson(json)))
+        .app_data(http::extract::json_config(settings.max_body_bytes))
+        .app_data(http::extract::query_config())
+        .app_data(http::extract::path_config())
+        .app_data(web::Data::new(routes))
+        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+        .service(web::resource("/docs").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/docs/"))
+                .finish()
+        })))
+        .default_service(web::to(http::fallback::not_matched))
+        .wrap(Compress::default())
+        .wrap(Condition::new(
+            !settings.cors_origins.is_empty(),
+            cors(settings),
+        ))
+        .wrap(Logger::new(
+            "request_id=%{x-request-id}i %a \"%r\" %s %b %Dms",
+        ))
+        .wrap(from_fn(http::request_id::middleware))
+}

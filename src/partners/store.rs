@@ -1,0 +1,169 @@
+//! SQL for partners.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::schema::partners;
+use crate::db::sql::{contains_pattern, lower};
+use crate::db::{DbConnection, MultiBackend, Stamp};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = partners, treat_none_as_null = true)]
+pub struct PartnerRow {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub offerings: String,
+    pub status: String,
+    pub referred_by: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PartnerRow {
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            id: self.id.clone(),
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+impl Keyed for PartnerRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn key(&self, key: SortKey) -> KeyValue {
+        match key {
+            SortKey::Id => KeyValue::Id,
+            SortKey::Name => KeyValue::Text(self.name.clone()),
+            SortKey::CreatedAt => KeyValue::Time(self.created_at),
+            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct PartnerFilter {
+    pub q: Option<String>,
+    pub kind: Option<&'static str>,
+    pub status: Option<&'static str>,
+    pub offering: Option<&'static str>,
+    pub referred_by: Option<String>,
+    pub external_id: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &PartnerFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<PartnerRow>> {
+    let mut query = partners::table
+        .select(PartnerRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(q) = &filter.q {
+        query = query.filter(lower(partners::name).like(contains_pattern(q)).escape('\\'));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(partners::kind.eq(kind));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(partners::status.eq(status));
+    }
+    if let Some(offering) = filter.offering {
+        // Offering codes are a closed set of [a-z_] words; `_` is escaped for LIKE.
+        query = query.filter(
+            partners::offerings
+                .like(format!("%,{},%", offering.replace('_', "\\_")))
+                .escape('\\'),
+        );
+    }
+    if let Some(referrer) = &filter.referred_by {
+        query = query.filter(partners::referred_by.eq(referrer.clone()));
+    }
+    if let Some(external_id) = &filter.external_id {
+        query = query.filter(partners::external_id.eq(external_id.clone()));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(partners::updated_at.ge(since.naive_utc()));
+    }
+    let query = crate::keyset_page!(query, partners, sort, after);
+    query.limit(limit).load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PartnerRow>> {
+    partners::table
+        .find(id)
+        .select(PartnerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(partners::table.find(id))).get_result(conn)
+}
+
+/// How many partners name `id` as their referrer.
+pub fn count_referred(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
+    partners::table
+        .filter(partners::referred_by.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+/// Takes the row's write lock for the rest of the transaction; false when there is no row.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::update(partners::table.filter(partners::id.eq(id)))
+        .set(partners::version.eq(partners::version))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &PartnerRow) -> QueryResult<()> {
+    diesel::insert_into(partners::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    row: &PartnerRow,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    diesel::update(
+        partners::table
+            .filter(partners::id.eq(&row.id))
+            .filter(partners::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
+    diesel::delete(
+        partners::table
+            .filter(partners::id.eq(id))
+            .filter(partners::version.eq(expected_version)),
+    )
+    .execute(conn)
+    .map(|n| n == 1)
+}

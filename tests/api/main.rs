@@ -1,0 +1,12 @@
+//! Integration tests: every request goes through the real App (`partnerships::build_app`) and a
+//! real database — SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set — each test on a
+//! database of its own so the suite runs in parallel.
+
+mod support;
+
+mod contacts;
+mod conventions;
+mod migrations;
+mod openapi;
+mod partners;
+mod schools;

@@ -1,0 +1,69 @@
+//! The committed `openapi/openapi.json` is the contract; it must be what the code generates.
+
+use serde_json::Value;
+
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+
+fn generated() -> Value {
+    serde_json::to_value(partnerships::openapi_document()).unwrap()
+}
+
+#[test]
+fn committed_document_matches_the_code() {
+    let committed: Value = std::fs::read_to_string(COMMITTED)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    assert!(
+        committed == generated(),
+        "openapi/openapi.json differs from the code; regenerate it with \
+         `cargo run -- openapi > openapi/openapi.json` and review the diff"
+    );
+}
+
+#[test]
+fn every_operation_documents_success_errors_and_tag() {
+    let doc = generated();
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 8);
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let name = format!("{method} {path}");
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{name}: no success response"
+            );
+            for status in ["400", "500", "503"] {
+                let problem =
+                    &responses[status]["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(problem, "#/components/schemas/Problem", "{name}: {status}");
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{name}: no 404");
+            }
+            if ["post", "put", "patch"].contains(&method.as_str()) {
+                for status in ["413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{name}: no {status}");
+                }
+                assert!(op["requestBody"].is_object(), "{name}: no request body");
+            }
+            if ["put", "patch", "delete"].contains(&method.as_str()) {
+                assert!(responses.contains_key("412"), "{name}: no 412");
+            }
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name}: no tag"
+            );
+        }
+    }
+    // Validation bounds are in the schema.
+    let name = &doc["components"]["schemas"]["SchoolInput"]["properties"]["name"];
+    assert_eq!(name["maxLength"], 200);
+    assert_eq!(name["minLength"], 1);
+    let required = doc["components"]["schemas"]["PartnerInput"]["required"]
+        .as_array()
+        .unwrap();
+    assert!(required.contains(&Value::from("name")) && required.contains(&Value::from("kind")));
+}

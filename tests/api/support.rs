@@ -1,0 +1,273 @@
+//! Test databases (one per test: a SQLite file, or a PostgreSQL schema) and request helpers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::Value;
+
+use partnerships::config::HttpSettings;
+use partnerships::db::{self, Backend, DbPool, PoolSettings};
+
+pub struct TestDb {
+    pub pool: DbPool,
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Schema { url: String, schema: String },
+}
+
+fn settings() -> PoolSettings {
+    PoolSettings {
+        max_size: 8,
+        connect_timeout: Duration::from_secs(10),
+    }
+}
+
+impl TestDb {
+    /// A fresh, migrated SQLite file.
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join("partnerships-tests");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("{}.db", uuid::Uuid::now_v7()));
+        let backend = Backend::Sqlite(path.clone());
+        let pool = db::establish(&backend, &settings()).expect("sqlite pool");
+        db::run_migrations(&mut pool.get().expect("connection")).expect("migrations");
+        TestDb {
+            pool,
+            backend,
+            cleanup: Cleanup::File(path),
+        }
+    }
+
+    /// A fresh, migrated schema in the PostgreSQL of `TEST_DATABASE_URL`; `None` when unset.
+    pub fn postgres() -> Option<TestDb> {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL half of this test skipped");
+            return None;
+        };
+        let schema = format!("test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = PgConnection::establish(&url).expect("TEST_DATABASE_URL must be reachable");
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create schema");
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let scoped = format!("{url}{separator}options=-csearch_path%3D{schema}");
+        let backend = Backend::Postgres(scoped);
+        let pool = db::establish(&backend, &settings()).expect("postgres pool");
+        db::run_migrations(&mut pool.get().expect("connection")).expect("migrations");
+        Some(TestDb {
+            pool,
+            backend,
+            cleanup: Cleanup::Schema { url, schema },
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Schema { url, schema } => {
+                if let Ok(mut conn) = PgConnection::establish(url) {
+                    let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+                }
+            }
+        }
+    }
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL (when configured), each on
+/// its own database: `both!(name_of_async_fn_taking_TestDb, ...)`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::support::TestDb::sqlite()).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(db) = $crate::support::TestDb::postgres() {
+                    super::$name(db).await
+                }
+            }
+        }
+    )*};
+}
+
+pub trait TestApp:
+    Service<actix_http::Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error>
+{
+    type Body: MessageBody;
+}
+
+impl<S, B> TestApp for S
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Body = B;
+}
+
+pub async fn app(db: &TestDb) -> impl TestApp {
+    app_with(db, HttpSettings::default()).await
+}
+
+pub async fn app_with(db: &TestDb, settings: HttpSettings) -> impl TestApp {
+    test::init_service(partnerships::build_app(db.pool.clone(), &settings)).await
+}
+
+/// What a test looks at in a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag")
+            .expect("response has an ETag")
+            .to_owned()
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().expect("body has an id").to_owned()
+    }
+
+    /// The `field`s of a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts the status and that an error is problem+json.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        if status >= 400 {
+            assert_eq!(
+                self.header("content-type"),
+                Some("application/problem+json"),
+                "errors are problem+json"
+            );
+            assert_eq!(self.body["status"], status, "problem status matches");
+            assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+            assert!(self.body["type"].is_string());
+        }
+        self
+    }
+}
+
+pub async fn send<A: TestApp>(app: &A, req: TestRequest) -> Reply {
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = test::read_body(res).await;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+pub async fn get<A: TestApp>(app: &A, uri: &str) -> Reply {
+    send(app, TestRequest::get().uri(uri)).await
+}
+
+pub async fn post<A: TestApp>(app: &A, uri: &str, body: Value) -> Reply {
+    send(app, TestRequest::post().uri(uri).set_json(body)).await
+}
+
+pub async fn put<A: TestApp>(app: &A, uri: &str, body: Value) -> Reply {
+    send(app, TestRequest::put().uri(uri).set_json(body)).await
+}
+
+pub async fn patch<A: TestApp>(app: &A, uri: &str, body: Value) -> Reply {
+    send(
+        app,
+        TestRequest::patch()
+            .uri(uri)
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .set_payload(body.to_string()),
+    )
+    .await
+}
+
+pub async fn delete<A: TestApp>(app: &A, uri: &str) -> Reply {
+    send(app, TestRequest::delete().uri(uri)).await
+}
+
+/// Every item of a list, following `next_cursor` from `first_uri` (which has its own query).
+pub async fn all_pages<A: TestApp>(app: &A, first_uri: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut uri = first_uri.to_owned();
+    loop {
+        let page = get(app, &uri).await.expect(200);
+        items.extend(page.body["data"].as_array().cloned().unwrap_or_default());
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => {
+                let link = page
+                    .header("link")
+                    .expect("a next page has a Link header")
+                    .to_owned();
+                assert!(link.ends_with("rel=\"next\""), "Link: {link}");
+                let sep = if first_uri.contains('?') { '&' } else { '?' };
+                uri = format!("{first_uri}{sep}cursor={cursor}");
+            }
+            None => {
+                assert!(
+                    page.header("link").is_none(),
+                    "no Link header on the last page"
+                );
+                return items;
+            }
+        }
+    }
+}
+
+pub fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
