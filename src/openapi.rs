@@ -6,6 +6,7 @@ use utoipa::openapi::{
 };
 use utoipa::OpenApi;
 
+use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
@@ -29,7 +30,8 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "contacts", description = "The people at a partner."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
-    components(schemas(Problem, FieldError))
+    // Types only referenced from query parameters are not collected from the routes.
+    components(schemas(Problem, FieldError, ListSort))
 )]
 pub struct ApiDoc;
 
