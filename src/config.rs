@@ -15,6 +15,61 @@ pub struct Config {
     pub pool: PoolSettings,
     pub http: HttpSettings,
     pub workers: Option<usize>,
+    pub tokens: TokenConfig,
+}
+
+/// Where the token key comes from and what tokens say; resolved into `AuthSettings` at start.
+#[derive(Debug, Clone)]
+pub struct TokenConfig {
+    pub secret: SecretSource,
+    pub issuer: String,
+    pub audience: String,
+    pub ttl: Duration,
+    pub identity_provider: Option<ProviderConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `JWT_SECRET`.
+    Value(String),
+    /// `JWT_SECRET_FILE`, or the file kept beside the SQLite database.
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub algorithm: String,
+    pub public_key_file: PathBuf,
+}
+
+impl TokenConfig {
+    /// The settings the App needs; reads (or creates) the secret file and the provider key.
+    pub fn resolve(&self) -> Result<crate::auth::AuthSettings, ConfigError> {
+        use crate::auth::settings::{load_or_create_secret_file, IdentityProvider};
+        let secret = match &self.secret {
+            SecretSource::Value(v) => v.as_bytes().to_vec(),
+            SecretSource::File(path) => {
+                load_or_create_secret_file(path).map_err(|m| invalid("JWT_SECRET_FILE", m))?
+            }
+        };
+        let mut settings =
+            crate::auth::AuthSettings::new(&secret, &self.issuer, &self.audience, self.ttl);
+        if let Some(p) = &self.identity_provider {
+            let pem = std::fs::read(&p.public_key_file).map_err(|e| {
+                invalid(
+                    "OIDC_PUBLIC_KEY_FILE",
+                    format!("cannot read {}: {e}", p.public_key_file.display()),
+                )
+            })?;
+            settings.identity_provider = Some(
+                IdentityProvider::new(&p.issuer, &p.audience, &p.algorithm, &pem)
+                    .map_err(|m| invalid("OIDC_ALGORITHM", m))?,
+            );
+        }
+        Ok(settings)
+    }
 }
 
 /// What the App itself needs (also built by tests).
@@ -152,7 +207,9 @@ impl Config {
                 origins
             }
         };
+        let tokens = token_config(&lookup, &database)?;
         Ok(Config {
+            tokens,
             host: host.trim().to_owned(),
             port,
             database,
@@ -167,6 +224,73 @@ impl Config {
             workers,
         })
     }
+}
+
+fn token_config(
+    lookup: &impl Fn(&str) -> Option<String>,
+    database: &Backend,
+) -> Result<TokenConfig, ConfigError> {
+    use crate::auth::settings::MIN_SECRET_LEN;
+    let secret = match (lookup("JWT_SECRET"), lookup("JWT_SECRET_FILE")) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "JWT_SECRET",
+                "set JWT_SECRET or JWT_SECRET_FILE, not both",
+            ));
+        }
+        (Some(value), None) if value.len() < MIN_SECRET_LEN => {
+            return Err(invalid(
+                "JWT_SECRET",
+                format!(
+                    "must be at least {MIN_SECRET_LEN} characters (e.g. `openssl rand -base64 48`)"
+                ),
+            ));
+        }
+        (Some(value), None) => SecretSource::Value(value),
+        (None, Some(path)) => SecretSource::File(PathBuf::from(path)),
+        (None, None) => match database {
+            // One process on one file: a secret generated beside the database is enough.
+            Backend::Sqlite(path) => SecretSource::File(
+                path.parent()
+                    .unwrap_or_else(|| std::path::Path::new("."))
+                    .join("jwt_secret"),
+            ),
+            // Replicas must share the key: the operator provides it.
+            Backend::Postgres(_) => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!("is required with PostgreSQL (every replica must sign with the same key); at least {MIN_SECRET_LEN} characters, or use JWT_SECRET_FILE"),
+                ));
+            }
+        },
+    };
+    let ttl = number(lookup, "TOKEN_TTL_SECONDS", 3600u64, 60..=86_400)?;
+    let provider = match (
+        lookup("OIDC_ISSUER"),
+        lookup("OIDC_AUDIENCE"),
+        lookup("OIDC_PUBLIC_KEY_FILE"),
+    ) {
+        (None, None, None) => None,
+        (Some(issuer), Some(audience), Some(key)) => Some(ProviderConfig {
+            issuer,
+            audience,
+            algorithm: lookup("OIDC_ALGORITHM").unwrap_or_else(|| "RS256".to_owned()),
+            public_key_file: PathBuf::from(key),
+        }),
+        _ => {
+            return Err(invalid(
+                "OIDC_ISSUER",
+                "OIDC_ISSUER, OIDC_AUDIENCE and OIDC_PUBLIC_KEY_FILE go together",
+            ));
+        }
+    };
+    Ok(TokenConfig {
+        secret,
+        issuer: lookup("JWT_ISSUER").unwrap_or_else(|| "partnerships".to_owned()),
+        audience: lookup("JWT_AUDIENCE").unwrap_or_else(|| "partnerships-api".to_owned()),
+        ttl: Duration::from_secs(ttl),
+        identity_provider: provider,
+    })
 }
 
 #[cfg(test)]
@@ -226,6 +350,34 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "CORS_ALLOWED_ORIGINS"
+        );
+    }
+
+    #[test]
+    fn token_secret_rules() {
+        let sqlite = config(&[]).unwrap();
+        assert_eq!(
+            sqlite.tokens.secret,
+            SecretSource::File(PathBuf::from("./data/jwt_secret"))
+        );
+        let err = config(&[("DATABASE_URL", "postgres://h/db")]).unwrap_err();
+        assert_eq!(err.variable, "JWT_SECRET");
+        assert_eq!(
+            config(&[("JWT_SECRET", "short")]).unwrap_err().variable,
+            "JWT_SECRET"
+        );
+        let long = "x".repeat(40);
+        let pg = config(&[("DATABASE_URL", "postgres://h/db"), ("JWT_SECRET", &long)]).unwrap();
+        assert_eq!(pg.tokens.secret, SecretSource::Value(long));
+        assert_eq!(
+            config(&[("TOKEN_TTL_SECONDS", "5")]).unwrap_err().variable,
+            "TOKEN_TTL_SECONDS"
+        );
+        assert_eq!(
+            config(&[("OIDC_ISSUER", "https://idp")])
+                .unwrap_err()
+                .variable,
+            "OIDC_ISSUER"
         );
     }
 

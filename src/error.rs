@@ -70,6 +70,21 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("not found: {0}")]
     NotFound(String),
+    /// No bearer token was sent.
+    #[error("authentication required")]
+    MissingToken,
+    /// A token was sent but is not acceptable (the reason is safe to tell the caller).
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    /// Wrong credentials at login.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Authenticated, but the role does not allow this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Authenticated, but the token lacks this scope.
+    #[error("insufficient scope: {0}")]
+    InsufficientScope(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed(Vec<Method>),
     #[error("conflict: {0}")]
@@ -108,6 +123,10 @@ impl ApiError {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::MissingToken | ApiError::InvalidToken(_) | ApiError::Unauthorized(_) => {
+                ("unauthorized", "Unauthorized")
+            }
+            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => ("forbidden", "Forbidden"),
             ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
@@ -124,6 +143,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(d)
             | ApiError::NotFound(d)
+            | ApiError::InvalidToken(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
             | ApiError::Conflict(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d) => d.clone(),
@@ -139,6 +161,10 @@ impl ApiError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            ApiError::MissingToken => {
+                "send Authorization: Bearer <token>; get one from POST /api/v1/oauth/token or /api/v1/auth/login".to_owned()
+            }
+            ApiError::InsufficientScope(scope) => format!("this operation needs the {scope} scope"),
             ApiError::PreconditionFailed => {
                 "If-Match does not match the current version; fetch the resource again".to_owned()
             }
@@ -169,6 +195,10 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MissingToken | ApiError::InvalidToken(_) | ApiError::Unauthorized(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -201,6 +231,22 @@ impl ResponseError for ApiError {
             if let Ok(value) = HeaderValue::from_str(&allow) {
                 response.insert_header((header::ALLOW, value));
             }
+        }
+        let challenge = match self {
+            ApiError::MissingToken | ApiError::Unauthorized(_) => {
+                Some("Bearer realm=\"partnerships\"".to_owned())
+            }
+            ApiError::InvalidToken(reason) => Some(format!(
+                "Bearer realm=\"partnerships\", error=\"invalid_token\", error_description=\"{}\"",
+                reason.replace(['"', '\\'], "'")
+            )),
+            ApiError::InsufficientScope(scope) => Some(format!(
+                "Bearer realm=\"partnerships\", error=\"insufficient_scope\", scope=\"{scope}\""
+            )),
+            _ => None,
+        };
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.insert_header((header::WWW_AUTHENTICATE, value));
         }
         if let ApiError::Unavailable(_) = self {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));

@@ -2,6 +2,9 @@
 //! the integration tests call.
 
 pub mod address;
+pub mod audit;
+pub mod auth;
+pub mod clients;
 pub mod config;
 pub mod contacts;
 pub mod db;
@@ -11,6 +14,7 @@ pub mod openapi;
 pub mod partners;
 pub mod schools;
 mod text_enum;
+pub mod users;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -21,12 +25,14 @@ use utoipa::OpenApi as _;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::AuthSettings;
 use crate::config::HttpSettings;
 use crate::db::DbPool;
 use crate::http::fallback::RouteTable;
 
 pub const API_PREFIX: &str = "/api/v1";
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+pub const TOKEN_PATH: &str = "/api/v1/oauth/token";
 
 /// The generated document, served as JSON from inside the `/api/v1` scope (a route outside it
 /// would never be reached: the scope claims every `/api/v1/...` path).
@@ -48,6 +54,10 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(schools::api::delete_school);
     partners::routes(cfg);
     contacts::routes(cfg);
+    auth::routes(cfg);
+    clients::routes(cfg);
+    users::routes(cfg);
+    cfg.service(audit::api::list_audit_events);
 }
 
 fn with_routes<T>(app: App<T>) -> utoipa_actix_web::UtoipaApp<T>
@@ -96,11 +106,12 @@ fn cors(settings: &HttpSettings) -> Cors {
     cors
 }
 
-/// Builds the App: routes, OpenAPI and Swagger UI, extractor error mapping, request ids,
-/// access log, compression and CORS.
+/// Builds the App: routes, OpenAPI and Swagger UI, extractor error mapping, authentication,
+/// request ids, access log, compression and CORS.
 pub fn build_app(
     pool: DbPool,
     settings: &HttpSettings,
+    auth: &AuthSettings,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -115,6 +126,8 @@ pub fn build_app(
     let routes = RouteTable::from_openapi(&doc);
     let json = doc.to_pretty_json().unwrap_or_default();
     app.app_data(web::Data::new(pool))
+        .app_data(web::Data::new(auth.clone()))
+        .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .app_data(web::Data::new(OpenApiJson(json)))
         .app_data(http::extract::json_config(settings.max_body_bytes))
         .app_data(http::extract::query_config())

@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use partnerships::config::Config;
 use partnerships::db;
 
+mod admin;
+
 #[derive(Parser)]
 #[command(name = "partnerships", version, about = "The partnerships API server")]
 struct Cli {
@@ -25,6 +27,73 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage API clients (OAuth2 client credentials).
+    Client {
+        #[command(subcommand)]
+        action: ClientCommand,
+    },
+    /// Manage people who sign in.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client; prints its id and secret (shown this once) as JSON.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, staff, partner, viewer or integration.
+        #[arg(long)]
+        role: String,
+        /// A scope of an integration, e.g. partners:write (repeat for more).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A school a staff client writes for (repeat for more).
+        #[arg(long = "school")]
+        schools: Vec<String>,
+        /// The partner a partner client is bound to.
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// List clients as JSON lines.
+    List,
+    /// Revoke a client: no new tokens, and its tokens stop working at once.
+    Revoke { id: String },
+    /// Give a client a new secret (printed once); the old one stops working.
+    Rotate { id: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints it as JSON, with a generated password when none is given.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, staff, partner, viewer or integration.
+        #[arg(long)]
+        role: String,
+        /// At least 12 characters; generated when absent (unless --subject is given).
+        #[arg(long)]
+        password: Option<String>,
+        /// The user's `sub` at the district's identity provider.
+        #[arg(long)]
+        subject: Option<String>,
+        /// A school a staff member writes for (repeat for more).
+        #[arg(long = "school")]
+        schools: Vec<String>,
+        /// The partner a partner user belongs to.
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// List users as JSON lines.
+    List,
+    /// Disable a user: no sign-in, and their tokens stop working at once.
+    Disable { id: String },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +114,12 @@ fn main() -> ExitCode {
         Command::Serve => Config::from_env()
             .map_err(|e| e.to_string())
             .and_then(serve),
+        Command::Client { action } => Config::from_env()
+            .map_err(|e| e.to_string())
+            .and_then(|config| admin::client(&config, action)),
+        Command::User { action } => Config::from_env()
+            .map_err(|e| e.to_string())
+            .and_then(|config| admin::user(&config, action)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,11 +157,20 @@ fn migrate(config: &Config, revert_all: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Applies pending migrations without printing, for the admin commands.
+fn migrate_quietly(config: &Config) -> Result<db::DbPool, String> {
+    let pool = db::establish(&config.database, &config.pool)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    db::run_migrations(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
+    Ok(pool)
+}
+
 fn serve(config: Config) -> Result<(), String> {
+    let auth = config.tokens.resolve().map_err(|e| e.to_string())?;
     migrate(&config, false)?;
     let pool = db::establish(&config.database, &config.pool)?;
     let http = config.http.clone();
-    let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &http));
+    let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &http, &auth));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }

@@ -1,10 +1,16 @@
 //! The OpenAPI root: info, tags, shared components, and the standard error responses every
 //! operation can give.
 
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement,
+    SecurityScheme,
+};
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Response, ResponseBuilder,
 };
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::Scope;
 
 use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
@@ -28,12 +34,75 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "schools", description = "The district's schools and their external ids (SIS, NCES, state)."),
         (name = "partners", description = "Community partners: businesses, nonprofits, colleges, museums, libraries and more."),
         (name = "contacts", description = "The people at a partner."),
+        (name = "auth", description = "Access tokens: OAuth2 client credentials for scripts, sign-in for people."),
+        (name = "clients", description = "API clients and their secrets (admin)."),
+        (name = "users", description = "People who sign in (admin)."),
+        (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
+    modifiers(&SecuritySchemes),
     // Types only referenced from query parameters are not collected from the routes.
     components(schemas(Problem, FieldError, ListSort))
 )]
 pub struct ApiDoc;
+
+pub const BEARER: &str = "bearer";
+pub const OAUTH2: &str = "oauth2";
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A token from POST /api/v1/oauth/token or /api/v1/auth/login, or from the \
+                         district's identity provider when configured.",
+                    ))
+                    .build(),
+            ),
+        );
+        let descriptions: Vec<(&str, String)> = Scope::ALL
+            .iter()
+            .map(|s| (s.as_str(), scope_description(*s)))
+            .collect();
+        let scopes = Scopes::from_iter(descriptions.iter().map(|(s, d)| (*s, d.as_str())));
+        components.add_security_scheme(
+            OAUTH2,
+            SecurityScheme::OAuth2(OAuth2::new([Flow::ClientCredentials(
+                ClientCredentials::new(crate::TOKEN_PATH, scopes),
+            )])),
+        );
+    }
+}
+
+fn scope_description(scope: Scope) -> String {
+    let (resource, access) = scope
+        .as_str()
+        .split_once(':')
+        .unwrap_or((scope.as_str(), ""));
+    match access {
+        "write" => format!("create, change and delete {resource} (includes read)"),
+        _ => format!("read {resource}"),
+    }
+}
+
+/// The scope an operation needs, by its tag and method; `None` for admin-only operations.
+fn required_scope(tag: &str, method: &str) -> Option<Scope> {
+    let write = method != "get";
+    Some(match (tag, write) {
+        ("schools", false) => Scope::SchoolsRead,
+        ("schools", true) => Scope::SchoolsWrite,
+        ("partners" | "contacts", false) => Scope::PartnersRead,
+        ("partners" | "contacts", true) => Scope::PartnersWrite,
+        _ => return None,
+    })
+}
 
 fn problem_response(description: &str) -> RefOr<Response> {
     ResponseBuilder::new()
@@ -48,10 +117,16 @@ fn problem_response(description: &str) -> RefOr<Response> {
         .into()
 }
 
-/// Adds the problem responses an operation can give, by what it takes: a body (400, 413, 415,
-/// 422, 409), a path id (404), a precondition (412); every one can give 400, 500 and 503.
+/// Adds to every operation what it can answer besides success, by what it takes: a body
+/// (400, 409, 413, 415, 422), a path id (404), a precondition (412), a token (401, 403; and
+/// its security requirement: bearer, or OAuth2 with the scope its tag and method need); every
+/// one can give 400, 500 and 503. The token endpoint answers in OAuth2's own format, documented
+/// on the handler, and is left alone.
 pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
     for (path, item) in doc.paths.paths.iter_mut() {
+        if path == crate::TOKEN_PATH {
+            continue;
+        }
         let has_id = path.contains('{');
         let PathItem {
             get,
@@ -62,14 +137,30 @@ pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
             ..
         } = item;
         let ops = [
-            (get, false, false),
-            (post, true, false),
-            (put, true, true),
-            (patch, true, true),
-            (delete, false, true),
+            ("get", get, false),
+            ("post", post, false),
+            ("put", put, true),
+            ("patch", patch, true),
+            ("delete", delete, true),
         ];
-        for (op, has_body, conditional) in ops {
+        for (method, op, conditional) in ops {
             let Some(op) = op.as_mut() else { continue };
+            let has_body = op.request_body.is_some();
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .cloned()
+                .unwrap_or_default();
+            // Public operations declare `security(())`; health probes need none.
+            let public = op.security.is_some() || tag == "health";
+            if !public {
+                let mut requirements = vec![SecurityRequirement::new(BEARER, Vec::<String>::new())];
+                if let Some(scope) = required_scope(&tag, method) {
+                    requirements.push(SecurityRequirement::new(OAUTH2, [scope.as_str()]));
+                }
+                op.security = Some(requirements);
+            }
             let mut add = |status: &str, description: &str| {
                 op.responses
                     .responses
@@ -80,6 +171,13 @@ pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
                 "400",
                 "Malformed request: bad JSON, wrong types, unknown fields or bad query parameters",
             );
+            if !public {
+                add(
+                    "401",
+                    "No token, or the token is invalid, expired or revoked (see WWW-Authenticate)",
+                );
+                add("403", "The token's role or scopes do not allow this");
+            }
             if has_id {
                 add("404", "No such resource");
             }

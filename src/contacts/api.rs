@@ -8,6 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::ContactInput;
 use super::store::{self, ContactFilter, ContactRow};
+use crate::audit;
+use crate::auth::{Caller, Scope};
 use crate::db::keyset::{self, ListSort, Sort};
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
@@ -94,6 +96,8 @@ fn row_from(input: ContactInput, partner_id: &str, stamp: Stamp) -> ContactRow {
     }
 }
 
+const RESOURCE: &str = "contact";
+
 fn partner_not_found() -> ApiError {
     ApiError::not_found("partner")
 }
@@ -112,21 +116,29 @@ fn lock_partner(conn: &mut DbConnection, partner_id: &str) -> Result<(), ApiErro
     }
 }
 
-/// Writes `row`, first demoting the partner's other primary contact when `row` is primary.
+/// Writes `row` (an update of `before`, or new), first demoting the partner's other primary
+/// contact when `row` is primary, and records it in the audit trail.
 fn save(
     conn: &mut DbConnection,
     row: &ContactRow,
-    expected_version: Option<i64>,
+    before: Option<&ContactRow>,
+    actor: &audit::Actor,
 ) -> Result<(), ApiError> {
     if row.is_primary {
         store::demote_primary(conn, &row.partner_id, &row.id, row.updated_at)?;
     }
-    match expected_version {
-        None => store::insert(conn, row)?,
-        Some(version) => {
-            if !store::update(conn, row, version)? {
+    let after = Contact::from(row.clone());
+    match before {
+        None => {
+            store::insert(conn, row)?;
+            audit::created(conn, actor, RESOURCE, &row.id, &after)?;
+        }
+        Some(before) => {
+            if !store::update(conn, row, before.version)? {
                 return Err(ApiError::raced());
             }
+            let old = Contact::from(before.clone());
+            audit::updated(conn, actor, RESOURCE, &row.id, &old, &after)?;
         }
     }
     Ok(())
@@ -188,10 +200,13 @@ pub struct ContactListQuery {
 #[get("/partners/{partner_id}/contacts")]
 pub async fn list_contacts(
     req: HttpRequest,
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<PartnerContactsPath>,
     query: web::Query<ContactListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersRead)?;
+    let only = caller.partner_scope();
     let partner_id = path.into_inner().partner_id;
     if !is_id(&partner_id) {
         return Err(partner_not_found());
@@ -210,7 +225,7 @@ pub async fn list_contacts(
         updated_since: query.updated_since,
     };
     let rows = db::run(&pool, move |conn| {
-        if !partners::exists(conn, &partner_id)? {
+        if !partners::exists_visible(conn, &partner_id, only.as_deref())? {
             return Err(partner_not_found());
         }
         Ok(store::list(
@@ -238,10 +253,13 @@ pub async fn list_contacts(
 )]
 #[post("/partners/{partner_id}/contacts")]
 pub async fn create_contact(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<PartnerContactsPath>,
     body: web::Json<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersWrite)?;
+    let actor = caller.actor();
     let partner_id = path.into_inner().partner_id;
     if !is_id(&partner_id) {
         return Err(partner_not_found());
@@ -252,7 +270,7 @@ pub async fn create_contact(
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
             lock_partner(conn, &row.partner_id)?;
-            save(conn, &row, None)?;
+            save(conn, &row, None, &actor)?;
             Ok(row)
         })
     })
@@ -273,12 +291,18 @@ pub async fn create_contact(
 )]
 #[get("/partners/{partner_id}/contacts/{id}")]
 pub async fn get_contact(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<ContactPath>,
     if_none_match: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersRead)?;
     let (partner_id, id) = path.into_inner().ids()?;
+    let only = caller.partner_scope();
     let row = db::run(&pool, move |conn| {
+        if !partners::exists_visible(conn, &partner_id, only.as_deref())? {
+            return Err(partner_not_found());
+        }
         store::find(conn, &partner_id, &id)?.ok_or_else(not_found)
     })
     .await?;
@@ -290,11 +314,14 @@ pub async fn get_contact(
 }
 
 async fn update_contact(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: ContactPath,
     if_match: IfMatch,
     change: Change<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersWrite)?;
+    let actor = caller.actor();
     let (partner_id, id) = path.ids()?;
     if let Change::Replace(input) = &change {
         input.check()?;
@@ -310,7 +337,7 @@ async fn update_contact(
                 return Ok(current);
             }
             let next = row_from(input, &partner_id, current.stamp().bumped());
-            save(conn, &next, Some(current.version))?;
+            save(conn, &next, Some(&current), &actor)?;
             Ok(next)
         })
     })
@@ -328,12 +355,14 @@ async fn update_contact(
 )]
 #[put("/partners/{partner_id}/contacts/{id}")]
 pub async fn replace_contact(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<ContactPath>,
     if_match: IfMatch,
     body: web::Json<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
     update_contact(
+        caller,
         pool,
         path.into_inner(),
         if_match,
@@ -352,12 +381,14 @@ pub async fn replace_contact(
 )]
 #[patch("/partners/{partner_id}/contacts/{id}")]
 pub async fn patch_contact(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<ContactPath>,
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     update_contact(
+        caller,
         pool,
         path.into_inner(),
         if_match,
@@ -374,10 +405,13 @@ pub async fn patch_contact(
 )]
 #[delete("/partners/{partner_id}/contacts/{id}")]
 pub async fn delete_contact(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<ContactPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersWrite)?;
+    let actor = caller.actor();
     let (partner_id, id) = path.into_inner().ids()?;
     db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
@@ -387,6 +421,7 @@ pub async fn delete_contact(
             if !store::delete(conn, &id, current.version)? {
                 return Err(ApiError::raced());
             }
+            audit::deleted(conn, &actor, RESOURCE, &id, &Contact::from(current))?;
             Ok(())
         })
     })

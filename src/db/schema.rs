@@ -61,5 +61,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        scopes -> Text,
+        school_ids -> Text,
+        partner_id -> Nullable<Text>,
+        secret_hash -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        tokens_valid_after -> Timestamp,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        school_ids -> Text,
+        partner_id -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        external_subject -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
+        tokens_valid_after -> Timestamp,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        request_id -> Nullable<Text>,
+        resource_type -> Text,
+        resource_id -> Text,
+        action -> Text,
+        changes -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(contacts -> partners (partner_id));
-diesel::allow_tables_to_appear_in_same_query!(schools, partners, contacts);
+diesel::allow_tables_to_appear_in_same_query!(
+    schools,
+    partners,
+    contacts,
+    api_clients,
+    users,
+    audit_events
+);

@@ -53,6 +53,11 @@ fn parse(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<Conditi
 pub struct IfMatch(Option<Condition>);
 
 impl IfMatch {
+    /// No condition: for callers that are not HTTP requests.
+    pub fn none() -> Self {
+        IfMatch(None)
+    }
+
     pub fn is_present(&self) -> bool {
         self.0.is_some()
     }

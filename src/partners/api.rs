@@ -11,6 +11,8 @@ use super::model::{
 };
 use super::store::{self, PartnerFilter, PartnerRow};
 use crate::address::Address;
+use crate::audit;
+use crate::auth::{Caller, Scope};
 use crate::db::keyset::{self, ListSort, Sort};
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
@@ -132,6 +134,8 @@ fn row_from(input: PartnerInput, stamp: Stamp) -> PartnerRow {
     }
 }
 
+const RESOURCE: &str = "partner";
+
 fn not_found() -> ApiError {
     ApiError::not_found("partner")
 }
@@ -182,9 +186,11 @@ pub struct PartnerListQuery {
 #[get("/partners")]
 pub async fn list_partners(
     req: HttpRequest,
+    caller: Caller,
     pool: web::Data<DbPool>,
     query: web::Query<PartnerListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersRead)?;
     let query = query.into_inner();
     let sort: Sort = query.sort.unwrap_or(ListSort::Id).into();
     let limit = paging::limit(query.limit)?;
@@ -201,6 +207,7 @@ pub async fn list_partners(
         referred_by: query.referred_by,
         external_id: query.external_id,
         updated_since: query.updated_since,
+        only: caller.partner_scope(),
     };
     let rows = db::run(&pool, move |conn| {
         Ok(store::list(conn, &filter, sort, after.as_ref(), limit + 1)?)
@@ -223,9 +230,12 @@ pub async fn list_partners(
 )]
 #[post("/partners")]
 pub async fn create_partner(
+    caller: Caller,
     pool: web::Data<DbPool>,
     body: web::Json<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersWrite)?;
+    let actor = caller.actor();
     let input = body.into_inner();
     input.check(None)?;
     let row = row_from(input, Stamp::fresh());
@@ -233,6 +243,13 @@ pub async fn create_partner(
         write_transaction(conn, |conn| {
             check_referrer(conn, &row)?;
             store::insert(conn, &row)?;
+            audit::created(
+                conn,
+                &actor,
+                RESOURCE,
+                &row.id,
+                &Partner::try_from(row.clone())?,
+            )?;
             Ok(row)
         })
     })
@@ -263,16 +280,19 @@ pub struct PartnerPath {
 )]
 #[get("/partners/{id}")]
 pub async fn get_partner(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<PartnerPath>,
     if_none_match: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersRead)?;
     let id = path.into_inner().id;
     if !is_id(&id) {
         return Err(not_found());
     }
+    let only = caller.partner_scope();
     let row = db::run(&pool, move |conn| {
-        store::find(conn, &id)?.ok_or_else(not_found)
+        store::find_visible(conn, &id, only.as_deref())?.ok_or_else(not_found)
     })
     .await?;
     if if_none_match.matches(row.version) {
@@ -283,11 +303,14 @@ pub async fn get_partner(
 }
 
 async fn update_partner(
+    caller: Caller,
     pool: web::Data<DbPool>,
     id: String,
     if_match: IfMatch,
     change: Change<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersWrite)?;
+    let actor = caller.actor();
     if !is_id(&id) {
         return Err(not_found());
     }
@@ -311,6 +334,11 @@ async fn update_partner(
             if !store::update(conn, &next, current.version)? {
                 return Err(ApiError::raced());
             }
+            let (before, after) = (
+                Partner::try_from(current)?,
+                Partner::try_from(next.clone())?,
+            );
+            audit::updated(conn, &actor, RESOURCE, &next.id, &before, &after)?;
             Ok(next)
         })
     })
@@ -330,12 +358,14 @@ async fn update_partner(
 )]
 #[put("/partners/{id}")]
 pub async fn replace_partner(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<PartnerPath>,
     if_match: IfMatch,
     body: web::Json<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
     update_partner(
+        caller,
         pool,
         path.into_inner().id,
         if_match,
@@ -357,12 +387,14 @@ pub async fn replace_partner(
 )]
 #[patch("/partners/{id}")]
 pub async fn patch_partner(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<PartnerPath>,
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     update_partner(
+        caller,
         pool,
         path.into_inner().id,
         if_match,
@@ -382,10 +414,13 @@ pub async fn patch_partner(
 )]
 #[delete("/partners/{id}")]
 pub async fn delete_partner(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<PartnerPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersWrite)?;
+    let actor = caller.actor();
     let id = path.into_inner().id;
     if !is_id(&id) {
         return Err(not_found());
@@ -406,6 +441,7 @@ pub async fn delete_partner(
             if !store::delete(conn, &id, current.version)? {
                 return Err(ApiError::raced());
             }
+            audit::deleted(conn, &actor, RESOURCE, &id, &Partner::try_from(current)?)?;
             Ok(())
         })
     })

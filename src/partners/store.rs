@@ -66,6 +66,8 @@ pub struct PartnerFilter {
     pub referred_by: Option<String>,
     pub external_id: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// For the partner role: only this partner is visible.
+    pub only: Option<String>,
 }
 
 pub fn list(
@@ -78,6 +80,9 @@ pub fn list(
     let mut query = partners::table
         .select(PartnerRow::as_select())
         .into_boxed::<MultiBackend>();
+    if let Some(only) = &filter.only {
+        query = query.filter(partners::id.eq(only.clone()));
+    }
     if let Some(q) = &filter.q {
         query = query.filter(lower(partners::name).like(contains_pattern(q)).escape('\\'));
     }
@@ -114,6 +119,27 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PartnerRow>
         .select(PartnerRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// A partner as seen by a caller who may see only `only` (the partner role), or any.
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &str,
+    only: Option<&str>,
+) -> QueryResult<Option<PartnerRow>> {
+    let mut query = partners::table
+        .filter(partners::id.eq(id.to_owned()))
+        .select(PartnerRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(only) = only {
+        query = query.filter(partners::id.eq(only.to_owned()));
+    }
+    query.first(conn).optional()
+}
+
+/// Whether a partner exists and is visible to a caller who may see only `only`, or any.
+pub fn exists_visible(conn: &mut DbConnection, id: &str, only: Option<&str>) -> QueryResult<bool> {
+    find_visible(conn, id, only).map(|p| p.is_some())
 }
 
 pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {

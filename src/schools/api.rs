@@ -9,6 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{GradeLevel, SchoolInput};
 use super::store::{self, SchoolFilter, SchoolRow};
 use crate::address::Address;
+use crate::audit;
+use crate::auth::{Caller, Scope};
 use crate::db::keyset::{self, ListSort, Sort};
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbPool, Stamp};
@@ -125,6 +127,8 @@ fn row_from(input: SchoolInput, stamp: Stamp) -> SchoolRow {
     }
 }
 
+const RESOURCE: &str = "school";
+
 fn not_found() -> ApiError {
     ApiError::not_found("school")
 }
@@ -158,9 +162,11 @@ pub struct SchoolListQuery {
 #[get("/schools")]
 pub async fn list_schools(
     req: HttpRequest,
+    caller: Caller,
     pool: web::Data<DbPool>,
     query: web::Query<SchoolListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::SchoolsRead)?;
     let query = query.into_inner();
     let sort: Sort = query.sort.unwrap_or(ListSort::Id).into();
     let limit = paging::limit(query.limit)?;
@@ -196,15 +202,27 @@ pub async fn list_schools(
 )]
 #[post("/schools")]
 pub async fn create_school(
+    caller: Caller,
     pool: web::Data<DbPool>,
     body: web::Json<SchoolInput>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::SchoolsWrite)?;
     let input = body.into_inner();
     input.check()?;
     let row = row_from(input, Stamp::fresh());
+    let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
-        store::insert(conn, &row)?;
-        Ok(row)
+        write_transaction(conn, |conn| {
+            store::insert(conn, &row)?;
+            audit::created(
+                conn,
+                &actor,
+                RESOURCE,
+                &row.id,
+                &School::try_from(row.clone())?,
+            )?;
+            Ok(row)
+        })
     })
     .await?;
     let school = School::try_from(row)?;
@@ -233,10 +251,12 @@ pub struct SchoolPath {
 )]
 #[get("/schools/{id}")]
 pub async fn get_school(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<SchoolPath>,
     if_none_match: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::SchoolsRead)?;
     let id = path.into_inner().id;
     if !is_id(&id) {
         return Err(not_found());
@@ -253,11 +273,14 @@ pub async fn get_school(
 }
 
 async fn update_school(
+    caller: Caller,
     pool: web::Data<DbPool>,
     id: String,
     if_match: IfMatch,
     change: Change<SchoolInput>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::SchoolsWrite)?;
+    let actor = caller.actor();
     if !is_id(&id) {
         return Err(not_found());
     }
@@ -282,6 +305,8 @@ async fn update_school(
             if !store::update(conn, &next, current.version)? {
                 return Err(ApiError::raced());
             }
+            let (before, after) = (School::try_from(current)?, School::try_from(next.clone())?);
+            audit::updated(conn, &actor, RESOURCE, &next.id, &before, &after)?;
             Ok(next)
         })
     })
@@ -301,12 +326,14 @@ async fn update_school(
 )]
 #[put("/schools/{id}")]
 pub async fn replace_school(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<SchoolPath>,
     if_match: IfMatch,
     body: web::Json<SchoolInput>,
 ) -> Result<HttpResponse, ApiError> {
     update_school(
+        caller,
         pool,
         path.into_inner().id,
         if_match,
@@ -327,12 +354,14 @@ pub async fn replace_school(
 )]
 #[patch("/schools/{id}")]
 pub async fn patch_school(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<SchoolPath>,
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     update_school(
+        caller,
         pool,
         path.into_inner().id,
         if_match,
@@ -351,10 +380,13 @@ pub async fn patch_school(
 )]
 #[delete("/schools/{id}")]
 pub async fn delete_school(
+    caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<SchoolPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::SchoolsWrite)?;
+    let actor = caller.actor();
     let id = path.into_inner().id;
     if !is_id(&id) {
         return Err(not_found());
@@ -369,6 +401,7 @@ pub async fn delete_school(
             if !store::delete(conn, &id, current.version)? {
                 return Err(ApiError::raced());
             }
+            audit::deleted(conn, &actor, RESOURCE, &id, &School::try_from(current)?)?;
             Ok(())
         })
     })

@@ -158,16 +158,27 @@ async fn health_and_readiness(db: TestDb) {
             connect_timeout: std::time::Duration::from_millis(300),
         },
     );
-    let down =
-        actix_web::test::init_service(partnerships::build_app(pool, &HttpSettings::default()))
-            .await;
+    let down = actix_web::test::init_service(partnerships::build_app(
+        pool,
+        &HttpSettings::default(),
+        &crate::support::auth_settings(),
+    ))
+    .await;
     let reply = get(&down, "/readyz").await.expect(503);
     assert!(reply.header("retry-after").is_some());
     assert!(
         !reply.text.contains("127.0.0.1") && !reply.text.contains("sqlite"),
         "causes stay in the log"
     );
-    get(&down, "/api/v1/schools").await.expect(503);
+    let token = principal(&db, partnerships::auth::Role::Admin, &[], None);
+    send(
+        &down,
+        TestRequest::get()
+            .uri("/api/v1/schools")
+            .insert_header(token.header()),
+    )
+    .await
+    .expect(503);
     assert_eq!(
         get(&down, "/healthz").await.expect(200).body["status"],
         "ok"

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod auth;
 mod contacts;
 mod conventions;
 mod migrations;

@@ -5,13 +5,17 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use actix_web::HttpMessage;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::Value;
 
+use partnerships::auth::token::{self, PrincipalKind};
+use partnerships::auth::{AuthSettings, Grant, Role, Scope};
+use partnerships::clients::store::ClientRow;
 use partnerships::config::HttpSettings;
 use partnerships::db::{self, Backend, DbPool, PoolSettings};
 
@@ -127,12 +131,123 @@ where
     type Body = B;
 }
 
+pub const TEST_SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256-0123456789";
+
+pub fn auth_settings() -> AuthSettings {
+    AuthSettings::new(
+        TEST_SECRET,
+        "partnerships",
+        "partnerships-api",
+        Duration::from_secs(3600),
+    )
+}
+
+/// A client of `role` stored directly (no secret hashing) and a token for it.
+pub struct Principal {
+    pub id: String,
+    pub token: String,
+}
+
+impl Principal {
+    pub fn header(&self) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", self.token))
+    }
+}
+
+pub fn principal(db: &TestDb, role: Role, scopes: &[Scope], partner_id: Option<&str>) -> Principal {
+    let grant = Grant {
+        role,
+        scopes: scopes.iter().copied().collect(),
+        school_ids: Vec::new(),
+        partner_id: partner_id.map(str::to_owned),
+    };
+    let stamp = db::Stamp::fresh();
+    let row = ClientRow {
+        id: stamp.id.clone(),
+        name: format!("test {}", role.as_str()),
+        role: role.as_str().to_owned(),
+        scopes: grant.scopes_column(),
+        school_ids: grant.school_ids_column(),
+        partner_id: grant.partner_id.clone(),
+        secret_hash: "not used by tests that mint tokens".to_owned(),
+        revoked_at: None,
+        tokens_valid_after: stamp.created_at,
+        version: 1,
+        created_at: stamp.created_at,
+        updated_at: stamp.updated_at,
+    };
+    let mut conn = db.pool.get().expect("connection");
+    partnerships::clients::store::insert(&mut conn, &row).expect("insert client");
+    let issued = token::issue(
+        &auth_settings(),
+        PrincipalKind::Client,
+        &row.id,
+        role.as_str(),
+        &grant.effective_scopes(),
+    )
+    .expect("token");
+    Principal {
+        id: row.id,
+        token: issued.access_token,
+    }
+}
+
+/// The App as an admin calls it: requests without an Authorization header get an admin token.
 pub async fn app(db: &TestDb) -> impl TestApp {
     app_with(db, HttpSettings::default()).await
 }
 
 pub async fn app_with(db: &TestDb, settings: HttpSettings) -> impl TestApp {
-    test::init_service(partnerships::build_app(db.pool.clone(), &settings)).await
+    let admin = principal(db, Role::Admin, &[], None);
+    let inner = test::init_service(partnerships::build_app(
+        db.pool.clone(),
+        &settings,
+        &auth_settings(),
+    ))
+    .await;
+    AsAdmin {
+        inner,
+        header: HeaderValue::from_str(&format!("Bearer {}", admin.token)).expect("header"),
+    }
+}
+
+/// The App with no default token: requests carry only what the test puts on them.
+pub async fn raw_app(db: &TestDb, auth: AuthSettings) -> impl TestApp {
+    test::init_service(partnerships::build_app(
+        db.pool.clone(),
+        &HttpSettings::default(),
+        &auth,
+    ))
+    .await
+}
+
+pub struct AsAdmin<S> {
+    inner: S,
+    header: HeaderValue,
+}
+
+impl<S, B> Service<actix_http::Request> for AsAdmin<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&self, mut req: actix_http::Request) -> Self::Future {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            req.headers_mut()
+                .insert(header::AUTHORIZATION, self.header.clone());
+        }
+        self.inner.call(req)
+    }
 }
 
 /// What a test looks at in a response.
@@ -191,6 +306,20 @@ impl Reply {
             assert!(self.body["title"].is_string() && self.body["detail"].is_string());
             assert!(self.body["type"].is_string());
         }
+        self
+    }
+}
+
+impl Reply {
+    /// Asserts only the status (for answers that are not problem+json, e.g. OAuth2 errors).
+    #[track_caller]
+    pub fn expect_status(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 }

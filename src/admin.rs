@@ -1,0 +1,164 @@
+//! The `client` and `user` commands: bootstrap and manage credentials from the server's shell.
+//! They run the same actions as the admin endpoints, audited as the operator (`cli`).
+
+use serde_json::{json, Value};
+
+use partnerships::audit::Actor;
+use partnerships::clients::{self, model::ClientWithSecret};
+use partnerships::config::Config;
+use partnerships::db::{self, DbConnection};
+use partnerships::error::ApiError;
+use partnerships::http::etag::IfMatch;
+use partnerships::users::{self, model::User};
+
+use crate::{ClientCommand, UserCommand};
+
+fn connection(config: &Config) -> Result<db::DbPool, String> {
+    crate::migrate_quietly(config)
+}
+
+/// A refused action as lines an operator can act on.
+fn explain(e: ApiError) -> String {
+    match e {
+        ApiError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ApiError::Internal(cause) | ApiError::Unavailable(cause) => cause,
+        other => other.problem().detail,
+    }
+}
+
+fn print(value: &impl serde::Serialize) -> Result<(), String> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+fn input<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+fn with_conn<T>(
+    config: &Config,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, String> {
+    let pool = connection(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    f(&mut conn).map_err(explain)
+}
+
+pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
+    let actor = Actor::command_line();
+    match command {
+        ClientCommand::Create {
+            name,
+            role,
+            scopes,
+            schools,
+            partner,
+        } => {
+            let input = input(json!({
+                "name": name, "role": role,
+                "scopes": (!scopes.is_empty()).then_some(scopes),
+                "school_ids": (!schools.is_empty()).then_some(schools),
+                "partner_id": partner,
+            }))?;
+            let (row, secret) =
+                with_conn(config, |conn| clients::actions::create(conn, input, &actor))?;
+            let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
+            print(&ClientWithSecret {
+                client,
+                client_secret: secret,
+            })
+        }
+        ClientCommand::List => {
+            let rows = with_conn(config, |conn| {
+                Ok(clients::store::list(conn, None, None, None, i64::MAX)?)
+            })?;
+            for row in rows {
+                let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
+                println!(
+                    "{}",
+                    serde_json::to_string(&client).map_err(|e| e.to_string())?
+                );
+            }
+            Ok(())
+        }
+        ClientCommand::Revoke { id } => {
+            let row = with_conn(config, |conn| {
+                clients::actions::revoke(conn, &id, IfMatch::none(), &actor)
+            })?;
+            print(&clients::model::ApiClient::from_row(&row).map_err(explain)?)
+        }
+        ClientCommand::Rotate { id } => {
+            let (row, secret) = with_conn(config, |conn| {
+                clients::actions::rotate_secret(conn, &id, IfMatch::none(), &actor)
+            })?;
+            let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
+            print(&ClientWithSecret {
+                client,
+                client_secret: secret,
+            })
+        }
+    }
+}
+
+pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
+    let actor = Actor::command_line();
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            role,
+            password,
+            subject,
+            schools,
+            partner,
+        } => {
+            let generated = match (&password, &subject) {
+                (None, None) => {
+                    Some(partnerships::auth::password::random_token(18).map_err(explain)?)
+                }
+                _ => None,
+            };
+            let input = input(json!({
+                "email": email, "name": name, "role": role,
+                "password": password.or(generated.clone()),
+                "external_subject": subject,
+                "school_ids": (!schools.is_empty()).then_some(schools),
+                "partner_id": partner,
+            }))?;
+            let row = with_conn(config, |conn| users::actions::create(conn, input, &actor))?;
+            let user = User::from_row(&row).map_err(explain)?;
+            let mut out = serde_json::to_value(&user).map_err(|e| e.to_string())?;
+            if let Some(password) = generated {
+                out["password"] = Value::String(password);
+            }
+            print(&out)
+        }
+        UserCommand::List => {
+            let rows = with_conn(config, |conn| {
+                Ok(users::store::list(conn, None, None, None, None, i64::MAX)?)
+            })?;
+            for row in rows {
+                let user = User::from_row(&row).map_err(explain)?;
+                println!(
+                    "{}",
+                    serde_json::to_string(&user).map_err(|e| e.to_string())?
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { id } => {
+            let change = partnerships::http::merge_patch::Change::Merge(json!({"disabled": true}));
+            let row = with_conn(config, |conn| {
+                users::actions::update(conn, &id, IfMatch::none(), change, &actor)
+            })?;
+            print(&User::from_row(&row).map_err(explain)?)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The audit trail: one event per successful write, recorded in the write's own transaction.
+
+pub mod api;
+pub mod store;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use store::record;
+
+use crate::db::DbConnection;
+use crate::error::ApiError;
+
+/// Records a creation, with every field of the new representation.
+pub fn created(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &str,
+    id: &str,
+    new: &impl Serialize,
+) -> Result<(), ApiError> {
+    Ok(record(
+        conn,
+        actor,
+        resource_type,
+        id,
+        "create",
+        diff(&Value::Object(Map::new()), new),
+    )?)
+}
+
+/// Records an update, with the fields that changed.
+pub fn updated(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &str,
+    id: &str,
+    old: &impl Serialize,
+    new: &impl Serialize,
+) -> Result<(), ApiError> {
+    Ok(record(
+        conn,
+        actor,
+        resource_type,
+        id,
+        "update",
+        diff(old, new),
+    )?)
+}
+
+/// Records a deletion, with the fields the resource had.
+pub fn deleted(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &str,
+    id: &str,
+    old: &impl Serialize,
+) -> Result<(), ApiError> {
+    Ok(record(
+        conn,
+        actor,
+        resource_type,
+        id,
+        "delete",
+        diff(old, &Value::Object(Map::new())),
+    )?)
+}
+
+/// Who did something: the authenticated caller, or the operator at the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `client`, `user` or `cli`.
+    pub kind: &'static str,
+    pub id: String,
+    pub role: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The operator running an admin command on the server.
+    pub fn command_line() -> Actor {
+        let who = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
+        Actor {
+            kind: "cli",
+            id: who,
+            role: "admin".to_owned(),
+            request_id: None,
+        }
+    }
+}
+
+const BOOKKEEPING: [&str; 3] = ["version", "created_at", "updated_at"];
+
+/// The fields that differ between two representations, as `{"field": {"old": .., "new": ..}}`;
+/// `None` when nothing but bookkeeping changed. Representations never hold secrets.
+pub fn diff(old: &impl Serialize, new: &impl Serialize) -> Option<Value> {
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return None;
+    };
+    let mut changes = Map::new();
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        if BOOKKEEPING.contains(&key.as_str()) || key == "id" {
+            continue;
+        }
+        let old_value = old.get(key).unwrap_or(&Value::Null);
+        let new_value = new.get(key).unwrap_or(&Value::Null);
+        if old_value != new_value {
+            changes.insert(
+                key.clone(),
+                serde_json::json!({"old": old_value, "new": new_value}),
+            );
+        }
+    }
+    (!changes.is_empty()).then_some(Value::Object(changes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_lists_changed_fields_only() {
+        let old = json!({"name": "A", "status": "prospect", "version": 1, "website": null});
+        let new =
+            json!({"name": "A", "status": "active", "version": 2, "website": "https://a.org"});
+        assert_eq!(
+            diff(&old, &new),
+            Some(json!({
+                "status": {"old": "prospect", "new": "active"},
+                "website": {"old": null, "new": "https://a.org"}
+            }))
+        );
+        assert_eq!(
+            diff(
+                &old,
+                &json!({"name": "A", "status": "prospect", "version": 5, "website": null})
+            ),
+            None
+        );
+    }
+}

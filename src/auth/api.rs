@@ -1,0 +1,381 @@
+//! `POST /oauth/token` (OAuth2 client credentials) and `POST /auth/login` (people).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{post, web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::permissions::{expand, format_scopes, parse_scopes};
+use super::settings::AuthSettings;
+use super::token::{self, PrincipalKind};
+use super::{password, Grant};
+use crate::audit::{self, Actor};
+use crate::db::{self, write_transaction, DbPool};
+use crate::error::ApiError;
+use crate::http::request_id;
+use crate::{clients, users};
+
+/// An access token.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…",
+    "token_type": "Bearer",
+    "expires_in": 3600,
+    "scope": "partners:read partners:write"
+}))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+    /// Space-separated scopes the token carries.
+    pub scope: String,
+}
+
+/// The client-credentials request (RFC 6749 §4.4), form-encoded. The credentials go in HTTP
+/// Basic authentication or in `client_id` and `client_secret`, not both.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"grant_type": "client_credentials", "scope": "partners:read"}))]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    pub grant_type: String,
+    /// Space-separated subset of the client's scopes; all of them when absent.
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// An OAuth2 error (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": "invalid_client", "error_description": "unknown client or wrong secret"}))]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`,
+    /// `invalid_scope`, `server_error` or `temporarily_unavailable`.
+    pub error: &'static str,
+    pub error_description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {description}")]
+pub struct OAuthError {
+    code: &'static str,
+    description: String,
+}
+
+fn oauth(code: &'static str, description: impl Into<String>) -> OAuthError {
+    OAuthError {
+        code,
+        description: description.into(),
+    }
+}
+
+impl From<ApiError> for OAuthError {
+    fn from(e: ApiError) -> Self {
+        let rid = request_id::current().unwrap_or_default();
+        match e {
+            ApiError::Unavailable(cause) => {
+                log::warn!("request_id={rid} unavailable: {cause}");
+                oauth(
+                    "temporarily_unavailable",
+                    "the database is unavailable; retry later",
+                )
+            }
+            ApiError::Internal(cause) => {
+                log::error!("request_id={rid} internal error: {cause}");
+                oauth("server_error", "internal server error")
+            }
+            other => oauth("invalid_request", other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        match self.code {
+            "invalid_client" => StatusCode::UNAUTHORIZED,
+            "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            "temporarily_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if self.code == "invalid_client" {
+            response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"partnerships\""));
+        }
+        response.json(OAuthErrorBody {
+            error: self.code,
+            error_description: self.description.clone(),
+        })
+    }
+}
+
+/// `client_id:client_secret` from HTTP Basic, each form-urlencoded (RFC 6749 §2.3.1).
+fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || {
+        oauth(
+            "invalid_client",
+            "the Authorization header is not valid HTTP Basic",
+        )
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    let (scheme, encoded) = text.split_once(' ').ok_or_else(bad)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(bad());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let unescape = |s: &str| -> String {
+        form_urlencoded::parse(format!("v={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((unescape(id), unescape(secret))))
+}
+
+fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthError> {
+    if req.content_type() != "application/x-www-form-urlencoded" {
+        return Err(oauth(
+            "invalid_request",
+            "send the request as application/x-www-form-urlencoded",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    for (key, _) in &pairs {
+        if !seen.insert(key.clone()) {
+            return Err(oauth(
+                "invalid_request",
+                format!("parameter {key} is repeated"),
+            ));
+        }
+    }
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    Ok(TokenRequest {
+        grant_type: get("grant_type")
+            .ok_or_else(|| oauth("invalid_request", "grant_type is required"))?,
+        scope: get("scope"),
+        client_id: get("client_id"),
+        client_secret: get("client_secret"),
+    })
+}
+
+/// Get an access token with client credentials (OAuth2, as Ed-Fi does).
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(
+        (status = 200, description = "A token", body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
+        (status = 401, description = "invalid_client: unknown, revoked, or wrong secret", body = OAuthErrorBody),
+        (status = 500, description = "server_error", body = OAuthErrorBody),
+        (status = 503, description = "temporarily_unavailable: the database is unavailable", body = OAuthErrorBody),
+    )
+)]
+#[post("/oauth/token")]
+pub async fn issue_token(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    settings: web::Data<AuthSettings>,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let form = parse_form(&req, &body)?;
+    if form.grant_type != "client_credentials" {
+        return Err(oauth(
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        ));
+    }
+    let (client_id, secret) = match (basic_credentials(&req)?, form.client_id, form.client_secret) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(oauth(
+                "invalid_request",
+                "send the credentials once: in Basic or in the form",
+            ))
+        }
+        (Some(basic), None, None) => basic,
+        (None, Some(id), Some(secret)) => (id, secret),
+        _ => return Err(oauth("invalid_client", "client credentials are required")),
+    };
+    let requested = form
+        .scope
+        .as_deref()
+        .map(parse_scopes)
+        .transpose()
+        .map_err(|s| oauth("invalid_scope", format!("unknown scope {s:?}")))?;
+    let request_id = request_id::current();
+    let settings = settings.into_inner();
+    let answer = db::run(&pool, move |conn| {
+        let row = if db::sql::is_id(&client_id) {
+            clients::store::find(conn, &client_id)?
+        } else {
+            None
+        };
+        let Some(row) = row else {
+            password::verify_nothing(&secret);
+            return Ok(Err(oauth(
+                "invalid_client",
+                "unknown client or wrong secret",
+            )));
+        };
+        if !password::verify(&secret, &row.secret_hash) || row.revoked_at.is_some() {
+            return Ok(Err(oauth(
+                "invalid_client",
+                "unknown client or wrong secret",
+            )));
+        }
+        let grant = Grant::from_columns(
+            &row.role,
+            &row.scopes,
+            &row.school_ids,
+            row.partner_id.as_deref(),
+        )?;
+        let allowed = grant.effective_scopes();
+        let scopes = match requested {
+            None => allowed,
+            Some(requested) => {
+                let requested = expand(requested);
+                if let Some(extra) = requested.iter().find(|s| !allowed.contains(s)) {
+                    return Ok(Err(oauth(
+                        "invalid_scope",
+                        format!("the client may not have {extra}"),
+                    )));
+                }
+                requested
+            }
+        };
+        let issued = token::issue(
+            &settings,
+            PrincipalKind::Client,
+            &row.id,
+            grant.role.as_str(),
+            &scopes,
+        )?;
+        let actor = Actor {
+            kind: "client",
+            id: row.id.clone(),
+            role: row.role.clone(),
+            request_id,
+        };
+        write_transaction(conn, |conn| {
+            let changes =
+                serde_json::json!({"scope": {"old": null, "new": format_scopes(&scopes)}});
+            audit::record(
+                conn,
+                &actor,
+                "client",
+                &row.id,
+                "token_issued",
+                Some(changes),
+            )
+        })?;
+        Ok(Ok(TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            scope: format_scopes(&scopes),
+        }))
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}
+
+/// Sign-in with a local account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "j.ramos@district.example.org", "password": "a long passphrase of words"}))]
+pub struct LoginRequest {
+    #[schema(max_length = 254)]
+    pub email: String,
+    #[schema(max_length = 200)]
+    pub password: String,
+}
+
+/// Sign in with email and password; answers an access token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    security(()),
+    responses(
+        (status = 200, description = "A token", body = TokenResponse),
+        (status = 401, description = "Wrong email or password, or the user is disabled",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    pool: web::Data<DbPool>,
+    settings: web::Data<AuthSettings>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest {
+        email,
+        password: given,
+    } = body.into_inner();
+    let request_id = request_id::current();
+    let settings = settings.into_inner();
+    let wrong =
+        || ApiError::Unauthorized("email or password is wrong, or the account is disabled".into());
+    let answer = db::run(&pool, move |conn| {
+        let email = email.trim().to_lowercase();
+        let row = if email.len() <= 254 && given.len() <= 200 {
+            users::store::find_by_email(conn, &email)?
+        } else {
+            None
+        };
+        let Some(row) = row.filter(|r| r.password_hash.is_some()) else {
+            password::verify_nothing(&given);
+            return Err(wrong());
+        };
+        let hash = row.password_hash.as_deref().unwrap_or_default();
+        if !password::verify(&given, hash) || row.disabled_at.is_some() {
+            return Err(wrong());
+        }
+        let grant = Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
+        let scopes = grant.effective_scopes();
+        let issued = token::issue(
+            &settings,
+            PrincipalKind::User,
+            &row.id,
+            grant.role.as_str(),
+            &scopes,
+        )?;
+        let actor = Actor {
+            kind: "user",
+            id: row.id.clone(),
+            role: row.role.clone(),
+            request_id,
+        };
+        write_transaction(conn, |conn| {
+            audit::record(conn, &actor, "user", &row.id, "login", None)
+        })?;
+        Ok(TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            scope: format_scopes(&scopes),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}

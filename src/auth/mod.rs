@@ -1,0 +1,21 @@
+//! Who is calling: tokens (issued here or by the district's identity provider), the caller
+//! extractor, roles and scopes, and the token and login endpoints.
+
+pub mod api;
+mod caller;
+mod grant;
+pub mod password;
+pub mod permissions;
+pub mod settings;
+pub mod token;
+
+pub use caller::Caller;
+pub use grant::Grant;
+pub use permissions::{Role, Scope};
+pub use settings::AuthSettings;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::issue_token).service(api::login);
+}

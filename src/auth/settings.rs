@@ -1,0 +1,114 @@
+//! Token settings: the key for tokens this service issues, and the optional identity provider
+//! whose tokens it accepts.
+
+use std::path::Path;
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+
+/// The shortest accepted `JWT_SECRET`, in bytes.
+pub const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Clone)]
+pub struct AuthSettings {
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl: Duration,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    pub identity_provider: Option<IdentityProvider>,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_ttl", &self.token_ttl)
+            .field(
+                "identity_provider",
+                &self.identity_provider.as_ref().map(|p| &p.issuer),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The district's identity provider: its tokens are accepted when signed with `algorithm` by
+/// the key in `key`, issued by `issuer` for `audience`; they map to a user by `sub` or `email`.
+#[derive(Clone)]
+pub struct IdentityProvider {
+    pub issuer: String,
+    pub audience: String,
+    pub algorithm: Algorithm,
+    pub key: DecodingKey,
+}
+
+impl AuthSettings {
+    pub fn new(secret: &[u8], issuer: &str, audience: &str, token_ttl: Duration) -> Self {
+        AuthSettings {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            token_ttl,
+            leeway: Duration::from_secs(30),
+            identity_provider: None,
+        }
+    }
+}
+
+impl IdentityProvider {
+    /// `algorithm` is `RS256` or `ES256`; `pem` the provider's public key.
+    pub fn new(issuer: &str, audience: &str, algorithm: &str, pem: &[u8]) -> Result<Self, String> {
+        let (algorithm, key) = match algorithm {
+            "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem)),
+            "ES256" => (Algorithm::ES256, DecodingKey::from_ec_pem(pem)),
+            other => return Err(format!("must be RS256 or ES256, got {other:?}")),
+        };
+        let key = key.map_err(|e| format!("not a {algorithm:?} public key in PEM form: {e}"))?;
+        Ok(IdentityProvider {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            algorithm,
+            key,
+        })
+    }
+}
+
+/// Reads the token secret kept beside the SQLite database, creating it (owner-only) on first
+/// start, so `cargo run --release` needs no setup and tokens survive restarts.
+pub fn load_or_create_secret_file(path: &Path) -> Result<Vec<u8>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) if bytes.len() >= MIN_SECRET_LEN => return Ok(bytes),
+        Ok(_) => {
+            return Err(format!(
+                "{} is shorter than {MIN_SECRET_LEN} bytes",
+                path.display()
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    let secret = crate::auth::password::random_token(48).map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+        }
+        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+    };
+    std::io::Write::write_all(&mut file, secret.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(secret.into_bytes())
+}

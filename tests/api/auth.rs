@@ -1,0 +1,818 @@
+//! Tokens: the client-credentials endpoint, sign-in, the identity provider, what makes a token
+//! unacceptable, revocation, and the bootstrap commands.
+
+use actix_web::test::TestRequest;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::support::*;
+use partnerships::auth::settings::IdentityProvider;
+use partnerships::auth::{AuthSettings, Role};
+
+both!(
+    client_credentials_flow,
+    token_request_errors,
+    rotated_and_revoked_clients,
+    unacceptable_tokens_are_401,
+    people_sign_in,
+    identity_provider_tokens,
+    command_line_bootstrap,
+);
+
+async fn token<A: TestApp>(app: &A, form: &str, basic: Option<(&str, &str)>) -> Reply {
+    let mut req = TestRequest::post()
+        .uri("/api/v1/oauth/token")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload(form.to_owned());
+    if let Some((id, secret)) = basic {
+        req = req.insert_header((
+            "authorization",
+            format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))),
+        ));
+    }
+    send(app, req).await
+}
+
+/// A client made through the admin API: (id, secret).
+async fn new_client<A: TestApp>(admin: &A, body: Value) -> (String, String) {
+    let created = post(admin, "/api/v1/clients", body).await.expect(201);
+    let secret = created.body["client_secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_owned();
+    (created.id(), secret)
+}
+
+fn bearer(token: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {token}"))
+}
+
+async fn call<A: TestApp>(app: &A, req: TestRequest, token: &str) -> Reply {
+    send(app, req.insert_header(bearer(token))).await
+}
+
+fn access_token(reply: &Reply) -> String {
+    reply.body["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+async fn client_credentials_flow(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let (id, secret) = new_client(
+        &admin,
+        json!({"name": "SIS nightly", "role": "integration", "scopes": ["partners:write", "schools:read"]}),
+    )
+    .await;
+    let shown = get(&admin, &format!("/api/v1/clients/{id}"))
+        .await
+        .expect(200);
+    assert!(
+        !shown.text.contains(&secret) && !shown.text.contains("argon2"),
+        "secrets are never shown again"
+    );
+
+    let reply = token(
+        &raw,
+        &format!("grant_type=client_credentials&client_id={id}&client_secret={secret}"),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["token_type"], "Bearer");
+    assert_eq!(reply.body["expires_in"], 3600);
+    assert_eq!(
+        reply.body["scope"],
+        "schools:read partners:read partners:write"
+    );
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let full = access_token(&reply);
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &full)
+        .await
+        .expect(200);
+    call(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/partners")
+            .set_json(json!({"name": "A", "kind": "other"})),
+        &full,
+    )
+    .await
+    .expect(201);
+    let denied = call(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/schools")
+            .set_json(json!({"name": "S"})),
+        &full,
+    )
+    .await
+    .expect(403);
+    let challenge = denied.header("www-authenticate").unwrap();
+    assert!(
+        challenge.contains("insufficient_scope") && challenge.contains("schools:write"),
+        "{challenge}"
+    );
+
+    // HTTP Basic, and a subset of the scopes.
+    let reply = token(
+        &raw,
+        "grant_type=client_credentials&scope=partners:read",
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["scope"], "partners:read");
+    let narrow = access_token(&reply);
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &narrow)
+        .await
+        .expect(200);
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &narrow)
+        .await
+        .expect(403);
+    call(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/partners")
+            .set_json(json!({"name": "B", "kind": "other"})),
+        &narrow,
+    )
+    .await
+    .expect(403);
+    // Asking for write gets its read too.
+    let reply = token(
+        &raw,
+        "grant_type=client_credentials&scope=partners%3Awrite",
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(reply.body["scope"], "partners:read partners:write");
+}
+
+async fn token_request_errors(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let (id, secret) = new_client(
+        &admin,
+        json!({"name": "Reader", "role": "integration", "scopes": ["partners:read"]}),
+    )
+    .await;
+    let creds = format!("client_id={id}&client_secret={secret}");
+    // (form, HTTP Basic credentials, status, OAuth2 error)
+    type Case<'a> = (String, Option<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            format!("grant_type=client_credentials&{creds}&scope=kpi:write"),
+            None,
+            400,
+            "invalid_scope",
+        ),
+        (
+            format!("grant_type=client_credentials&{creds}&scope=admin"),
+            None,
+            400,
+            "invalid_scope",
+        ),
+        (
+            format!("grant_type=client_credentials&client_id={id}&client_secret=wrong"),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            format!(
+                "grant_type=client_credentials&client_id={}&client_secret=x",
+                uuid::Uuid::now_v7()
+            ),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            "grant_type=client_credentials&client_id=not-a-uuid&client_secret=x".to_owned(),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            "grant_type=client_credentials".to_owned(),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            format!("grant_type=password&{creds}"),
+            None,
+            400,
+            "unsupported_grant_type",
+        ),
+        (creds.clone(), None, 400, "invalid_request"),
+        (
+            format!("grant_type=client_credentials&{creds}"),
+            Some((&id, &secret)),
+            400,
+            "invalid_request",
+        ),
+        (
+            format!("grant_type=client_credentials&grant_type=client_credentials&{creds}"),
+            None,
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (form, basic, status, error) in cases {
+        let reply = token(&raw, &form, basic).await;
+        assert_eq!(reply.status.as_u16(), status, "{form}: {}", reply.text);
+        assert_eq!(reply.body["error"], error, "{form}");
+        assert!(reply.body["error_description"].is_string());
+        if status == 401 {
+            assert_eq!(
+                reply.header("www-authenticate"),
+                Some("Basic realm=\"partnerships\"")
+            );
+        }
+    }
+    let wrong_type = send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/oauth/token")
+            .set_json(json!({"grant_type": "client_credentials"})),
+    )
+    .await;
+    assert_eq!(wrong_type.status, 400);
+    assert_eq!(wrong_type.body["error"], "invalid_request");
+}
+
+async fn rotated_and_revoked_clients(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let (id, secret) = new_client(&admin, json!({"name": "Portal", "role": "viewer"})).await;
+    let old = access_token(
+        &token(&raw, "grant_type=client_credentials", Some((&id, &secret)))
+            .await
+            .expect(200),
+    );
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &old)
+        .await
+        .expect(200);
+
+    let rotated = send(
+        &admin,
+        TestRequest::post().uri(&format!("/api/v1/clients/{id}/secret")),
+    )
+    .await
+    .expect(200);
+    let new_secret = rotated.body["client_secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    let reply = call(&raw, TestRequest::get().uri("/api/v1/schools"), &old)
+        .await
+        .expect(401);
+    assert!(reply
+        .header("www-authenticate")
+        .unwrap()
+        .contains("invalid_token"));
+    token(&raw, "grant_type=client_credentials", Some((&id, &secret)))
+        .await
+        .expect_status(401);
+    let fresh = access_token(
+        &token(
+            &raw,
+            "grant_type=client_credentials",
+            Some((&id, &new_secret)),
+        )
+        .await
+        .expect(200),
+    );
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &fresh)
+        .await
+        .expect(200);
+
+    let revoked = send(
+        &admin,
+        TestRequest::post().uri(&format!("/api/v1/clients/{id}/revoke")),
+    )
+    .await
+    .expect(200);
+    assert!(revoked.body["revoked_at"].is_string());
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &fresh)
+        .await
+        .expect(401);
+    let refused = token(
+        &raw,
+        "grant_type=client_credentials",
+        Some((&id, &new_secret)),
+    )
+    .await;
+    assert_eq!(refused.body["error"], "invalid_client");
+    send(
+        &admin,
+        TestRequest::post().uri(&format!("/api/v1/clients/{id}/secret")),
+    )
+    .await
+    .expect(409);
+    let listed = get(&admin, "/api/v1/clients?revoked=true")
+        .await
+        .expect(200);
+    assert_eq!(ids(listed.body["data"].as_array().unwrap()), [id]);
+}
+
+fn claims_for(subject: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "iss": "partnerships", "aud": "partnerships-api", "sub": subject,
+        "iat": now, "nbf": now, "exp": now + 600,
+        "jti": uuid::Uuid::now_v7().to_string(), "typ": "client", "role": "admin", "scope": "schools:read"
+    })
+}
+
+fn sign(claims: &Value, alg: Algorithm, key: &EncodingKey) -> String {
+    encode(&Header::new(alg), claims, key).unwrap()
+}
+
+fn with(mut claims: Value, key: &str, value: Value) -> Value {
+    claims[key] = value;
+    claims
+}
+
+fn without(mut claims: Value, key: &str) -> Value {
+    claims.as_object_mut().unwrap().remove(key);
+    claims
+}
+
+const RSA_PRIVATE: &[u8] = include_bytes!("../fixtures/idp_rsa_private.pem");
+const RSA_PUBLIC: &[u8] = include_bytes!("../fixtures/idp_rsa_public.pem");
+const EC_PRIVATE: &[u8] = include_bytes!("../fixtures/idp_ec_private.pem");
+const EC_PUBLIC: &[u8] = include_bytes!("../fixtures/idp_ec_public.pem");
+
+async fn unacceptable_tokens_are_401(db: TestDb) {
+    let raw = raw_app(&db, auth_settings()).await;
+    let subject = principal(&db, Role::Admin, &[], None).id;
+    let ours = EncodingKey::from_secret(TEST_SECRET);
+    let now = chrono::Utc::now().timestamp();
+    let good = claims_for(&subject);
+    let valid = sign(&good, Algorithm::HS256, &ours);
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &valid)
+        .await
+        .expect(200);
+
+    let tampered = {
+        let parts: Vec<&str> = valid.split('.').collect();
+        let payload = URL_SAFE_NO_PAD
+            .encode(with(good.clone(), "scope", json!("schools:read schools:write")).to_string());
+        format!("{}.{}.{}", parts[0], payload, parts[2])
+    };
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(good.to_string())
+    );
+    let bad_tokens = [
+        (
+            "expired",
+            sign(
+                &with(good.clone(), "exp", json!(now - 120)),
+                Algorithm::HS256,
+                &ours,
+            ),
+        ),
+        (
+            "not yet valid",
+            sign(
+                &with(good.clone(), "nbf", json!(now + 600)),
+                Algorithm::HS256,
+                &ours,
+            ),
+        ),
+        (
+            "issued in the future",
+            sign(
+                &with(good.clone(), "iat", json!(now + 600)),
+                Algorithm::HS256,
+                &ours,
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                &with(good.clone(), "iss", json!("someone-else")),
+                Algorithm::HS256,
+                &ours,
+            ),
+        ),
+        (
+            "wrong audience",
+            sign(
+                &with(good.clone(), "aud", json!("another-api")),
+                Algorithm::HS256,
+                &ours,
+            ),
+        ),
+        (
+            "no expiry",
+            sign(&without(good.clone(), "exp"), Algorithm::HS256, &ours),
+        ),
+        (
+            "other secret",
+            sign(
+                &good,
+                Algorithm::HS256,
+                &EncodingKey::from_secret(b"another-secret-that-is-also-32-bytes-long!!"),
+            ),
+        ),
+        ("tampered", tampered),
+        ("alg none", none),
+        (
+            "HS384 with our secret",
+            sign(&good, Algorithm::HS384, &ours),
+        ),
+        (
+            "RS256 while no provider is configured",
+            sign(
+                &good,
+                Algorithm::RS256,
+                &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
+            ),
+        ),
+        (
+            "unknown subject",
+            sign(
+                &with(good.clone(), "sub", json!(uuid::Uuid::now_v7().to_string())),
+                Algorithm::HS256,
+                &ours,
+            ),
+        ),
+        ("garbage", "not.a.token".to_owned()),
+    ];
+    for (what, token) in bad_tokens {
+        let reply = call(&raw, TestRequest::get().uri("/api/v1/schools"), &token).await;
+        assert_eq!(reply.status, 401, "{what}: {}", reply.text);
+        let reply = reply.expect(401);
+        let challenge = reply.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with("Bearer realm=\"partnerships\", error=\"invalid_token\""),
+            "{what}: {challenge}"
+        );
+    }
+    let missing = get(&raw, "/api/v1/schools").await.expect(401);
+    assert_eq!(
+        missing.header("www-authenticate"),
+        Some("Bearer realm=\"partnerships\"")
+    );
+    send(
+        &raw,
+        TestRequest::get()
+            .uri("/api/v1/schools")
+            .insert_header(("authorization", "Basic YTpi")),
+    )
+    .await
+    .expect(401);
+}
+
+async fn people_sign_in(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let user = post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": " Jo.Ramos@District.example.org ", "name": "Jo Ramos", "role": "viewer", "password": "correct horse battery"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(user.body["email"], "jo.ramos@district.example.org");
+    assert_eq!(user.body["has_password"], true);
+    assert!(!user.text.contains("correct horse") && !user.text.contains("argon2"));
+    let uri = format!("/api/v1/users/{}", user.id());
+
+    let login = |password: &'static str| {
+        send(
+            &raw,
+            TestRequest::post()
+                .uri("/api/v1/auth/login")
+                .set_json(json!({"email": "JO.RAMOS@district.example.org", "password": password})),
+        )
+    };
+    let reply = login("correct horse battery").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let first = access_token(&reply);
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &first)
+        .await
+        .expect(200);
+    call(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/partners")
+            .set_json(json!({"name": "A", "kind": "other"})),
+        &first,
+    )
+    .await
+    .expect(403);
+    login("wrong horse battery").await.expect(401);
+    send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .set_json(json!({"email": "nobody@x.org", "password": "whatever it is"})),
+    )
+    .await
+    .expect(401);
+
+    patch(&admin, &uri, json!({"password": "too short"}))
+        .await
+        .expect(422);
+    patch(&admin, &uri, json!({"password": "a brand new passphrase"}))
+        .await
+        .expect(200);
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &first)
+        .await
+        .expect(401);
+    login("correct horse battery").await.expect(401);
+    let second = access_token(&login("a brand new passphrase").await.expect(200));
+
+    patch(&admin, &uri, json!({"disabled": true}))
+        .await
+        .expect(200);
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &second)
+        .await
+        .expect(401);
+    login("a brand new passphrase").await.expect(401);
+    let listed = get(&admin, "/api/v1/users?disabled=true&q=ramos")
+        .await
+        .expect(200);
+    assert_eq!(ids(listed.body["data"].as_array().unwrap()), [user.id()]);
+}
+
+fn provider_settings(algorithm: &str, public: &[u8]) -> AuthSettings {
+    let mut settings = auth_settings();
+    settings.identity_provider = Some(
+        IdentityProvider::new(
+            "https://idp.district.example",
+            "partnerships",
+            algorithm,
+            public,
+        )
+        .unwrap(),
+    );
+    settings
+}
+
+fn provider_claims(sub: &str, email: Option<&str>) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"iss": "https://idp.district.example", "aud": "partnerships", "sub": sub, "email": email,
+           "iat": now, "exp": now + 600})
+}
+
+async fn identity_provider_tokens(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, provider_settings("RS256", RSA_PUBLIC)).await;
+    let rsa = EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap();
+    let staff = post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "ada@district.example.org", "name": "Ada", "role": "staff", "external_subject": "idp|42"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(staff.body["has_password"], false);
+    let by_subject = sign(&provider_claims("idp|42", None), Algorithm::RS256, &rsa);
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &by_subject,
+    )
+    .await
+    .expect(200);
+    call(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/partners")
+            .set_json(json!({"name": "A", "kind": "other"})),
+        &by_subject,
+    )
+    .await
+    .expect(201);
+    call(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/schools")
+            .set_json(json!({"name": "S"})),
+        &by_subject,
+    )
+    .await
+    .expect(403);
+    let by_email = sign(
+        &provider_claims("idp|other", Some("ADA@district.example.org")),
+        Algorithm::RS256,
+        &rsa,
+    );
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &by_email)
+        .await
+        .expect(200);
+
+    let refused = [
+        sign(
+            &provider_claims("idp|nobody", Some("nobody@district.example.org")),
+            Algorithm::RS256,
+            &rsa,
+        ),
+        sign(
+            &with(provider_claims("idp|42", None), "aud", json!("other")),
+            Algorithm::RS256,
+            &rsa,
+        ),
+        sign(
+            &with(
+                provider_claims("idp|42", None),
+                "iss",
+                json!("https://evil.example"),
+            ),
+            Algorithm::RS256,
+            &rsa,
+        ),
+        sign(
+            &provider_claims("idp|42", None),
+            Algorithm::ES256,
+            &EncodingKey::from_ec_pem(EC_PRIVATE).unwrap(),
+        ),
+        // Our own key cannot stand in for the provider's.
+        sign(
+            &provider_claims("idp|42", None),
+            Algorithm::HS256,
+            &EncodingKey::from_secret(TEST_SECRET),
+        ),
+    ];
+    for token in refused {
+        call(&raw, TestRequest::get().uri("/api/v1/partners"), &token)
+            .await
+            .expect(401);
+    }
+    patch(
+        &admin,
+        &format!("/api/v1/users/{}", staff.id()),
+        json!({"disabled": true}),
+    )
+    .await
+    .expect(200);
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &by_subject,
+    )
+    .await
+    .expect(401);
+
+    let ec = raw_app(&db, provider_settings("ES256", EC_PUBLIC)).await;
+    patch(
+        &admin,
+        &format!("/api/v1/users/{}", staff.id()),
+        json!({"disabled": false}),
+    )
+    .await
+    .expect(200);
+    let es = sign(
+        &provider_claims("idp|42", None),
+        Algorithm::ES256,
+        &EncodingKey::from_ec_pem(EC_PRIVATE).unwrap(),
+    );
+    call(&ec, TestRequest::get().uri("/api/v1/partners"), &es)
+        .await
+        .expect(200);
+}
+
+fn cli(db: &TestDb, args: &[&str]) -> std::process::Output {
+    let url = match &db.backend {
+        partnerships::db::Backend::Sqlite(path) => format!("sqlite://{}", path.display()),
+        partnerships::db::Backend::Postgres(url) => url.clone(),
+    };
+    std::process::Command::new(env!("CARGO_BIN_EXE_partnerships"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("JWT_SECRET", std::str::from_utf8(TEST_SECRET).unwrap())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+async fn command_line_bootstrap(db: TestDb) {
+    let raw = raw_app(&db, auth_settings()).await;
+    let out = cli(
+        &db,
+        &["client", "create", "--name", "Bootstrap", "--role", "admin"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    let admin_token = access_token(
+        &token(&raw, "grant_type=client_credentials", Some((&id, &secret)))
+            .await
+            .expect(200),
+    );
+    let clients = call(
+        &raw,
+        TestRequest::get().uri("/api/v1/clients"),
+        &admin_token,
+    )
+    .await
+    .expect(200);
+    assert!(ids(clients.body["data"].as_array().unwrap()).contains(&id));
+
+    let out = cli(
+        &db,
+        &[
+            "client",
+            "create",
+            "--name",
+            "Nightly",
+            "--role",
+            "integration",
+            "--scope",
+            "kpi:write",
+            "--scope",
+            "schools:read",
+        ],
+    );
+    assert!(out.status.success());
+    let integration: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        integration["scopes"],
+        json!(["schools:read", "kpi:read", "kpi:write"])
+    );
+
+    let out = cli(&db, &["client", "list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(listed.lines().count(), 2);
+    assert!(!listed.contains(&secret));
+
+    let out = cli(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@district.example.org",
+            "--name",
+            "Ops",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let user: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let password = user["password"]
+        .as_str()
+        .expect("a generated password")
+        .to_owned();
+    send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .set_json(json!({"email": "ops@district.example.org", "password": password})),
+    )
+    .await
+    .expect(200);
+    let out = cli(&db, &["user", "disable", user["id"].as_str().unwrap()]);
+    assert!(out.status.success());
+
+    let out = cli(&db, &["client", "revoke", &id]);
+    assert!(out.status.success());
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/clients"),
+        &admin_token,
+    )
+    .await
+    .expect(401);
+
+    let refused = cli(
+        &db,
+        &["client", "create", "--name", "P", "--role", "partner"],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("partner_id"));
+    let refused = cli(
+        &db,
+        &["client", "create", "--name", "P", "--role", "wizard"],
+    );
+    assert!(!refused.status.success());
+
+    let refused = token(&raw, "grant_type=client_credentials", Some((&id, &secret)))
+        .await
+        .expect_status(401);
+    assert_eq!(
+        refused.body["error"], "invalid_client",
+        "a revoked client gets no token"
+    );
+}
