@@ -4,6 +4,8 @@
 
 mod support;
 
+mod access;
+mod audit;
 mod auth;
 mod contacts;
 mod conventions;

@@ -325,7 +325,11 @@ impl Reply {
 }
 
 pub async fn send<A: TestApp>(app: &A, req: TestRequest) -> Reply {
-    let res = test::call_service(app, req.to_request()).await;
+    send_request(app, req.to_request()).await
+}
+
+pub async fn send_request<A: TestApp>(app: &A, req: actix_http::Request) -> Reply {
+    let res = test::call_service(app, req).await;
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = test::read_body(res).await;
