@@ -485,13 +485,13 @@ async fn role_endpoint_matrix(db: TestDb) {
             .expect(200);
             assert_eq!(
                 ids(mine.body["data"].as_array().unwrap()),
-                [fx.own.clone()],
+                std::slice::from_ref(&fx.own),
                 "the partner role lists only its partner"
             );
             let filtered = send(
                 &raw,
                 TestRequest::get()
-                    .uri(&format!("/api/v1/partners?external_id=x&q=Other"))
+                    .uri("/api/v1/partners?external_id=x&q=Other")
                     .insert_header(who.as_ref().unwrap().header()),
             )
             .await
