@@ -7,10 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, AuditFilter, AuditRow};
 use crate::auth::Caller;
-use crate::db::keyset::{self, KeyValue, Keyed, ListSort, Sort, SortKey};
+use crate::db::keyset::{KeyValue, Keyed, SortKey};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::http::paging;
+use crate::http::paging::{self, PageRequest};
 
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,13 +113,8 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let query = query.into_inner();
-    let sort: Sort = ListSort::Id.into();
-    let limit = paging::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| keyset::decode_cursor(c, sort))
-        .transpose()?;
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(None, query.limit, query.cursor.as_deref())?;
     let filter = AuditFilter {
         actor_id: query.actor_id,
         resource_type: query.resource_type,
@@ -137,7 +132,5 @@ pub async fn list_audit_events(
         )?)
     })
     .await?;
-    let (rows, next_cursor) = paging::split(rows, limit, sort);
-    let data: Vec<AuditEvent> = rows.into_iter().map(AuditEvent::from).collect();
-    Ok(paging::respond(&req, data, next_cursor))
+    paging::respond_rows(&req, rows, limit, sort, |r| Ok(AuditEvent::from(r)))
 }

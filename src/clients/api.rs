@@ -9,12 +9,11 @@ use super::actions;
 use super::model::{ApiClient, ClientInput, ClientWithSecret};
 use super::store;
 use crate::auth::{Caller, Role};
-use crate::db::keyset::{self, ListSort, Sort};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::etag::{created, json_with_etag, IfMatch};
 use crate::http::merge_patch::Change;
-use crate::http::paging;
+use crate::http::paging::{self, PageRequest};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -52,13 +51,8 @@ pub async fn list_clients(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let query = query.into_inner();
-    let sort: Sort = ListSort::Id.into();
-    let limit = paging::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| keyset::decode_cursor(c, sort))
-        .transpose()?;
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(None, query.limit, query.cursor.as_deref())?;
     let role = query.role.map(Role::as_str);
     let rows = db::run(&pool, move |conn| {
         Ok(store::list(
@@ -70,12 +64,7 @@ pub async fn list_clients(
         )?)
     })
     .await?;
-    let (rows, next_cursor) = paging::split(rows, limit, sort);
-    let data = rows
-        .iter()
-        .map(ApiClient::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(paging::respond(&req, data, next_cursor))
+    paging::respond_rows(&req, rows, limit, sort, |r| ApiClient::from_row(&r))
 }
 
 /// Create an API client (admin). The answer holds its secret, shown this once.

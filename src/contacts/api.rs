@@ -10,13 +10,13 @@ use super::model::ContactInput;
 use super::store::{self, ContactFilter, ContactRow};
 use crate::audit;
 use crate::auth::{Caller, Scope};
-use crate::db::keyset::{self, ListSort, Sort};
+use crate::db::keyset::ListSort;
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
 use crate::error::ApiError;
 use crate::http::etag::{created, json_with_etag, not_modified, IfMatch, IfNoneMatch};
 use crate::http::merge_patch::Change;
-use crate::http::paging;
+use crate::http::paging::{self, PageRequest};
 use crate::partners::store as partners;
 
 /// A person at a partner.
@@ -212,13 +212,8 @@ pub async fn list_contacts(
         return Err(partner_not_found());
     }
     let query = query.into_inner();
-    let sort: Sort = query.sort.unwrap_or(ListSort::Id).into();
-    let limit = paging::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| keyset::decode_cursor(c, sort))
-        .transpose()?;
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(query.sort, query.limit, query.cursor.as_deref())?;
     let filter = ContactFilter {
         q: query.q,
         primary: query.primary,
@@ -238,9 +233,7 @@ pub async fn list_contacts(
         )?)
     })
     .await?;
-    let (rows, next_cursor) = paging::split(rows, limit, sort);
-    let data: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
-    Ok(paging::respond(&req, data, next_cursor))
+    paging::respond_rows(&req, rows, limit, sort, |r| Ok(Contact::from(r)))
 }
 
 /// Add a contact to a partner.

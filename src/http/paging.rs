@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::keyset::{self, Keyed, Sort};
+use crate::db::keyset::{self, After, Keyed, ListSort, Sort};
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -27,6 +27,46 @@ pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
             "limit must be between 1 and {MAX_LIMIT}, got {n}"
         ))),
     }
+}
+
+/// What a list request asks for: order, page size, and where the previous page ended.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub sort: Sort,
+    pub limit: i64,
+    pub after: Option<After>,
+}
+
+impl PageRequest {
+    /// Checks `limit` and decodes `cursor` for `sort` (default: by id); 400 when either is bad.
+    pub fn new(
+        sort: Option<ListSort>,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let sort: Sort = sort.unwrap_or(ListSort::Id).into();
+        Ok(PageRequest {
+            sort,
+            limit: self::limit(limit)?,
+            after: cursor.map(|c| keyset::decode_cursor(c, sort)).transpose()?,
+        })
+    }
+}
+
+/// Answers a page from the `limit + 1` rows a store fetched, converting each kept row.
+pub fn respond_rows<R: Keyed, T: Serialize>(
+    req: &HttpRequest,
+    rows: Vec<R>,
+    limit: i64,
+    sort: Sort,
+    convert: impl Fn(R) -> Result<T, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let (rows, next_cursor) = split(rows, limit, sort);
+    let data = rows
+        .into_iter()
+        .map(convert)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(respond(req, data, next_cursor))
 }
 
 /// Cuts the one extra row a store fetched (limit + 1) and turns the last kept row into the

@@ -13,13 +13,13 @@ use super::store::{self, PartnerFilter, PartnerRow};
 use crate::address::Address;
 use crate::audit;
 use crate::auth::{Caller, Scope};
-use crate::db::keyset::{self, ListSort, Sort};
+use crate::db::keyset::ListSort;
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
 use crate::error::ApiError;
 use crate::http::etag::{created, json_with_etag, not_modified, IfMatch, IfNoneMatch};
 use crate::http::merge_patch::Change;
-use crate::http::paging;
+use crate::http::paging::{self, PageRequest};
 
 /// A community partner.
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,13 +192,8 @@ pub async fn list_partners(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PartnersRead)?;
     let query = query.into_inner();
-    let sort: Sort = query.sort.unwrap_or(ListSort::Id).into();
-    let limit = paging::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| keyset::decode_cursor(c, sort))
-        .transpose()?;
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(query.sort, query.limit, query.cursor.as_deref())?;
     let filter = PartnerFilter {
         q: query.q,
         kind: query.kind.map(PartnerKind::as_str),
@@ -213,12 +208,7 @@ pub async fn list_partners(
         Ok(store::list(conn, &filter, sort, after.as_ref(), limit + 1)?)
     })
     .await?;
-    let (rows, next_cursor) = paging::split(rows, limit, sort);
-    let data = rows
-        .into_iter()
-        .map(Partner::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(paging::respond(&req, data, next_cursor))
+    paging::respond_rows(&req, rows, limit, sort, Partner::try_from)
 }
 
 /// Create a partner.

@@ -11,13 +11,13 @@ use super::store::{self, SchoolFilter, SchoolRow};
 use crate::address::Address;
 use crate::audit;
 use crate::auth::{Caller, Scope};
-use crate::db::keyset::{self, ListSort, Sort};
+use crate::db::keyset::ListSort;
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbPool, Stamp};
 use crate::error::ApiError;
 use crate::http::etag::{created, json_with_etag, not_modified, IfMatch, IfNoneMatch};
 use crate::http::merge_patch::Change;
-use crate::http::paging;
+use crate::http::paging::{self, PageRequest};
 
 /// A school of the district.
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,13 +168,8 @@ pub async fn list_schools(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::SchoolsRead)?;
     let query = query.into_inner();
-    let sort: Sort = query.sort.unwrap_or(ListSort::Id).into();
-    let limit = paging::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| keyset::decode_cursor(c, sort))
-        .transpose()?;
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(query.sort, query.limit, query.cursor.as_deref())?;
     let filter = SchoolFilter {
         q: query.q,
         active: query.active,
@@ -185,12 +180,7 @@ pub async fn list_schools(
         Ok(store::list(conn, &filter, sort, after.as_ref(), limit + 1)?)
     })
     .await?;
-    let (rows, next_cursor) = paging::split(rows, limit, sort);
-    let data = rows
-        .into_iter()
-        .map(School::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(paging::respond(&req, data, next_cursor))
+    paging::respond_rows(&req, rows, limit, sort, School::try_from)
 }
 
 /// Create a school.

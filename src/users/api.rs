@@ -9,12 +9,11 @@ use super::actions;
 use super::model::{User, UserInput};
 use super::store;
 use crate::auth::{Caller, Role};
-use crate::db::keyset::{self, ListSort, Sort};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::etag::{created, json_with_etag, IfMatch};
 use crate::http::merge_patch::Change;
-use crate::http::paging;
+use crate::http::paging::{self, PageRequest};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -54,13 +53,8 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let query = query.into_inner();
-    let sort: Sort = ListSort::Id.into();
-    let limit = paging::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| keyset::decode_cursor(c, sort))
-        .transpose()?;
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(None, query.limit, query.cursor.as_deref())?;
     let rows = db::run(&pool, move |conn| {
         Ok(store::list(
             conn,
@@ -72,12 +66,7 @@ pub async fn list_users(
         )?)
     })
     .await?;
-    let (rows, next_cursor) = paging::split(rows, limit, sort);
-    let data = rows
-        .iter()
-        .map(User::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(paging::respond(&req, data, next_cursor))
+    paging::respond_rows(&req, rows, limit, sort, |r| User::from_row(&r))
 }
 
 /// Create a user (admin).
