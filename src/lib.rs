@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod config;
 pub mod contacts;
+pub mod continuum;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -54,6 +55,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(schools::api::delete_school);
     partners::routes(cfg);
     contacts::routes(cfg);
+    continuum::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

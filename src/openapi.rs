@@ -34,6 +34,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "schools", description = "The district's schools and their external ids (SIS, NCES, state)."),
         (name = "partners", description = "Community partners: businesses, nonprofits, colleges, museums, libraries and more."),
         (name = "contacts", description = "The people at a partner."),
+        (name = "continuum", description = "The district's partnership continuum: levels from light involvement to deep engagement."),
         (name = "auth", description = "Access tokens: OAuth2 client credentials for scripts, sign-in for people."),
         (name = "clients", description = "API clients and their secrets (admin)."),
         (name = "users", description = "People who sign in (admin)."),
@@ -82,6 +83,10 @@ impl Modify for SecuritySchemes {
 }
 
 fn scope_description(scope: Scope) -> String {
+    if scope == Scope::Admin {
+        return "administer clients, users, the audit trail and the continuum (admin role only)"
+            .to_owned();
+    }
     let (resource, access) = scope
         .as_str()
         .split_once(':')
@@ -92,14 +97,21 @@ fn scope_description(scope: Scope) -> String {
     }
 }
 
-/// The scope an operation needs, by its tag and method; `None` for admin-only operations.
+/// The scope an operation needs, by its tag and method.
 fn required_scope(tag: &str, method: &str) -> Option<Scope> {
     let write = method != "get";
     Some(match (tag, write) {
         ("schools", false) => Scope::SchoolsRead,
         ("schools", true) => Scope::SchoolsWrite,
-        ("partners" | "contacts", false) => Scope::PartnersRead,
+        ("partners" | "contacts" | "continuum", false) => Scope::PartnersRead,
         ("partners" | "contacts", true) => Scope::PartnersWrite,
+        ("agreements" | "responsibilities" | "timeline" | "activities", false) => {
+            Scope::AgreementsRead
+        }
+        ("agreements" | "responsibilities" | "timeline" | "activities", true) => {
+            Scope::AgreementsWrite
+        }
+        ("continuum" | "clients" | "users" | "audit", _) => Scope::Admin,
         _ => return None,
     })
 }

@@ -213,6 +213,12 @@ pub async fn issue_token(
         (None, Some(id), Some(secret)) => (id, secret),
         _ => return Err(oauth("invalid_client", "client credentials are required")),
     };
+    if form.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(oauth(
+            "invalid_scope",
+            "scope is empty; leave it out to get every scope of the client",
+        ));
+    }
     let requested = form
         .scope
         .as_deref()
@@ -260,13 +266,6 @@ pub async fn issue_token(
                 requested
             }
         };
-        let issued = token::issue(
-            &settings,
-            PrincipalKind::Client,
-            &row.id,
-            grant.role.as_str(),
-            &scopes,
-        )?;
         let actor = Actor {
             kind: "client",
             id: row.id.clone(),
@@ -274,6 +273,23 @@ pub async fn issue_token(
             request_id,
         };
         write_transaction(conn, |conn| {
+            // The secret was checked outside any lock (argon2 is slow). Under the row's lock the
+            // client must be unchanged: a rotation or revocation that committed meanwhile wins,
+            // and one that comes later sets its cut-off after this token.
+            clients::store::lock(conn, &row.id)?;
+            if clients::store::find(conn, &row.id)?.as_ref() != Some(&row) {
+                return Ok(Err(oauth(
+                    "invalid_client",
+                    "unknown client or wrong secret",
+                )));
+            }
+            let issued = token::issue(
+                &settings,
+                PrincipalKind::Client,
+                &row.id,
+                grant.role.as_str(),
+                &scopes,
+            )?;
             let changes =
                 serde_json::json!({"scope": {"old": null, "new": format_scopes(&scopes)}});
             audit::record(
@@ -283,18 +299,19 @@ pub async fn issue_token(
                 &row.id,
                 "token_issued",
                 Some(changes),
-            )
-        })?;
-        Ok(Ok(TokenResponse {
-            access_token: issued.access_token,
-            token_type: "Bearer",
-            expires_in: issued.expires_in,
-            scope: format_scopes(&scopes),
-        }))
+            )?;
+            Ok(Ok(TokenResponse {
+                access_token: issued.access_token,
+                token_type: "Bearer",
+                expires_in: issued.expires_in,
+                scope: format_scopes(&scopes),
+            }))
+        })
     })
     .await??;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
         .json(answer))
 }
 
@@ -336,7 +353,7 @@ pub async fn login(
         || ApiError::Unauthorized("email or password is wrong, or the account is disabled".into());
     let answer = db::run(&pool, move |conn| {
         let email = email.trim().to_lowercase();
-        let row = if email.len() <= 254 && given.len() <= 200 {
+        let row = if email.chars().count() <= 254 && given.chars().count() <= 200 {
             users::store::find_by_email(conn, &email)?
         } else {
             None
@@ -351,13 +368,6 @@ pub async fn login(
         }
         let grant = Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
         let scopes = grant.effective_scopes();
-        let issued = token::issue(
-            &settings,
-            PrincipalKind::User,
-            &row.id,
-            grant.role.as_str(),
-            &scopes,
-        )?;
         let actor = Actor {
             kind: "user",
             id: row.id.clone(),
@@ -365,17 +375,30 @@ pub async fn login(
             request_id,
         };
         write_transaction(conn, |conn| {
-            audit::record(conn, &actor, "user", &row.id, "login", None)
-        })?;
-        Ok(TokenResponse {
-            access_token: issued.access_token,
-            token_type: "Bearer",
-            expires_in: issued.expires_in,
-            scope: format_scopes(&scopes),
+            // As for clients: a password change or disabling that committed meanwhile wins.
+            users::store::lock(conn, &row.id)?;
+            if users::store::find(conn, &row.id)?.as_ref() != Some(&row) {
+                return Err(wrong());
+            }
+            let issued = token::issue(
+                &settings,
+                PrincipalKind::User,
+                &row.id,
+                grant.role.as_str(),
+                &scopes,
+            )?;
+            audit::record(conn, &actor, "user", &row.id, "login", None)?;
+            Ok(TokenResponse {
+                access_token: issued.access_token,
+                token_type: "Bearer",
+                expires_in: issued.expires_in,
+                scope: format_scopes(&scopes),
+            })
         })
     })
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
         .json(answer))
 }

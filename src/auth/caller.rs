@@ -39,14 +39,14 @@ impl Caller {
         }
     }
 
+    /// The admin role, with a token that kept the `admin` scope.
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
+        if self.role != Role::Admin {
+            return Err(ApiError::Forbidden(
                 "only administrators may do this".to_owned(),
-            ))
+            ));
         }
+        self.require(Scope::Admin)
     }
 
     /// For the partner role, the one partner it may see; stores add this to their queries.
@@ -147,9 +147,13 @@ fn load(conn: &mut DbConnection, verified: Verified) -> Result<Caller, ApiError>
                 row.tokens_valid_after,
             )
         }
-        // The provider's tokens may predate the user's record here, and password changes do
-        // not concern them; a disabled user is still refused.
-        Verified::Provider { subject, email } => {
+        // A user starts with no cut-off, so provider tokens issued before the user was added
+        // here work; disabling moves the cut-off, so re-enabling does not revive old tokens.
+        Verified::Provider {
+            subject,
+            email,
+            issued_ms,
+        } => {
             let row = users::store::find_by_identity(conn, &subject, email.as_deref())?
                 .ok_or_else(|| {
                     refused("no user of this service matches the token's subject or email")
@@ -164,7 +168,7 @@ fn load(conn: &mut DbConnection, verified: Verified) -> Result<Caller, ApiError>
                 row.id,
                 grant,
                 None,
-                None,
+                Some(issued_ms),
                 row.tokens_valid_after,
             )
         }

@@ -44,7 +44,13 @@ impl Grant {
                 "only the staff role is bound to schools",
             ));
         }
-        if !self.scopes.is_empty() && self.role != Role::Integration {
+        if self.scopes.contains(&Scope::Admin) {
+            errors.push(FieldError::new(
+                "scopes",
+                "not_allowed",
+                "the admin scope comes only with the admin role",
+            ));
+        } else if !self.scopes.is_empty() && self.role != Role::Integration {
             errors.push(FieldError::new(
                 "scopes",
                 "not_allowed",

@@ -16,7 +16,9 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
-    /// `resource:read` or `resource:write`; write includes read. `partners:*` covers contacts.
+    /// `resource:read` or `resource:write`; write includes read. `partners:*` covers contacts
+    /// and the continuum (whose changes need `admin`); `agreements:*` covers responsibilities,
+    /// timelines and activities.
     pub enum Scope {
         SchoolsRead => "schools:read",
         SchoolsWrite => "schools:write",
@@ -26,6 +28,9 @@ crate::text_enum! {
         AgreementsWrite => "agreements:write",
         KpiRead => "kpi:read",
         KpiWrite => "kpi:write",
+        /// Clients, users, the audit trail and the continuum. Only the admin role has it, and an
+        /// admin client can leave it out of a token to get a token without admin rights.
+        Admin => "admin",
     }
 }
 
@@ -112,6 +117,9 @@ mod tests {
     fn scope_lists_round_trip_and_reject_unknown_codes() {
         let scopes = parse_scopes("partners:read  kpi:write").unwrap();
         assert_eq!(format_scopes(&scopes), "partners:read kpi:write");
-        assert_eq!(parse_scopes("partners:read admin"), Err("admin".to_owned()));
+        assert_eq!(
+            parse_scopes("partners:read wizardry"),
+            Err("wizardry".to_owned())
+        );
     }
 }

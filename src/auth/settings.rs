@@ -96,19 +96,29 @@ pub fn load_or_create_secret_file(path: &Path) -> Result<Vec<u8>, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
+    // Written whole to a private temporary file, then linked into place: another process
+    // starting at the same time sees no file or a complete one, never a partial key.
+    let temporary = path.with_extension(format!("tmp-{}", crate::db::sql::new_id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = match options.open(path) {
-        Ok(file) => file,
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
-        }
-        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-    };
-    std::io::Write::write_all(&mut file, secret.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(secret.into_bytes())
+    let written = options.open(&temporary).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, secret.as_bytes()).and_then(|()| file.sync_all())
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(secret.into_bytes()),
+        // Another process created it first: use theirs, if it is a real key.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match std::fs::read(path) {
+            Ok(bytes) if bytes.len() >= MIN_SECRET_LEN => Ok(bytes),
+            Ok(_) => Err(format!(
+                "{} is shorter than {MIN_SECRET_LEN} bytes",
+                path.display()
+            )),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        },
+        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
+    }
 }

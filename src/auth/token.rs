@@ -37,8 +37,10 @@ struct ProviderClaims {
     sub: String,
     #[serde(default)]
     email: Option<String>,
+    /// An email the provider says it has not verified is not used to find the user.
     #[serde(default)]
-    iat: Option<i64>,
+    email_verified: Option<bool>,
+    iat: i64,
 }
 
 pub struct Issued {
@@ -90,6 +92,7 @@ pub enum Verified {
     Provider {
         subject: String,
         email: Option<String>,
+        issued_ms: i64,
     },
 }
 
@@ -166,17 +169,22 @@ pub fn verify(settings: &AuthSettings, token: &str) -> Result<Verified, ApiError
                 &provider.audience,
                 leeway,
             );
-            v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+            v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
             let data = decode::<ProviderClaims>(token, &provider.key, &v)
                 .map_err(|e| ApiError::InvalidToken(reason(e)))?;
-            if data.claims.iat.is_some_and(future_iat) {
+            if future_iat(data.claims.iat) {
                 return Err(ApiError::InvalidToken(
                     "the token was issued in the future".into(),
                 ));
             }
             Ok(Verified::Provider {
                 subject: data.claims.sub,
-                email: data.claims.email.map(|e| e.trim().to_lowercase()),
+                email: data
+                    .claims
+                    .email
+                    .filter(|_| data.claims.email_verified != Some(false))
+                    .map(|e| e.trim().to_lowercase()),
+                issued_ms: data.claims.iat.saturating_mul(1000),
             })
         }
         _ => Err(ApiError::InvalidToken(

@@ -125,7 +125,19 @@ fn save(
     actor: &audit::Actor,
 ) -> Result<(), ApiError> {
     if row.is_primary {
-        store::demote_primary(conn, &row.partner_id, &row.id, row.updated_at)?;
+        for previous in store::other_primaries(conn, &row.partner_id, &row.id)? {
+            let demoted = ContactRow {
+                is_primary: false,
+                version: previous.version + 1,
+                updated_at: row.updated_at,
+                ..previous.clone()
+            };
+            if !store::update(conn, &demoted, previous.version)? {
+                return Err(ApiError::raced());
+            }
+            let (old, new) = (Contact::from(previous), Contact::from(demoted));
+            audit::updated(conn, actor, RESOURCE, &new.id, &old, &new)?;
+        }
     }
     let after = Contact::from(row.clone());
     match before {

@@ -117,25 +117,27 @@ pub fn update(
     .map(|n| n == 1)
 }
 
-/// Makes every other primary contact of the partner non-primary (a new version of each).
-pub fn demote_primary(
+/// The partner's primary contacts other than `except_id` (at most one, by the unique index).
+pub fn other_primaries(
     conn: &mut DbConnection,
     partner_id: &str,
     except_id: &str,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        contacts::table
-            .filter(contacts::partner_id.eq(partner_id))
-            .filter(contacts::is_primary.eq(true))
-            .filter(contacts::id.ne(except_id)),
-    )
-    .set((
-        contacts::is_primary.eq(false),
-        contacts::version.eq(contacts::version + 1),
-        contacts::updated_at.eq(now),
-    ))
-    .execute(conn)
+) -> QueryResult<Vec<ContactRow>> {
+    contacts::table
+        .filter(contacts::partner_id.eq(partner_id))
+        .filter(contacts::is_primary.eq(true))
+        .filter(contacts::id.ne(except_id))
+        .select(ContactRow::as_select())
+        .load(conn)
+}
+
+/// Every contact of a partner.
+pub fn all_of(conn: &mut DbConnection, partner_id: &str) -> QueryResult<Vec<ContactRow>> {
+    contacts::table
+        .filter(contacts::partner_id.eq(partner_id))
+        .order(contacts::id.asc())
+        .select(ContactRow::as_select())
+        .load(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {

@@ -186,11 +186,14 @@ macro_rules! keyset_by {
     }};
 }
 
-/// Applies a [`Sort`] and an optional [`After`] to a boxed query on a table with the standard
-/// columns `id`, `name`, `created_at`, `updated_at`.
+/// Applies a [`Sort`] and an optional [`After`] to a boxed query on a table with the columns
+/// `id`, `created_at`, `updated_at` and a text column sorted as `name` (by default `name`).
 #[macro_export]
 macro_rules! keyset_page {
-    ($query:expr, $table:ident, $sort:expr, $after:expr) => {{
+    ($query:expr, $table:ident, $sort:expr, $after:expr) => {
+        $crate::keyset_page!($query, $table, name, $sort, $after)
+    };
+    ($query:expr, $table:ident, $name:ident, $sort:expr, $after:expr) => {{
         let sort: $crate::db::keyset::Sort = $sort;
         let after: Option<&$crate::db::keyset::After> = $after;
         let query = $query;
@@ -212,7 +215,7 @@ macro_rules! keyset_page {
             }
             $crate::db::keyset::SortKey::Name => $crate::keyset_by!(
                 query,
-                $table::name,
+                $table::$name,
                 $table::id,
                 sort.descending,
                 after.and_then(|a| a.text())

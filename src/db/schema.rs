@@ -42,6 +42,14 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        continuum_level_id -> Nullable<Text>,
+        vetting_status -> Text,
+        background_check_on -> Nullable<Date>,
+        background_check_expires_on -> Nullable<Date>,
+        insurance_expires_on -> Nullable<Date>,
+        vetting_notes -> Nullable<Text>,
+        vetting_decided_by -> Nullable<Text>,
+        vetting_decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -111,12 +119,160 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    continuum_levels (id) {
+        id -> Text,
+        external_id -> Nullable<Text>,
+        rank -> Integer,
+        name -> Text,
+        description -> Nullable<Text>,
+        examples -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        external_id -> Nullable<Text>,
+        title -> Text,
+        lead_partner_id -> Text,
+        liaison_user_id -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        shared_vision -> Nullable<Text>,
+        desired_outcomes -> Text,
+        contributions -> Text,
+        processes -> Nullable<Text>,
+        communication_channels -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        review_cadence -> Text,
+        involves_students -> Bool,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_partners (agreement_id, partner_id) {
+        agreement_id -> Text,
+        partner_id -> Text,
+        is_lead -> Bool,
+    }
+}
+
+diesel::table! {
+    agreement_schools (agreement_id, school_id) {
+        agreement_id -> Text,
+        school_id -> Text,
+    }
+}
+
+diesel::table! {
+    agreement_versions (agreement_id, version) {
+        agreement_id -> Text,
+        version -> BigInt,
+        snapshot -> Text,
+        action -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_transitions (id) {
+        id -> Text,
+        agreement_id -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        actor_id -> Text,
+        actor_role -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responsibilities (id) {
+        id -> Text,
+        agreement_id -> Text,
+        external_id -> Nullable<Text>,
+        party -> Text,
+        assignee_contact_id -> Nullable<Text>,
+        assignee_user_id -> Nullable<Text>,
+        description -> Text,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        investment_kind -> Nullable<Text>,
+        committed_centi -> BigInt,
+        delivered_centi -> BigInt,
+        unit -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    timeline_items (id) {
+        id -> Text,
+        agreement_id -> Text,
+        kind -> Text,
+        title -> Text,
+        scheduled_on -> Date,
+        status -> Text,
+        generated -> Bool,
+        notes -> Nullable<Text>,
+        check_in -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        external_id -> Nullable<Text>,
+        partner_id -> Text,
+        agreement_id -> Nullable<Text>,
+        school_id -> Nullable<Text>,
+        kind -> Text,
+        occurred_on -> Date,
+        hours_centi -> BigInt,
+        students_reached -> Integer,
+        families_reached -> Integer,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contacts -> partners (partner_id));
+diesel::joinable!(agreement_partners -> agreements (agreement_id));
+diesel::joinable!(agreement_schools -> agreements (agreement_id));
+diesel::joinable!(responsibilities -> agreements (agreement_id));
+diesel::joinable!(timeline_items -> agreements (agreement_id));
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
     contacts,
     api_clients,
     users,
-    audit_events
+    audit_events,
+    continuum_levels,
+    agreements,
+    agreement_partners,
+    agreement_schools,
+    agreement_versions,
+    agreement_transitions,
+    responsibilities,
+    timeline_items,
+    activities
 );

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{
     offerings_from_column, offerings_to_column, Offering, PartnerInput, PartnerKind, PartnerStatus,
+    VettingInput, VettingStatus,
 };
 use super::store::{self, PartnerFilter, PartnerRow};
 use crate::address::Address;
@@ -50,10 +51,26 @@ pub struct Partner {
     pub status: PartnerStatus,
     /// Id of the partner who referred this one.
     pub referred_by: Option<String>,
+    pub continuum_level_id: Option<String>,
+    pub vetting: Vetting,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A partner's vetting as readers see it today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Vetting {
+    /// `expired` when approved but the background check or insurance has run out.
+    pub status: VettingStatus,
+    pub background_check_on: Option<chrono::NaiveDate>,
+    pub background_check_expires_on: Option<chrono::NaiveDate>,
+    pub insurance_expires_on: Option<chrono::NaiveDate>,
+    pub notes: Option<String>,
+    /// Who last changed the status (a client or user id), and when.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
 }
 
 fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
@@ -64,7 +81,25 @@ impl TryFrom<PartnerRow> for Partner {
     type Error = ApiError;
 
     fn try_from(row: PartnerRow) -> Result<Self, ApiError> {
+        let stored_vetting = stored(
+            VettingStatus::parse(&row.vetting_status),
+            "vetting status",
+            &row.vetting_status,
+        )?;
         Ok(Partner {
+            vetting: Vetting {
+                status: stored_vetting.effective(
+                    [row.background_check_expires_on, row.insurance_expires_on],
+                    crate::db::today(),
+                ),
+                background_check_on: row.background_check_on,
+                background_check_expires_on: row.background_check_expires_on,
+                insurance_expires_on: row.insurance_expires_on,
+                notes: row.vetting_notes,
+                decided_by: row.vetting_decided_by,
+                decided_at: row.vetting_decided_at.map(|t| t.and_utc()),
+            },
+            continuum_level_id: row.continuum_level_id,
             kind: stored(PartnerKind::parse(&row.kind), "kind", &row.kind)?,
             status: stored(PartnerStatus::parse(&row.status), "status", &row.status)?,
             offerings: offerings_from_column(&row.offerings)?,
@@ -89,23 +124,68 @@ impl TryFrom<PartnerRow> for Partner {
     }
 }
 
-impl From<Partner> for PartnerInput {
-    fn from(p: Partner) -> Self {
-        PartnerInput {
-            name: Some(p.name),
-            kind: Some(p.kind),
-            external_id: p.external_id,
-            description: p.description,
-            website: p.website,
-            address: Some(p.address),
-            offerings: Some(p.offerings),
-            status: Some(p.status),
-            referred_by: p.referred_by,
-        }
+/// The writable state of a stored partner (vetting as stored, not as read today).
+fn input_of(row: &PartnerRow) -> Result<PartnerInput, ApiError> {
+    Ok(PartnerInput {
+        name: Some(row.name.clone()),
+        kind: Some(stored(PartnerKind::parse(&row.kind), "kind", &row.kind)?),
+        external_id: row.external_id.clone(),
+        description: row.description.clone(),
+        website: row.website.clone(),
+        address: Some(Address::from_columns([
+            row.address_line1.clone(),
+            row.address_line2.clone(),
+            row.city.clone(),
+            row.region.clone(),
+            row.postal_code.clone(),
+            row.country.clone(),
+        ])),
+        offerings: Some(offerings_from_column(&row.offerings)?),
+        status: Some(stored(
+            PartnerStatus::parse(&row.status),
+            "status",
+            &row.status,
+        )?),
+        referred_by: row.referred_by.clone(),
+        continuum_level_id: row.continuum_level_id.clone(),
+        vetting: Some(VettingInput {
+            status: Some(stored(
+                VettingStatus::parse(&row.vetting_status),
+                "vetting status",
+                &row.vetting_status,
+            )?),
+            background_check_on: row.background_check_on,
+            background_check_expires_on: row.background_check_expires_on,
+            insurance_expires_on: row.insurance_expires_on,
+            notes: row.vetting_notes.clone(),
+        }),
+    })
+}
+
+/// Records who decided the vetting when its status changes; keeps the earlier decision
+/// otherwise.
+fn decide(next: &mut PartnerRow, before: Option<&PartnerRow>, actor_id: &str) {
+    let unchanged = match before {
+        Some(b) => b.vetting_status == next.vetting_status,
+        None => next.vetting_status == VettingStatus::NotStarted.as_str(),
+    };
+    if unchanged {
+        next.vetting_decided_by = before.and_then(|b| b.vetting_decided_by.clone());
+        next.vetting_decided_at = before.and_then(|b| b.vetting_decided_at);
+    } else {
+        next.vetting_decided_by = Some(actor_id.to_owned());
+        next.vetting_decided_at = Some(next.updated_at);
     }
 }
 
 fn row_from(input: PartnerInput, stamp: Stamp) -> PartnerRow {
+    let vetting = input.vetting.clone().unwrap_or(VettingInput {
+        status: None,
+        background_check_on: None,
+        background_check_expires_on: None,
+        insurance_expires_on: None,
+        notes: None,
+    });
     let [address_line1, address_line2, city, region, postal_code, country] =
         input.address.unwrap_or_default().into_columns();
     PartnerRow {
@@ -131,6 +211,18 @@ fn row_from(input: PartnerInput, stamp: Stamp) -> PartnerRow {
         version: stamp.version,
         created_at: stamp.created_at,
         updated_at: stamp.updated_at,
+        continuum_level_id: input.continuum_level_id,
+        vetting_status: vetting
+            .status
+            .unwrap_or(VettingStatus::NotStarted)
+            .as_str()
+            .to_owned(),
+        background_check_on: vetting.background_check_on,
+        background_check_expires_on: vetting.background_check_expires_on,
+        insurance_expires_on: vetting.insurance_expires_on,
+        vetting_notes: vetting.notes,
+        vetting_decided_by: None,
+        vetting_decided_at: None,
     }
 }
 
@@ -140,15 +232,31 @@ fn not_found() -> ApiError {
     ApiError::not_found("partner")
 }
 
-/// The referrer must be an existing partner: a 422 on the field, not a foreign-key 409.
-fn check_referrer(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), ApiError> {
-    match &row.referred_by {
-        Some(referrer) if !store::exists(conn, referrer)? => Err(ApiError::field(
-            "referred_by",
-            "not_found",
-            "referred_by must be the id of an existing partner",
-        )),
-        _ => Ok(()),
+/// The referrer and the continuum level must exist: a 422 on the field, not a foreign-key 409.
+fn check_references(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(referrer) = &row.referred_by {
+        if !store::exists(conn, referrer)? {
+            errors.push(crate::error::FieldError::new(
+                "referred_by",
+                "not_found",
+                "referred_by must be the id of an existing partner",
+            ));
+        }
+    }
+    if let Some(level) = &row.continuum_level_id {
+        if crate::continuum::store::find(conn, level)?.is_none() {
+            errors.push(crate::error::FieldError::new(
+                "continuum_level_id",
+                "not_found",
+                "continuum_level_id must be the id of a continuum level",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
     }
 }
 
@@ -167,6 +275,13 @@ pub struct PartnerListQuery {
     pub external_id: Option<String>,
     /// Only partners changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
+    /// Partners at this level of the continuum.
+    pub continuum_level_id: Option<String>,
+    /// Vetting status as read today (`expired` includes approvals whose dates have passed).
+    pub vetting_status: Option<VettingStatus>,
+    /// Approved partners whose background check or insurance runs out within this many days.
+    #[param(minimum = 0, maximum = 3650)]
+    pub vetting_expiring_within_days: Option<u32>,
     /// Default `id` (creation order).
     pub sort: Option<ListSort>,
     /// Page size, 1 to 500 (default 50).
@@ -194,6 +309,7 @@ pub async fn list_partners(
     let query = query.into_inner();
     let PageRequest { sort, limit, after } =
         PageRequest::new(query.sort, query.limit, query.cursor.as_deref())?;
+    let today = crate::db::today();
     let filter = PartnerFilter {
         q: query.q,
         kind: query.kind.map(PartnerKind::as_str),
@@ -203,6 +319,17 @@ pub async fn list_partners(
         external_id: query.external_id,
         updated_since: query.updated_since,
         only: caller.partner_scope(),
+        continuum_level_id: query.continuum_level_id,
+        vetting: query.vetting_status.map(|v| (v.as_str(), today)),
+        vetting_expiring: match query.vetting_expiring_within_days {
+            Some(days) if days > 3650 => {
+                return Err(ApiError::BadRequest(
+                    "vetting_expiring_within_days must be at most 3650".into(),
+                ))
+            }
+            Some(days) => Some((today, today + chrono::Days::new(u64::from(days)))),
+            None => None,
+        },
     };
     let rows = db::run(&pool, move |conn| {
         Ok(store::list(conn, &filter, sort, after.as_ref(), limit + 1)?)
@@ -228,10 +355,11 @@ pub async fn create_partner(
     let actor = caller.actor();
     let input = body.into_inner();
     input.check(None)?;
-    let row = row_from(input, Stamp::fresh());
+    let mut row = row_from(input, Stamp::fresh());
+    decide(&mut row, None, &actor.id);
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            check_referrer(conn, &row)?;
+            check_references(conn, &row)?;
             store::insert(conn, &row)?;
             audit::created(
                 conn,
@@ -314,13 +442,16 @@ async fn update_partner(
             }
             let current = store::find(conn, &id)?.ok_or_else(not_found)?;
             if_match.check(current.version)?;
-            let input = change.resolve(&PartnerInput::from(Partner::try_from(current.clone())?))?;
+            let input = change.resolve(&input_of(&current)?)?;
             input.check(Some(&id))?;
-            if row_from(input.clone(), current.stamp()) == current {
+            let mut same = row_from(input.clone(), current.stamp());
+            decide(&mut same, Some(&current), &actor.id);
+            if same == current {
                 return Ok(current);
             }
-            let next = row_from(input, current.stamp().bumped());
-            check_referrer(conn, &next)?;
+            let mut next = row_from(input, current.stamp().bumped());
+            decide(&mut next, Some(&current), &actor.id);
+            check_references(conn, &next)?;
             if !store::update(conn, &next, current.version)? {
                 return Err(ApiError::raced());
             }
@@ -427,6 +558,11 @@ pub async fn delete_partner(
                 return Err(ApiError::Conflict(format!(
                     "{referred} partner(s) name this partner in referred_by; archive it instead (status: archived)"
                 )));
+            }
+            // Its contacts go with it; each removal is recorded.
+            for contact in crate::contacts::store::all_of(conn, &id)? {
+                let contact = crate::contacts::api::Contact::from(contact);
+                audit::deleted(conn, &actor, "contact", &contact.id, &contact)?;
             }
             if !store::delete(conn, &id, current.version)? {
                 return Err(ApiError::raced());

@@ -1,3 +1,4 @@
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -50,6 +51,51 @@ crate::text_enum! {
         ServiceLearning => "service_learning",
         ExhibitionReview => "exhibition_review",
     }
+}
+
+crate::text_enum! {
+    /// Where a partner's vetting stands. Districts vet partners before students meet them; an
+    /// approval whose background check or insurance has run out reads as `expired`.
+    pub enum VettingStatus {
+        NotStarted => "not_started",
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+        Expired => "expired",
+    }
+}
+
+impl VettingStatus {
+    /// What a reader sees on `today`: approved with a passed expiry date is expired.
+    pub fn effective(self, expiries: [Option<NaiveDate>; 2], today: NaiveDate) -> VettingStatus {
+        if self == VettingStatus::Approved && expiries.iter().flatten().any(|d| *d < today) {
+            VettingStatus::Expired
+        } else {
+            self
+        }
+    }
+}
+
+/// The writable vetting of a partner; who decided is recorded by the service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "approved", "background_check_on": "2026-08-15",
+    "background_check_expires_on": "2028-08-15", "insurance_expires_on": "2027-06-30", "notes": null}))]
+pub struct VettingInput {
+    /// Defaults to `not_started`.
+    #[serde(default)]
+    pub status: Option<VettingStatus>,
+    #[serde(default)]
+    pub background_check_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub background_check_expires_on: Option<NaiveDate>,
+    /// When the partner's insurance certificate runs out.
+    #[serde(default)]
+    pub insurance_expires_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
 }
 
 /// Offerings as stored: `,code,code,` in a fixed order, so a single `LIKE '%,code,%'` finds a
@@ -129,12 +175,38 @@ pub struct PartnerInput {
     /// The partner who brought this one in ("bring a friend").
     #[serde(default, deserialize_with = "trimmed")]
     pub referred_by: Option<String>,
+    /// Where the partner sits on the district's partnership continuum.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub continuum_level_id: Option<String>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub vetting: Option<VettingInput>,
 }
 
 impl PartnerInput {
     /// Field checks that need no database. `self_id` is the partner's own id on updates.
     pub fn check(&self, self_id: Option<&str>) -> Result<(), ApiError> {
         let mut extra = Vec::new();
+        if let Some(vetting) = &self.vetting {
+            if vetting.status == Some(VettingStatus::Expired) {
+                extra.push(FieldError::new(
+                    "vetting.status",
+                    "read_only",
+                    "expired is computed from the expiry dates; set the dates instead",
+                ));
+            }
+        }
+        if self
+            .continuum_level_id
+            .as_deref()
+            .is_some_and(|id| !crate::db::sql::is_id(id))
+        {
+            extra.push(FieldError::new(
+                "continuum_level_id",
+                "invalid",
+                "continuum_level_id must be an id",
+            ));
+        }
         if let Some(referrer) = &self.referred_by {
             if !crate::db::sql::is_id(referrer) {
                 extra.push(FieldError::new(
@@ -169,6 +241,25 @@ mod tests {
         );
         assert_eq!(offerings_to_column(&[]), ",");
         assert!(offerings_from_column(",").unwrap().is_empty());
+    }
+
+    #[test]
+    fn approval_expires_with_its_dates() {
+        let today: NaiveDate = "2026-11-23".parse().unwrap();
+        let past = Some("2026-11-22".parse().unwrap());
+        let future = Some("2027-01-01".parse().unwrap());
+        assert_eq!(
+            VettingStatus::Approved.effective([future, None], today),
+            VettingStatus::Approved
+        );
+        assert_eq!(
+            VettingStatus::Approved.effective([future, past], today),
+            VettingStatus::Expired
+        );
+        assert_eq!(
+            VettingStatus::Pending.effective([past, past], today),
+            VettingStatus::Pending
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! SQL for partners.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
@@ -29,6 +29,14 @@ pub struct PartnerRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub continuum_level_id: Option<String>,
+    pub vetting_status: String,
+    pub background_check_on: Option<NaiveDate>,
+    pub background_check_expires_on: Option<NaiveDate>,
+    pub insurance_expires_on: Option<NaiveDate>,
+    pub vetting_notes: Option<String>,
+    pub vetting_decided_by: Option<String>,
+    pub vetting_decided_at: Option<NaiveDateTime>,
 }
 
 impl PartnerRow {
@@ -68,6 +76,11 @@ pub struct PartnerFilter {
     pub updated_since: Option<DateTime<Utc>>,
     /// For the partner role: only this partner is visible.
     pub only: Option<String>,
+    pub continuum_level_id: Option<String>,
+    /// Vetting status as readers see it, on `today`.
+    pub vetting: Option<(&'static str, NaiveDate)>,
+    /// Approved partners whose vetting runs out within the window (today, last day).
+    pub vetting_expiring: Option<(NaiveDate, NaiveDate)>,
 }
 
 pub fn list(
@@ -108,6 +121,37 @@ pub fn list(
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(partners::updated_at.ge(since.naive_utc()));
+    }
+    if let Some(level) = &filter.continuum_level_id {
+        query = query.filter(partners::continuum_level_id.eq(level.clone()));
+    }
+    let bg = partners::background_check_expires_on;
+    let ins = partners::insurance_expires_on;
+    match filter.vetting {
+        Some(("approved", today)) => {
+            query = query
+                .filter(partners::vetting_status.eq("approved"))
+                .filter(bg.is_null().or(bg.ge(today)))
+                .filter(ins.is_null().or(ins.ge(today)));
+        }
+        Some(("expired", today)) => {
+            query = query.filter(
+                partners::vetting_status
+                    .eq("expired")
+                    .or(partners::vetting_status
+                        .eq("approved")
+                        .and(bg.lt(today).or(ins.lt(today)))),
+            );
+        }
+        Some((status, _)) => query = query.filter(partners::vetting_status.eq(status)),
+        None => {}
+    }
+    if let Some((today, last)) = filter.vetting_expiring {
+        query = query
+            .filter(partners::vetting_status.eq("approved"))
+            .filter(bg.is_null().or(bg.ge(today)))
+            .filter(ins.is_null().or(ins.ge(today)))
+            .filter(bg.le(last).or(ins.le(last)));
     }
     let query = crate::keyset_page!(query, partners, sort, after);
     query.limit(limit).load(conn)

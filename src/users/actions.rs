@@ -43,8 +43,12 @@ fn apply(row: &mut UserRow, input: &UserInput, password_hash: Option<String>) {
     row.partner_id = grant.partner_id;
     row.external_subject = input.external_subject.clone();
     if let Some(hash) = password_hash {
+        // Changing a password cuts off earlier tokens; a first password has none to cut off
+        // (and must not cut off the identity provider's).
+        if row.password_hash.is_some() {
+            row.tokens_valid_after = now;
+        }
         row.password_hash = Some(hash);
-        row.tokens_valid_after = now;
     }
     match (input.disabled.unwrap_or(false), row.disabled_at) {
         (true, None) => {
@@ -78,7 +82,8 @@ pub fn create(
         password_hash: None,
         external_subject: None,
         disabled_at: None,
-        tokens_valid_after: stamp.created_at,
+        // No cut-off yet: the identity provider's tokens may predate this record.
+        tokens_valid_after: chrono::DateTime::UNIX_EPOCH.naive_utc(),
         version: stamp.version,
         created_at: stamp.created_at,
         updated_at: stamp.updated_at,

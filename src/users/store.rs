@@ -52,7 +52,8 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
-/// The user an identity-provider token stands for: by subject first, then by email.
+/// The user an identity-provider token stands for: by subject first, then by email among users
+/// not bound to a subject (a bound user is never reached through another subject's email).
 pub fn find_by_identity(
     conn: &mut DbConnection,
     subject: &str,
@@ -65,7 +66,12 @@ pub fn find_by_identity(
         .optional()?;
     match (by_subject, email) {
         (Some(user), _) => Ok(Some(user)),
-        (None, Some(email)) => find_by_email(conn, email),
+        (None, Some(email)) => users::table
+            .filter(users::email.eq(email.to_lowercase()))
+            .filter(users::external_subject.is_null())
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional(),
         (None, None) => Ok(None),
     }
 }

@@ -93,6 +93,28 @@ async fn writes_are_audited_with_their_changes(db: TestDb) {
     );
     let trail = events(&admin, "resource_type=contact").await;
     assert_eq!(actions(&trail), ["create", "delete"]);
+
+    // A new primary contact demotes the old one: two changes, two events.
+    let first = post(&admin, &base, json!({"name": "First", "primary": true}))
+        .await
+        .expect(201);
+    let second = post(&admin, &base, json!({"name": "Second", "primary": true}))
+        .await
+        .expect(201);
+    let trail = events(&admin, &format!("resource_id={}", first.id())).await;
+    assert_eq!(actions(&trail), ["create", "update"]);
+    assert_eq!(
+        trail[1]["changes"],
+        json!({"primary": {"old": true, "new": false}})
+    );
+    // Deleting the partner removes its contacts, each recorded.
+    delete(&admin, &format!("/api/v1/partners/{}", partner.id()))
+        .await
+        .expect(204);
+    for contact in [first.id(), second.id()] {
+        let trail = events(&admin, &format!("resource_id={contact}")).await;
+        assert_eq!(actions(&trail).last(), Some(&"delete"), "{contact}");
+    }
 }
 
 async fn credentials_are_audited_without_secrets(db: TestDb) {
@@ -255,6 +277,28 @@ async fn refused_writes_leave_no_event(db: TestDb) {
     )
     .await
     .expect(401);
+    post(
+        &admin,
+        "/api/v1/clients",
+        json!({"name": "P", "role": "partner"}),
+    )
+    .await
+    .expect(422);
+    post(&admin, "/api/v1/users", json!({"email": "x@d.org", "name": "X", "role": "staff", "school_ids": [uuid::Uuid::now_v7().to_string()]}))
+        .await
+        .expect(422);
+    send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/oauth/token")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(format!(
+                "grant_type=client_credentials&client_id={}&client_secret=wrong",
+                viewer.id
+            )),
+    )
+    .await
+    .expect_status(401);
 
     assert_eq!(
         events(&admin, "").await.len(),

@@ -144,6 +144,57 @@ async fn client_credentials_flow(db: TestDb) {
     )
     .await
     .expect(403);
+    // An admin client can ask for a token without admin rights.
+    let (admin_id, admin_secret) =
+        new_client(&admin, json!({"name": "Ops", "role": "admin"})).await;
+    let full = token(
+        &raw,
+        "grant_type=client_credentials",
+        Some((&admin_id, &admin_secret)),
+    )
+    .await
+    .expect_status(200);
+    assert!(full.body["scope"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .any(|s| s == "admin"));
+    assert_eq!(full.header("pragma"), Some("no-cache"));
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/clients"),
+        &access_token(&full),
+    )
+    .await
+    .expect(200);
+    let narrowed = token(
+        &raw,
+        "grant_type=client_credentials&scope=partners:read",
+        Some((&admin_id, &admin_secret)),
+    )
+    .await
+    .expect_status(200);
+    for uri in ["/api/v1/clients", "/api/v1/users", "/api/v1/audit-events"] {
+        call(&raw, TestRequest::get().uri(uri), &access_token(&narrowed))
+            .await
+            .expect(403);
+    }
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &access_token(&narrowed),
+    )
+    .await
+    .expect(200);
+    let refused = post(
+        &admin,
+        "/api/v1/clients",
+        json!({"name": "Sly", "role": "integration", "scopes": ["admin"]}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(refused.error_fields(), ["scopes"]);
+
     // Asking for write gets its read too.
     let reply = token(
         &raw,
@@ -174,6 +225,18 @@ async fn token_request_errors(db: TestDb) {
         ),
         (
             format!("grant_type=client_credentials&{creds}&scope=admin"),
+            None,
+            400,
+            "invalid_scope",
+        ),
+        (
+            format!("grant_type=client_credentials&{creds}&scope=nonsense"),
+            None,
+            400,
+            "invalid_scope",
+        ),
+        (
+            format!("grant_type=client_credentials&{creds}&scope="),
             None,
             400,
             "invalid_scope",
@@ -604,6 +667,7 @@ async fn identity_provider_tokens(db: TestDb) {
     )
     .await
     .expect(403);
+    // Ada is bound to idp|42: another subject carrying her email does not reach her.
     let by_email = sign(
         &provider_claims("idp|other", Some("ADA@district.example.org")),
         Algorithm::RS256,
@@ -611,9 +675,54 @@ async fn identity_provider_tokens(db: TestDb) {
     );
     call(&raw, TestRequest::get().uri("/api/v1/partners"), &by_email)
         .await
-        .expect(200);
+        .expect(401);
 
+    // An email never reaches a user bound to another subject, nor one the provider has not
+    // verified.
+    post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "grace@district.example.org", "name": "Grace", "role": "admin", "password": "admin passphrase 1"}),
+    )
+    .await
+    .expect(201);
+    let unverified = with(
+        provider_claims("idp|7", Some("grace@district.example.org")),
+        "email_verified",
+        json!(false),
+    );
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &sign(&unverified, Algorithm::RS256, &rsa),
+    )
+    .await
+    .expect(401);
+    let verified = sign(
+        &provider_claims("idp|7", Some("grace@district.example.org")),
+        Algorithm::RS256,
+        &rsa,
+    );
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &verified)
+        .await
+        .expect(200);
+    let now = chrono::Utc::now().timestamp();
     let refused = [
+        sign(
+            &provider_claims("idp|other", Some("ada@district.example.org")),
+            Algorithm::RS256,
+            &rsa,
+        ),
+        sign(
+            &with(provider_claims("idp|42", None), "exp", json!(now - 120)),
+            Algorithm::RS256,
+            &rsa,
+        ),
+        sign(
+            &without(provider_claims("idp|42", None), "iat"),
+            Algorithm::RS256,
+            &rsa,
+        ),
         sign(
             &provider_claims("idp|nobody", Some("nobody@district.example.org")),
             Algorithm::RS256,
@@ -673,6 +782,16 @@ async fn identity_provider_tokens(db: TestDb) {
     )
     .await
     .expect(200);
+    // Re-enabling does not revive tokens issued before the user was disabled; a token issued
+    // after (in a later second: `iat` counts seconds) works.
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &by_subject,
+    )
+    .await
+    .expect(401);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let es = sign(
         &provider_claims("idp|42", None),
         Algorithm::ES256,

@@ -1,0 +1,18 @@
+DROP TABLE activities;
+DROP TABLE timeline_items;
+DROP TABLE responsibilities;
+DROP TABLE agreement_transitions;
+DROP TABLE agreement_versions;
+DROP TABLE agreement_schools;
+DROP TABLE agreement_partners;
+DROP TABLE agreements;
+DROP INDEX partners_continuum_idx;
+ALTER TABLE partners DROP COLUMN vetting_decided_at;
+ALTER TABLE partners DROP COLUMN vetting_decided_by;
+ALTER TABLE partners DROP COLUMN vetting_notes;
+ALTER TABLE partners DROP COLUMN insurance_expires_on;
+ALTER TABLE partners DROP COLUMN background_check_expires_on;
+ALTER TABLE partners DROP COLUMN background_check_on;
+ALTER TABLE partners DROP COLUMN vetting_status;
+ALTER TABLE partners DROP COLUMN continuum_level_id;
+DROP TABLE continuum_levels;
