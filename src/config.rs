@@ -79,6 +79,9 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Origins allowed by CORS; empty means no CORS headers; `*` allows any origin.
     pub cors_origins: Vec<String>,
+    /// Refuse to activate an agreement involving students unless every partner's vetting is
+    /// approved.
+    pub require_vetting: bool,
 }
 
 impl Default for HttpSettings {
@@ -86,6 +89,7 @@ impl Default for HttpSettings {
         HttpSettings {
             max_body_bytes: 1024 * 1024,
             cors_origins: Vec::new(),
+            require_vetting: true,
         }
     }
 }
@@ -220,6 +224,16 @@ impl Config {
             http: HttpSettings {
                 max_body_bytes,
                 cors_origins,
+                require_vetting: match lookup("REQUIRE_VETTING").as_deref().map(str::trim) {
+                    None | Some("true") | Some("1") => true,
+                    Some("false") | Some("0") => false,
+                    Some(other) => {
+                        return Err(invalid(
+                            "REQUIRE_VETTING",
+                            format!("must be true or false, got {other:?}"),
+                        ))
+                    }
+                },
             },
             workers,
         })

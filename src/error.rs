@@ -278,6 +278,14 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Conflict("a concurrent change won; retry the request".to_owned())
             }
+            // SQLite reports some constraint failures (e.g. ON DELETE RESTRICT) without the
+            // extended code diesel maps; its message is stable.
+            Error::DatabaseError(_, info) if info.message().starts_with("FOREIGN KEY constraint failed") => {
+                ApiError::Conflict(
+                    "the record is referenced by, or refers to, a record that does not allow this change"
+                        .to_owned(),
+                )
+            }
             Error::NotFound => ApiError::NotFound("not found".to_owned()),
             _ => ApiError::Internal(e.to_string()),
         }

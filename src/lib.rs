@@ -2,6 +2,7 @@
 //! the integration tests call.
 
 pub mod address;
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod clients;
@@ -15,6 +16,7 @@ pub mod openapi;
 pub mod partners;
 pub mod schools;
 mod text_enum;
+pub mod timeline;
 pub mod users;
 
 use actix_cors::Cors;
@@ -56,6 +58,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
     partners::routes(cfg);
     contacts::routes(cfg);
     continuum::routes(cfg);
+    agreements::routes(cfg);
+    timeline::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);
@@ -129,6 +133,7 @@ pub fn build_app(
     let json = doc.to_pretty_json().unwrap_or_default();
     app.app_data(web::Data::new(pool))
         .app_data(web::Data::new(auth.clone()))
+        .app_data(web::Data::new(settings.clone()))
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .app_data(web::Data::new(OpenApiJson(json)))
         .app_data(http::extract::json_config(settings.max_body_bytes))

@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::Scope;
 
+use crate::agreements::api::AgreementSort;
 use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
 
@@ -43,7 +44,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
     ),
     modifiers(&SecuritySchemes),
     // Types only referenced from query parameters are not collected from the routes.
-    components(schemas(Problem, FieldError, ListSort))
+    components(schemas(Problem, FieldError, ListSort, AgreementSort))
 )]
 pub struct ApiDoc;
 

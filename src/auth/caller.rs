@@ -49,6 +49,20 @@ impl Caller {
         self.require(Scope::Admin)
     }
 
+    /// Staff write only what is bound to their schools (and nothing school-bound without
+    /// schools); other roles with the write scope are not bound.
+    pub fn check_schools(&self, school_ids: &[String]) -> Result<(), ApiError> {
+        if self.role != Role::Staff {
+            return Ok(());
+        }
+        if school_ids.is_empty() || school_ids.iter().any(|s| !self.school_ids.contains(s)) {
+            return Err(ApiError::Forbidden(
+                "staff may write only for the schools they are assigned to".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     /// For the partner role, the one partner it may see; stores add this to their queries.
     /// (A partner principal without a partner sees nothing.)
     pub fn partner_scope(&self) -> Option<String> {

@@ -59,7 +59,7 @@ pub fn respond_rows<R: Keyed, T: Serialize>(
     rows: Vec<R>,
     limit: i64,
     sort: Sort,
-    convert: impl Fn(R) -> Result<T, ApiError>,
+    convert: impl FnMut(R) -> Result<T, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (rows, next_cursor) = split(rows, limit, sort);
     let data = rows

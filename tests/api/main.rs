@@ -5,9 +5,11 @@
 mod support;
 
 mod access;
+mod agreements;
 mod audit;
 mod auth;
 mod contacts;
+mod continuum;
 mod conventions;
 mod migrations;
 mod openapi;

@@ -40,6 +40,8 @@ fn settings() -> PoolSettings {
 impl TestDb {
     /// A fresh, migrated SQLite file.
     pub fn sqlite() -> TestDb {
+        // Server logs (with the real causes of 5xx) show with a failing test's output.
+        let _ = env_logger::builder().is_test(true).try_init();
         let dir = std::env::temp_dir().join("partnerships-tests");
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join(format!("{}.db", uuid::Uuid::now_v7()));
@@ -55,6 +57,7 @@ impl TestDb {
 
     /// A fresh, migrated schema in the PostgreSQL of `TEST_DATABASE_URL`; `None` when unset.
     pub fn postgres() -> Option<TestDb> {
+        let _ = env_logger::builder().is_test(true).try_init();
         let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
             eprintln!("TEST_DATABASE_URL is not set: PostgreSQL half of this test skipped");
             return None;
@@ -155,10 +158,25 @@ impl Principal {
 }
 
 pub fn principal(db: &TestDb, role: Role, scopes: &[Scope], partner_id: Option<&str>) -> Principal {
+    principal_with_schools(db, role, scopes, partner_id, &[])
+}
+
+/// A staff member of these schools.
+pub fn staff(db: &TestDb, schools: &[&str]) -> Principal {
+    principal_with_schools(db, Role::Staff, &[], None, schools)
+}
+
+fn principal_with_schools(
+    db: &TestDb,
+    role: Role,
+    scopes: &[Scope],
+    partner_id: Option<&str>,
+    schools: &[&str],
+) -> Principal {
     let grant = Grant {
         role,
         scopes: scopes.iter().copied().collect(),
-        school_ids: Vec::new(),
+        school_ids: schools.iter().map(|s| s.to_string()).collect(),
         partner_id: partner_id.map(str::to_owned),
     };
     let stamp = db::Stamp::fresh();
