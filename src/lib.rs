@@ -1,6 +1,7 @@
 //! The partnerships API as a library: `build_app` makes the very App that `serve` runs and that
 //! the integration tests call.
 
+pub mod activities;
 pub mod address;
 pub mod agreements;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod partners;
+pub mod responsibilities;
 pub mod schools;
 mod text_enum;
 pub mod timeline;
@@ -60,6 +62,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
     continuum::routes(cfg);
     agreements::routes(cfg);
     timeline::routes(cfg);
+    responsibilities::routes(cfg);
+    activities::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

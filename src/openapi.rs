@@ -12,7 +12,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::Scope;
 
+use crate::activities::api::{ActivitySort, TotalsBy};
 use crate::agreements::api::AgreementSort;
+use crate::agreements::report::ExportFormat;
 use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
 
@@ -39,12 +41,16 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "auth", description = "Access tokens: OAuth2 client credentials for scripts, sign-in for people."),
         (name = "clients", description = "API clients and their secrets (admin)."),
         (name = "users", description = "People who sign in (admin)."),
+        (name = "agreements", description = "The portrait of a partnership: purpose, vision, outcomes, contributions, status lifecycle and version history."),
+        (name = "responsibilities", description = "Who does what by when, and what each party invests."),
+        (name = "timeline", description = "Kickoff, check-ins, milestones, exhibitions, reviews and renewals of an agreement."),
+        (name = "activities", description = "What actually happened: talks, field trips, mentoring, donations."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     modifiers(&SecuritySchemes),
     // Types only referenced from query parameters are not collected from the routes.
-    components(schemas(Problem, FieldError, ListSort, AgreementSort))
+    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat))
 )]
 pub struct ApiDoc;
 

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod history;
 pub mod model;
+pub mod report;
 pub mod store;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -18,5 +19,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(history::list_transitions)
         .service(history::list_versions)
         .service(history::get_version)
-        .service(history::diff_versions);
+        .service(history::diff_versions)
+        .service(report::agreement_summary)
+        .service(report::export_agreement);
 }

@@ -15,3 +15,4 @@ mod migrations;
 mod openapi;
 mod partners;
 mod schools;
+mod work;

@@ -1,0 +1,185 @@
+//! SQL for activities.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::schema::activities;
+use crate::db::{DbConnection, MultiBackend, Stamp};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = activities, treat_none_as_null = true)]
+pub struct ActivityRow {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub partner_id: String,
+    pub agreement_id: Option<String>,
+    pub school_id: Option<String>,
+    pub kind: String,
+    pub occurred_on: NaiveDate,
+    pub hours_centi: i64,
+    pub students_reached: i32,
+    pub families_reached: i32,
+    pub notes: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ActivityRow {
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            id: self.id.clone(),
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+impl Keyed for ActivityRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn key(&self, key: SortKey) -> KeyValue {
+        match key {
+            SortKey::Id | SortKey::Name => KeyValue::Id,
+            SortKey::CreatedAt => KeyValue::Time(self.created_at),
+            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ActivityFilter {
+    /// The partner role sees only its own partner's activities.
+    pub only_partner: Option<String>,
+    pub partner_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub school_id: Option<String>,
+    pub kind: Option<&'static str>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+fn filtered(filter: &ActivityFilter) -> activities::BoxedQuery<'static, MultiBackend> {
+    let mut query = activities::table.into_boxed::<MultiBackend>();
+    if let Some(v) = &filter.only_partner {
+        query = query.filter(activities::partner_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.partner_id {
+        query = query.filter(activities::partner_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.agreement_id {
+        query = query.filter(activities::agreement_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.school_id {
+        query = query.filter(activities::school_id.eq(v.clone()));
+    }
+    if let Some(v) = filter.kind {
+        query = query.filter(activities::kind.eq(v));
+    }
+    if let Some(v) = filter.from {
+        query = query.filter(activities::occurred_on.ge(v));
+    }
+    if let Some(v) = filter.to {
+        query = query.filter(activities::occurred_on.le(v));
+    }
+    if let Some(v) = filter.updated_since {
+        query = query.filter(activities::updated_at.ge(v.naive_utc()));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ActivityFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<ActivityRow>> {
+    // `name` is not offered for activities; the id stands in for it.
+    let query = filtered(filter).select(ActivityRow::as_select());
+    let query = crate::keyset_page!(query, activities, id, sort, after);
+    query.limit(limit).load(conn)
+}
+
+/// The amounts of one activity, for totals. Summed in Rust: PostgreSQL's SUM(bigint) is a
+/// numeric, which diesel reads differently on the two backends.
+#[derive(Debug, Clone, Queryable)]
+pub struct ActivityAmounts {
+    pub partner_id: String,
+    pub agreement_id: Option<String>,
+    pub school_id: Option<String>,
+    pub hours_centi: i64,
+    pub students_reached: i32,
+    pub families_reached: i32,
+}
+
+pub fn amounts(
+    conn: &mut DbConnection,
+    filter: &ActivityFilter,
+) -> QueryResult<Vec<ActivityAmounts>> {
+    filtered(filter)
+        .select((
+            activities::partner_id,
+            activities::agreement_id,
+            activities::school_id,
+            activities::hours_centi,
+            activities::students_reached,
+            activities::families_reached,
+        ))
+        .load(conn)
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    id: &str,
+    only_partner: Option<&str>,
+) -> QueryResult<Option<ActivityRow>> {
+    let mut query = activities::table
+        .filter(activities::id.eq(id.to_owned()))
+        .select(ActivityRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(partner) = only_partner {
+        query = query.filter(activities::partner_id.eq(partner.to_owned()));
+    }
+    query.first(conn).optional()
+}
+
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::update(activities::table.filter(activities::id.eq(id)))
+        .set(activities::version.eq(activities::version))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &ActivityRow) -> QueryResult<()> {
+    diesel::insert_into(activities::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    row: &ActivityRow,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    diesel::update(
+        activities::table
+            .filter(activities::id.eq(&row.id))
+            .filter(activities::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::delete(activities::table.filter(activities::id.eq(id)))
+        .execute(conn)
+        .map(|n| n == 1)
+}

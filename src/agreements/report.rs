@@ -1,0 +1,517 @@
+//! One agreement in one call: the summary a front end's agreement page needs, and the export
+//! districts attach to grant proposals as evidence of partnership.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::api::{load_visible, Agreement, AgreementPath};
+use super::history::Transition;
+use super::store;
+use crate::activities::api::{totals, ActivityTotal, TotalsBy};
+use crate::activities::store::{self as activity_store, ActivityFilter};
+use crate::auth::{Caller, Scope};
+use crate::db::{self, today, DbPool};
+use crate::error::ApiError;
+use crate::responsibilities::api::{investment_of, InvestmentSummary, Responsibility};
+use crate::responsibilities::model::ResponsibilityStatus;
+use crate::responsibilities::store::{self as responsibility_store, ResponsibilityFilter};
+use crate::timeline::api::TimelineItem;
+use crate::timeline::model::{TimelineKind, TimelineStatus};
+use crate::timeline::store::{self as timeline_store, TimelineFilter};
+
+/// Responsibilities by status.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ResponsibilityCounts {
+    pub total: usize,
+    pub planned: usize,
+    pub in_progress: usize,
+    pub done: usize,
+    pub blocked: usize,
+    pub dropped: usize,
+    /// Past due and neither done nor dropped.
+    pub overdue: usize,
+}
+
+/// Check-ins kept, missed and to come.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CheckInCounts {
+    /// Held (done).
+    pub kept: usize,
+    /// Marked missed.
+    pub missed: usize,
+    /// Still scheduled after their date.
+    pub overdue: usize,
+    /// Scheduled today or later.
+    pub upcoming: usize,
+    pub cancelled: usize,
+    /// The next scheduled check-in.
+    pub next_on: Option<NaiveDate>,
+}
+
+/// Everything an agreement page shows, in one call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementSummary {
+    pub agreement: Agreement,
+    /// Days from today to the end date; negative once it has passed.
+    pub days_to_end: i64,
+    pub responsibilities: ResponsibilityCounts,
+    pub check_ins: CheckInCounts,
+    pub investment: InvestmentSummary,
+    pub activities: ActivityTotal,
+}
+
+/// An agreement with all that hangs off it: the evidence of a partnership.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementExport {
+    pub agreement: Agreement,
+    pub responsibilities: Vec<Responsibility>,
+    pub timeline: Vec<TimelineItem>,
+    pub investment: InvestmentSummary,
+    pub activities: ActivityTotal,
+    pub transitions: Vec<Transition>,
+    pub exported_on: NaiveDate,
+}
+
+/// Loads what the summary and the export are made of.
+fn gather(
+    pool: &DbPool,
+    caller: Caller,
+    id: String,
+) -> impl std::future::Future<Output = Result<AgreementExport, ApiError>> + 'static {
+    let pool = pool.clone();
+    async move {
+        let today = today();
+        let (loaded, responsibilities, timeline, amounts, transitions) =
+            db::run(&pool, move |conn| {
+                let loaded = load_visible(conn, &caller, &id)?;
+                let responsibilities =
+                    responsibility_store::list(conn, &id, &ResponsibilityFilter::default())?;
+                let timeline = timeline_store::list(conn, &id, &TimelineFilter::default())?;
+                let filter = ActivityFilter {
+                    agreement_id: Some(id.clone()),
+                    ..ActivityFilter::default()
+                };
+                let amounts = activity_store::amounts(conn, &filter)?;
+                let transitions = store::transitions(conn, &id)?;
+                Ok((loaded, responsibilities, timeline, amounts, transitions))
+            })
+            .await?;
+        let investment = investment_of(&responsibilities);
+        let activities = totals(&amounts, TotalsBy::Agreement)
+            .pop()
+            .unwrap_or(ActivityTotal {
+                key: Some(loaded.row.id.clone()),
+                ..ActivityTotal::default()
+            });
+        Ok(AgreementExport {
+            agreement: loaded.represent(Some(today))?,
+            responsibilities: responsibilities
+                .into_iter()
+                .map(|r| Responsibility::from_row(r, today))
+                .collect::<Result<_, _>>()?,
+            timeline: timeline
+                .into_iter()
+                .map(|t| TimelineItem::from_row(t, today))
+                .collect::<Result<_, _>>()?,
+            investment,
+            activities,
+            transitions: transitions
+                .into_iter()
+                .map(|r| Transition {
+                    from: r.from_status,
+                    to: r.to_status,
+                    note: r.note,
+                    by: super::history::Recorder {
+                        id: r.actor_id,
+                        role: r.actor_role,
+                    },
+                    at: r.occurred_at.and_utc(),
+                })
+                .collect(),
+            exported_on: today,
+        })
+    }
+}
+
+fn summarise(export: AgreementExport) -> AgreementSummary {
+    let today = export.exported_on;
+    let mut responsibilities = ResponsibilityCounts::default();
+    for r in &export.responsibilities {
+        responsibilities.total += 1;
+        match r.status {
+            ResponsibilityStatus::Planned => responsibilities.planned += 1,
+            ResponsibilityStatus::InProgress => responsibilities.in_progress += 1,
+            ResponsibilityStatus::Done => responsibilities.done += 1,
+            ResponsibilityStatus::Blocked => responsibilities.blocked += 1,
+            ResponsibilityStatus::Dropped => responsibilities.dropped += 1,
+        }
+        if r.overdue {
+            responsibilities.overdue += 1;
+        }
+    }
+    let mut check_ins = CheckInCounts::default();
+    for item in export
+        .timeline
+        .iter()
+        .filter(|i| i.kind == TimelineKind::CheckIn)
+    {
+        match item.status {
+            TimelineStatus::Done => check_ins.kept += 1,
+            TimelineStatus::Missed => check_ins.missed += 1,
+            TimelineStatus::Cancelled => check_ins.cancelled += 1,
+            TimelineStatus::Scheduled if item.overdue => check_ins.overdue += 1,
+            TimelineStatus::Scheduled => {
+                check_ins.upcoming += 1;
+                if check_ins.next_on.is_none_or(|n| item.scheduled_on < n) {
+                    check_ins.next_on = Some(item.scheduled_on);
+                }
+            }
+        }
+    }
+    AgreementSummary {
+        days_to_end: (export.agreement.end_date - today).num_days(),
+        agreement: export.agreement,
+        responsibilities,
+        check_ins,
+        investment: export.investment,
+        activities: export.activities,
+    }
+}
+
+/// An agreement page in one call: status, days to end, responsibilities by status and
+/// overdue, check-ins kept vs missed vs upcoming, investment balance, activity totals.
+#[utoipa::path(tag = "agreements", params(AgreementPath),
+    responses((status = 200, description = "The summary", body = AgreementSummary)))]
+#[get("/agreements/{id}/summary")]
+pub async fn agreement_summary(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    path: web::Path<AgreementPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::AgreementsRead)?;
+    let export = gather(&pool, caller, path.into_inner().id).await?;
+    Ok(HttpResponse::Ok().json(summarise(export)))
+}
+
+crate::text_enum! {
+    /// The form of an export.
+    pub enum ExportFormat {
+        Json => "json",
+        Csv => "csv",
+        Markdown => "markdown",
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json`, `csv` or `markdown`; by default chosen from `Accept` (`text/csv`,
+    /// `text/markdown`), else JSON.
+    pub format: Option<ExportFormat>,
+}
+
+fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(format!("cannot write CSV: {e}"));
+    out.write_record([
+        "section",
+        "item",
+        "party",
+        "date",
+        "status",
+        "detail",
+        "committed",
+        "delivered",
+        "unit",
+    ])
+    .map_err(fail)?;
+    let a = &export.agreement;
+    let mut row = |cells: [&str; 9]| out.write_record(cells).map_err(fail);
+    row([
+        "agreement",
+        "title",
+        "",
+        "",
+        a.status.as_str(),
+        &a.title,
+        "",
+        "",
+        "",
+    ])?;
+    row([
+        "agreement",
+        "period",
+        "",
+        &a.start_date.to_string(),
+        "",
+        &format!("{} to {}", a.start_date, a.end_date),
+        "",
+        "",
+        "",
+    ])?;
+    row([
+        "agreement",
+        "purpose",
+        "",
+        "",
+        "",
+        a.purpose.as_deref().unwrap_or(""),
+        "",
+        "",
+        "",
+    ])?;
+    row([
+        "agreement",
+        "shared_vision",
+        "",
+        "",
+        "",
+        a.shared_vision.as_deref().unwrap_or(""),
+        "",
+        "",
+        "",
+    ])?;
+    for (n, outcome) in a.desired_outcomes.iter().enumerate() {
+        row([
+            "outcome",
+            &(n + 1).to_string(),
+            "",
+            "",
+            "",
+            outcome,
+            "",
+            "",
+            "",
+        ])?;
+    }
+    for (n, c) in a.contributions.iter().enumerate() {
+        row([
+            "contribution",
+            &(n + 1).to_string(),
+            c.party.as_str(),
+            "",
+            "",
+            &c.description,
+            "",
+            "",
+            "",
+        ])?;
+    }
+    for r in &export.responsibilities {
+        let due = r.due_on.map(|d| d.to_string()).unwrap_or_default();
+        let (committed, delivered, unit) = match &r.investment {
+            Some(i) => (
+                i.committed.to_string(),
+                i.delivered.to_string(),
+                i.unit.clone().unwrap_or_else(|| i.kind.as_str().to_owned()),
+            ),
+            None => Default::default(),
+        };
+        row([
+            "responsibility",
+            &r.id,
+            r.party.as_str(),
+            &due,
+            r.status.as_str(),
+            &r.description,
+            &committed,
+            &delivered,
+            &unit,
+        ])?;
+    }
+    for t in &export.timeline {
+        let detail = format!("{}: {}", t.kind, t.title);
+        row([
+            "timeline",
+            &t.id,
+            "",
+            &t.scheduled_on.to_string(),
+            t.status.as_str(),
+            &detail,
+            "",
+            "",
+            "",
+        ])?;
+    }
+    for line in &export.investment.lines {
+        row([
+            "investment",
+            line.kind.as_str(),
+            line.party.as_str(),
+            "",
+            "",
+            "",
+            &line.committed.to_string(),
+            &line.delivered.to_string(),
+            line.kind.as_str(),
+        ])?;
+    }
+    let act = &export.activities;
+    let detail = format!(
+        "{} activities; {} hours; {} students and {} families reached",
+        act.activities, act.hours, act.students_reached, act.families_reached
+    );
+    row(["activities", "total", "", "", "", &detail, "", "", ""])?;
+    out.into_inner()
+        .map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))
+}
+
+/// Escapes the characters that would break a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(export: &AgreementExport) -> String {
+    use std::fmt::Write;
+    let a = &export.agreement;
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", a.title);
+    let _ = writeln!(
+        md,
+        "Status: **{}** · {} to {} · review {} · exported {}\n",
+        a.status, a.start_date, a.end_date, a.review_cadence, export.exported_on
+    );
+    for (heading, text) in [
+        ("Purpose", &a.purpose),
+        ("Shared vision", &a.shared_vision),
+        ("Processes", &a.processes),
+    ] {
+        if let Some(text) = text {
+            let _ = writeln!(md, "## {heading}\n\n{text}\n");
+        }
+    }
+    if !a.desired_outcomes.is_empty() {
+        let _ = writeln!(md, "## Desired outcomes\n");
+        for o in &a.desired_outcomes {
+            let _ = writeln!(md, "- {o}");
+        }
+        md.push('\n');
+    }
+    if !a.contributions.is_empty() {
+        let _ = writeln!(md, "## What each party brings\n");
+        for c in &a.contributions {
+            let _ = writeln!(md, "- **{}**: {}", c.party, c.description);
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "## Responsibilities\n\n| Party | Responsibility | Due | Status | Committed | Delivered |\n|---|---|---|---|---|---|");
+    for r in &export.responsibilities {
+        let (c, d) = r
+            .investment
+            .as_ref()
+            .map_or((String::new(), String::new()), |i| {
+                let unit = i.unit.clone().unwrap_or_else(|| i.kind.as_str().to_owned());
+                (
+                    format!("{} {unit}", i.committed),
+                    format!("{} {unit}", i.delivered),
+                )
+            });
+        let due = r.due_on.map(|d| d.to_string()).unwrap_or_default();
+        let overdue = if r.overdue { " (overdue)" } else { "" };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {due} | {}{overdue} | {c} | {d} |",
+            r.party,
+            cell(&r.description),
+            r.status
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n## Timeline\n\n| Date | Kind | Title | Status |\n|---|---|---|---|"
+    );
+    for t in &export.timeline {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            t.scheduled_on,
+            t.kind,
+            cell(&t.title),
+            t.status
+        );
+    }
+    let _ = writeln!(md, "\n## Investment balance\n");
+    for b in &export.investment.balance {
+        let shares: Vec<String> = b
+            .shares
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {:.0}% committed, {:.0}% delivered",
+                    s.party,
+                    s.committed_share * 100.0,
+                    s.delivered_share * 100.0
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "- **{}**: {} committed, {} delivered — {}",
+            b.kind,
+            b.committed,
+            b.delivered,
+            shares.join("; ")
+        );
+    }
+    let act = &export.activities;
+    let _ = writeln!(
+        md,
+        "\n## Activities\n\n{} activities, {} hours, {} students and {} families reached.",
+        act.activities, act.hours, act.students_reached, act.families_reached
+    );
+    md
+}
+
+/// Export an agreement with its responsibilities, timeline, investment, activity totals and
+/// transitions, as JSON, CSV or printable Markdown.
+#[utoipa::path(tag = "agreements", params(AgreementPath, ExportQuery),
+    responses((status = 200, description = "The export", content(
+        (AgreementExport = "application/json"),
+        (String = "text/csv"),
+        (String = "text/markdown"),
+    ))))]
+#[get("/agreements/{id}/export")]
+pub async fn export_agreement(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    path: web::Path<AgreementPath>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::AgreementsRead)?;
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = query.format.unwrap_or(if accept.contains("text/csv") {
+        ExportFormat::Csv
+    } else if accept.contains("text/markdown") {
+        ExportFormat::Markdown
+    } else {
+        ExportFormat::Json
+    });
+    let export = gather(&pool, caller, path.into_inner().id).await?;
+    let name = format!("agreement-{}", export.agreement.id);
+    Ok(match format {
+        ExportFormat::Json => HttpResponse::Ok().json(export),
+        ExportFormat::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ))
+            .body(csv_rows(&export)?),
+        ExportFormat::Markdown => HttpResponse::Ok()
+            .content_type("text/markdown; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}.md\""),
+            ))
+            .body(markdown(&export)),
+    })
+}
