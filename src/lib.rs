@@ -13,6 +13,7 @@ pub mod continuum;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod kpi_definitions;
 pub mod openapi;
 pub mod partners;
 pub mod responsibilities;
@@ -64,6 +65,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     timeline::routes(cfg);
     responsibilities::routes(cfg);
     activities::routes(cfg);
+    kpi_definitions::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

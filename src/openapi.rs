@@ -45,6 +45,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "responsibilities", description = "Who does what by when, and what each party invests."),
         (name = "timeline", description = "Kickoff, check-ins, milestones, exhibitions, reviews and renewals of an agreement."),
         (name = "activities", description = "What actually happened: talks, field trips, mentoring, donations."),
+        (name = "kpis", description = "Key performance indicators: the catalogue of metrics (records, targets and dashboards follow)."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),

@@ -254,6 +254,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    kpi_definitions (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        unit -> Text,
+        direction -> Text,
+        aggregation -> Text,
+        min_value -> Nullable<Double>,
+        max_value -> Nullable<Double>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contacts -> partners (partner_id));
 diesel::joinable!(agreement_partners -> agreements (agreement_id));
 diesel::joinable!(agreement_schools -> agreements (agreement_id));
@@ -274,5 +291,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_transitions,
     responsibilities,
     timeline_items,
-    activities
+    activities,
+    kpi_definitions
 );
