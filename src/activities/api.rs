@@ -217,9 +217,14 @@ fn not_found() -> ApiError {
 
 /// Who may log or change this activity: a partner for its own partner; staff for their
 /// schools; anyone else with `agreements:write`.
-fn check_writer(caller: &Caller, row: &ActivityRow) -> Result<(), ApiError> {
+fn check_writer(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &ActivityRow,
+) -> Result<(), ApiError> {
     match caller.role {
         Role::Partner => {
+            caller.require(Scope::AgreementsRead)?;
             if caller.partner_id.as_deref() != Some(row.partner_id.as_str()) {
                 return Err(ApiError::Forbidden(
                     "a partner logs activities of its own partner only".to_owned(),
@@ -229,10 +234,21 @@ fn check_writer(caller: &Caller, row: &ActivityRow) -> Result<(), ApiError> {
         }
         _ => {
             caller.require(Scope::AgreementsWrite)?;
-            match &row.school_id {
-                Some(school) => caller.check_schools(std::slice::from_ref(school)),
-                None => Ok(()),
+            if caller.role == Role::Staff {
+                // Staff log activities of their schools, within agreements of their schools.
+                caller.check_schools(&row.school_id.iter().cloned().collect::<Vec<_>>())?;
+                if let Some(agreement) = &row.agreement_id {
+                    let schools: Vec<String> = crate::agreements::store::schools_of(
+                        conn,
+                        std::slice::from_ref(agreement),
+                    )?
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect();
+                    caller.check_schools(&schools)?;
+                }
             }
+            Ok(())
         }
     }
 }
@@ -453,10 +469,10 @@ pub async fn create_activity(
     let input = body.into_inner();
     input.check()?;
     let row = row_from(input, Stamp::fresh());
-    check_writer(&caller, &row)?;
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
+            check_writer(conn, &caller, &row)?;
             check_references(conn, &row)?;
             store::insert(conn, &row)?;
             audit::created(
@@ -529,7 +545,7 @@ async fn update_activity(
             }
             let only = caller.partner_scope();
             let current = store::find(conn, &id, only.as_deref())?.ok_or_else(not_found)?;
-            check_writer(&caller, &current)?;
+            check_writer(conn, &caller, &current)?;
             if_match.check(current.version)?;
             let input = change.resolve(&input_of(&current))?;
             input.check()?;
@@ -537,7 +553,7 @@ async fn update_activity(
                 return Ok(current);
             }
             let next = row_from(input, current.stamp().bumped());
-            check_writer(&caller, &next)?;
+            check_writer(conn, &caller, &next)?;
             check_references(conn, &next)?;
             if !store::update(conn, &next, current.version)? {
                 return Err(ApiError::raced());
@@ -624,7 +640,7 @@ pub async fn delete_activity(
             }
             let only = caller.partner_scope();
             let current = store::find(conn, &id, only.as_deref())?.ok_or_else(not_found)?;
-            check_writer(&caller, &current)?;
+            check_writer(conn, &caller, &current)?;
             if_match.check(current.version)?;
             store::delete(conn, &id)?;
             audit::deleted(conn, &actor, RESOURCE, &id, &Activity::try_from(current)?)?;

@@ -605,7 +605,15 @@ async fn update_agreement(
             let next = loaded_from(&input, status, current.row.stamp().bumped());
             caller.check_schools(&next.schools)?;
             check_references(conn, &next)?;
-            if status == AgreementStatus::Active {
+            // An active agreement is re-checked only when it takes on a partner or starts to
+            // involve students, so a lapsed insurance does not block fixing a typo.
+            let added_partner = next
+                .others
+                .iter()
+                .chain(std::iter::once(&next.row.lead_partner_id))
+                .any(|p| *p != current.row.lead_partner_id && !current.others.contains(p));
+            let now_involves = next.row.involves_students && !current.row.involves_students;
+            if status == AgreementStatus::Active && (added_partner || now_involves) {
                 check_vetting(conn, &next, &settings)?;
             }
             if !store::update(conn, &next.row, current.row.version)? {
@@ -818,7 +826,17 @@ pub async fn transition_agreement(
             if to == AgreementStatus::Active {
                 let cadence = stored(ReviewCadence::parse(&next.row.review_cadence), "cadence", &next.row.review_cadence)?;
                 let dates = cadence.check_in_dates(next.row.start_date, next.row.end_date, today());
-                crate::timeline::store::insert_generated_check_ins(conn, &id, cadence, &dates, next.row.updated_at)?;
+                let added = crate::timeline::store::insert_generated_check_ins(
+                    conn,
+                    &id,
+                    cadence,
+                    &dates,
+                    next.row.updated_at,
+                )?;
+                if added > 0 {
+                    let changes = serde_json::json!({"check_ins_generated": {"old": null, "new": added}});
+                    audit::record(conn, &actor, RESOURCE, &id, "generate_check_ins", Some(changes))?;
+                }
             }
             record_version(conn, &next, "transition", &actor)?;
             let changes = serde_json::json!({"status": {"old": from, "new": to}, "note": {"old": null, "new": note}});

@@ -170,7 +170,7 @@ pub async fn diff_versions(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AgreementsRead)?;
     let VersionPath { id, version } = path.into_inner();
-    let from = query.from.unwrap_or(version - 1);
+    let from = query.from.unwrap_or(version.saturating_sub(1));
     let (older, newer) = db::run(&pool, move |conn| {
         load_visible(conn, &caller, &id)?;
         let newer = store::find_version(conn, &id, version)?.ok_or_else(version_not_found)?;

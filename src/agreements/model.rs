@@ -140,6 +140,9 @@ fn outcomes_valid(outcomes: &[String]) -> Result<(), validator::ValidationError>
     }
 }
 
+/// The longest an agreement may run (it bounds the check-ins generated for it).
+pub const MAX_YEARS: u32 = 10;
+
 /// The writable fields of an agreement. The status changes only through transitions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -243,6 +246,15 @@ impl AgreementInput {
                     "end_date",
                     "date_order",
                     "end_date must not be before start_date",
+                ));
+            } else if start
+                .checked_add_months(Months::new(12 * MAX_YEARS))
+                .is_none_or(|limit| end > limit)
+            {
+                extra.push(FieldError::new(
+                    "end_date",
+                    "range",
+                    format!("an agreement runs at most {MAX_YEARS} years; renew it instead"),
                 ));
             }
         }

@@ -90,8 +90,10 @@ fn gather(
                 let responsibilities =
                     responsibility_store::list(conn, &id, &ResponsibilityFilter::default())?;
                 let timeline = timeline_store::list(conn, &id, &TimelineFilter::default())?;
+                // A partner sees its own activities only, here as in /activities.
                 let filter = ActivityFilter {
                     agreement_id: Some(id.clone()),
+                    only_partner: caller.partner_scope(),
                     ..ActivityFilter::default()
                 };
                 let amounts = activity_store::amounts(conn, &filter)?;
@@ -214,6 +216,16 @@ pub struct ExportQuery {
     pub format: Option<ExportFormat>,
 }
 
+/// A text cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'`.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::Internal(format!("cannot write CSV: {e}"));
@@ -230,7 +242,10 @@ fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {
     ])
     .map_err(fail)?;
     let a = &export.agreement;
-    let mut row = |cells: [&str; 9]| out.write_record(cells).map_err(fail);
+    let mut row = |cells: [&str; 9]| {
+        out.write_record(cells.map(inert).iter().map(|c| c.as_ref()))
+            .map_err(fail)
+    };
     row([
         "agreement",
         "title",
@@ -362,14 +377,21 @@ fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {
 
 /// Escapes the characters that would break a Markdown table cell.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+}
+
+/// Text on one line of Markdown (titles, list items): no line breaks.
+fn line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
 }
 
 fn markdown(export: &AgreementExport) -> String {
     use std::fmt::Write;
     let a = &export.agreement;
     let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", a.title);
+    let _ = writeln!(md, "# {}\n", line(&a.title));
     let _ = writeln!(
         md,
         "Status: **{}** · {} to {} · review {} · exported {}\n",
@@ -387,14 +409,14 @@ fn markdown(export: &AgreementExport) -> String {
     if !a.desired_outcomes.is_empty() {
         let _ = writeln!(md, "## Desired outcomes\n");
         for o in &a.desired_outcomes {
-            let _ = writeln!(md, "- {o}");
+            let _ = writeln!(md, "- {}", line(o));
         }
         md.push('\n');
     }
     if !a.contributions.is_empty() {
         let _ = writeln!(md, "## What each party brings\n");
         for c in &a.contributions {
-            let _ = writeln!(md, "- **{}**: {}", c.party, c.description);
+            let _ = writeln!(md, "- **{}**: {}", c.party, line(&c.description));
         }
         md.push('\n');
     }
@@ -404,7 +426,7 @@ fn markdown(export: &AgreementExport) -> String {
             .investment
             .as_ref()
             .map_or((String::new(), String::new()), |i| {
-                let unit = i.unit.clone().unwrap_or_else(|| i.kind.as_str().to_owned());
+                let unit = cell(&i.unit.clone().unwrap_or_else(|| i.kind.as_str().to_owned()));
                 (
                     format!("{} {unit}", i.committed),
                     format!("{} {unit}", i.delivered),

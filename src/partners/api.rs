@@ -162,6 +162,24 @@ fn input_of(row: &PartnerRow) -> Result<PartnerInput, ApiError> {
     })
 }
 
+/// Approving or rejecting a partner's vetting is an administrator's decision, so the staff who
+/// propose an agreement cannot also clear its partners (anyone who writes partners may mark a
+/// vetting pending or record dates and notes).
+fn check_vetting_authority(caller: &Caller, before: &str, after: &str) -> Result<(), ApiError> {
+    let decisive = [
+        VettingStatus::Approved.as_str(),
+        VettingStatus::Rejected.as_str(),
+    ];
+    if before != after && decisive.contains(&after) {
+        caller.require_admin().map_err(|_| {
+            ApiError::Forbidden(
+                "only administrators approve or reject a partner's vetting".to_owned(),
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// Records who decided the vetting when its status changes; keeps the earlier decision
 /// otherwise.
 fn decide(next: &mut PartnerRow, before: Option<&PartnerRow>, actor_id: &str) {
@@ -357,6 +375,11 @@ pub async fn create_partner(
     input.check(None)?;
     let mut row = row_from(input, Stamp::fresh());
     decide(&mut row, None, &actor.id);
+    check_vetting_authority(
+        &caller,
+        VettingStatus::NotStarted.as_str(),
+        &row.vetting_status,
+    )?;
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
             check_references(conn, &row)?;
@@ -451,6 +474,7 @@ async fn update_partner(
             }
             let mut next = row_from(input, current.stamp().bumped());
             decide(&mut next, Some(&current), &actor.id);
+            check_vetting_authority(&caller, &current.vetting_status, &next.vetting_status)?;
             check_references(conn, &next)?;
             if !store::update(conn, &next, current.version)? {
                 return Err(ApiError::raced());

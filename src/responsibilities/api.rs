@@ -189,6 +189,26 @@ fn check_assignees(
     }
 }
 
+/// Whether a partner-side responsibility is the calling partner's: assigned to one of its
+/// contacts, or unassigned on an agreement where it is the only partner.
+fn is_partners_own(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    agreement: &Loaded,
+    row: &ResponsibilityRow,
+) -> Result<bool, ApiError> {
+    let Some(own) = caller.partner_id.as_deref() else {
+        return Ok(false);
+    };
+    if row.party != Party::Partner.as_str() {
+        return Ok(false);
+    }
+    Ok(match &row.assignee_contact_id {
+        Some(contact) => crate::contacts::store::find(conn, own, contact)?.is_some(),
+        None => agreement.others.is_empty() && agreement.row.lead_partner_id == own,
+    })
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct AgreementItemsPath {
@@ -325,7 +345,9 @@ async fn update_responsibility(
     // needs the write scope (and, staff, the agreement's schools).
     let partner_status_only = caller.role == Role::Partner
         && matches!(&change, Change::Merge(Value::Object(fields)) if fields.len() == 1 && fields.contains_key("status"));
-    if !partner_status_only {
+    if partner_status_only {
+        caller.require(Scope::AgreementsRead)?;
+    } else {
         caller.require(Scope::AgreementsWrite)?;
     }
     if let Change::Replace(input) = &change {
@@ -344,9 +366,9 @@ async fn update_responsibility(
                 return Err(not_found());
             }
             let current = store::find(conn, &agreement_id, &id)?.ok_or_else(not_found)?;
-            if partner_status_only && current.party != Party::Partner.as_str() {
+            if partner_status_only && !is_partners_own(conn, &caller, &agreement, &current)? {
                 return Err(ApiError::Forbidden(
-                    "a partner updates only responsibilities of the partner side".to_owned(),
+                    "a partner updates only its own responsibilities: of the partner side, assigned to one of its contacts (or unassigned when it is the agreement's only partner)".to_owned(),
                 ));
             }
             if_match.check(current.version)?;
@@ -461,6 +483,8 @@ pub async fn delete_responsibility(
 pub struct InvestmentLine {
     pub party: Party,
     pub kind: InvestmentKind,
+    /// Amounts of different units are never added together.
+    pub unit: Option<String>,
     pub committed: f64,
     pub delivered: f64,
     pub responsibilities: usize,
@@ -474,10 +498,11 @@ pub struct PartyShare {
     pub delivered_share: f64,
 }
 
-/// How one kind of investment is shared between the parties.
+/// How one kind (and unit) of investment is shared between the parties.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KindBalance {
     pub kind: InvestmentKind,
+    pub unit: Option<String>,
     pub committed: f64,
     pub delivered: f64,
     pub shares: Vec<PartyShare>,
@@ -492,7 +517,10 @@ pub struct InvestmentSummary {
 
 /// Sums per party and kind (exactly, in hundredths) and each party's share per kind.
 pub fn investment_of(rows: &[ResponsibilityRow]) -> InvestmentSummary {
-    let mut sums: BTreeMap<(InvestmentKind, Party), (i64, i64, usize)> = BTreeMap::new();
+    // Amounts add up only within one kind and unit (dollars never with laptops); hours
+    // without a unit are hours.
+    type Key = (InvestmentKind, Option<String>);
+    let mut sums: BTreeMap<(Key, Party), (i64, i64, usize)> = BTreeMap::new();
     for row in rows {
         let (Some(kind), Some(party)) = (
             row.investment_kind
@@ -502,16 +530,21 @@ pub fn investment_of(rows: &[ResponsibilityRow]) -> InvestmentSummary {
         ) else {
             continue;
         };
-        let entry = sums.entry((kind, party)).or_default();
+        let unit = row
+            .unit
+            .clone()
+            .or_else(|| (kind == InvestmentKind::Hours).then(|| "hours".to_owned()));
+        let entry = sums.entry(((kind, unit), party)).or_default();
         entry.0 += row.committed_centi;
         entry.1 += row.delivered_centi;
         entry.2 += 1;
     }
     let lines: Vec<InvestmentLine> = sums
         .iter()
-        .map(|((kind, party), (c, d, n))| InvestmentLine {
+        .map(|(((kind, unit), party), (c, d, n))| InvestmentLine {
             party: *party,
             kind: *kind,
+            unit: unit.clone(),
             committed: from_centi(*c),
             delivered: from_centi(*d),
             responsibilities: *n,
@@ -524,32 +557,29 @@ pub fn investment_of(rows: &[ResponsibilityRow]) -> InvestmentSummary {
             ((part as f64 / whole as f64) * 10000.0).round() / 10000.0
         }
     };
-    let balance = InvestmentKind::ALL
-        .iter()
-        .filter_map(|kind| {
-            let of_kind: Vec<(&Party, &(i64, i64, usize))> = sums
-                .iter()
-                .filter(|((k, _), _)| k == kind)
-                .map(|((_, p), v)| (p, v))
-                .collect();
-            if of_kind.is_empty() {
-                return None;
-            }
-            let committed: i64 = of_kind.iter().map(|(_, v)| v.0).sum();
-            let delivered: i64 = of_kind.iter().map(|(_, v)| v.1).sum();
-            Some(KindBalance {
+    let mut groups: BTreeMap<&Key, Vec<(Party, i64, i64)>> = BTreeMap::new();
+    for ((key, party), (c, d, _)) in &sums {
+        groups.entry(key).or_default().push((*party, *c, *d));
+    }
+    let balance = groups
+        .into_iter()
+        .map(|((kind, unit), parties)| {
+            let committed: i64 = parties.iter().map(|p| p.1).sum();
+            let delivered: i64 = parties.iter().map(|p| p.2).sum();
+            KindBalance {
                 kind: *kind,
+                unit: unit.clone(),
                 committed: from_centi(committed),
                 delivered: from_centi(delivered),
-                shares: of_kind
+                shares: parties
                     .iter()
-                    .map(|(party, v)| PartyShare {
-                        party: **party,
-                        committed_share: share(v.0, committed),
-                        delivered_share: share(v.1, delivered),
+                    .map(|(party, c, d)| PartyShare {
+                        party: *party,
+                        committed_share: share(*c, committed),
+                        delivered_share: share(*d, delivered),
                     })
                     .collect(),
-            })
+            }
         })
         .collect();
     InvestmentSummary { lines, balance }

@@ -118,8 +118,10 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
         .map(|n| n == 1)
 }
 
-/// Adds the generated check-ins not there yet (a generated check-in is unique per date), so
-/// activating an agreement again adds none twice. Returns how many were added.
+/// Adds the generated check-ins that come after the last one generated before (if any), so
+/// activating an agreement again adds none twice — even when a generated check-in was
+/// rescheduled or the cadence changed — while an extended end date adds the new ones.
+/// Returns how many were added.
 pub fn insert_generated_check_ins(
     conn: &mut DbConnection,
     agreement_id: &str,
@@ -133,9 +135,10 @@ pub fn insert_generated_check_ins(
         .select(timeline_items::scheduled_on)
         .load(conn)?;
     let title = format!("{} check-in", capitalised(cadence.as_str()));
+    let last = existing.iter().max().copied();
     let rows: Vec<TimelineRow> = dates
         .iter()
-        .filter(|d| !existing.contains(d))
+        .filter(|d| last.is_none_or(|last| **d > last))
         .map(|d| TimelineRow {
             id: new_id(),
             agreement_id: agreement_id.to_owned(),

@@ -11,6 +11,7 @@ mod auth;
 mod contacts;
 mod continuum;
 mod conventions;
+mod guards;
 mod kpis;
 mod migrations;
 mod openapi;

@@ -1,0 +1,449 @@
+//! Guards against misuse found in review: who may decide vetting, partners on shared
+//! agreements, staff outside their schools, generated check-ins, exports opened in spreadsheets.
+
+use actix_web::test::TestRequest;
+use serde_json::{json, Value};
+
+use crate::agreements::{agreement, move_to, school, vetted_partner};
+use crate::both;
+use crate::support::*;
+use partnerships::auth::Role;
+
+both!(
+    only_administrators_decide_vetting,
+    partners_on_a_shared_agreement_touch_only_their_own,
+    staff_log_activities_for_their_schools_only,
+    rescheduled_check_ins_are_not_generated_again,
+    agreements_are_bounded_and_edits_are_not_blocked_by_lapsed_vetting,
+    investment_never_adds_different_units,
+    exports_are_safe_in_spreadsheets_and_markdown,
+);
+
+fn days(n: i64) -> String {
+    let t = chrono::Utc::now().date_naive();
+    (if n >= 0 {
+        t + chrono::Days::new(n as u64)
+    } else {
+        t - chrono::Days::new((-n) as u64)
+    })
+    .to_string()
+}
+
+fn merge(uri: &str, who: &Principal, body: Value) -> TestRequest {
+    TestRequest::patch()
+        .uri(uri)
+        .insert_header(who.header())
+        .insert_header(("content-type", "application/merge-patch+json"))
+        .set_payload(body.to_string())
+}
+
+async fn only_administrators_decide_vetting(db: TestDb) {
+    let app = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let staff = staff(&db, &[]);
+    let partner = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "P", "kind": "business"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let uri = format!("/api/v1/partners/{partner}");
+    send(
+        &raw,
+        merge(
+            &uri,
+            &staff,
+            json!({"vetting": {"status": "pending", "background_check_on": days(-1)}}),
+        ),
+    )
+    .await
+    .expect(200);
+    send(
+        &raw,
+        merge(&uri, &staff, json!({"vetting": {"status": "approved"}})),
+    )
+    .await
+    .expect(403);
+    send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/partners")
+            .insert_header(staff.header())
+            .set_json(json!({"name": "Q", "kind": "business", "vetting": {"status": "approved"}})),
+    )
+    .await
+    .expect(403);
+    assert_eq!(get(&app, &uri).await.body["vetting"]["status"], "pending");
+    patch(&app, &uri, json!({"vetting": {"status": "approved"}}))
+        .await
+        .expect(200);
+}
+
+async fn partners_on_a_shared_agreement_touch_only_their_own(db: TestDb) {
+    let app = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let a = vetted_partner(&app, "A").await;
+    let b = vetted_partner(&app, "B").await;
+    let id = agreement(&app, &a, &[], json!({"partner_ids": [b]}))
+        .await
+        .expect(201)
+        .id();
+    let base = format!("/api/v1/agreements/{id}/responsibilities");
+    let a_contact = post(
+        &app,
+        &format!("/api/v1/partners/{a}/contacts"),
+        json!({"name": "Ann"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let of_a = post(
+        &app,
+        &base,
+        json!({"party": "partner", "description": "A's job", "assignee_contact_id": a_contact}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let unassigned = post(
+        &app,
+        &base,
+        json!({"party": "partner", "description": "Someone's job"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let (as_a, as_b) = (
+        principal(&db, Role::Partner, &[], Some(&a)),
+        principal(&db, Role::Partner, &[], Some(&b)),
+    );
+    send(
+        &raw,
+        merge(&format!("{base}/{of_a}"), &as_b, json!({"status": "done"})),
+    )
+    .await
+    .expect(403);
+    send(
+        &raw,
+        merge(
+            &format!("{base}/{unassigned}"),
+            &as_b,
+            json!({"status": "done"}),
+        ),
+    )
+    .await
+    .expect(403);
+    send(
+        &raw,
+        merge(
+            &format!("{base}/{unassigned}"),
+            &as_a,
+            json!({"status": "done"}),
+        ),
+    )
+    .await
+    .expect(403);
+    send(
+        &raw,
+        merge(
+            &format!("{base}/{of_a}"),
+            &as_a,
+            json!({"status": "in_progress"}),
+        ),
+    )
+    .await
+    .expect(200);
+
+    // Nothing of an agreement a partner is not part of is visible to it.
+    let c = vetted_partner(&app, "C").await;
+    let foreign = agreement(&app, &c, &[], json!({})).await.expect(201).id();
+    let item = post(
+        &app,
+        &format!("/api/v1/agreements/{foreign}/responsibilities"),
+        json!({"party": "school", "description": "x"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    for uri in [
+        format!("/api/v1/agreements/{foreign}/responsibilities"),
+        format!("/api/v1/agreements/{foreign}/responsibilities/{item}"),
+        format!("/api/v1/agreements/{foreign}/investment"),
+        format!("/api/v1/agreements/{foreign}/summary"),
+        format!("/api/v1/agreements/{foreign}/export"),
+        format!("/api/v1/agreements/{foreign}/versions/1"),
+        format!("/api/v1/agreements/{foreign}/versions/1/diff"),
+    ] {
+        send(
+            &raw,
+            TestRequest::get().uri(&uri).insert_header(as_a.header()),
+        )
+        .await
+        .expect(404);
+    }
+    // On a shared agreement a partner's summary counts only its own activities.
+    post(&app, "/api/v1/activities", json!({"partner_id": a, "agreement_id": id, "kind": "talk", "occurred_on": days(-1), "students_reached": 5})).await.expect(201);
+    post(&app, "/api/v1/activities", json!({"partner_id": b, "agreement_id": id, "kind": "talk", "occurred_on": days(-1), "students_reached": 7})).await.expect(201);
+    let summary = send(
+        &raw,
+        TestRequest::get()
+            .uri(&format!("/api/v1/agreements/{id}/summary"))
+            .insert_header(as_b.header()),
+    )
+    .await
+    .expect(200);
+    assert_eq!(summary.body["activities"]["students_reached"], 7);
+    assert_eq!(
+        get(&app, &format!("/api/v1/agreements/{id}/summary"))
+            .await
+            .body["activities"]["students_reached"],
+        12
+    );
+}
+
+async fn staff_log_activities_for_their_schools_only(db: TestDb) {
+    let app = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let museum = vetted_partner(&app, "Museum").await;
+    let (mine, other) = (school(&app, "Mine").await, school(&app, "Other").await);
+    let teacher = staff(&db, &[&mine]);
+    let theirs = agreement(&app, &museum, &[&other], json!({}))
+        .await
+        .expect(201)
+        .id();
+    let log = |body: Value| {
+        send(
+            &raw,
+            TestRequest::post()
+                .uri("/api/v1/activities")
+                .insert_header(teacher.header())
+                .set_json(body),
+        )
+    };
+    log(json!({"partner_id": museum, "school_id": mine, "kind": "talk", "occurred_on": days(0)}))
+        .await
+        .expect(201);
+    log(json!({"partner_id": museum, "school_id": other, "kind": "talk", "occurred_on": days(0)}))
+        .await
+        .expect(403);
+    log(json!({"partner_id": museum, "kind": "talk", "occurred_on": days(0)}))
+        .await
+        .expect(403);
+    log(json!({"partner_id": museum, "school_id": mine, "agreement_id": theirs, "kind": "talk", "occurred_on": days(0)})).await.expect(403);
+    let base = format!("/api/v1/agreements/{theirs}");
+    send(
+        &raw,
+        TestRequest::post()
+            .uri(&format!("{base}/responsibilities"))
+            .insert_header(teacher.header())
+            .set_json(json!({"party": "school", "description": "x"})),
+    )
+    .await
+    .expect(403);
+    send(
+        &raw,
+        TestRequest::post()
+            .uri(&format!("{base}/timeline"))
+            .insert_header(teacher.header())
+            .set_json(json!({"kind": "event", "title": "x", "scheduled_on": days(3)})),
+    )
+    .await
+    .expect(403);
+}
+
+async fn rescheduled_check_ins_are_not_generated_again(db: TestDb) {
+    let app = app(&db).await;
+    let museum = vetted_partner(&app, "Museum").await;
+    let id = agreement(
+        &app,
+        &museum,
+        &[],
+        json!({"start_date": days(-10), "end_date": days(380), "review_cadence": "quarterly"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    move_to(&app, &id, "proposed").await.expect(200);
+    move_to(&app, &id, "active").await.expect(200);
+    let base = format!("/api/v1/agreements/{id}/timeline");
+    let first = get(&app, &format!("{base}?kind=check_in"))
+        .await
+        .expect(200);
+    let count = first.body["data"].as_array().unwrap().len();
+    let check_in = first.body["data"][0]["id"].as_str().unwrap().to_owned();
+    patch(
+        &app,
+        &format!("{base}/{check_in}"),
+        json!({"scheduled_on": days(70)}),
+    )
+    .await
+    .expect(200);
+    patch(
+        &app,
+        &format!("/api/v1/agreements/{id}"),
+        json!({"review_cadence": "monthly"}),
+    )
+    .await
+    .expect(200);
+    move_to(&app, &id, "on_hold").await.expect(200);
+    move_to(&app, &id, "active").await.expect(200);
+    assert_eq!(
+        get(&app, &format!("{base}?kind=check_in")).await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        count
+    );
+    // Extending the end date adds the check-ins of the new months only.
+    patch(
+        &app,
+        &format!("/api/v1/agreements/{id}"),
+        json!({"end_date": days(500)}),
+    )
+    .await
+    .expect(200);
+    move_to(&app, &id, "on_hold").await.expect(200);
+    move_to(&app, &id, "active").await.expect(200);
+    let after = get(&app, &format!("{base}?kind=check_in")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(after > count && after <= count + 4, "{count} then {after}");
+    let trail = get(
+        &app,
+        &format!("/api/v1/audit-events?resource_id={id}&action=generate_check_ins"),
+    )
+    .await
+    .expect(200);
+    assert_eq!(trail.body["data"].as_array().unwrap().len(), 2);
+}
+
+async fn agreements_are_bounded_and_edits_are_not_blocked_by_lapsed_vetting(db: TestDb) {
+    let app = app(&db).await;
+    let museum = vetted_partner(&app, "Museum").await;
+    let too_long = agreement(
+        &app,
+        &museum,
+        &[],
+        json!({"start_date": "2026-01-01", "end_date": "2036-01-02", "review_cadence": "monthly"}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(too_long.error_fields(), ["end_date"]);
+    agreement(
+        &app,
+        &museum,
+        &[],
+        json!({"start_date": "2026-01-01", "end_date": "2036-01-01"}),
+    )
+    .await
+    .expect(201);
+    let id = agreement(&app, &museum, &[], json!({}))
+        .await
+        .expect(201)
+        .id();
+    move_to(&app, &id, "proposed").await.expect(200);
+    move_to(&app, &id, "active").await.expect(200);
+    patch(
+        &app,
+        &format!("/api/v1/partners/{museum}"),
+        json!({"vetting": {"insurance_expires_on": days(-1)}}),
+    )
+    .await
+    .expect(200);
+    patch(
+        &app,
+        &format!("/api/v1/agreements/{id}"),
+        json!({"title": "Typo fixed"}),
+    )
+    .await
+    .expect(200);
+    let newcomer = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "New", "kind": "other"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    patch(
+        &app,
+        &format!("/api/v1/agreements/{id}"),
+        json!({"partner_ids": [newcomer]}),
+    )
+    .await
+    .expect(422);
+}
+
+async fn investment_never_adds_different_units(db: TestDb) {
+    let app = app(&db).await;
+    let museum = vetted_partner(&app, "Museum").await;
+    let id = agreement(&app, &museum, &[], json!({}))
+        .await
+        .expect(201)
+        .id();
+    let base = format!("/api/v1/agreements/{id}/responsibilities");
+    for (party, amount, unit) in [
+        ("partner", 100, "USD"),
+        ("district", 300, "USD"),
+        ("school", 5, "laptops"),
+    ] {
+        post(&app, &base, json!({"party": party, "description": "x", "investment": {"kind": "money", "committed": amount, "unit": unit}})).await.expect(201);
+    }
+    let investment = get(&app, &format!("/api/v1/agreements/{id}/investment"))
+        .await
+        .expect(200);
+    let balance = investment.body["balance"].as_array().unwrap();
+    let usd = balance.iter().find(|b| b["unit"] == "USD").unwrap();
+    assert_eq!(usd["committed"], 400.0);
+    assert_eq!(usd["shares"].as_array().unwrap().len(), 2);
+    let laptops = balance.iter().find(|b| b["unit"] == "laptops").unwrap();
+    assert_eq!(laptops["committed"], 5.0);
+}
+
+async fn exports_are_safe_in_spreadsheets_and_markdown(db: TestDb) {
+    let app = app(&db).await;
+    let museum = vetted_partner(&app, "Museum").await;
+    let id = agreement(
+        &app,
+        &museum,
+        &[],
+        json!({"title": "=HYPERLINK(\"http://evil\")", "desired_outcomes": ["line one\nline two"]}),
+    )
+    .await
+    .expect(201)
+    .id();
+    post(
+        &app,
+        &format!("/api/v1/agreements/{id}/responsibilities"),
+        json!({"party": "partner", "description": "back\\|slash"}),
+    )
+    .await
+    .expect(201);
+    let csv = get(&app, &format!("/api/v1/agreements/{id}/export?format=csv")).await;
+    let mut reader = csv::Reader::from_reader(csv.text.as_bytes());
+    let title = reader
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[1] == "title")
+        .unwrap();
+    assert_eq!(
+        &title[5], "'=HYPERLINK(\"http://evil\")",
+        "formulas are neutralised"
+    );
+    let md = get(
+        &app,
+        &format!("/api/v1/agreements/{id}/export?format=markdown"),
+    )
+    .await;
+    assert!(md.text.contains("back\\\\\\|slash"), "{}", md.text);
+    assert!(md.text.contains("- line one line two"));
+    get(
+        &app,
+        &format!("/api/v1/agreements/{id}/versions/{}/diff", i64::MIN),
+    )
+    .await
+    .expect(404);
+}
