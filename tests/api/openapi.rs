@@ -115,3 +115,37 @@ fn every_reference_resolves() {
         assert!(doc.pointer(pointer).is_some(), "dangling reference {r}");
     }
 }
+
+fn collect_enums(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(values)) = map.get("enum") {
+                out.extend(values.iter().filter_map(|v| v.as_str().map(String::from)));
+            }
+            map.values().for_each(|v| collect_enums(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_enums(v, out)),
+        _ => {}
+    }
+}
+
+/// The document must spell enum values as the wire does (`higher_education`, `-name`, `01`),
+/// not as the Rust variants are named.
+#[test]
+fn enum_values_are_the_wire_spelling() {
+    let doc = generated();
+    let kinds = &doc["components"]["schemas"]["PartnerKind"]["enum"];
+    assert!(kinds.as_array().unwrap().contains(&"higher_education".into()), "{kinds}");
+    let mut values = Vec::new();
+    collect_enums(&doc, &mut values);
+    assert!(values.len() > 50);
+    for value in values {
+        assert!(
+            !(value.starts_with(|c: char| c.is_ascii_uppercase())
+                && value.chars().any(|c| c.is_ascii_lowercase())),
+            "enum value {value:?} is not a wire spelling"
+        );
+    }
+    let text = doc.to_string();
+    assert!(text.contains("\"-name\""), "descending sort keys documented");
+}
