@@ -82,6 +82,13 @@ pub struct HttpSettings {
     /// Refuse to activate an agreement involving students unless every partner's vetting is
     /// approved.
     pub require_vetting: bool,
+    /// Most rows one KPI batch may hold.
+    pub kpi_batch_max_rows: usize,
+    /// Largest KPI batch body, in bytes.
+    pub kpi_batch_max_bytes: usize,
+    /// KPI values computed from fewer students are suppressed for callers other than admin
+    /// and staff.
+    pub kpi_min_cell_size: i64,
 }
 
 impl Default for HttpSettings {
@@ -90,6 +97,9 @@ impl Default for HttpSettings {
             max_body_bytes: 1024 * 1024,
             cors_origins: Vec::new(),
             require_vetting: true,
+            kpi_batch_max_rows: 50_000,
+            kpi_batch_max_bytes: 32 * 1024 * 1024,
+            kpi_min_cell_size: 10,
         }
     }
 }
@@ -211,6 +221,14 @@ impl Config {
                 origins
             }
         };
+        let kpi_batch_max_rows = number(&lookup, "KPI_BATCH_MAX_ROWS", 50_000usize, 1..=1_000_000)?;
+        let kpi_batch_max_bytes = number(
+            &lookup,
+            "KPI_BATCH_MAX_BYTES",
+            32 * 1024 * 1024usize,
+            1024..=1024 * 1024 * 1024,
+        )?;
+        let kpi_min_cell_size = number(&lookup, "KPI_MIN_CELL_SIZE", 10i64, 1..=1000)?;
         let tokens = token_config(&lookup, &database)?;
         Ok(Config {
             tokens,
@@ -234,6 +252,9 @@ impl Config {
                         ))
                     }
                 },
+                kpi_batch_max_rows,
+                kpi_batch_max_bytes,
+                kpi_min_cell_size,
             },
             workers,
         })

@@ -60,6 +60,9 @@ pub struct Problem {
     /// Every invalid field at once (422 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The bad rows of a rejected KPI batch (at most 1000), with index, line and field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<crate::kpi_records::model::RowError>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +71,13 @@ pub enum ApiError {
     BadRequest(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// Rows of a KPI batch failed their checks; nothing was written.
+    #[error("{rejected} of {received} rows rejected")]
+    RowsRejected {
+        received: usize,
+        rejected: usize,
+        rows: Vec<crate::kpi_records::model::RowError>,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     /// No bearer token was sent.
@@ -121,7 +131,9 @@ impl ApiError {
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
-            ApiError::Validation(_) => ("validation", "Validation failed"),
+            ApiError::Validation(_) | ApiError::RowsRejected { .. } => {
+                ("validation", "Validation failed")
+            }
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::MissingToken | ApiError::InvalidToken(_) | ApiError::Unauthorized(_) => {
                 ("unauthorized", "Unauthorized")
@@ -153,6 +165,11 @@ impl ApiError {
                 1 => "1 field is invalid".to_owned(),
                 n => format!("{n} fields are invalid"),
             },
+            ApiError::RowsRejected {
+                received, rejected, ..
+            } => format!(
+                "{rejected} of {received} rows are invalid; nothing was written (send ?mode=partial to write the valid rows)"
+            ),
             ApiError::MethodNotAllowed(allowed) => format!(
                 "allowed methods: {}",
                 allowed
@@ -185,6 +202,10 @@ impl ApiError {
                 ApiError::Validation(errors) => Some(errors.clone()),
                 _ => None,
             },
+            rows: match self {
+                ApiError::RowsRejected { rows, .. } => Some(rows.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -193,7 +214,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::RowsRejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MissingToken | ApiError::InvalidToken(_) | ApiError::Unauthorized(_) => {
                 StatusCode::UNAUTHORIZED

@@ -14,6 +14,8 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod kpi_definitions;
+pub mod kpi_records;
+pub mod kpi_targets;
 pub mod openapi;
 pub mod partners;
 pub mod responsibilities;
@@ -66,6 +68,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
     responsibilities::routes(cfg);
     activities::routes(cfg);
     kpi_definitions::routes(cfg);
+    kpi_targets::routes(cfg);
+    kpi_records::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

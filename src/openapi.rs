@@ -17,13 +17,15 @@ use crate::agreements::api::AgreementSort;
 use crate::agreements::report::ExportFormat;
 use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
+use crate::kpi_records::ingest::BatchMode;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Partnerships API",
         description = "System of record for a school district's community partnerships: schools, \
-partners and their contacts (agreements, KPIs and dashboards follow).\n\n\
+partners and their contacts, agreements with responsibilities, timelines and activities, KPIs \
+with targets, bulk ingest and small-cell suppression, and dashboards.\n\n\
 Conventions: JSON with snake_case fields; RFC 3339 UTC times; every resource has a server-assigned \
 UUIDv7 `id`, an optional unique `external_id`, a `version`, `created_at` and `updated_at`. Reads \
 return an `ETag`; PUT, PATCH and DELETE honour `If-Match` (412 when stale). PATCH takes JSON Merge \
@@ -45,13 +47,13 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "responsibilities", description = "Who does what by when, and what each party invests."),
         (name = "timeline", description = "Kickoff, check-ins, milestones, exhibitions, reviews and renewals of an agreement."),
         (name = "activities", description = "What actually happened: talks, field trips, mentoring, donations."),
-        (name = "kpis", description = "Key performance indicators: the catalogue of metrics (records, targets and dashboards follow)."),
+        (name = "kpis", description = "Key performance indicators: the catalogue of metrics, agreement targets, aggregate records pushed in bulk (JSON, NDJSON, CSV), progress per agreement and the district dashboard. Values from fewer than KPI_MIN_CELL_SIZE students are suppressed for callers other than admin and staff."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     modifiers(&SecuritySchemes),
     // Types only referenced from query parameters are not collected from the routes.
-    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat))
+    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat, BatchMode))
 )]
 pub struct ApiDoc;
 

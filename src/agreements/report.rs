@@ -15,6 +15,7 @@ use crate::activities::store::{self as activity_store, ActivityFilter};
 use crate::auth::{Caller, Scope};
 use crate::db::{self, today, DbPool};
 use crate::error::ApiError;
+use crate::http::text::inert;
 use crate::responsibilities::api::{investment_of, InvestmentSummary, Responsibility};
 use crate::responsibilities::model::ResponsibilityStatus;
 use crate::responsibilities::store::{self as responsibility_store, ResponsibilityFilter};
@@ -214,16 +215,6 @@ pub struct ExportQuery {
     /// `json`, `csv` or `markdown`; by default chosen from `Accept` (`text/csv`,
     /// `text/markdown`), else JSON.
     pub format: Option<ExportFormat>,
-}
-
-/// A text cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return gets a leading `'`.
-fn inert(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}").into()
-    } else {
-        text.into()
-    }
 }
 
 fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {

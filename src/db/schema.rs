@@ -271,7 +271,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    kpi_targets (id) {
+        id -> Text,
+        agreement_id -> Text,
+        kpi_id -> Text,
+        student_group -> Text,
+        baseline_value -> Nullable<Double>,
+        baseline_period_start -> Nullable<Date>,
+        baseline_period_end -> Nullable<Date>,
+        target_value -> Double,
+        target_date -> Date,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kpi_records (id) {
+        id -> Text,
+        kpi_id -> Text,
+        school_id -> Text,
+        agreement_id -> Nullable<Text>,
+        agreement_key -> Text,
+        student_group -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        value -> Double,
+        n -> BigInt,
+        numerator -> Nullable<Double>,
+        denominator -> Nullable<Double>,
+        source -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contacts -> partners (partner_id));
+diesel::joinable!(kpi_targets -> kpi_definitions (kpi_id));
+diesel::joinable!(kpi_records -> kpi_definitions (kpi_id));
 diesel::joinable!(agreement_partners -> agreements (agreement_id));
 diesel::joinable!(agreement_schools -> agreements (agreement_id));
 diesel::joinable!(responsibilities -> agreements (agreement_id));
@@ -292,5 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     responsibilities,
     timeline_items,
     activities,
-    kpi_definitions
+    kpi_definitions,
+    kpi_targets,
+    kpi_records
 );

@@ -35,19 +35,34 @@ crate::text_enum! {
     }
 }
 
-fn slug(code: &str) -> Result<(), validator::ValidationError> {
-    let ok = (2..=64).contains(&code.len())
-        && code
+/// 2 to 64 characters of a-z, 0-9 and _, starting with a letter: KPI codes and student groups.
+pub fn is_slug(text: &str) -> bool {
+    (2..=64).contains(&text.len())
+        && text
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && code.as_bytes()[0].is_ascii_lowercase();
-    if ok {
+        && text.as_bytes()[0].is_ascii_lowercase()
+}
+
+pub const SLUG_RULE: &str = "2 to 64 characters of a-z, 0-9 and _, starting with a letter";
+
+fn slug(code: &str) -> Result<(), validator::ValidationError> {
+    if is_slug(code) {
         Ok(())
     } else {
         let mut e = validator::ValidationError::new("slug");
-        e.message = Some(
-            "code must be 2 to 64 characters of a-z, 0-9 and _, starting with a letter".into(),
-        );
+        e.message = Some(format!("code must be {SLUG_RULE}").into());
+        Err(e)
+    }
+}
+
+/// Validator for student group codes (`all`, `grade_09`, `program_participants`).
+pub fn group_slug(group: &str) -> Result<(), validator::ValidationError> {
+    if is_slug(group) {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("slug");
+        e.message = Some(format!("student_group must be {SLUG_RULE}").into());
         Err(e)
     }
 }

@@ -135,7 +135,13 @@ fn collect_enums(value: &Value, out: &mut Vec<String>) {
 fn enum_values_are_the_wire_spelling() {
     let doc = generated();
     let kinds = &doc["components"]["schemas"]["PartnerKind"]["enum"];
-    assert!(kinds.as_array().unwrap().contains(&"higher_education".into()), "{kinds}");
+    assert!(
+        kinds
+            .as_array()
+            .unwrap()
+            .contains(&"higher_education".into()),
+        "{kinds}"
+    );
     let mut values = Vec::new();
     collect_enums(&doc, &mut values);
     assert!(values.len() > 50);
@@ -147,5 +153,8 @@ fn enum_values_are_the_wire_spelling() {
         );
     }
     let text = doc.to_string();
-    assert!(text.contains("\"-name\""), "descending sort keys documented");
+    assert!(
+        text.contains("\"-name\""),
+        "descending sort keys documented"
+    );
 }

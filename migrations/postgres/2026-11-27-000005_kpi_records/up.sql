@@ -1,0 +1,45 @@
+-- What an agreement aims for on a KPI, for one student group: from a baseline to a target.
+CREATE TABLE kpi_targets (
+    id                    TEXT PRIMARY KEY,
+    agreement_id          TEXT NOT NULL REFERENCES agreements (id) ON DELETE CASCADE,
+    kpi_id                TEXT NOT NULL REFERENCES kpi_definitions (id) ON DELETE RESTRICT,
+    student_group         TEXT NOT NULL,
+    baseline_value        DOUBLE PRECISION,
+    baseline_period_start DATE,
+    baseline_period_end   DATE,
+    target_value          DOUBLE PRECISION NOT NULL,
+    target_date           DATE NOT NULL,
+    notes                 TEXT,
+    version               BIGINT NOT NULL DEFAULT 1,
+    created_at            TIMESTAMP NOT NULL,
+    updated_at            TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX kpi_targets_key ON kpi_targets (agreement_id, kpi_id, student_group);
+
+-- Aggregate KPI values only: there is no column for a student. agreement_key is agreement_id or
+-- '' so the natural key is unique with and without an agreement on both databases (NULLs are
+-- distinct in a unique index).
+CREATE TABLE kpi_records (
+    id            TEXT PRIMARY KEY,
+    kpi_id        TEXT NOT NULL REFERENCES kpi_definitions (id) ON DELETE RESTRICT,
+    school_id     TEXT NOT NULL REFERENCES schools (id) ON DELETE RESTRICT,
+    agreement_id  TEXT REFERENCES agreements (id) ON DELETE RESTRICT,
+    agreement_key TEXT NOT NULL DEFAULT '',
+    student_group TEXT NOT NULL,
+    period_start  DATE NOT NULL,
+    period_end    DATE NOT NULL,
+    value         DOUBLE PRECISION NOT NULL,
+    n             BIGINT NOT NULL,
+    numerator     DOUBLE PRECISION,
+    denominator   DOUBLE PRECISION,
+    source        TEXT,
+    version       BIGINT NOT NULL DEFAULT 1,
+    created_at    TIMESTAMP NOT NULL,
+    updated_at    TIMESTAMP NOT NULL,
+    CHECK (period_end >= period_start),
+    CHECK (n >= 0)
+);
+CREATE UNIQUE INDEX kpi_records_natural_key
+    ON kpi_records (kpi_id, school_id, agreement_key, student_group, period_start, period_end);
+CREATE INDEX kpi_records_agreement_idx ON kpi_records (agreement_key, kpi_id, student_group, period_end);
+CREATE INDEX kpi_records_school_idx ON kpi_records (school_id, period_end);

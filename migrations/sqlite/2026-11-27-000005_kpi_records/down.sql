@@ -1,0 +1,2 @@
+DROP TABLE kpi_records;
+DROP TABLE kpi_targets;

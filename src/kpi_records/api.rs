@@ -1,0 +1,436 @@
+//! Routes for `/kpi-records`: the bulk batch endpoint and the filtered read (JSON pages or a
+//! streamed CSV export), with small cells suppressed.
+
+use std::io::{Seek, Write};
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ingest::{self, BatchMode, BatchOutcome, Format, Ingest};
+use super::store::{self, RecordFilter, RecordRow};
+use super::suppression::Suppression;
+use crate::audit;
+use crate::auth::{Caller, Scope};
+use crate::config::HttpSettings;
+use crate::db::keyset::{After, ListSort, Sort};
+use crate::db::{self, write_transaction, DbPool};
+use crate::error::ApiError;
+use crate::http::paging::{self, PageRequest};
+use crate::http::text::inert;
+
+/// One aggregate value: a KPI for a school (and optionally an agreement), a student group and
+/// a period. `value`, `n`, `numerator` and `denominator` are `null` with `suppressed: true`
+/// when fewer than `KPI_MIN_CELL_SIZE` students are behind them and the caller is neither
+/// admin nor staff.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiRecord {
+    pub id: String,
+    pub kpi_code: String,
+    pub school_id: String,
+    pub agreement_id: Option<String>,
+    pub student_group: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub value: Option<f64>,
+    pub n: Option<i64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub suppressed: bool,
+    pub source: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl KpiRecord {
+    fn from_row(row: RecordRow, suppression: Suppression) -> Self {
+        let hidden = suppression.hides(row.n);
+        let shown = |v| if hidden { None } else { v };
+        KpiRecord {
+            value: shown(Some(row.value)),
+            n: (!hidden).then_some(row.n),
+            numerator: shown(row.numerator),
+            denominator: shown(row.denominator),
+            suppressed: hidden,
+            id: row.id,
+            kpi_code: row.kpi_code,
+            school_id: row.school_id,
+            agreement_id: row.agreement_id,
+            student_group: row.student_group,
+            period_start: row.period_start,
+            period_end: row.period_end,
+            source: row.source,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BatchQuery {
+    /// `all` (default): one bad row rejects the batch; `partial`: good rows are written.
+    pub mode: Option<BatchMode>,
+}
+
+fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => Ok(Format::Json),
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" => Ok(Format::Ndjson),
+        "text/csv" => Ok(Format::Csv),
+        _ => Err(ApiError::UnsupportedMediaType(format!(
+            "send the batch as application/json (an array), application/x-ndjson or text/csv, not {content_type:?}"
+        ))),
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "the batch is larger than {limit} bytes (KPI_BATCH_MAX_BYTES); split it into smaller batches"
+    ))
+}
+
+/// Writes the body to an anonymous temporary file (deleted when closed), so the database
+/// transaction starts only once the whole batch has arrived and memory stays flat.
+async fn spool(mut payload: web::Payload, limit: usize) -> Result<std::fs::File, ApiError> {
+    let spool_failed =
+        |e: std::io::Error| ApiError::Internal(format!("cannot spool the batch: {e}"));
+    let mut file = tempfile::tempfile().map_err(spool_failed)?;
+    let mut size = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::BadRequest(format!("the request body could not be read: {e}"))
+        })?;
+        size += chunk.len();
+        if size > limit {
+            return Err(too_large(limit));
+        }
+        file.write_all(&chunk).map_err(spool_failed)?;
+    }
+    file.rewind().map_err(spool_failed)?;
+    Ok(file)
+}
+
+/// Push KPI records in bulk (JSON array, NDJSON or CSV; same field names everywhere).
+///
+/// Each record is upserted on its natural key (KPI, school, agreement, student group, period):
+/// pushing it again updates it, never duplicates it. The batch is one transaction. Rows are
+/// numbered from 0 (`index`) and, for NDJSON and CSV, by body line (`line`).
+#[utoipa::path(tag = "kpis", params(BatchQuery),
+    request_body(description = "The records: a JSON array, NDJSON (one object per line) or CSV with a header row of the field names",
+        content(
+            (Vec<KpiRecordInput> = "application/json", example = json!([{"kpi_code": "attendance_rate", "school_external_id": "042", "student_group": "all", "period_start": "2026-09-01", "period_end": "2026-09-30", "value": 93.4, "n": 412, "numerator": 7702, "denominator": 8246, "source": "sis-nightly"}])),
+            (KpiRecordInput = "application/x-ndjson"),
+            (String = "text/csv", example = "kpi_code,school_external_id,student_group,period_start,period_end,value,n\nattendance_rate,042,all,2026-09-01,2026-09-30,93.4,412\n"),
+        )),
+    responses(
+        (status = 200, description = "What the batch did", body = BatchOutcome),
+        (status = 422, description = "Bad rows (all-or-nothing mode): every one listed in `rows`, nothing written", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/kpi-records/batch")]
+pub async fn ingest_batch(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    settings: web::Data<HttpSettings>,
+    query: web::Query<BatchQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::KpiWrite)?;
+    let format = format_of(&req)?;
+    let encoding = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    if encoding.is_some_and(|e| !e.eq_ignore_ascii_case("identity")) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the batch uncompressed (no Content-Encoding)".to_owned(),
+        ));
+    }
+    let max_bytes = settings.kpi_batch_max_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_bytes as u64) {
+        return Err(too_large(max_bytes));
+    }
+    let file = spool(payload, max_bytes).await?;
+    let mode = query.into_inner().mode.unwrap_or(BatchMode::All);
+    let max_rows = settings.kpi_batch_max_rows;
+    let actor = caller.actor();
+    let outcome = db::run(&pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let mut batch = Ingest::new(conn, mode, max_rows);
+            ingest::read(format, &file, &mut batch)?;
+            let outcome = batch.finish()?;
+            if outcome.inserted + outcome.updated > 0 {
+                let counts = serde_json::json!({
+                    "mode": mode.as_str(),
+                    "received": outcome.received,
+                    "inserted": outcome.inserted,
+                    "updated": outcome.updated,
+                    "unchanged": outcome.unchanged,
+                    "rejected": outcome.rejected,
+                });
+                audit::record(
+                    conn,
+                    &actor,
+                    "kpi_batch",
+                    &crate::db::sql::new_id(),
+                    "ingest",
+                    Some(counts),
+                )?;
+            }
+            Ok(outcome)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// The fields of one record in a batch (JSON names = CSV header names). Give the school as
+/// `school_id` or `school_external_id`, the agreement (optional) as `agreement_id` or
+/// `agreement_external_id`. Any other field is rejected: records hold aggregates only.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the wire format; rows are parsed field by field in `model`
+pub struct KpiRecordInput {
+    #[schema(example = "attendance_rate")]
+    pub kpi_code: String,
+    pub school_id: Option<String>,
+    pub school_external_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub agreement_external_id: Option<String>,
+    /// A group code such as `all`, `grade_09`, `program_participants`, `comparison`.
+    #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
+    pub student_group: String,
+    pub period_start: NaiveDate,
+    /// On or after `period_start`.
+    pub period_end: NaiveDate,
+    /// Within the KPI's allowed range.
+    pub value: f64,
+    /// Students in the group.
+    #[schema(minimum = 0)]
+    pub n: i64,
+    #[schema(minimum = 0)]
+    pub numerator: Option<f64>,
+    #[schema(minimum = 0)]
+    pub denominator: Option<f64>,
+    #[schema(max_length = 200)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RecordQuery {
+    /// A KPI code.
+    pub kpi: Option<String>,
+    pub school_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub student_group: Option<String>,
+    /// Periods ending on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Periods starting on or before this date.
+    pub to: Option<NaiveDate>,
+    /// Only records changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Page size, 1 to 500 (default 50). Ignored by the CSV export, which streams every row.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl RecordQuery {
+    fn filter(&self, caller: &Caller) -> RecordFilter {
+        RecordFilter {
+            only_partner: caller.partner_scope(),
+            kpi_code: self.kpi.clone(),
+            school_id: self.school_id.clone(),
+            agreement_id: self.agreement_id.clone(),
+            student_group: self.student_group.clone(),
+            from: self.from,
+            to: self.to,
+            updated_since: self.updated_since,
+        }
+    }
+}
+
+const CSV_HEADER: [&str; 15] = [
+    "id",
+    "kpi_code",
+    "school_id",
+    "agreement_id",
+    "student_group",
+    "period_start",
+    "period_end",
+    "value",
+    "n",
+    "numerator",
+    "denominator",
+    "suppressed",
+    "source",
+    "version",
+    "updated_at",
+];
+
+fn csv_chunk(records: &[KpiRecord], header: bool) -> Result<web::Bytes, ApiError> {
+    let fail = |e: csv::Error| ApiError::Internal(format!("cannot write CSV: {e}"));
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(records.len() * 160));
+    if header {
+        out.write_record(CSV_HEADER).map_err(fail)?;
+    }
+    let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for r in records {
+        out.write_record([
+            r.id.as_str(),
+            &r.kpi_code,
+            &r.school_id,
+            r.agreement_id.as_deref().unwrap_or(""),
+            &r.student_group,
+            &r.period_start.to_string(),
+            &r.period_end.to_string(),
+            &number(r.value),
+            &r.n.map(|n| n.to_string()).unwrap_or_default(),
+            &number(r.numerator),
+            &number(r.denominator),
+            if r.suppressed { "true" } else { "false" },
+            &inert(r.source.as_deref().unwrap_or("")),
+            &r.version.to_string(),
+            &r.updated_at.to_rfc3339(),
+        ])
+        .map_err(fail)?;
+    }
+    out.into_inner()
+        .map(web::Bytes::from)
+        .map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))
+}
+
+const EXPORT_PAGE: i64 = 1000;
+
+/// Every matching record as CSV, read page by page as the client takes them.
+fn export_csv(
+    pool: web::Data<DbPool>,
+    filter: RecordFilter,
+    after: Option<After>,
+    suppression: Suppression,
+) -> HttpResponse {
+    let sort: Sort = ListSort::Id.into();
+    struct State {
+        pool: web::Data<DbPool>,
+        filter: RecordFilter,
+        after: Option<After>,
+        first: bool,
+        done: bool,
+    }
+    let state = State {
+        pool,
+        filter,
+        after,
+        first: true,
+        done: false,
+    };
+    let body = futures_util::stream::unfold(state, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let (filter, after) = (state.filter.clone(), state.after.clone());
+        let page = db::run(&state.pool, move |conn| {
+            Ok(store::list(
+                conn,
+                &filter,
+                sort,
+                after.as_ref(),
+                EXPORT_PAGE,
+            )?)
+        })
+        .await;
+        let rows = match page {
+            Ok(rows) => rows,
+            Err(e) => {
+                // The status line is gone; end the body early so the client sees a broken
+                // transfer rather than a short file that looks complete.
+                log::error!("CSV export of KPI records failed: {e}");
+                state.done = true;
+                return Some((
+                    Err(actix_web::error::ErrorInternalServerError("export failed")),
+                    state,
+                ));
+            }
+        };
+        state.done = (rows.len() as i64) < EXPORT_PAGE;
+        state.after = rows.last().map(|last| After {
+            value: crate::db::keyset::KeyValue::Id,
+            id: last.id.clone(),
+        });
+        let records: Vec<KpiRecord> = rows
+            .into_iter()
+            .map(|r| KpiRecord::from_row(r, suppression))
+            .collect();
+        let chunk = csv_chunk(&records, state.first)
+            .map_err(|_| actix_web::error::ErrorInternalServerError("export failed"));
+        state.first = false;
+        Some((chunk, state))
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"kpi-records.csv\"",
+        ))
+        .streaming(body)
+}
+
+/// KPI records, filtered, oldest first; `Accept: text/csv` streams all of them as CSV.
+#[utoipa::path(tag = "kpis", params(RecordQuery),
+    responses((status = 200, description = "A page of records (or the CSV export)",
+        content((paging::Page<KpiRecord> = "application/json"), (String = "text/csv")))))]
+#[get("/kpi-records")]
+pub async fn list_records(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    settings: web::Data<HttpSettings>,
+    query: web::Query<RecordQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::KpiRead)?;
+    let query = query.into_inner();
+    let PageRequest { sort, limit, after } =
+        PageRequest::new(None, query.limit, query.cursor.as_deref())?;
+    let filter = query.filter(&caller);
+    let suppression = Suppression::for_caller(&caller, settings.kpi_min_cell_size);
+    let wants_csv = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/csv"));
+    if wants_csv {
+        return Ok(export_csv(pool, filter, after, suppression));
+    }
+    let rows = db::run(&pool, move |conn| {
+        Ok(store::list(conn, &filter, sort, after.as_ref(), limit + 1)?)
+    })
+    .await?;
+    paging::respond_rows(&req, rows, limit, sort, |row| {
+        Ok(KpiRecord::from_row(row, suppression))
+    })
+}

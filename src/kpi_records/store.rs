@@ -1,0 +1,315 @@
+//! SQL for KPI records: reference lookups for ingest, the bulk upsert on each backend's fast
+//! path, and the filtered, keyset-paged read.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
+
+use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::schema::{agreement_partners, agreements, kpi_definitions, kpi_records, schools};
+use crate::db::sql::new_id;
+use crate::db::{DbConnection, MultiBackend};
+
+/// A record ready to be written: every reference resolved to our ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    pub kpi_id: String,
+    pub school_id: String,
+    pub agreement_id: Option<String>,
+    pub student_group: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub value: f64,
+    pub n: i64,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub source: Option<String>,
+}
+
+impl NewRecord {
+    /// The natural key: pushing a record with the same key again updates it.
+    pub fn key(&self) -> (&str, &str, &str, &str, NaiveDate, NaiveDate) {
+        (
+            &self.kpi_id,
+            &self.school_id,
+            self.agreement_id.as_deref().unwrap_or(""),
+            &self.student_group,
+            self.period_start,
+            self.period_end,
+        )
+    }
+}
+
+/// How many rows of a chunk were new and how many changed; the rest were unchanged.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Upserted {
+    pub inserted: usize,
+    pub updated: usize,
+}
+
+#[derive(QueryableByName)]
+struct Written {
+    #[diesel(sql_type = BigInt)]
+    version: i64,
+}
+
+const COLUMNS: &str = "id, kpi_id, school_id, agreement_id, agreement_key, student_group, \
+     period_start, period_end, value, n, numerator, denominator, source, version, created_at, \
+     updated_at";
+const BINDS_PER_ROW: usize = 15;
+
+/// Rows per upsert statement: 15 binds a row stays far below SQLite's 32,766 and
+/// PostgreSQL's 65,535 bind limits.
+pub const CHUNK_ROWS: usize = 500;
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT (natural key) DO UPDATE … WHERE something changed
+/// RETURNING version`: new rows come back with version 1, changed rows with a higher one, and
+/// unchanged rows not at all.
+fn upsert_sql(rows: usize, postgres: bool) -> String {
+    let mut sql = format!("INSERT INTO kpi_records ({COLUMNS}) VALUES ");
+    let mut bind = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..BINDS_PER_ROW {
+            if column == 13 {
+                sql.push_str("1, ");
+            }
+            bind += 1;
+            if postgres {
+                let _ = write!(sql, "${bind}");
+            } else {
+                sql.push('?');
+            }
+            if column + 1 < BINDS_PER_ROW {
+                sql.push_str(", ");
+            }
+        }
+        sql.push(')');
+    }
+    let differs = if postgres {
+        "IS DISTINCT FROM"
+    } else {
+        "IS NOT"
+    };
+    let _ = write!(
+        sql,
+        " ON CONFLICT (kpi_id, school_id, agreement_key, student_group, period_start, period_end) \
+         DO UPDATE SET value = excluded.value, n = excluded.n, numerator = excluded.numerator, \
+         denominator = excluded.denominator, source = excluded.source, \
+         version = kpi_records.version + 1, updated_at = excluded.updated_at \
+         WHERE kpi_records.value {differs} excluded.value OR kpi_records.n {differs} excluded.n \
+         OR kpi_records.numerator {differs} excluded.numerator \
+         OR kpi_records.denominator {differs} excluded.denominator \
+         OR kpi_records.source {differs} excluded.source \
+         RETURNING version"
+    );
+    sql
+}
+
+macro_rules! bind_rows {
+    ($query:expr, $rows:expr, $now:expr) => {{
+        let mut query = $query;
+        for row in $rows {
+            query = query
+                .bind::<Text, _>(new_id())
+                .bind::<Text, _>(&row.kpi_id)
+                .bind::<Text, _>(&row.school_id)
+                .bind::<Nullable<Text>, _>(&row.agreement_id)
+                .bind::<Text, _>(row.agreement_id.as_deref().unwrap_or(""))
+                .bind::<Text, _>(&row.student_group)
+                .bind::<Date, _>(row.period_start)
+                .bind::<Date, _>(row.period_end)
+                .bind::<Double, _>(row.value)
+                .bind::<BigInt, _>(row.n)
+                .bind::<Nullable<Double>, _>(row.numerator)
+                .bind::<Nullable<Double>, _>(row.denominator)
+                .bind::<Nullable<Text>, _>(&row.source)
+                .bind::<Timestamp, _>($now)
+                .bind::<Timestamp, _>($now);
+        }
+        query
+    }};
+}
+
+/// Writes a chunk of records whose natural keys are distinct, in one statement.
+pub fn upsert(
+    conn: &mut DbConnection,
+    rows: &[NewRecord],
+    now: NaiveDateTime,
+) -> QueryResult<Upserted> {
+    if rows.is_empty() {
+        return Ok(Upserted::default());
+    }
+    let written: Vec<Written> = match conn {
+        DbConnection::Postgres(pg) => {
+            let sql = upsert_sql(rows.len(), true);
+            bind_rows!(
+                diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(),
+                rows,
+                now
+            )
+            .load(pg)?
+        }
+        DbConnection::Sqlite(lite) => {
+            let sql = upsert_sql(rows.len(), false);
+            bind_rows!(
+                diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
+                rows,
+                now
+            )
+            .load(lite)?
+        }
+    };
+    let inserted = written.iter().filter(|w| w.version == 1).count();
+    Ok(Upserted {
+        inserted,
+        updated: written.len() - inserted,
+    })
+}
+
+/// A KPI definition as ingest needs it.
+#[derive(Debug, Clone, Queryable)]
+pub struct KpiRef {
+    pub id: String,
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+}
+
+pub fn kpi_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<KpiRef>> {
+    kpi_definitions::table
+        .filter(kpi_definitions::code.eq(code))
+        .select((
+            kpi_definitions::id,
+            kpi_definitions::min_value,
+            kpi_definitions::max_value,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn school_id(conn: &mut DbConnection, id: &str, external: bool) -> QueryResult<Option<String>> {
+    let query = schools::table
+        .select(schools::id)
+        .into_boxed::<MultiBackend>();
+    let query = if external {
+        query.filter(schools::external_id.eq(id.to_owned()))
+    } else {
+        query.filter(schools::id.eq(id.to_owned()))
+    };
+    query.first(conn).optional()
+}
+
+pub fn agreement_id(
+    conn: &mut DbConnection,
+    id: &str,
+    external: bool,
+) -> QueryResult<Option<String>> {
+    let query = agreements::table
+        .select(agreements::id)
+        .into_boxed::<MultiBackend>();
+    let query = if external {
+        query.filter(agreements::external_id.eq(id.to_owned()))
+    } else {
+        query.filter(agreements::id.eq(id.to_owned()))
+    };
+    query.first(conn).optional()
+}
+
+/// A stored record with its KPI's code and aggregation.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = kpi_records)]
+pub struct RecordRow {
+    pub id: String,
+    #[diesel(select_expression = kpi_definitions::code)]
+    #[diesel(select_expression_type = kpi_definitions::code)]
+    pub kpi_code: String,
+    pub school_id: String,
+    pub agreement_id: Option<String>,
+    pub student_group: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub value: f64,
+    pub n: i64,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub source: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Keyed for RecordRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn key(&self, key: SortKey) -> KeyValue {
+        match key {
+            SortKey::Id | SortKey::Name => KeyValue::Id,
+            SortKey::CreatedAt => KeyValue::Time(self.created_at),
+            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct RecordFilter {
+    /// The partner role sees only records of agreements it is a party to.
+    pub only_partner: Option<String>,
+    pub kpi_code: Option<String>,
+    pub school_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub student_group: Option<String>,
+    /// Periods that end on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Periods that start on or before this date.
+    pub to: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &RecordFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<RecordRow>> {
+    let mut query = kpi_records::table
+        .inner_join(kpi_definitions::table)
+        .select(RecordRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(partner) = &filter.only_partner {
+        query = query.filter(
+            kpi_records::agreement_id.eq_any(
+                agreement_partners::table
+                    .filter(agreement_partners::partner_id.eq(partner.clone()))
+                    .select(agreement_partners::agreement_id.nullable()),
+            ),
+        );
+    }
+    if let Some(code) = &filter.kpi_code {
+        query = query.filter(kpi_definitions::code.eq(code.clone()));
+    }
+    if let Some(v) = &filter.school_id {
+        query = query.filter(kpi_records::school_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.agreement_id {
+        query = query.filter(kpi_records::agreement_key.eq(v.clone()));
+    }
+    if let Some(v) = &filter.student_group {
+        query = query.filter(kpi_records::student_group.eq(v.clone()));
+    }
+    if let Some(v) = filter.from {
+        query = query.filter(kpi_records::period_end.ge(v));
+    }
+    if let Some(v) = filter.to {
+        query = query.filter(kpi_records::period_start.le(v));
+    }
+    if let Some(v) = filter.updated_since {
+        query = query.filter(kpi_records::updated_at.ge(v.naive_utc()));
+    }
+    let query = crate::keyset_page!(query, kpi_records, id, sort, after);
+    query.limit(limit).load(conn)
+}
