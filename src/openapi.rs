@@ -48,6 +48,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "timeline", description = "Kickoff, check-ins, milestones, exhibitions, reviews and renewals of an agreement."),
         (name = "activities", description = "What actually happened: talks, field trips, mentoring, donations."),
         (name = "kpis", description = "Key performance indicators: the catalogue of metrics, agreement targets, aggregate records pushed in bulk (JSON, NDJSON, CSV), progress per agreement and the district dashboard. Values from fewer than KPI_MIN_CELL_SIZE students are suppressed for callers other than admin and staff."),
+        (name = "dashboards", description = "One call per page: the district at a glance."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),

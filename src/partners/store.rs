@@ -83,16 +83,8 @@ pub struct PartnerFilter {
     pub vetting_expiring: Option<(NaiveDate, NaiveDate)>,
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &PartnerFilter,
-    sort: Sort,
-    after: Option<&After>,
-    limit: i64,
-) -> QueryResult<Vec<PartnerRow>> {
-    let mut query = partners::table
-        .select(PartnerRow::as_select())
-        .into_boxed::<MultiBackend>();
+fn filtered(filter: &PartnerFilter) -> partners::BoxedQuery<'static, MultiBackend> {
+    let mut query = partners::table.into_boxed::<MultiBackend>();
     if let Some(only) = &filter.only {
         query = query.filter(partners::id.eq(only.clone()));
     }
@@ -153,8 +145,24 @@ pub fn list(
             .filter(ins.is_null().or(ins.ge(today)))
             .filter(bg.le(last).or(ins.le(last)));
     }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &PartnerFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<PartnerRow>> {
+    let query = filtered(filter).select(PartnerRow::as_select());
     let query = crate::keyset_page!(query, partners, sort, after);
     query.limit(limit).load(conn)
+}
+
+/// How many partners match (every page together).
+pub fn count(conn: &mut DbConnection, filter: &PartnerFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PartnerRow>> {

@@ -12,6 +12,7 @@ mod contacts;
 mod continuum;
 mod conventions;
 mod guards;
+mod kpi_progress;
 mod kpi_records;
 mod kpis;
 mod migrations;

@@ -1,0 +1,351 @@
+//! `GET /dashboards/district`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::store;
+use crate::activities::store::{self as activities, ActivityFilter};
+use crate::agreements::model::{AgreementStatus, Party};
+use crate::auth::{Caller, Role, Scope};
+use crate::config::HttpSettings;
+use crate::db::{self, today, DbConnection, DbPool};
+use crate::error::ApiError;
+use crate::kpi_progress::api::{assess, catalogue, KpiPoint};
+use crate::kpi_progress::store::{cells, CellFilter};
+use crate::kpi_records::suppression::Suppression;
+use crate::kpi_targets::store as targets;
+use crate::partners::store::{self as partners, PartnerFilter};
+use crate::responsibilities::api::{investment_of, InvestmentSummary};
+use crate::responsibilities::model::{from_centi, is_overdue, ResponsibilityStatus};
+
+/// Partners of one continuum level (`null`: partners not placed on the continuum).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelCount {
+    pub continuum_level_id: Option<String>,
+    pub name: Option<String>,
+    pub rank: Option<i32>,
+    pub partners: i64,
+}
+
+/// A target of an active agreement and where its KPI stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetProgress {
+    pub agreement_id: String,
+    pub agreement_title: String,
+    pub kpi_code: String,
+    pub student_group: String,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+    pub latest: Option<KpiPoint>,
+    pub progress: Option<f64>,
+    pub on_track: Option<bool>,
+}
+
+/// KPI targets of active agreements.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiOverview {
+    pub targets: usize,
+    pub on_track: usize,
+    pub off_track: usize,
+    /// No visible latest value yet, or a neutral KPI.
+    pub not_assessed: usize,
+    pub items: Vec<TargetProgress>,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ActivitySums {
+    pub activities: usize,
+    pub hours: f64,
+    pub students_reached: i64,
+    pub families_reached: i64,
+}
+
+/// A partner whose vetting runs out soon.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiringVetting {
+    pub partner_id: String,
+    pub name: String,
+    pub background_check_expires_on: Option<NaiveDate>,
+    pub insurance_expires_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueResponsibility {
+    pub id: String,
+    pub agreement_id: String,
+    pub party: Party,
+    pub description: String,
+    pub due_on: Option<NaiveDate>,
+    pub status: ResponsibilityStatus,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissedCheckIn {
+    pub id: String,
+    pub agreement_id: String,
+    pub title: String,
+    pub scheduled_on: NaiveDate,
+    /// `missed`, or `scheduled` with its date gone.
+    pub status: String,
+}
+
+/// A count and the first items (oldest first).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Listed<T> {
+    pub count: usize,
+    pub items: Vec<T>,
+}
+
+fn listed<T>(items: Vec<T>, limit: usize) -> Listed<T> {
+    let count = items.len();
+    Listed {
+        count,
+        items: items.into_iter().take(limit).collect(),
+    }
+}
+
+/// Everything a front end's home page shows, in one call. "Active" agreements are those
+/// active today (not past their end date); responsibilities, check-ins and investment are
+/// those of active and on-hold agreements.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictDashboard {
+    pub as_of: NaiveDate,
+    /// Agreements per status as readers see it (active past its end date reads `expired`).
+    pub agreements_by_status: BTreeMap<String, usize>,
+    pub partners_by_kind: BTreeMap<String, i64>,
+    pub partners_by_continuum_level: Vec<LevelCount>,
+    pub kpi_progress: KpiOverview,
+    pub investment: InvestmentSummary,
+    /// All activities on record.
+    pub activities: ActivitySums,
+    pub vetting_expiring: Listed<ExpiringVetting>,
+    pub overdue_responsibilities: Listed<OverdueResponsibility>,
+    pub missed_check_ins: Listed<MissedCheckIn>,
+    /// KPI values from fewer students are suppressed for callers other than admin and staff.
+    pub min_cell_size: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardQuery {
+    /// Vetting expiring within this many days counts as "soon" (default 30, at most 365).
+    #[param(minimum = 0, maximum = 365)]
+    pub vetting_within_days: Option<u32>,
+    /// Items listed per section (default 20, at most 200); counts are always complete.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<usize>,
+}
+
+fn gather(
+    conn: &mut DbConnection,
+    suppression: Suppression,
+    within_days: u32,
+    limit: usize,
+    min_cell_size: i64,
+) -> Result<DistrictDashboard, ApiError> {
+    let today = today();
+    let mut agreements_by_status: BTreeMap<String, usize> = AgreementStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    let mut active = Vec::new();
+    let mut ongoing = Vec::new();
+    let mut titles = BTreeMap::new();
+    for (id, title, status, end_date) in store::agreement_states(conn)? {
+        let stored = AgreementStatus::parse(&status)
+            .ok_or_else(|| ApiError::Internal(format!("stored status {status:?} is unknown")))?;
+        let effective = stored.effective(end_date, today);
+        *agreements_by_status
+            .entry(effective.as_str().to_owned())
+            .or_default() += 1;
+        if effective == AgreementStatus::Active {
+            active.push(id.clone());
+        }
+        if matches!(effective, AgreementStatus::Active | AgreementStatus::OnHold) {
+            ongoing.push(id.clone());
+        }
+        titles.insert(id, title);
+    }
+
+    let partners_by_kind = store::partners_by_kind(conn)?.into_iter().collect();
+    let levels = crate::continuum::store::list(conn)?;
+    let mut partners_by_continuum_level: Vec<LevelCount> = store::partners_by_level(conn)?
+        .into_iter()
+        .map(|(id, partners)| {
+            let level = levels.iter().find(|l| Some(&l.id) == id.as_ref());
+            LevelCount {
+                name: level.map(|l| l.name.clone()),
+                rank: level.map(|l| l.rank),
+                continuum_level_id: id,
+                partners,
+            }
+        })
+        .collect();
+    partners_by_continuum_level.sort_by_key(|l| (l.rank.is_none(), l.rank));
+
+    let catalogue = catalogue(conn)?;
+    let mut items = Vec::new();
+    for (target, code) in targets::list(conn, &active)? {
+        let Some(kpi) = catalogue.get(&target.kpi_id) else {
+            continue;
+        };
+        let filter = CellFilter {
+            kpi_id: Some(target.kpi_id.clone()),
+            student_group: Some(target.student_group.clone()),
+            latest_only: true,
+            ..CellFilter::default()
+        };
+        let latest = cells(conn, &target.agreement_id, &filter)?
+            .last()
+            .map(|cell| KpiPoint::of(kpi, cell, suppression));
+        let (progress, on_track) = assess(kpi, Some(&target), latest.as_ref());
+        items.push(TargetProgress {
+            agreement_title: titles
+                .get(&target.agreement_id)
+                .cloned()
+                .unwrap_or_default(),
+            agreement_id: target.agreement_id,
+            kpi_code: code,
+            student_group: target.student_group,
+            target_value: target.target_value,
+            target_date: target.target_date,
+            latest,
+            progress,
+            on_track,
+        });
+    }
+    let on_track = items.iter().filter(|i| i.on_track == Some(true)).count();
+    let off_track = items.iter().filter(|i| i.on_track == Some(false)).count();
+    let kpi_progress = KpiOverview {
+        targets: items.len(),
+        on_track,
+        off_track,
+        not_assessed: items.len() - on_track - off_track,
+        items: items.into_iter().take(limit).collect(),
+    };
+
+    let work = store::responsibilities_of(conn, &ongoing)?;
+    let investment = investment_of(&work);
+    let overdue: Vec<OverdueResponsibility> = work
+        .into_iter()
+        .filter_map(|r| {
+            let status = ResponsibilityStatus::parse(&r.status)?;
+            let party = Party::parse(&r.party)?;
+            is_overdue(status, r.due_on, today).then_some(OverdueResponsibility {
+                id: r.id,
+                agreement_id: r.agreement_id,
+                party,
+                description: r.description,
+                due_on: r.due_on,
+                status,
+            })
+        })
+        .collect();
+    let missed: Vec<MissedCheckIn> = store::missed_check_ins(conn, &ongoing, today)?
+        .into_iter()
+        .map(|t| MissedCheckIn {
+            id: t.id,
+            agreement_id: t.agreement_id,
+            title: t.title,
+            scheduled_on: t.scheduled_on,
+            status: t.status,
+        })
+        .collect();
+
+    let mut activities = ActivitySums::default();
+    for row in activities::amounts(conn, &ActivityFilter::default())? {
+        activities.activities += 1;
+        activities.hours += from_centi(row.hours_centi);
+        activities.students_reached += i64::from(row.students_reached);
+        activities.families_reached += i64::from(row.families_reached);
+    }
+
+    let last_day = today
+        .checked_add_days(Days::new(u64::from(within_days)))
+        .unwrap_or(today);
+    let expiring_filter = PartnerFilter {
+        vetting_expiring: Some((today, last_day)),
+        ..PartnerFilter::default()
+    };
+    let expiring = partners::list(
+        conn,
+        &expiring_filter,
+        crate::db::keyset::ListSort::Id.into(),
+        None,
+        i64::try_from(limit).unwrap_or(i64::MAX),
+    )?;
+    let expiring_count = partners::count(conn, &expiring_filter)?;
+    let vetting_expiring = Listed {
+        count: usize::try_from(expiring_count).unwrap_or(0),
+        items: expiring
+            .into_iter()
+            .map(|p| ExpiringVetting {
+                partner_id: p.id,
+                name: p.name,
+                background_check_expires_on: p.background_check_expires_on,
+                insurance_expires_on: p.insurance_expires_on,
+            })
+            .collect(),
+    };
+
+    Ok(DistrictDashboard {
+        as_of: today,
+        agreements_by_status,
+        partners_by_kind,
+        partners_by_continuum_level,
+        kpi_progress,
+        investment,
+        activities,
+        vetting_expiring,
+        overdue_responsibilities: listed(overdue, limit),
+        missed_check_ins: listed(missed, limit),
+        min_cell_size,
+    })
+}
+
+/// The district at a glance: agreements by status, partners by kind and continuum level, KPI
+/// progress of active agreements, investment balance, activity totals, vetting expiring soon,
+/// overdue responsibilities and missed check-ins. Not for partner accounts.
+#[utoipa::path(tag = "dashboards", params(DashboardQuery),
+    responses((status = 200, description = "The dashboard", body = DistrictDashboard)))]
+#[get("/dashboards/district")]
+pub async fn district_dashboard(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    settings: web::Data<HttpSettings>,
+    query: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if caller.role == Role::Partner {
+        return Err(ApiError::Forbidden(
+            "the district dashboard shows every partner; partner accounts see their own agreements instead".to_owned(),
+        ));
+    }
+    for scope in [Scope::AgreementsRead, Scope::PartnersRead, Scope::KpiRead] {
+        caller.require(scope)?;
+    }
+    let query = query.into_inner();
+    let within_days = query.vetting_within_days.unwrap_or(30);
+    if within_days > 365 {
+        return Err(ApiError::BadRequest(
+            "vetting_within_days must be at most 365".to_owned(),
+        ));
+    }
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 200".to_owned(),
+        ));
+    }
+    let min_cell_size = settings.kpi_min_cell_size;
+    let suppression = Suppression::for_caller(&caller, min_cell_size);
+    let dashboard = db::run(&pool, move |conn| {
+        gather(conn, suppression, within_days, limit, min_cell_size)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(dashboard))
+}

@@ -1,0 +1,10 @@
+//! The district dashboard: one call with everything a front end's home page shows.
+
+pub mod api;
+pub mod store;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::district_dashboard);
+}

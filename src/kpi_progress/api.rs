@@ -1,0 +1,285 @@
+//! `GET /agreements/{id}/kpis`: per KPI and student group, the baseline and target, the series
+//! by period, the latest value, progress toward the target and whether it is on track.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, combine, Goal};
+use super::store::{self, CellFilter, CellRow};
+use crate::agreements::api::load_visible;
+use crate::auth::{Caller, Scope};
+use crate::config::HttpSettings;
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::ApiError;
+use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
+use crate::kpi_definitions::store::{self as definitions, DefinitionRow};
+use crate::kpi_records::suppression::Suppression;
+use crate::kpi_targets::store::{self as targets, TargetRow};
+
+/// A KPI's definition as progress needs it.
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    pub code: String,
+    pub name: String,
+    pub unit: KpiUnit,
+    pub direction: KpiDirection,
+    pub aggregation: KpiAggregation,
+}
+
+/// The catalogue by id.
+pub fn catalogue(conn: &mut DbConnection) -> Result<BTreeMap<String, Kpi>, ApiError> {
+    definitions::list(conn)?
+        .into_iter()
+        .map(|row: DefinitionRow| {
+            let bad = |what: &str, text: &str| {
+                ApiError::Internal(format!("stored KPI {what} {text:?} is unknown"))
+            };
+            let kpi = Kpi {
+                unit: KpiUnit::parse(&row.unit).ok_or_else(|| bad("unit", &row.unit))?,
+                direction: KpiDirection::parse(&row.direction)
+                    .ok_or_else(|| bad("direction", &row.direction))?,
+                aggregation: KpiAggregation::parse(&row.aggregation)
+                    .ok_or_else(|| bad("aggregation", &row.aggregation))?,
+                code: row.code,
+                name: row.name,
+            };
+            Ok((row.id, kpi))
+        })
+        .collect()
+}
+
+/// One period of a KPI for one group, combined across schools.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiPoint {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// `null` when suppressed.
+    pub value: Option<f64>,
+    /// Students behind the value; `null` when suppressed.
+    pub n: Option<i64>,
+    /// Records combined (one per school, usually).
+    pub records: i64,
+    pub suppressed: bool,
+}
+
+impl KpiPoint {
+    pub fn of(kpi: &Kpi, cell: &CellRow, suppression: Suppression) -> Self {
+        let hidden = suppression.hides(cell.n);
+        KpiPoint {
+            period_start: cell.period_start,
+            period_end: cell.period_end,
+            value: if hidden {
+                None
+            } else {
+                combine(kpi.aggregation, kpi.unit, &cell.sums())
+            },
+            n: (!hidden).then_some(cell.n),
+            records: cell.records,
+            suppressed: hidden,
+        }
+    }
+}
+
+/// Baseline and target of a KPI for a group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetSummary {
+    pub target_id: String,
+    pub baseline_value: Option<f64>,
+    pub baseline_period_start: Option<NaiveDate>,
+    pub baseline_period_end: Option<NaiveDate>,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+}
+
+impl From<&TargetRow> for TargetSummary {
+    fn from(t: &TargetRow) -> Self {
+        TargetSummary {
+            target_id: t.id.clone(),
+            baseline_value: t.baseline_value,
+            baseline_period_start: t.baseline_period_start,
+            baseline_period_end: t.baseline_period_end,
+            target_value: t.target_value,
+            target_date: t.target_date,
+        }
+    }
+}
+
+/// One KPI for one student group of an agreement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiProgress {
+    pub kpi_code: String,
+    pub name: String,
+    pub unit: KpiUnit,
+    pub direction: KpiDirection,
+    pub aggregation: KpiAggregation,
+    pub student_group: String,
+    /// `null` when the agreement set no target for this KPI and group.
+    pub target: Option<TargetSummary>,
+    /// Oldest period first.
+    pub series: Vec<KpiPoint>,
+    pub latest: Option<KpiPoint>,
+    /// 0 at the baseline, 1 at the target (negative: moved the wrong way); `null` without a
+    /// baseline, a target or a visible latest value.
+    pub progress: Option<f64>,
+    /// The target is reached in the KPI's direction, or progress keeps pace with the time gone
+    /// from the baseline period's end to the target date. `null` for neutral KPIs or without
+    /// a target or a visible latest value.
+    pub on_track: Option<bool>,
+}
+
+/// Progress of a target (or of a KPI without one) from its latest point.
+pub fn assess(
+    kpi: &Kpi,
+    target: Option<&TargetRow>,
+    latest: Option<&KpiPoint>,
+) -> (Option<f64>, Option<bool>) {
+    let (Some(t), Some(point)) = (target, latest) else {
+        return (None, None);
+    };
+    let Some(value) = point.value else {
+        return (None, None);
+    };
+    let goal = Goal {
+        baseline: t.baseline_value,
+        baseline_end: t.baseline_period_end,
+        target: t.target_value,
+        target_date: t.target_date,
+    };
+    (
+        model::progress(goal.baseline, goal.target, value),
+        model::on_track(kpi.direction, &goal, value, point.period_end),
+    )
+}
+
+/// Every KPI and group an agreement has a target or records for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementKpis {
+    pub agreement_id: String,
+    /// Values from fewer students are suppressed for callers other than admin and staff.
+    pub min_cell_size: i64,
+    pub kpis: Vec<KpiProgress>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct KpisQuery {
+    /// Only this KPI (code).
+    pub kpi: Option<String>,
+    pub student_group: Option<String>,
+    /// Periods ending on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Periods starting on or before this date.
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgreementKpisPath {
+    /// The agreement's id.
+    pub id: String,
+}
+
+fn build(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    query: &KpisQuery,
+    suppression: Suppression,
+) -> Result<Vec<KpiProgress>, ApiError> {
+    let catalogue = catalogue(conn)?;
+    let kpi_id = match &query.kpi {
+        None => None,
+        Some(code) => match catalogue.iter().find(|(_, k)| &k.code == code) {
+            Some((id, _)) => Some(id.clone()),
+            None => return Ok(Vec::new()),
+        },
+    };
+    let filter = CellFilter {
+        kpi_id: kpi_id.clone(),
+        student_group: query.student_group.clone(),
+        from: query.from,
+        to: query.to,
+        latest_only: false,
+    };
+    let mut groups: BTreeMap<(String, String), (Option<TargetRow>, Vec<CellRow>)> = BTreeMap::new();
+    for (target, _) in targets::list(conn, &[agreement_id.to_owned()])? {
+        let wanted = kpi_id.as_ref().is_none_or(|k| *k == target.kpi_id)
+            && query
+                .student_group
+                .as_ref()
+                .is_none_or(|g| *g == target.student_group);
+        if wanted {
+            let key = (target.kpi_id.clone(), target.student_group.clone());
+            groups.entry(key).or_default().0 = Some(target);
+        }
+    }
+    for cell in store::cells(conn, agreement_id, &filter)? {
+        let key = (cell.kpi_id.clone(), cell.student_group.clone());
+        groups.entry(key).or_default().1.push(cell);
+    }
+    let mut out = Vec::new();
+    for ((kpi_id, group), (target, cells)) in groups {
+        let Some(kpi) = catalogue.get(&kpi_id) else {
+            continue;
+        };
+        let series: Vec<KpiPoint> = cells
+            .iter()
+            .map(|c| KpiPoint::of(kpi, c, suppression))
+            .collect();
+        let latest = series.last().cloned();
+        let (progress, on_track) = assess(kpi, target.as_ref(), latest.as_ref());
+        out.push(KpiProgress {
+            kpi_code: kpi.code.clone(),
+            name: kpi.name.clone(),
+            unit: kpi.unit,
+            direction: kpi.direction,
+            aggregation: kpi.aggregation,
+            student_group: group,
+            target: target.as_ref().map(TargetSummary::from),
+            series,
+            latest,
+            progress,
+            on_track,
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.kpi_code.as_str(), a.student_group.as_str())
+            .cmp(&(b.kpi_code.as_str(), b.student_group.as_str()))
+    });
+    Ok(out)
+}
+
+/// An agreement's KPIs: baseline, target, series by period (combined across schools as each
+/// KPI's aggregation says), latest value, progress and on-track flag.
+#[utoipa::path(tag = "kpis", params(AgreementKpisPath, KpisQuery),
+    responses((status = 200, description = "The agreement's KPI progress", body = AgreementKpis)))]
+#[get("/agreements/{id}/kpis")]
+pub async fn agreement_kpis(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    settings: web::Data<HttpSettings>,
+    path: web::Path<AgreementKpisPath>,
+    query: web::Query<KpisQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::AgreementsRead)?;
+    caller.require(Scope::KpiRead)?;
+    let agreement_id = path.into_inner().id;
+    let query = query.into_inner();
+    let min_cell_size = settings.kpi_min_cell_size;
+    let suppression = Suppression::for_caller(&caller, min_cell_size);
+    let (agreement_id, kpis) = db::run(&pool, move |conn| {
+        let agreement = load_visible(conn, &caller, &agreement_id)?;
+        let kpis = build(conn, &agreement.row.id, &query, suppression)?;
+        Ok((agreement.row.id, kpis))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(AgreementKpis {
+        agreement_id,
+        min_cell_size,
+        kpis,
+    }))
+}

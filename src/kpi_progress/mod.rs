@@ -1,0 +1,13 @@
+//! KPI progress: records combined across schools per KPI, student group and period (as each
+//! KPI's definition says values combine), measured against an agreement's targets. Used by
+//! `GET /agreements/{id}/kpis` and the district dashboard.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::agreement_kpis);
+}

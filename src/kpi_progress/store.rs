@@ -1,0 +1,127 @@
+//! Aggregates of KPI records per KPI, student group and period, in one GROUP BY on the
+//! `(agreement_key, kpi_id, student_group, period_end)` index.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Double, Text};
+
+use super::model::CellSums;
+use crate::db::{DbConnection, MultiBackend};
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CellRow {
+    #[diesel(sql_type = Text)]
+    pub kpi_id: String,
+    #[diesel(sql_type = Text)]
+    pub student_group: String,
+    #[diesel(sql_type = Date)]
+    pub period_start: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub period_end: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub records: i64,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = Double)]
+    pub weighted: f64,
+    #[diesel(sql_type = Double)]
+    pub value_sum: f64,
+    #[diesel(sql_type = BigInt)]
+    pub with_ratio: i64,
+    #[diesel(sql_type = Double)]
+    pub numerator: f64,
+    #[diesel(sql_type = Double)]
+    pub denominator: f64,
+}
+
+impl CellRow {
+    pub fn sums(&self) -> CellSums {
+        CellSums {
+            records: self.records,
+            n: self.n,
+            weighted: self.weighted,
+            value_sum: self.value_sum,
+            with_ratio: self.with_ratio,
+            numerator: self.numerator,
+            denominator: self.denominator,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CellFilter {
+    pub kpi_id: Option<String>,
+    pub student_group: Option<String>,
+    /// Periods ending on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Periods starting on or before this date.
+    pub to: Option<NaiveDate>,
+    /// Only the cells of the latest period (per the other filters).
+    pub latest_only: bool,
+}
+
+/// The combined cells of an agreement's records, by KPI, group and period.
+pub fn cells(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    filter: &CellFilter,
+) -> QueryResult<Vec<CellRow>> {
+    // Placeholders are numbered in order of first use: PostgreSQL reads `$n`, and SQLite
+    // takes `$n` as a named parameter numbered the same way.
+    let mut binds: Vec<Bind> = vec![Bind::Text(agreement_id.to_owned())];
+    let mut conditions = String::from("agreement_key = $1");
+    let mut add = |conditions: &mut String, column: &str, op: &str, bind: Bind| {
+        binds.push(bind);
+        let _ = write!(conditions, " AND {column} {op} ${}", binds.len());
+    };
+    if let Some(kpi) = &filter.kpi_id {
+        add(&mut conditions, "kpi_id", "=", Bind::Text(kpi.clone()));
+    }
+    if let Some(group) = &filter.student_group {
+        add(
+            &mut conditions,
+            "student_group",
+            "=",
+            Bind::Text(group.clone()),
+        );
+    }
+    if let Some(from) = filter.from {
+        add(&mut conditions, "period_end", ">=", Bind::Date(from));
+    }
+    if let Some(to) = filter.to {
+        add(&mut conditions, "period_start", "<=", Bind::Date(to));
+    }
+    let latest = if filter.latest_only {
+        format!(" AND period_end = (SELECT MAX(period_end) FROM kpi_records WHERE {conditions})")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT kpi_id, student_group, period_start, period_end, \
+         CAST(COUNT(*) AS BIGINT) AS records, \
+         CAST(SUM(n) AS BIGINT) AS n, \
+         CAST(SUM(value * n) AS DOUBLE PRECISION) AS weighted, \
+         CAST(SUM(value) AS DOUBLE PRECISION) AS value_sum, \
+         CAST(SUM(CASE WHEN numerator IS NOT NULL AND denominator IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS with_ratio, \
+         CAST(COALESCE(SUM(numerator), 0) AS DOUBLE PRECISION) AS numerator, \
+         CAST(COALESCE(SUM(denominator), 0) AS DOUBLE PRECISION) AS denominator \
+         FROM kpi_records WHERE {conditions}{latest} \
+         GROUP BY kpi_id, student_group, period_start, period_end \
+         ORDER BY kpi_id, student_group, period_end, period_start"
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+    for bind in binds {
+        query = match bind {
+            Bind::Text(v) => query.bind::<Text, _>(v),
+            Bind::Date(v) => query.bind::<Date, _>(v),
+        };
+    }
+    query.load(conn)
+}
+
+enum Bind {
+    Text(String),
+    Date(NaiveDate),
+}
