@@ -335,9 +335,14 @@ def setup(srv: Server, spec: kpigen.Spec, args) -> dict:
     partners = []
     for p in range(args.partners):
         kind = PARTNER_KINDS[p % len(PARTNER_KINDS)]
-        row = h.json("POST", f"{API}/partners", {
-            "name": f"Bench Partner {p + 1:05d}", "kind": kind,
-            "external_id": f"BENCH-PTR-{p + 1:05d}"})
+        body = {"name": f"Bench Partner {p + 1:05d}", "kind": kind,
+                "external_id": f"BENCH-PTR-{p + 1:05d}"}
+        if p < spec.agreements:
+            # Lead partners are vetted, so their agreements can become active.
+            body["vetting"] = {"status": "approved", "background_check_on": "2026-01-05",
+                               "background_check_expires_on": "2030-01-05",
+                               "insurance_expires_on": "2030-01-05"}
+        row = h.json("POST", f"{API}/partners", body)
         partners.append((row["id"], kind))
     agreements = []
     for a in range(spec.agreements):
@@ -349,6 +354,9 @@ def setup(srv: Server, spec: kpigen.Spec, args) -> dict:
             "external_id": spec.agreement_external_id(a),
         })
         agreements.append(row["id"])
+        # Active, so the dashboard assesses their targets.
+        for to in ("proposed", "active"):
+            h.json("POST", f"{API}/agreements/{row['id']}/transitions", {"to": to, "note": "bench"})
     h.close()
     log(f"setup: {len(schools)} schools, {len(partners)} partners, {len(agreements)} agreements "
         f"in {time.perf_counter() - t0:.1f} s")
@@ -671,9 +679,15 @@ class Bench:
             return
         agreements = srv.ids["agreements"]
         dash = f"{API}/dashboards/district" + (f"?{a.dashboard_query}" if a.dashboard_query else "")
+        # The full history of an agreement (every weekly period since 2019), and the last 52
+        # weeks of it (`from`), which is what a front end's agreement page would ask for.
+        last = self.spec.periods_needed(srv.stored) - 1
+        window_from = self.spec.week(max(0, last - 51))[0]
         cases = [
-            ("3a", f"GET /api/v1/agreements/{{id}}/kpis ({len(agreements)} agreements in turn)",
+            ("3a", f"GET /api/v1/agreements/{{id}}/kpis, full history ({len(agreements)} agreements in turn)",
              [f"{API}/agreements/{x}/kpis" for x in agreements]),
+            ("3a-window", f"GET /api/v1/agreements/{{id}}/kpis?from={window_from} (last 52 weekly periods; {len(agreements)} agreements in turn)",
+             [f"{API}/agreements/{x}/kpis?from={window_from}" for x in agreements]),
             ("3b", f"GET {dash.replace(API, '/api/v1')}", [dash]),
         ]
         for rid, what, paths in cases:

@@ -15,7 +15,7 @@ use crate::config::HttpSettings;
 use crate::db::{self, today, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::kpi_progress::api::{assess, catalogue, KpiPoint};
-use crate::kpi_progress::store::{cells, CellFilter};
+use crate::kpi_progress::store::latest_target_cells;
 use crate::kpi_records::suppression::Suppression;
 use crate::kpi_targets::store as targets;
 use crate::partners::store::{self as partners, PartnerFilter};
@@ -189,19 +189,28 @@ fn gather(
     partners_by_continuum_level.sort_by_key(|l| (l.rank.is_none(), l.rank));
 
     let catalogue = catalogue(conn)?;
+    let mut latest_cells = BTreeMap::new();
+    for found in latest_target_cells(conn, today)? {
+        // Ordered by period: the last cell of a key is its latest.
+        let key = (
+            found.agreement_id,
+            found.cell.kpi_id.clone(),
+            found.cell.student_group.clone(),
+        );
+        latest_cells.insert(key, found.cell);
+    }
     let mut items = Vec::new();
     for (target, code) in targets::list(conn, &active)? {
         let Some(kpi) = catalogue.get(&target.kpi_id) else {
             continue;
         };
-        let filter = CellFilter {
-            kpi_id: Some(target.kpi_id.clone()),
-            student_group: Some(target.student_group.clone()),
-            latest_only: true,
-            ..CellFilter::default()
-        };
-        let latest = cells(conn, &target.agreement_id, &filter)?
-            .last()
+        let key = (
+            target.agreement_id.clone(),
+            target.kpi_id.clone(),
+            target.student_group.clone(),
+        );
+        let latest = latest_cells
+            .get(&key)
             .map(|cell| KpiPoint::of(kpi, cell, suppression));
         let (progress, on_track) = assess(kpi, Some(&target), latest.as_ref());
         items.push(TargetProgress {

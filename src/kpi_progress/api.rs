@@ -203,7 +203,6 @@ fn build(
         student_group: query.student_group.clone(),
         from: query.from,
         to: query.to,
-        latest_only: false,
     };
     let mut groups: BTreeMap<(String, String), (Option<TargetRow>, Vec<CellRow>)> = BTreeMap::new();
     for (target, _) in targets::list(conn, &[agreement_id.to_owned()])? {

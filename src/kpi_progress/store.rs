@@ -58,9 +58,17 @@ pub struct CellFilter {
     pub from: Option<NaiveDate>,
     /// Periods starting on or before this date.
     pub to: Option<NaiveDate>,
-    /// Only the cells of the latest period (per the other filters).
-    pub latest_only: bool,
 }
+
+/// The sums of a cell, read into [`CellRow`]; the casts make both backends answer the same
+/// types (PostgreSQL's SUM of a bigint is a numeric).
+const SUMS: &str = "CAST(COUNT(*) AS BIGINT) AS records, \
+     CAST(SUM(n) AS BIGINT) AS n, \
+     CAST(SUM(value * n) AS DOUBLE PRECISION) AS weighted, \
+     CAST(SUM(value) AS DOUBLE PRECISION) AS value_sum, \
+     CAST(SUM(CASE WHEN numerator IS NOT NULL AND denominator IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS with_ratio, \
+     CAST(COALESCE(SUM(numerator), 0) AS DOUBLE PRECISION) AS numerator, \
+     CAST(COALESCE(SUM(denominator), 0) AS DOUBLE PRECISION) AS denominator";
 
 /// The combined cells of an agreement's records, by KPI, group and period.
 pub fn cells(
@@ -93,21 +101,9 @@ pub fn cells(
     if let Some(to) = filter.to {
         add(&mut conditions, "period_start", "<=", Bind::Date(to));
     }
-    let latest = if filter.latest_only {
-        format!(" AND period_end = (SELECT MAX(period_end) FROM kpi_records WHERE {conditions})")
-    } else {
-        String::new()
-    };
     let sql = format!(
-        "SELECT kpi_id, student_group, period_start, period_end, \
-         CAST(COUNT(*) AS BIGINT) AS records, \
-         CAST(SUM(n) AS BIGINT) AS n, \
-         CAST(SUM(value * n) AS DOUBLE PRECISION) AS weighted, \
-         CAST(SUM(value) AS DOUBLE PRECISION) AS value_sum, \
-         CAST(SUM(CASE WHEN numerator IS NOT NULL AND denominator IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS with_ratio, \
-         CAST(COALESCE(SUM(numerator), 0) AS DOUBLE PRECISION) AS numerator, \
-         CAST(COALESCE(SUM(denominator), 0) AS DOUBLE PRECISION) AS denominator \
-         FROM kpi_records WHERE {conditions}{latest} \
+        "SELECT kpi_id, student_group, period_start, period_end, {SUMS} \
+         FROM kpi_records WHERE {conditions} \
          GROUP BY kpi_id, student_group, period_start, period_end \
          ORDER BY kpi_id, student_group, period_end, period_start"
     );
@@ -124,4 +120,37 @@ pub fn cells(
 enum Bind {
     Text(String),
     Date(NaiveDate),
+}
+
+/// A cell of the latest period of one agreement's KPI and group.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AgreementCell {
+    #[diesel(sql_type = Text)]
+    pub agreement_id: String,
+    #[diesel(embed)]
+    pub cell: CellRow,
+}
+
+/// For every KPI target of the agreements active on `today`, the combined cell(s) of the
+/// latest period with records — in one statement, however many targets there are.
+pub fn latest_target_cells(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> QueryResult<Vec<AgreementCell>> {
+    let sql = format!(
+        "SELECT t.agreement_id AS agreement_id, r.kpi_id AS kpi_id, \
+         r.student_group AS student_group, r.period_start AS period_start, \
+         r.period_end AS period_end, {SUMS} \
+         FROM kpi_targets t \
+         JOIN agreements a ON a.id = t.agreement_id \
+         JOIN kpi_records r ON r.agreement_key = t.agreement_id AND r.kpi_id = t.kpi_id \
+           AND r.student_group = t.student_group \
+           AND r.period_end = (SELECT MAX(m.period_end) FROM kpi_records m \
+             WHERE m.agreement_key = t.agreement_id AND m.kpi_id = t.kpi_id \
+             AND m.student_group = t.student_group) \
+         WHERE a.status = 'active' AND a.end_date >= $1 \
+         GROUP BY t.agreement_id, r.kpi_id, r.student_group, r.period_start, r.period_end \
+         ORDER BY t.agreement_id, r.kpi_id, r.student_group, r.period_end, r.period_start"
+    );
+    diesel::sql_query(sql).bind::<Date, _>(today).load(conn)
 }

@@ -3,9 +3,10 @@
 //! transaction. Memory holds one chunk and the error list, whatever the batch size.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::de::{self, Deserializer as _, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
@@ -55,8 +56,6 @@ pub struct BatchOutcome {
     pub errors_truncated: bool,
 }
 
-type Key = (String, String, String, String, NaiveDate, NaiveDate);
-
 /// The state of one batch inside its transaction.
 pub struct Ingest<'c> {
     conn: &'c mut DbConnection,
@@ -67,7 +66,8 @@ pub struct Ingest<'c> {
     schools: HashMap<Ref, Option<String>>,
     agreements: HashMap<Ref, Option<String>>,
     chunk: Vec<NewRecord>,
-    chunk_keys: HashSet<Key>,
+    /// Hashes of the natural keys in `chunk`.
+    chunk_keys: HashSet<u64>,
     outcome: BatchOutcome,
 }
 
@@ -101,9 +101,7 @@ impl<'c> Ingest<'c> {
                 self.max_rows
             )));
         }
-        let parsed = fields
-            .map_err(|fault| vec![fault])
-            .and_then(|fields| parse_record(fields.iter().map(|(k, v)| (k.as_str(), v.clone()))));
+        let parsed = fields.map_err(|fault| vec![fault]).and_then(parse_record);
         let resolved = match parsed {
             Ok(input) => self.resolve(input)?,
             Err(faults) => Err(faults),
@@ -137,17 +135,14 @@ impl<'c> Ingest<'c> {
     }
 
     fn push(&mut self, record: NewRecord) -> Result<(), ApiError> {
-        let key = record.key();
-        let key: Key = (
-            key.0.to_owned(),
-            key.1.to_owned(),
-            key.2.to_owned(),
-            key.3.to_owned(),
-            key.4,
-            key.5,
-        );
+        let key = {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            record.key().hash(&mut hasher);
+            hasher.finish()
+        };
         // One statement may not touch a row twice (PostgreSQL refuses), so a key seen again
-        // in the same chunk starts a new chunk: later rows win, as if sent one by one.
+        // in the same chunk starts a new chunk: later rows win, as if sent one by one. (A hash
+        // collision only starts a chunk early.)
         if self.chunk_keys.contains(&key) || self.chunk.len() >= CHUNK_ROWS {
             self.flush()?;
         }

@@ -207,12 +207,13 @@ fn required<T>(value: Option<T>, field: &str, faults: &mut Vec<Fault>) -> Option
 }
 
 /// Checks every field of a row and reports every fault at once.
-pub fn parse_record<'a>(
-    fields: impl IntoIterator<Item = (&'a str, Raw)>,
+pub fn parse_record<S: AsRef<str>>(
+    fields: impl IntoIterator<Item = (S, Raw)>,
 ) -> Result<RecordInput, Vec<Fault>> {
     let mut f = Fields::default();
     let mut faults = Vec::new();
     for (name, raw) in fields {
+        let name = name.as_ref();
         let result = match name {
             "kpi_code" => text(name, &raw).map(|v| f.kpi_code = v),
             "school_id" => text(name, &raw).map(|v| f.school_id = v),
