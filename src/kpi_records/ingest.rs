@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, RowError, FIELDS};
-use super::store::{self, KpiRef, NewRecord, CHUNK_ROWS};
+use super::store::{self, KpiRef, NewRecord};
 use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
 use crate::kpi_targets::model::range_text;
@@ -66,6 +66,7 @@ pub struct Ingest<'c> {
     schools: HashMap<Ref, Option<String>>,
     agreements: HashMap<Ref, Option<String>>,
     chunk: Vec<NewRecord>,
+    chunk_rows: usize,
     /// Hashes of the natural keys in `chunk`.
     chunk_keys: HashSet<u64>,
     outcome: BatchOutcome,
@@ -73,6 +74,7 @@ pub struct Ingest<'c> {
 
 impl<'c> Ingest<'c> {
     pub fn new(conn: &'c mut DbConnection, mode: BatchMode, max_rows: usize) -> Self {
+        let chunk_rows = store::chunk_rows(conn);
         Ingest {
             conn,
             mode,
@@ -81,7 +83,8 @@ impl<'c> Ingest<'c> {
             kpis: HashMap::new(),
             schools: HashMap::new(),
             agreements: HashMap::new(),
-            chunk: Vec::with_capacity(CHUNK_ROWS),
+            chunk_rows,
+            chunk: Vec::new(),
             chunk_keys: HashSet::new(),
             outcome: BatchOutcome::default(),
         }
@@ -143,7 +146,7 @@ impl<'c> Ingest<'c> {
         // One statement may not touch a row twice (PostgreSQL refuses), so a key seen again
         // in the same chunk starts a new chunk: later rows win, as if sent one by one. (A hash
         // collision only starts a chunk early.)
-        if self.chunk_keys.contains(&key) || self.chunk.len() >= CHUNK_ROWS {
+        if self.chunk_keys.contains(&key) || self.chunk.len() >= self.chunk_rows {
             self.flush()?;
         }
         self.chunk_keys.insert(key);

@@ -1,8 +1,6 @@
 //! SQL for KPI records: reference lookups for ingest, the bulk upsert on each backend's fast
 //! path, and the filtered, keyset-paged read.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
@@ -60,52 +58,57 @@ const COLUMNS: &str = "id, kpi_id, school_id, agreement_id, agreement_key, stude
      updated_at";
 const BINDS_PER_ROW: usize = 15;
 
-/// Rows per upsert statement: 15 binds a row stays far below SQLite's 32,766 and
-/// PostgreSQL's 65,535 bind limits.
-pub const CHUNK_ROWS: usize = 500;
+/// Rows per upsert statement. SQLite: 15 binds a row stays far below its 32,766 bind limit.
+/// PostgreSQL: the rows travel as 12 arrays, so a chunk is bounded only by memory.
+pub fn chunk_rows(conn: &DbConnection) -> usize {
+    match conn {
+        DbConnection::Postgres(_) => 5000,
+        DbConnection::Sqlite(_) => 500,
+    }
+}
+
+const ON_CONFLICT: &str = " ON CONFLICT (kpi_id, school_id, agreement_key, student_group, \
+     period_start, period_end) DO UPDATE SET value = excluded.value, n = excluded.n, \
+     numerator = excluded.numerator, denominator = excluded.denominator, \
+     source = excluded.source, version = kpi_records.version + 1, \
+     updated_at = excluded.updated_at";
+
+/// Columns whose change makes an upsert an update; otherwise the row is left alone.
+const COMPARED: [&str; 5] = ["value", "n", "numerator", "denominator", "source"];
+
+fn changed_condition(differs: &str) -> String {
+    let parts: Vec<String> = COMPARED
+        .iter()
+        .map(|c| format!("kpi_records.{c} {differs} excluded.{c}"))
+        .collect();
+    format!(" WHERE {} RETURNING version", parts.join(" OR "))
+}
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT (natural key) DO UPDATE … WHERE something changed
 /// RETURNING version`: new rows come back with version 1, changed rows with a higher one, and
 /// unchanged rows not at all.
-fn upsert_sql(rows: usize, postgres: bool) -> String {
+fn sqlite_upsert_sql(rows: usize) -> String {
     let mut sql = format!("INSERT INTO kpi_records ({COLUMNS}) VALUES ");
-    let mut bind = 0;
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..BINDS_PER_ROW {
-            if column == 13 {
-                sql.push_str("1, ");
-            }
-            bind += 1;
-            if postgres {
-                let _ = write!(sql, "${bind}");
-            } else {
-                sql.push('?');
-            }
-            if column + 1 < BINDS_PER_ROW {
-                sql.push_str(", ");
-            }
-        }
-        sql.push(')');
-    }
-    let differs = if postgres {
-        "IS DISTINCT FROM"
-    } else {
-        "IS NOT"
-    };
-    let _ = write!(
-        sql,
-        " ON CONFLICT (kpi_id, school_id, agreement_key, student_group, period_start, period_end) \
-         DO UPDATE SET value = excluded.value, n = excluded.n, numerator = excluded.numerator, \
-         denominator = excluded.denominator, source = excluded.source, \
-         version = kpi_records.version + 1, updated_at = excluded.updated_at \
-         WHERE kpi_records.value {differs} excluded.value OR kpi_records.n {differs} excluded.n \
-         OR kpi_records.numerator {differs} excluded.numerator \
-         OR kpi_records.denominator {differs} excluded.denominator \
-         OR kpi_records.source {differs} excluded.source \
-         RETURNING version"
-    );
+    let row = format!("({}, 1, ?, ?)", vec!["?"; BINDS_PER_ROW - 2].join(", "));
+    sql.push_str(&vec![row; rows].join(", "));
+    sql.push_str(ON_CONFLICT);
+    sql.push_str(&changed_condition("IS NOT"));
     sql
+}
+
+/// PostgreSQL: the chunk as one array per column, unnested into rows — one short statement
+/// with 13 parameters whatever the chunk size.
+fn postgres_upsert_sql() -> String {
+    format!(
+        "INSERT INTO kpi_records ({COLUMNS}) \
+         SELECT id, kpi_id, school_id, agreement_id, COALESCE(agreement_id, ''), student_group, \
+         period_start, period_end, value, n, numerator, denominator, source, 1, $13, $13 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], \
+         $7::date[], $8::float8[], $9::int8[], $10::float8[], $11::float8[], $12::text[]) \
+         AS u(id, kpi_id, school_id, agreement_id, student_group, period_start, period_end, \
+         value, n, numerator, denominator, source){ON_CONFLICT}{}",
+        changed_condition("IS DISTINCT FROM")
+    )
 }
 
 macro_rules! bind_rows {
@@ -144,16 +147,36 @@ pub fn upsert(
     }
     let written: Vec<Written> = match conn {
         DbConnection::Postgres(pg) => {
-            let sql = upsert_sql(rows.len(), true);
-            bind_rows!(
-                diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(),
-                rows,
-                now
-            )
-            .load(pg)?
+            use diesel::sql_types::Array;
+            let column = |f: fn(&NewRecord) -> String| rows.iter().map(f).collect::<Vec<_>>();
+            diesel::sql_query(postgres_upsert_sql())
+                .bind::<Array<Text>, _>(rows.iter().map(|_| new_id()).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(column(|r| r.kpi_id.clone()))
+                .bind::<Array<Text>, _>(column(|r| r.school_id.clone()))
+                .bind::<Array<Nullable<Text>>, _>(
+                    rows.iter()
+                        .map(|r| r.agreement_id.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Text>, _>(column(|r| r.student_group.clone()))
+                .bind::<Array<Date>, _>(rows.iter().map(|r| r.period_start).collect::<Vec<_>>())
+                .bind::<Array<Date>, _>(rows.iter().map(|r| r.period_end).collect::<Vec<_>>())
+                .bind::<Array<Double>, _>(rows.iter().map(|r| r.value).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.n).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Double>>, _>(
+                    rows.iter().map(|r| r.numerator).collect::<Vec<_>>(),
+                )
+                .bind::<Array<Nullable<Double>>, _>(
+                    rows.iter().map(|r| r.denominator).collect::<Vec<_>>(),
+                )
+                .bind::<Array<Nullable<Text>>, _>(
+                    rows.iter().map(|r| r.source.clone()).collect::<Vec<_>>(),
+                )
+                .bind::<Timestamp, _>(now)
+                .load(pg)?
         }
         DbConnection::Sqlite(lite) => {
-            let sql = upsert_sql(rows.len(), false);
+            let sql = sqlite_upsert_sql(rows.len());
             bind_rows!(
                 diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
                 rows,

@@ -174,6 +174,18 @@ async fn json_batches_are_idempotent(db: TestDb) {
         4,
         "one event per batch that wrote"
     );
+
+    // What records refer to cannot be deleted from under them.
+    delete(&app, &format!("/api/v1/schools/{}", s.school))
+        .await
+        .expect(409);
+    delete(&app, &format!("/api/v1/agreements/{}", s.agreement))
+        .await
+        .expect(409);
+    delete(&app, "/api/v1/kpi-definitions/attendance_rate")
+        .await
+        .expect(409);
+    assert_eq!(stored(&app).await.len(), 5);
 }
 
 async fn all_or_nothing_and_partial(db: TestDb) {

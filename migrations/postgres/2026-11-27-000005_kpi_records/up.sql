@@ -18,14 +18,15 @@ CREATE UNIQUE INDEX kpi_targets_key ON kpi_targets (agreement_id, kpi_id, studen
 
 -- Aggregate KPI values only: there is no column for a student. agreement_key is agreement_id or
 -- '' so the natural key is unique with and without an agreement on both databases (NULLs are
--- distinct in a unique index).
+-- distinct in a unique index). Keys are ASCII codes and ids, compared bytewise ("C"): the
+-- natural-key index is the hot path of bulk ingest.
 CREATE TABLE kpi_records (
-    id            TEXT PRIMARY KEY,
-    kpi_id        TEXT NOT NULL REFERENCES kpi_definitions (id) ON DELETE RESTRICT,
-    school_id     TEXT NOT NULL REFERENCES schools (id) ON DELETE RESTRICT,
-    agreement_id  TEXT REFERENCES agreements (id) ON DELETE RESTRICT,
-    agreement_key TEXT NOT NULL DEFAULT '',
-    student_group TEXT NOT NULL,
+    id            TEXT COLLATE "C" PRIMARY KEY,
+    kpi_id        TEXT COLLATE "C" NOT NULL REFERENCES kpi_definitions (id) ON DELETE RESTRICT,
+    school_id     TEXT COLLATE "C" NOT NULL REFERENCES schools (id) ON DELETE RESTRICT,
+    agreement_id  TEXT COLLATE "C" REFERENCES agreements (id) ON DELETE RESTRICT,
+    agreement_key TEXT COLLATE "C" NOT NULL DEFAULT '',
+    student_group TEXT COLLATE "C" NOT NULL,
     period_start  DATE NOT NULL,
     period_end    DATE NOT NULL,
     value         DOUBLE PRECISION NOT NULL,
