@@ -1,5 +1,5 @@
 //! Aggregates of KPI records per KPI, student group and period, in one GROUP BY on the
-//! `(agreement_key, kpi_id, student_group, period_end)` index.
+//! natural-key index, which leads with `(agreement_key, kpi_id, student_group, period_end)`.
 
 use std::fmt::Write as _;
 
