@@ -63,6 +63,9 @@ pub struct Problem {
     /// The bad rows of a rejected KPI batch (at most 1000), with index, line and field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<crate::kpi_records::model::RowError>>,
+    /// Whether the rejected batch had more bad rows than `rows` lists (the first 1000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_truncated: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +80,8 @@ pub enum ApiError {
         received: usize,
         rejected: usize,
         rows: Vec<crate::kpi_records::model::RowError>,
+        /// More bad rows than `rows` lists.
+        truncated: bool,
     },
     #[error("not found: {0}")]
     NotFound(String),
@@ -204,6 +209,10 @@ impl ApiError {
             },
             rows: match self {
                 ApiError::RowsRejected { rows, .. } => Some(rows.clone()),
+                _ => None,
+            },
+            rows_truncated: match self {
+                ApiError::RowsRejected { truncated, .. } => Some(*truncated),
                 _ => None,
             },
         }

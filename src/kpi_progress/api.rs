@@ -67,8 +67,10 @@ pub struct KpiPoint {
 }
 
 impl KpiPoint {
+    /// A cell is hidden when any record in it is: a combined value and the visible records
+    /// beside it would otherwise give the hidden record away by subtraction.
     pub fn of(kpi: &Kpi, cell: &CellRow, suppression: Suppression) -> Self {
-        let hidden = suppression.hides(cell.n);
+        let hidden = suppression.hides(cell.min_n);
         KpiPoint {
             period_start: cell.period_start,
             period_end: cell.period_end,

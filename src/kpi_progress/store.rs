@@ -24,6 +24,9 @@ pub struct CellRow {
     pub records: i64,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
+    /// The smallest `n` of the records combined.
+    #[diesel(sql_type = BigInt)]
+    pub min_n: i64,
     #[diesel(sql_type = Double)]
     pub weighted: f64,
     #[diesel(sql_type = Double)]
@@ -64,6 +67,7 @@ pub struct CellFilter {
 /// types (PostgreSQL's SUM of a bigint is a numeric).
 const SUMS: &str = "CAST(COUNT(*) AS BIGINT) AS records, \
      CAST(SUM(n) AS BIGINT) AS n, \
+     CAST(MIN(n) AS BIGINT) AS min_n, \
      CAST(SUM(value * n) AS DOUBLE PRECISION) AS weighted, \
      CAST(SUM(value) AS DOUBLE PRECISION) AS value_sum, \
      CAST(SUM(CASE WHEN numerator IS NOT NULL AND denominator IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS with_ratio, \

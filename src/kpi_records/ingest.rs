@@ -18,8 +18,8 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
 use crate::kpi_targets::model::range_text;
 
-/// Errors listed in one answer; the counts stay exact beyond it.
-pub const MAX_LISTED_ERRORS: usize = 1000;
+/// Bad rows listed in one answer (with every fault of each); the counts stay exact beyond.
+pub const MAX_LISTED_ROWS: usize = 1000;
 
 crate::text_enum! {
     /// `all` (default): any bad row rejects the whole batch and nothing is written.
@@ -50,7 +50,7 @@ pub struct BatchOutcome {
     pub unchanged: usize,
     /// Bad rows (not written).
     pub rejected: usize,
-    /// The bad rows, at most 1000 of them.
+    /// The faults of the bad rows (of the first 1000 bad rows).
     pub errors: Vec<RowError>,
     /// Whether more bad rows were found than `errors` lists.
     pub errors_truncated: bool,
@@ -65,6 +65,7 @@ pub struct Ingest<'c> {
     kpis: HashMap<String, Option<KpiRef>>,
     schools: HashMap<Ref, Option<String>>,
     agreements: HashMap<Ref, Option<String>>,
+    agreement_schools: HashMap<String, HashSet<String>>,
     chunk: Vec<NewRecord>,
     chunk_rows: usize,
     /// Hashes of the natural keys in `chunk`.
@@ -83,6 +84,7 @@ impl<'c> Ingest<'c> {
             kpis: HashMap::new(),
             schools: HashMap::new(),
             agreements: HashMap::new(),
+            agreement_schools: HashMap::new(),
             chunk_rows,
             chunk: Vec::new(),
             chunk_keys: HashSet::new(),
@@ -128,13 +130,13 @@ impl<'c> Ingest<'c> {
 
     fn reject(&mut self, index: usize, line: Option<u64>, faults: Vec<Fault>) {
         self.outcome.rejected += 1;
-        for fault in faults {
-            if self.outcome.errors.len() < MAX_LISTED_ERRORS {
-                self.outcome.errors.push(fault.at(index, line));
-            } else {
-                self.outcome.errors_truncated = true;
-            }
+        if self.outcome.rejected > MAX_LISTED_ROWS {
+            self.outcome.errors_truncated = true;
+            return;
         }
+        self.outcome
+            .errors
+            .extend(faults.into_iter().map(|fault| fault.at(index, line)));
     }
 
     fn push(&mut self, record: NewRecord) -> Result<(), ApiError> {
@@ -232,6 +234,30 @@ impl<'c> Ingest<'c> {
                 found
             }
         };
+        // A record of an agreement is about one of the agreement's schools: its partners see
+        // it, so another school's figures must not come in under its name.
+        if let (Some(agreement_id), Some(school_id)) = (&agreement, &school) {
+            if !self.agreement_schools.contains_key(agreement_id) {
+                let schools = store::schools_of_agreement(self.conn, agreement_id)?;
+                self.agreement_schools
+                    .insert(agreement_id.clone(), schools.into_iter().collect());
+            }
+            let belongs = self
+                .agreement_schools
+                .get(agreement_id)
+                .is_some_and(|schools| schools.contains(school_id));
+            if !belongs {
+                let field = match input.school {
+                    Ref::Id(_) => "school_id",
+                    Ref::External(_) => "school_external_id",
+                };
+                faults.push(Fault::field(
+                    field,
+                    "school_not_in_agreement",
+                    "the school is not one of the agreement's schools (add it to the agreement first)",
+                ));
+            }
+        }
         match (kpi, school) {
             (Some(kpi), Some(school_id)) if faults.is_empty() => Ok(Ok(NewRecord {
                 kpi_id: kpi.id,
@@ -262,6 +288,7 @@ impl<'c> Ingest<'c> {
                 received: outcome.received,
                 rejected: outcome.rejected,
                 rows: outcome.errors,
+                truncated: outcome.errors_truncated,
             });
         }
         outcome.unchanged =

@@ -2,7 +2,7 @@
 //! the field checks that do not need the database. There is no field for a student: unknown
 //! fields are rejected, so student-level data cannot come in by mistake.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -27,6 +27,11 @@ pub const FIELDS: &[&str] = &[
 ];
 
 const MAX_TEXT: usize = 200;
+/// Students in one group: more than any district has, small enough that sums of millions of
+/// records stay exact in a 64-bit integer.
+pub const MAX_N: i64 = 10_000_000;
+/// Largest magnitude of a value, numerator or denominator, so Σ(value × n) stays finite.
+pub const MAX_MAGNITUDE: f64 = 1e12;
 
 /// A field's value as it arrived: CSV text, or JSON.
 #[derive(Debug, Clone)]
@@ -124,6 +129,13 @@ fn text(field: &str, raw: &Raw) -> Result<Option<String>, Fault> {
             ))
         }
     };
+    if value.chars().any(char::is_control) {
+        return Err(Fault::field(
+            field,
+            "invalid",
+            format!("{field} must not contain control characters"),
+        ));
+    }
     if value.chars().count() > MAX_TEXT {
         return Err(Fault::field(
             field,
@@ -161,18 +173,26 @@ fn integer(field: &str, raw: &Raw) -> Result<Option<i64>, Fault> {
     }
 }
 
+/// Dates from 1900 to 2100, written YYYY-MM-DD: wide enough for any school year, narrow
+/// enough that both databases order them the same way.
+pub fn date_in_range(date: NaiveDate) -> bool {
+    (1900..=2100).contains(&date.year())
+}
+
 fn date(field: &str, raw: &Raw) -> Result<Option<NaiveDate>, Fault> {
+    let invalid = || {
+        Fault::field(
+            field,
+            "invalid",
+            format!("{field} must be a date like 2026-09-30, from 1900 to 2100"),
+        )
+    };
     match text(field, raw)? {
         None => Ok(None),
-        Some(t) => NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| {
-                Fault::field(
-                    field,
-                    "invalid",
-                    format!("{field} must be a date like 2026-09-30"),
-                )
-            }),
+        Some(t) => match NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+            Ok(d) if date_in_range(d) && !t.starts_with(['+', '-']) => Ok(Some(d)),
+            _ => Err(invalid()),
+        },
     }
 }
 
@@ -295,8 +315,25 @@ pub fn parse_record<S: AsRef<str>>(
     }
     let value = required(f.value, "value", &mut faults);
     let n = required(f.n, "n", &mut faults);
-    if n.is_some_and(|n| n < 0) {
-        faults.push(Fault::field("n", "out_of_range", "n must not be negative"));
+    if n.is_some_and(|n| !(0..=MAX_N).contains(&n)) {
+        faults.push(Fault::field(
+            "n",
+            "out_of_range",
+            format!("n must be from 0 to {MAX_N}"),
+        ));
+    }
+    for (field, v) in [
+        ("value", value),
+        ("numerator", f.numerator),
+        ("denominator", f.denominator),
+    ] {
+        if v.is_some_and(|v| v.abs() > MAX_MAGNITUDE) {
+            faults.push(Fault::field(
+                field,
+                "out_of_range",
+                format!("{field} must be within ±{MAX_MAGNITUDE:e}"),
+            ));
+        }
     }
     for (field, v) in [("numerator", f.numerator), ("denominator", f.denominator)] {
         if v.is_some_and(|v| v < 0.0) {

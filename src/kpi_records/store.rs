@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
 
 use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
-use crate::db::schema::{agreement_partners, agreements, kpi_definitions, kpi_records, schools};
+use crate::db::schema::{
+    agreement_partners, agreement_schools, agreements, kpi_definitions, kpi_records, schools,
+};
 use crate::db::sql::new_id;
 use crate::db::{DbConnection, MultiBackend};
 
@@ -238,6 +240,16 @@ pub fn agreement_id(
         query.filter(agreements::id.eq(id.to_owned()))
     };
     query.first(conn).optional()
+}
+
+pub fn schools_of_agreement(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+) -> QueryResult<Vec<String>> {
+    agreement_schools::table
+        .filter(agreement_schools::agreement_id.eq(agreement_id))
+        .select(agreement_schools::school_id)
+        .load(conn)
 }
 
 /// A stored record with its KPI's code and aggregation.

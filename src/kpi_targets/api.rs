@@ -140,6 +140,7 @@ pub async fn list_targets(
     path: web::Path<TargetsPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AgreementsRead)?;
+    caller.require(Scope::KpiRead)?;
     let agreement_id = path.into_inner().agreement_id;
     let rows = db::run(&pool, move |conn| {
         load_visible(conn, &caller, &agreement_id)?;
@@ -199,6 +200,7 @@ pub async fn get_target(
     path: web::Path<TargetPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AgreementsRead)?;
+    caller.require(Scope::KpiRead)?;
     let TargetPath { agreement_id, id } = path.into_inner();
     let (row, code) = db::run(&pool, move |conn| {
         load_visible(conn, &caller, &agreement_id)?;

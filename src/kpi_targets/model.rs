@@ -6,6 +6,7 @@ use validator::Validate;
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::text::trimmed;
 use crate::kpi_definitions::model::group_slug;
+use crate::kpi_records::model::date_in_range;
 
 /// The writable fields of a KPI target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -64,6 +65,19 @@ impl TargetInput {
                     field,
                     "invalid",
                     format!("{field} must be a finite number"),
+                ));
+            }
+        }
+        for (field, date) in [
+            ("baseline_period_start", self.baseline_period_start),
+            ("baseline_period_end", self.baseline_period_end),
+            ("target_date", self.target_date),
+        ] {
+            if date.is_some_and(|d| !date_in_range(d)) {
+                extra.push(FieldError::new(
+                    field,
+                    "invalid",
+                    format!("{field} must be from 1900 to 2100"),
                 ));
             }
         }

@@ -133,6 +133,15 @@ async fn seed<A: TestApp>(app: &A, s: &crate::kpi_records::Setup) {
     )
     .await
     .expect(201);
+    post(
+        app,
+        &targets,
+        json!({"kpi_code": "attendance_rate", "student_group": "program_participants",
+            "baseline_value": 90.0, "baseline_period_end": "2026-06-15", "baseline_period_start": "2025-09-01",
+            "target_value": 98.0, "target_date": "2027-06-15"}),
+    )
+    .await
+    .expect(201);
 }
 
 async fn agreement_kpis_combine_and_assess(db: TestDb) {
@@ -229,10 +238,15 @@ async fn agreement_kpis_combine_and_assess(db: TestDb) {
     let small = kpi(&as_viewer, "attendance_rate", "program_participants");
     assert_eq!(small["latest"]["suppressed"], true);
     assert!(small["latest"]["value"].is_null() && small["latest"]["n"].is_null());
+    // 105 students in all, but one school's 5 would follow by subtraction from the other
+    // school's visible record: the combined cell is hidden too.
     let engagement = kpi(&as_viewer, "engagement_index", "all");
+    assert_eq!(engagement["latest"]["suppressed"], true);
+    assert!(engagement["latest"]["value"].is_null());
+    let attendance = kpi(&as_viewer, "attendance_rate", "all");
     assert!(
-        close(&engagement["latest"]["value"], 415.0 / 105.0),
-        "the combined cell has 105 students"
+        close(&attendance["latest"]["value"], 1400.0 / 15.0),
+        "cells of large groups stay visible"
     );
     send(
         &raw,
@@ -340,7 +354,7 @@ async fn district_dashboard_in_one_call(db: TestDb) {
             progress["off_track"].as_u64(),
             progress["not_assessed"].as_u64()
         ),
-        (Some(3), Some(1), Some(1), Some(1)),
+        (Some(4), Some(2), Some(1), Some(1)),
         "{progress}"
     );
     let attendance = progress["items"]
@@ -387,7 +401,7 @@ async fn district_dashboard_in_one_call(db: TestDb) {
     .body;
     assert_eq!(narrow["vetting_expiring"]["count"], 0);
     assert_eq!(narrow["kpi_progress"]["items"].as_array().unwrap().len(), 1);
-    assert_eq!(narrow["kpi_progress"]["targets"], 3, "counts stay complete");
+    assert_eq!(narrow["kpi_progress"]["targets"], 4, "counts stay complete");
     get(&app, "/api/v1/dashboards/district?limit=0")
         .await
         .expect(400);
@@ -405,7 +419,24 @@ async fn district_dashboard_in_one_call(db: TestDb) {
     .await
     .expect(200)
     .body;
-    assert_eq!(as_viewer["kpi_progress"]["targets"], 3);
+    let overview = &as_viewer["kpi_progress"];
+    assert_eq!(
+        (
+            overview["targets"].as_u64(),
+            overview["on_track"].as_u64(),
+            overview["not_assessed"].as_u64()
+        ),
+        (Some(4), Some(1), Some(2)),
+        "a suppressed latest value is not assessed: {overview}"
+    );
+    let small = overview["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["student_group"] == "program_participants")
+        .unwrap();
+    assert_eq!(small["latest"]["suppressed"], true);
+    assert!(small["latest"]["value"].is_null() && small["progress"].is_null());
     send(
         &raw,
         TestRequest::get()

@@ -45,10 +45,15 @@ pub async fn setup<A: TestApp>(app: &A) -> Setup {
     .expect(201)
     .id();
     let partner = vetted_partner(app, "City Museum").await;
-    let agreement = agreement(app, &partner, &[&school], json!({"external_id": "AGR-7"}))
-        .await
-        .expect(201)
-        .id();
+    let agreement = agreement(
+        app,
+        &partner,
+        &[&school, &other_school],
+        json!({"external_id": "AGR-7"}),
+    )
+    .await
+    .expect(201)
+    .id();
     Setup {
         school,
         other_school,
@@ -202,6 +207,14 @@ async fn all_or_nothing_and_partial(db: TestDb) {
         }
         row
     };
+    let outside = post(
+        &app,
+        "/api/v1/schools",
+        json!({"name": "Not in the agreement"}),
+    )
+    .await
+    .expect(201)
+    .id();
     let rows = vec![
         record(&s.school, "all", 9, 90.0, 100),
         bad(json!({"value": 100.5})),
@@ -215,6 +228,11 @@ async fn all_or_nothing_and_partial(db: TestDb) {
         bad(json!({"value": "ninety"})),
         json!("not an object"),
         record(&s.school, "grade_10", 9, 80.0, 100),
+        bad(json!({"n": 20_000_000})),
+        bad(json!({"source": "sis\u{0}nightly"})),
+        bad(json!({"period_start": "+10000-01-01"})),
+        bad(json!({"school_id": outside, "agreement_id": s.agreement})),
+        bad(json!({"kpi_code": "students_served", "value": 2e12})),
     ];
     let expected = [
         (1, "value", "out_of_range"),
@@ -227,6 +245,11 @@ async fn all_or_nothing_and_partial(db: TestDb) {
         (8, "n", "required"),
         (9, "value", "invalid"),
         (10, "", "invalid"),
+        (12, "n", "out_of_range"),
+        (13, "source", "invalid"),
+        (14, "period_start", "invalid"),
+        (15, "school_id", "school_not_in_agreement"),
+        (16, "value", "out_of_range"),
     ];
     let rejected = push_json(&app, rows.clone()).await.expect(422);
     let listed: Vec<(u64, String, String)> = rejected.body["rows"]
@@ -251,7 +274,7 @@ async fn all_or_nothing_and_partial(db: TestDb) {
     assert!(rejected.body["detail"]
         .as_str()
         .unwrap()
-        .contains("10 of 12"));
+        .contains("15 of 17"));
     assert!(
         stored(&app).await.is_empty(),
         "all-or-nothing writes nothing"
@@ -272,7 +295,7 @@ async fn all_or_nothing_and_partial(db: TestDb) {
     )
     .await
     .expect(200);
-    assert_eq!(counts(&partial), [12, 2, 0, 0, 10]);
+    assert_eq!(counts(&partial), [17, 2, 0, 0, 15]);
     assert_eq!(
         partial.body["errors"].as_array().unwrap().len(),
         expected.len()
@@ -281,6 +304,16 @@ async fn all_or_nothing_and_partial(db: TestDb) {
     push(&app, "?mode=some", "application/json", "[]".into())
         .await
         .expect(400);
+
+    // Every bad row up to 1000 is listed (with all its faults); beyond that the answer says so.
+    let many: Vec<Value> = (0..1002).map(|_| bad(json!({"value": 101.0}))).collect();
+    let rejected = push_json(&app, many).await.expect(422);
+    assert_eq!(rejected.body["rows"].as_array().unwrap().len(), 1000);
+    assert_eq!(rejected.body["rows_truncated"], true);
+    assert!(rejected.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("1002 of 1002"));
 }
 
 async fn ndjson_and_csv_parsing(db: TestDb) {
@@ -384,8 +417,23 @@ async fn batch_limits_and_bad_bodies(db: TestDb) {
         "[{}]",
         vec![record(&s.school, "all", 1, 90.0, 100).to_string(); 20].join(",")
     );
-    let too_big = push(&app, "", "application/json", big).await.expect(413);
+    let too_big = push(&app, "", "application/json", big.clone())
+        .await
+        .expect(413);
     assert!(too_big.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("KPI_BATCH_MAX_BYTES"));
+    // Without Content-Length (chunked), the limit holds while the body is read.
+    let mut chunked = TestRequest::post()
+        .uri("/api/v1/kpi-records/batch")
+        .insert_header(("content-type", "application/json"))
+        .set_payload(big)
+        .to_request();
+    chunked.headers_mut().remove("content-length");
+    assert!(chunked.head().headers.get("content-length").is_none());
+    let streamed = send_request(&app, chunked).await.expect(413);
+    assert!(streamed.body["detail"]
         .as_str()
         .unwrap()
         .contains("KPI_BATCH_MAX_BYTES"));
