@@ -318,6 +318,14 @@ impl From<diesel::result::Error> for ApiError {
                         .to_owned(),
                 )
             }
+            // SQLite's write lock still held by another writer after the busy timeout: the
+            // request changed nothing and can be retried.
+            Error::DatabaseError(_, info)
+                if info.message().starts_with("database is locked")
+                    || info.message().starts_with("database is busy") =>
+            {
+                ApiError::Unavailable(e.to_string())
+            }
             Error::NotFound => ApiError::NotFound("not found".to_owned()),
             _ => ApiError::Internal(e.to_string()),
         }

@@ -69,10 +69,11 @@ fn connect(backend: &Backend) -> diesel::ConnectionResult<DbConnection> {
         Backend::Sqlite(path) => {
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
             // Per connection: WAL lets readers run beside the one writer, busy_timeout makes
-            // writers queue instead of failing, foreign keys are off in SQLite unless asked.
+            // writers queue instead of failing (30 s: a large KPI batch, or a checkpoint after
+            // one, can hold the write lock for seconds), foreign keys are off unless asked.
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;",
             )
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConnection::Sqlite(conn))

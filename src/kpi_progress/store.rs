@@ -141,20 +141,25 @@ pub fn latest_target_cells(
     conn: &mut DbConnection,
     today: NaiveDate,
 ) -> QueryResult<Vec<AgreementCell>> {
+    // The latest period of each target first (one index seek each, thanks to the natural
+    // key's order), then only that period's records: never a scan of a target's history.
     let sql = format!(
-        "SELECT t.agreement_id AS agreement_id, r.kpi_id AS kpi_id, \
+        "WITH latest AS MATERIALIZED ( \
+           SELECT t.agreement_id AS agreement_id, t.kpi_id AS kpi_id, \
+             t.student_group AS student_group, \
+             (SELECT MAX(m.period_end) FROM kpi_records m \
+               WHERE m.agreement_key = t.agreement_id AND m.kpi_id = t.kpi_id \
+               AND m.student_group = t.student_group) AS last_end \
+           FROM kpi_targets t JOIN agreements a ON a.id = t.agreement_id \
+           WHERE a.status = 'active' AND a.end_date >= $1) \
+         SELECT l.agreement_id AS agreement_id, r.kpi_id AS kpi_id, \
          r.student_group AS student_group, r.period_start AS period_start, \
          r.period_end AS period_end, {SUMS} \
-         FROM kpi_targets t \
-         JOIN agreements a ON a.id = t.agreement_id \
-         JOIN kpi_records r ON r.agreement_key = t.agreement_id AND r.kpi_id = t.kpi_id \
-           AND r.student_group = t.student_group \
-           AND r.period_end = (SELECT MAX(m.period_end) FROM kpi_records m \
-             WHERE m.agreement_key = t.agreement_id AND m.kpi_id = t.kpi_id \
-             AND m.student_group = t.student_group) \
-         WHERE a.status = 'active' AND a.end_date >= $1 \
-         GROUP BY t.agreement_id, r.kpi_id, r.student_group, r.period_start, r.period_end \
-         ORDER BY t.agreement_id, r.kpi_id, r.student_group, r.period_end, r.period_start"
+         FROM latest l \
+         JOIN kpi_records r ON r.agreement_key = l.agreement_id AND r.kpi_id = l.kpi_id \
+           AND r.student_group = l.student_group AND r.period_end = l.last_end \
+         GROUP BY l.agreement_id, r.kpi_id, r.student_group, r.period_start, r.period_end \
+         ORDER BY l.agreement_id, r.kpi_id, r.student_group, r.period_end, r.period_start"
     );
     diesel::sql_query(sql).bind::<Date, _>(today).load(conn)
 }
