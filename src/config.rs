@@ -26,6 +26,8 @@ pub struct TokenConfig {
     pub audience: String,
     pub ttl: Duration,
     pub identity_provider: Option<ProviderConfig>,
+    /// `AUTH_CACHE_SECONDS`: how long a token's principal is remembered.
+    pub principal_cache_ttl: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,7 @@ impl TokenConfig {
         };
         let mut settings =
             crate::auth::AuthSettings::new(&secret, &self.issuer, &self.audience, self.ttl);
+        settings.principal_cache_ttl = self.principal_cache_ttl;
         if let Some(p) = &self.identity_provider {
             let pem = std::fs::read(&p.public_key_file).map_err(|e| {
                 invalid(
@@ -325,6 +328,12 @@ fn token_config(
         audience: lookup("JWT_AUDIENCE").unwrap_or_else(|| "partnerships-api".to_owned()),
         ttl: Duration::from_secs(ttl),
         identity_provider: provider,
+        principal_cache_ttl: Duration::from_secs(number(
+            lookup,
+            "AUTH_CACHE_SECONDS",
+            5u64,
+            0..=300,
+        )?),
     })
 }
 

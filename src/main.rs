@@ -60,7 +60,7 @@ enum ClientCommand {
     },
     /// List clients as JSON lines.
     List,
-    /// Revoke a client: no new tokens, and its tokens stop working at once.
+    /// Revoke a client: no new tokens, and its tokens stop working within AUTH_CACHE_SECONDS.
     Revoke { id: String },
     /// Give a client a new secret (printed once); the old one stops working.
     Rotate { id: String },

@@ -4,11 +4,13 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use super::permissions::{expand, Role, Scope};
+use super::principal_cache::{self, Principal};
 use super::settings::AuthSettings;
 use super::token::{self, PrincipalKind, Verified};
 use super::Grant;
@@ -108,18 +110,16 @@ fn refused(reason: &str) -> ApiError {
     ApiError::InvalidToken(reason.to_owned())
 }
 
-/// Loads the principal a verified token names; a revoked client, a disabled user, or a token
-/// older than the last secret rotation or password change is refused. Done on every request,
-/// so revocation takes effect at once.
-fn load(conn: &mut DbConnection, verified: Verified) -> Result<Caller, ApiError> {
-    let (kind, id, grant, token_scopes, issued_ms, valid_after) = match verified {
-        Verified::Local {
-            kind: PrincipalKind::Client,
-            subject,
-            scopes,
-            issued_ms,
-        } => {
-            let row = clients::store::find(conn, &subject)?
+/// The client or user a local token names, from the database; a revoked client or a disabled
+/// user is refused.
+fn fetch_local(
+    conn: &mut DbConnection,
+    kind: PrincipalKind,
+    subject: &str,
+) -> Result<Principal, ApiError> {
+    match kind {
+        PrincipalKind::Client => {
+            let row = clients::store::find(conn, subject)?
                 .ok_or_else(|| refused("the client no longer exists"))?;
             if row.revoked_at.is_some() {
                 return Err(refused("the client has been revoked"));
@@ -130,36 +130,44 @@ fn load(conn: &mut DbConnection, verified: Verified) -> Result<Caller, ApiError>
                 &row.school_ids,
                 row.partner_id.as_deref(),
             )?;
-            (
-                PrincipalKind::Client,
-                row.id,
+            Ok(Principal {
+                kind,
+                id: row.id,
                 grant,
-                Some(scopes),
-                Some(issued_ms),
-                row.tokens_valid_after,
-            )
+                valid_after: row.tokens_valid_after,
+            })
         }
-        Verified::Local {
-            kind: PrincipalKind::User,
-            subject,
-            scopes,
-            issued_ms,
-        } => {
-            let row = users::store::find(conn, &subject)?
+        PrincipalKind::User => {
+            let row = users::store::find(conn, subject)?
                 .ok_or_else(|| refused("the user no longer exists"))?;
             if row.disabled_at.is_some() {
                 return Err(refused("the user is disabled"));
             }
             let grant =
                 Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
-            (
-                PrincipalKind::User,
-                row.id,
+            Ok(Principal {
+                kind,
+                id: row.id,
                 grant,
-                Some(scopes),
-                Some(issued_ms),
-                row.tokens_valid_after,
-            )
+                valid_after: row.tokens_valid_after,
+            })
+        }
+    }
+}
+
+/// Loads the principal a verified token names (see [`fetch_local`]); a token older than the
+/// last secret rotation, password change or disabling is refused.
+fn load(conn: &mut DbConnection, verified: Verified, ttl: Duration) -> Result<Caller, ApiError> {
+    match verified {
+        Verified::Local {
+            kind,
+            subject,
+            scopes,
+            issued_ms,
+        } => {
+            let principal = fetch_local(conn, kind, &subject)?;
+            principal_cache::put(principal.clone(), ttl);
+            admit(principal, Some(scopes), issued_ms)
         }
         // A user starts with no cut-off, so provider tokens issued before the user was added
         // here work; disabling moves the cut-off, so re-enabling does not revive old tokens.
@@ -177,29 +185,38 @@ fn load(conn: &mut DbConnection, verified: Verified) -> Result<Caller, ApiError>
             }
             let grant =
                 Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
-            (
-                PrincipalKind::User,
-                row.id,
+            let principal = Principal {
+                kind: PrincipalKind::User,
+                id: row.id,
                 grant,
-                None,
-                Some(issued_ms),
-                row.tokens_valid_after,
-            )
+                valid_after: row.tokens_valid_after,
+            };
+            admit(principal, None, issued_ms)
         }
-    };
-    if issued_ms.is_some_and(|ms| ms < valid_after.and_utc().timestamp_millis()) {
+    }
+}
+
+/// The caller a valid principal makes with this token: refused when the token predates the
+/// principal's cut-off, and narrowed to the token's scopes.
+fn admit(
+    principal: Principal,
+    token_scopes: Option<BTreeSet<Scope>>,
+    issued_ms: i64,
+) -> Result<Caller, ApiError> {
+    if issued_ms < principal.valid_after.and_utc().timestamp_millis() {
         return Err(refused(
             "the token was issued before the credentials changed; get a new one",
         ));
     }
+    let grant = principal.grant;
     let mut scopes = grant.effective_scopes();
     if let Some(token_scopes) = token_scopes {
         let allowed = expand(token_scopes);
         scopes.retain(|s| allowed.contains(s));
     }
     Ok(Caller {
-        kind,
-        id,
+        kind: principal.kind,
+        id: principal.id,
         role: grant.role,
         scopes,
         school_ids: grant.school_ids,
@@ -223,7 +240,19 @@ impl FromRequest for Caller {
                 ));
             };
             let verified = token::verify(&settings, &token)?;
-            db::run(&pool, move |conn| load(conn, verified)).await
+            let ttl = settings.principal_cache_ttl;
+            if let Verified::Local {
+                kind,
+                subject,
+                scopes,
+                issued_ms,
+            } = &verified
+            {
+                if let Some(principal) = principal_cache::get(*kind, subject, ttl) {
+                    return admit(principal, Some(scopes.clone()), *issued_ms);
+                }
+            }
+            db::run(&pool, move |conn| load(conn, verified, ttl)).await
         })
     }
 }

@@ -6,6 +6,7 @@ mod caller;
 mod grant;
 pub mod password;
 pub mod permissions;
+pub mod principal_cache;
 pub mod settings;
 pub mod token;
 

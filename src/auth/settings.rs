@@ -19,6 +19,9 @@ pub struct AuthSettings {
     /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     pub leeway: Duration,
     pub identity_provider: Option<IdentityProvider>,
+    /// How long a token's client or user is remembered between requests (see
+    /// `principal_cache`); zero reads it on every request.
+    pub principal_cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -55,6 +58,7 @@ impl AuthSettings {
             token_ttl,
             leeway: Duration::from_secs(30),
             identity_provider: None,
+            principal_cache_ttl: Duration::from_secs(5),
         }
     }
 }

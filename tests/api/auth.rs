@@ -20,6 +20,7 @@ both!(
     people_sign_in,
     identity_provider_tokens,
     command_line_bootstrap,
+    revocation_outside_the_api_and_the_principal_cache,
 );
 
 async fn token<A: TestApp>(app: &A, form: &str, basic: Option<(&str, &str)>) -> Reply {
@@ -907,6 +908,9 @@ async fn command_line_bootstrap(db: TestDb) {
 
     let out = cli(&db, &["client", "revoke", &id]);
     assert!(out.status.success());
+    // The server learns of a revocation made elsewhere when its principal cache forgets
+    // (within AUTH_CACHE_SECONDS); the test does not wait that long.
+    partnerships::auth::principal_cache::forget_all();
     call(
         &raw,
         TestRequest::get().uri("/api/v1/clients"),
@@ -934,4 +938,50 @@ async fn command_line_bootstrap(db: TestDb) {
         refused.body["error"], "invalid_client",
         "a revoked client gets no token"
     );
+}
+
+/// The CLI (another process) revokes without telling the server: with the principal cache off
+/// the next request is refused; with it on, once the cache forgets (at most
+/// `AUTH_CACHE_SECONDS` later).
+async fn revocation_outside_the_api_and_the_principal_cache(db: TestDb) {
+    async fn client_and_token<A: TestApp>(db: &TestDb, raw: &A) -> (String, String) {
+        let out = cli(
+            db,
+            &["client", "create", "--name", "Script", "--role", "viewer"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let secret = created["client_secret"].as_str().unwrap().to_owned();
+        let issued = token(raw, "grant_type=client_credentials", Some((&id, &secret)))
+            .await
+            .expect(200);
+        (id, access_token(&issued))
+    }
+    let mut uncached = auth_settings();
+    uncached.principal_cache_ttl = std::time::Duration::ZERO;
+    let raw = raw_app(&db, uncached).await;
+    let (id, bearer) = client_and_token(&db, &raw).await;
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &bearer)
+        .await
+        .expect(200);
+    assert!(cli(&db, &["client", "revoke", &id]).status.success());
+    call(&raw, TestRequest::get().uri("/api/v1/schools"), &bearer)
+        .await
+        .expect(401);
+
+    let cached = raw_app(&db, auth_settings()).await;
+    let (id, bearer) = client_and_token(&db, &cached).await;
+    call(&cached, TestRequest::get().uri("/api/v1/schools"), &bearer)
+        .await
+        .expect(200);
+    assert!(cli(&db, &["client", "revoke", &id]).status.success());
+    partnerships::auth::principal_cache::forget_all();
+    call(&cached, TestRequest::get().uri("/api/v1/schools"), &bearer)
+        .await
+        .expect(401);
 }

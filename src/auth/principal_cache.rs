@@ -1,0 +1,115 @@
+//! A short-lived, process-wide memory of who the principals of this service's own tokens are,
+//! so a burst of requests with one token does not read its client or user row every time.
+//!
+//! Any successful write under `/clients` or `/users` (revoke, rotate, disable, role change…)
+//! empties it at once, in every App of the process; a change made elsewhere (the CLI, another
+//! instance) is seen within the TTL (`AUTH_CACHE_SECONDS`, default 5; 0 turns it off). Only
+//! principals that were valid are remembered.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+
+use super::token::PrincipalKind;
+use super::Grant;
+
+/// A client or user as its token's checks need it.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub id: String,
+    pub grant: Grant,
+    /// Tokens issued before this are refused (secret rotation, password change, disabling).
+    pub valid_after: NaiveDateTime,
+}
+
+/// Bounded so a flood of distinct tokens cannot grow it without limit.
+const MAX_ENTRIES: usize = 10_000;
+
+type Entries = HashMap<(PrincipalKind, String), (Instant, Principal)>;
+
+static ENTRIES: LazyLock<Mutex<Entries>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn entries() -> std::sync::MutexGuard<'static, Entries> {
+    // A panic while holding the lock leaves only a map of copies behind; keep using it.
+    ENTRIES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub fn get(kind: PrincipalKind, id: &str, ttl: Duration) -> Option<Principal> {
+    if ttl.is_zero() {
+        return None;
+    }
+    let map = entries();
+    let (stored, principal) = map.get(&(kind, id.to_owned()))?;
+    (stored.elapsed() < ttl).then(|| principal.clone())
+}
+
+pub fn put(principal: Principal, ttl: Duration) {
+    if ttl.is_zero() {
+        return;
+    }
+    let mut map = entries();
+    if map.len() >= MAX_ENTRIES {
+        map.retain(|_, (stored, _)| stored.elapsed() < ttl);
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+    }
+    map.insert(
+        (principal.kind, principal.id.clone()),
+        (Instant::now(), principal),
+    );
+}
+
+/// Forgets every principal: after any change to clients or users.
+pub fn forget_all() {
+    entries().clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+
+    fn principal(id: &str) -> Principal {
+        Principal {
+            kind: PrincipalKind::Client,
+            id: id.to_owned(),
+            grant: Grant {
+                role: Role::Viewer,
+                scopes: Default::default(),
+                school_ids: Vec::new(),
+                partner_id: None,
+            },
+            valid_after: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+        }
+    }
+
+    #[test]
+    fn remembers_for_the_ttl_only() {
+        let ttl = Duration::from_millis(200);
+        put(principal("cache-test-a"), ttl);
+        assert!(get(PrincipalKind::Client, "cache-test-a", ttl).is_some());
+        assert!(
+            get(PrincipalKind::User, "cache-test-a", ttl).is_none(),
+            "kinds apart"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(get(PrincipalKind::Client, "cache-test-a", ttl).is_none());
+    }
+
+    #[test]
+    fn zero_ttl_remembers_nothing() {
+        put(principal("cache-test-b"), Duration::ZERO);
+        assert!(get(
+            PrincipalKind::Client,
+            "cache-test-b",
+            Duration::from_secs(60)
+        )
+        .is_none());
+    }
+}
