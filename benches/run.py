@@ -231,8 +231,8 @@ class Server:
             "JWT_SECRET": secrets.token_urlsafe(48),
             "RUST_LOG": "warn",
             "TOKEN_TTL_SECONDS": "86400",
-            # The general request-body limit (default 1 MiB) would refuse a 10,000-row JSON
-            # batch (~2.3 MB) before the KPI endpoint's own limits apply.
+            # The batch endpoint has its own limits (KPI_BATCH_MAX_ROWS/BYTES) and ignores this
+            # one; raised only so no other request of the run can hit the 1 MiB default.
             "MAX_BODY_BYTES": str(64 * 1024 * 1024),
         })
         for item in args.server_env:
