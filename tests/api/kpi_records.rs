@@ -305,6 +305,21 @@ async fn all_or_nothing_and_partial(db: TestDb) {
         .await
         .expect(400);
 
+    // Rows already written before the bad one (a repeated key forces its chunk out) are
+    // rolled back with the rest: one transaction.
+    let flushed = vec![
+        record(&s.school, "grade_11", 9, 80.0, 100),
+        record(&s.school, "grade_11", 9, 81.0, 100),
+        record(&s.school, "grade_12", 9, 82.0, 100),
+        bad(json!({"value": 101.0})),
+    ];
+    push_json(&app, flushed).await.expect(422);
+    assert_eq!(
+        stored(&app).await.len(),
+        2,
+        "only the partial batch's two rows"
+    );
+
     // Every bad row up to 1000 is listed (with all its faults); beyond that the answer says so.
     let many: Vec<Value> = (0..1002).map(|_| bad(json!({"value": 101.0}))).collect();
     let rejected = push_json(&app, many).await.expect(422);
