@@ -7,6 +7,7 @@
 //! principals that were valid are remembered.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,14 @@ type Entries = HashMap<(PrincipalKind, String), (Instant, Principal)>;
 
 static ENTRIES: LazyLock<Mutex<Entries>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
+/// Bumped by every `forget_all`, so a principal read before a change is not put back after it.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Take this before reading a principal from the database, and hand it to [`put`].
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::SeqCst)
+}
+
 fn entries() -> std::sync::MutexGuard<'static, Entries> {
     // A panic while holding the lock leaves only a map of copies behind; keep using it.
     ENTRIES
@@ -48,11 +57,16 @@ pub fn get(kind: PrincipalKind, id: &str, ttl: Duration) -> Option<Principal> {
     (stored.elapsed() < ttl).then(|| principal.clone())
 }
 
-pub fn put(principal: Principal, ttl: Duration) {
+/// Remembers `principal`, read from the database after [`generation`] returned `read_at`;
+/// nothing is stored if the cache was emptied since (the row may have changed meanwhile).
+pub fn put(principal: Principal, ttl: Duration, read_at: u64) {
     if ttl.is_zero() {
         return;
     }
     let mut map = entries();
+    if GENERATION.load(Ordering::SeqCst) != read_at {
+        return;
+    }
     if map.len() >= MAX_ENTRIES {
         map.retain(|_, (stored, _)| stored.elapsed() < ttl);
         if map.len() >= MAX_ENTRIES {
@@ -67,13 +81,22 @@ pub fn put(principal: Principal, ttl: Duration) {
 
 /// Forgets every principal: after any change to clients or users.
 pub fn forget_all() {
-    entries().clear();
+    let mut map = entries();
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+    map.clear();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::auth::Role;
+
+    /// The cache is process-wide: these tests take turns.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
     fn principal(id: &str) -> Principal {
         Principal {
@@ -91,8 +114,9 @@ mod tests {
 
     #[test]
     fn remembers_for_the_ttl_only() {
+        let _turn = serial();
         let ttl = Duration::from_millis(200);
-        put(principal("cache-test-a"), ttl);
+        put(principal("cache-test-a"), ttl, generation());
         assert!(get(PrincipalKind::Client, "cache-test-a", ttl).is_some());
         assert!(
             get(PrincipalKind::User, "cache-test-a", ttl).is_none(),
@@ -103,8 +127,19 @@ mod tests {
     }
 
     #[test]
+    fn a_principal_read_before_a_change_is_not_kept() {
+        let _turn = serial();
+        let ttl = Duration::from_secs(60);
+        let read_at = generation();
+        forget_all();
+        put(principal("cache-test-c"), ttl, read_at);
+        assert!(get(PrincipalKind::Client, "cache-test-c", ttl).is_none());
+    }
+
+    #[test]
     fn zero_ttl_remembers_nothing() {
-        put(principal("cache-test-b"), Duration::ZERO);
+        let _turn = serial();
+        put(principal("cache-test-b"), Duration::ZERO, generation());
         assert!(get(
             PrincipalKind::Client,
             "cache-test-b",
