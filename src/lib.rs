@@ -169,26 +169,5 @@ pub fn build_app(
         .wrap(Logger::new(
             "request_id=%{x-request-id}i %a \"%r\" %s %b %Dms",
         ))
-        .wrap(from_fn(forget_principals_after_changes))
         .wrap(from_fn(http::request_id::middleware))
-}
-
-/// A successful change to clients or users may revoke, disable, rotate or re-scope a
-/// principal: the principal cache forgets everything, so the change applies to the very next
-/// request.
-async fn forget_principals_after_changes(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = req.path();
-    let changes_principals = !matches!(
-        *req.method(),
-        actix_web::http::Method::GET | actix_web::http::Method::HEAD
-    ) && (path.starts_with("/api/v1/clients")
-        || path.starts_with("/api/v1/users"));
-    let response = next.call(req).await?;
-    if changes_principals && response.status().is_success() {
-        auth::principal_cache::forget_all();
-    }
-    Ok(response)
 }

@@ -165,9 +165,9 @@ fn load(conn: &mut DbConnection, verified: Verified, ttl: Duration) -> Result<Ca
             scopes,
             issued_ms,
         } => {
-            let read_at = principal_cache::generation();
+            let read = principal_cache::mark();
             let principal = fetch_local(conn, kind, &subject)?;
-            principal_cache::put(principal.clone(), ttl, read_at);
+            principal_cache::put(principal.clone(), ttl, read);
             admit(principal, Some(scopes), issued_ms)
         }
         // A user starts with no cut-off, so provider tokens issued before the user was added

@@ -1,9 +1,10 @@
 //! A short-lived, process-wide memory of who the principals of this service's own tokens are,
 //! so a burst of requests with one token does not read its client or user row every time.
 //!
-//! Any successful write under `/clients` or `/users` (revoke, rotate, disable, role change…)
-//! empties it at once, in every App of the process; a change made elsewhere (the CLI, another
-//! instance) is seen within the TTL (`AUTH_CACHE_SECONDS`, default 5; 0 turns it off). Only
+//! Every committed change to a client or user (revoke, rotate, disable, role change…, see
+//! `clients::actions` and `users::actions`) empties it at once, in every App of the process; a
+//! change made elsewhere (the CLI, another instance) is seen within the TTL
+//! (`AUTH_CACHE_SECONDS`, default 5; 0 turns it off), counted from when the row was read. Only
 //! principals that were valid are remembered.
 
 use std::collections::HashMap;
@@ -36,9 +37,18 @@ static ENTRIES: LazyLock<Mutex<Entries>> = LazyLock::new(|| Mutex::new(HashMap::
 /// Bumped by every `forget_all`, so a principal read before a change is not put back after it.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Take this before reading a principal from the database, and hand it to [`put`].
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::SeqCst)
+/// When a principal was read: take it before reading the row, and hand it to [`put`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReadMark {
+    generation: u64,
+    at: Instant,
+}
+
+pub fn mark() -> ReadMark {
+    ReadMark {
+        generation: GENERATION.load(Ordering::SeqCst),
+        at: Instant::now(),
+    }
 }
 
 fn entries() -> std::sync::MutexGuard<'static, Entries> {
@@ -57,14 +67,14 @@ pub fn get(kind: PrincipalKind, id: &str, ttl: Duration) -> Option<Principal> {
     (stored.elapsed() < ttl).then(|| principal.clone())
 }
 
-/// Remembers `principal`, read from the database after [`generation`] returned `read_at`;
-/// nothing is stored if the cache was emptied since (the row may have changed meanwhile).
-pub fn put(principal: Principal, ttl: Duration, read_at: u64) {
+/// Remembers `principal`, read from the database after `read` was taken; nothing is stored if
+/// the cache was emptied since (the row may have changed meanwhile).
+pub fn put(principal: Principal, ttl: Duration, read: ReadMark) {
     if ttl.is_zero() {
         return;
     }
     let mut map = entries();
-    if GENERATION.load(Ordering::SeqCst) != read_at {
+    if GENERATION.load(Ordering::SeqCst) != read.generation {
         return;
     }
     if map.len() >= MAX_ENTRIES {
@@ -73,10 +83,16 @@ pub fn put(principal: Principal, ttl: Duration, read_at: u64) {
             map.clear();
         }
     }
-    map.insert(
-        (principal.kind, principal.id.clone()),
-        (Instant::now(), principal),
-    );
+    map.insert((principal.kind, principal.id.clone()), (read.at, principal));
+}
+
+/// `result`, after forgetting every principal when it is a success: wraps each committed
+/// change to a client or user, so it applies to the next request.
+pub fn forgetting<T, E>(result: Result<T, E>) -> Result<T, E> {
+    if result.is_ok() {
+        forget_all();
+    }
+    result
 }
 
 /// Forgets every principal: after any change to clients or users.
@@ -116,7 +132,7 @@ mod tests {
     fn remembers_for_the_ttl_only() {
         let _turn = serial();
         let ttl = Duration::from_millis(200);
-        put(principal("cache-test-a"), ttl, generation());
+        put(principal("cache-test-a"), ttl, mark());
         assert!(get(PrincipalKind::Client, "cache-test-a", ttl).is_some());
         assert!(
             get(PrincipalKind::User, "cache-test-a", ttl).is_none(),
@@ -130,16 +146,16 @@ mod tests {
     fn a_principal_read_before_a_change_is_not_kept() {
         let _turn = serial();
         let ttl = Duration::from_secs(60);
-        let read_at = generation();
+        let read = mark();
         forget_all();
-        put(principal("cache-test-c"), ttl, read_at);
+        put(principal("cache-test-c"), ttl, read);
         assert!(get(PrincipalKind::Client, "cache-test-c", ttl).is_none());
     }
 
     #[test]
     fn zero_ttl_remembers_nothing() {
         let _turn = serial();
-        put(principal("cache-test-b"), Duration::ZERO, generation());
+        put(principal("cache-test-b"), Duration::ZERO, mark());
         assert!(get(
             PrincipalKind::Client,
             "cache-test-b",

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::model::{ApiClient, ClientInput};
 use super::store::{self, ClientRow};
 use crate::audit::{self, Actor};
+use crate::auth::principal_cache::forgetting;
 use crate::auth::{password, Grant};
 use crate::db::{now, write_transaction, DbConnection, Stamp};
 use crate::error::ApiError;
@@ -117,7 +118,7 @@ pub fn update(
     change: Change<ClientInput>,
     actor: &Actor,
 ) -> Result<ClientRow, ApiError> {
-    write_transaction(conn, |conn| {
+    forgetting(write_transaction(conn, |conn| {
         let before = current(conn, id, &if_match)?;
         let input = change.resolve(&input_of(&before)?)?;
         input.check()?;
@@ -131,17 +132,18 @@ pub fn update(
         after.updated_at = now();
         save(conn, &before, &after, "update", actor)?;
         Ok(after)
-    })
+    }))
 }
 
-/// Revokes a client: it can get no new token, and its tokens stop working at once.
+/// Revokes a client: it can get no new token, and its tokens stop working (at once in this
+/// process, within AUTH_CACHE_SECONDS in others).
 pub fn revoke(
     conn: &mut DbConnection,
     id: &str,
     if_match: IfMatch,
     actor: &Actor,
 ) -> Result<ClientRow, ApiError> {
-    write_transaction(conn, |conn| {
+    forgetting(write_transaction(conn, |conn| {
         let before = current(conn, id, &if_match)?;
         if before.revoked_at.is_some() {
             return Ok(before);
@@ -156,7 +158,7 @@ pub fn revoke(
         };
         save(conn, &before, &after, "revoke", actor)?;
         Ok(after)
-    })
+    }))
 }
 
 /// Gives a client a new secret; the old secret and tokens issued before stop working.
@@ -167,7 +169,7 @@ pub fn rotate_secret(
     actor: &Actor,
 ) -> Result<(ClientRow, String), ApiError> {
     let (secret, secret_hash) = new_secret()?;
-    let row = write_transaction(conn, |conn| {
+    let row = forgetting(write_transaction(conn, |conn| {
         let before = current(conn, id, &if_match)?;
         if before.revoked_at.is_some() {
             return Err(ApiError::Conflict(
@@ -184,6 +186,6 @@ pub fn rotate_secret(
         };
         save(conn, &before, &after, "rotate_secret", actor)?;
         Ok(after)
-    })?;
+    }))?;
     Ok((row, secret))
 }

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::model::{User, UserInput};
 use super::store::{self, UserRow};
 use crate::audit::{self, Actor};
+use crate::auth::principal_cache::forgetting;
 use crate::auth::{password, Grant};
 use crate::db::{now, write_transaction, DbConnection, Stamp};
 use crate::error::ApiError;
@@ -117,7 +118,7 @@ pub fn update(
         },
         Change::Replace(input) => hash_of(input)?,
     };
-    write_transaction(conn, |conn| {
+    forgetting(write_transaction(conn, |conn| {
         if !store::lock(conn, id)? {
             return Err(not_found());
         }
@@ -144,5 +145,5 @@ pub fn update(
         }
         audit::record(conn, actor, RESOURCE, &after.id, "update", changes)?;
         Ok(after)
-    })
+    }))
 }
