@@ -423,3 +423,25 @@ fn default_message(path: &str, error: &validator::ValidationError) -> String {
         code => format!("{path} is invalid ({code})"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_sqlite_lock_is_retryable_not_a_fault() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let locked = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from("database is locked")),
+        );
+        let error = ApiError::from(locked);
+        assert!(matches!(error, ApiError::Unavailable(_)), "{error:?}");
+        assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let other = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from("disk I/O error")),
+        );
+        assert!(matches!(ApiError::from(other), ApiError::Internal(_)));
+    }
+}

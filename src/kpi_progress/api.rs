@@ -15,8 +15,9 @@ use crate::auth::{Caller, Scope};
 use crate::config::HttpSettings;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
+use crate::kpi_definitions::api::KpiDefinition;
 use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
-use crate::kpi_definitions::store::{self as definitions, DefinitionRow};
+use crate::kpi_definitions::store as definitions;
 use crate::kpi_records::suppression::Suppression;
 use crate::kpi_targets::store::{self as targets, TargetRow};
 
@@ -34,20 +35,16 @@ pub struct Kpi {
 pub fn catalogue(conn: &mut DbConnection) -> Result<BTreeMap<String, Kpi>, ApiError> {
     definitions::list(conn)?
         .into_iter()
-        .map(|row: DefinitionRow| {
-            let bad = |what: &str, text: &str| {
-                ApiError::Internal(format!("stored KPI {what} {text:?} is unknown"))
-            };
+        .map(|row| {
+            let d = KpiDefinition::try_from(row)?;
             let kpi = Kpi {
-                unit: KpiUnit::parse(&row.unit).ok_or_else(|| bad("unit", &row.unit))?,
-                direction: KpiDirection::parse(&row.direction)
-                    .ok_or_else(|| bad("direction", &row.direction))?,
-                aggregation: KpiAggregation::parse(&row.aggregation)
-                    .ok_or_else(|| bad("aggregation", &row.aggregation))?,
-                code: row.code,
-                name: row.name,
+                code: d.code,
+                name: d.name,
+                unit: d.unit,
+                direction: d.direction,
+                aggregation: d.aggregation,
             };
-            Ok((row.id, kpi))
+            Ok((d.id, kpi))
         })
         .collect()
 }
@@ -74,11 +71,7 @@ impl KpiPoint {
         KpiPoint {
             period_start: cell.period_start,
             period_end: cell.period_end,
-            value: if hidden {
-                None
-            } else {
-                combine(kpi.aggregation, kpi.unit, &cell.sums())
-            },
+            value: combine(kpi.aggregation, kpi.unit, &cell.sums()).filter(|_| !hidden),
             n: (!hidden).then_some(cell.n),
             records: cell.records,
             suppressed: hidden,

@@ -48,14 +48,13 @@ pub struct KpiRecord {
 
 impl KpiRecord {
     fn from_row(row: RecordRow, suppression: Suppression) -> Self {
-        let hidden = suppression.hides(row.n);
-        let shown = |v| if hidden { None } else { v };
+        let n = row.n;
         KpiRecord {
-            value: shown(Some(row.value)),
-            n: (!hidden).then_some(row.n),
-            numerator: shown(row.numerator),
-            denominator: shown(row.denominator),
-            suppressed: hidden,
+            value: suppression.show(n, row.value),
+            n: suppression.show(n, n),
+            numerator: row.numerator.and_then(|v| suppression.show(n, v)),
+            denominator: row.denominator.and_then(|v| suppression.show(n, v)),
+            suppressed: suppression.hides(n),
             id: row.id,
             kpi_code: row.kpi_code,
             school_id: row.school_id,

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, RowError, FIELDS};
 use super::store::{self, KpiRef, NewRecord};
+use crate::agreements::store as agreements;
 use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
 use crate::kpi_targets::model::range_text;
@@ -170,7 +171,12 @@ impl<'c> Ingest<'c> {
     fn resolve(&mut self, input: RecordInput) -> Result<Result<NewRecord, Vec<Fault>>, ApiError> {
         let mut faults = Vec::new();
         if !self.kpis.contains_key(&input.kpi_code) {
-            let found = store::kpi_by_code(self.conn, &input.kpi_code)?;
+            let found =
+                crate::kpi_definitions::store::find(self.conn, &input.kpi_code)?.map(|d| KpiRef {
+                    id: d.id,
+                    min_value: d.min_value,
+                    max_value: d.max_value,
+                });
             self.kpis.insert(input.kpi_code.clone(), found);
         }
         let kpi = self.kpis.get(&input.kpi_code).cloned().flatten();
@@ -238,9 +244,12 @@ impl<'c> Ingest<'c> {
         // it, so another school's figures must not come in under its name.
         if let (Some(agreement_id), Some(school_id)) = (&agreement, &school) {
             if !self.agreement_schools.contains_key(agreement_id) {
-                let schools = store::schools_of_agreement(self.conn, agreement_id)?;
-                self.agreement_schools
-                    .insert(agreement_id.clone(), schools.into_iter().collect());
+                let schools =
+                    agreements::schools_of(self.conn, std::slice::from_ref(agreement_id))?;
+                self.agreement_schools.insert(
+                    agreement_id.clone(),
+                    schools.into_iter().map(|(_, school)| school).collect(),
+                );
             }
             let belongs = self
                 .agreement_schools

@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
 
 use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
-use crate::db::schema::{
-    agreement_partners, agreement_schools, agreements, kpi_definitions, kpi_records, schools,
-};
+use crate::db::schema::{agreement_partners, agreements, kpi_definitions, kpi_records, schools};
 use crate::db::sql::new_id;
 use crate::db::{DbConnection, MultiBackend};
 
@@ -113,31 +111,6 @@ fn postgres_upsert_sql() -> String {
     )
 }
 
-macro_rules! bind_rows {
-    ($query:expr, $rows:expr, $now:expr) => {{
-        let mut query = $query;
-        for row in $rows {
-            query = query
-                .bind::<Text, _>(new_id())
-                .bind::<Text, _>(&row.kpi_id)
-                .bind::<Text, _>(&row.school_id)
-                .bind::<Nullable<Text>, _>(&row.agreement_id)
-                .bind::<Text, _>(row.agreement_id.as_deref().unwrap_or(""))
-                .bind::<Text, _>(&row.student_group)
-                .bind::<Date, _>(row.period_start)
-                .bind::<Date, _>(row.period_end)
-                .bind::<Double, _>(row.value)
-                .bind::<BigInt, _>(row.n)
-                .bind::<Nullable<Double>, _>(row.numerator)
-                .bind::<Nullable<Double>, _>(row.denominator)
-                .bind::<Nullable<Text>, _>(&row.source)
-                .bind::<Timestamp, _>($now)
-                .bind::<Timestamp, _>($now);
-        }
-        query
-    }};
-}
-
 /// Writes a chunk of records whose natural keys are distinct, in one statement.
 pub fn upsert(
     conn: &mut DbConnection,
@@ -178,13 +151,27 @@ pub fn upsert(
                 .load(pg)?
         }
         DbConnection::Sqlite(lite) => {
-            let sql = sqlite_upsert_sql(rows.len());
-            bind_rows!(
-                diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
-                rows,
-                now
-            )
-            .load(lite)?
+            let mut query = diesel::sql_query(sqlite_upsert_sql(rows.len()))
+                .into_boxed::<diesel::sqlite::Sqlite>();
+            for row in rows {
+                query = query
+                    .bind::<Text, _>(new_id())
+                    .bind::<Text, _>(&row.kpi_id)
+                    .bind::<Text, _>(&row.school_id)
+                    .bind::<Nullable<Text>, _>(&row.agreement_id)
+                    .bind::<Text, _>(row.agreement_id.as_deref().unwrap_or(""))
+                    .bind::<Text, _>(&row.student_group)
+                    .bind::<Date, _>(row.period_start)
+                    .bind::<Date, _>(row.period_end)
+                    .bind::<Double, _>(row.value)
+                    .bind::<BigInt, _>(row.n)
+                    .bind::<Nullable<Double>, _>(row.numerator)
+                    .bind::<Nullable<Double>, _>(row.denominator)
+                    .bind::<Nullable<Text>, _>(&row.source)
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Timestamp, _>(now);
+            }
+            query.load(lite)?
         }
     };
     let inserted = written.iter().filter(|w| w.version == 1).count();
@@ -195,23 +182,11 @@ pub fn upsert(
 }
 
 /// A KPI definition as ingest needs it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct KpiRef {
     pub id: String,
     pub min_value: Option<f64>,
     pub max_value: Option<f64>,
-}
-
-pub fn kpi_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<KpiRef>> {
-    kpi_definitions::table
-        .filter(kpi_definitions::code.eq(code))
-        .select((
-            kpi_definitions::id,
-            kpi_definitions::min_value,
-            kpi_definitions::max_value,
-        ))
-        .first(conn)
-        .optional()
 }
 
 pub fn school_id(conn: &mut DbConnection, id: &str, external: bool) -> QueryResult<Option<String>> {
@@ -240,16 +215,6 @@ pub fn agreement_id(
         query.filter(agreements::id.eq(id.to_owned()))
     };
     query.first(conn).optional()
-}
-
-pub fn schools_of_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> QueryResult<Vec<String>> {
-    agreement_schools::table
-        .filter(agreement_schools::agreement_id.eq(agreement_id))
-        .select(agreement_schools::school_id)
-        .load(conn)
 }
 
 /// A stored record with its KPI's code and aggregation.

@@ -237,12 +237,12 @@ async fn update_target(
             if_match.check(current.version)?;
             let input = change.resolve(&input_of(&current, &code))?;
             input.check()?;
-            let (same, _) = row_from(conn, &input, &agreement_id, current.stamp())?;
-            if same == current {
+            let (mut next, next_code) = row_from(conn, &input, &agreement_id, current.stamp())?;
+            if next == current {
                 return Ok(KpiTarget::from_row(current, code));
             }
-            let (next, next_code) =
-                row_from(conn, &input, &agreement_id, current.stamp().bumped())?;
+            let bumped = current.stamp().bumped();
+            (next.version, next.updated_at) = (bumped.version, bumped.updated_at);
             if !store::update(conn, &next, current.version)? {
                 return Err(ApiError::raced());
             }

@@ -701,6 +701,15 @@ async fn kpi_targets_crud(db: TestDb) {
     .await
     .expect(422);
     assert_eq!(unknown.body["errors"][0]["code"], "unknown_kpi");
+    let far = post(
+        &app,
+        &base,
+        json!({"kpi_code": "attendance_rate", "student_group": "grade_12",
+        "target_value": 95, "target_date": "2200-06-15"}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(far.error_fields(), ["target_date"]);
 
     let url = format!("{base}/{}", created.id());
     let patched = send(
