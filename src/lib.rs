@@ -20,6 +20,7 @@ pub mod kpi_records;
 pub mod kpi_targets;
 pub mod openapi;
 pub mod partners;
+pub mod resource;
 pub mod responsibilities;
 pub mod schools;
 mod text_enum;

@@ -315,7 +315,9 @@ fn check_vetting(
     ids.extend(loaded.others.iter().cloned());
     let mut errors = Vec::new();
     for id in ids {
-        let Some(partner) = crate::partners::store::find(conn, &id)? else {
+        let Some(partner) =
+            <crate::partners::store::PartnerRow as crate::resource::Stored>::find(conn, &id)?
+        else {
             continue;
         };
         let status = VettingStatus::parse(&partner.vetting_status)

@@ -1,9 +1,19 @@
+//! Contacts: the people of a partner, their rules and scoping.
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, ContactFilter, ContactRow};
+use crate::audit::{self, Actor};
+use crate::auth::{Caller, Scope};
+use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::partners::store::PartnerRow;
+use crate::resource::{Access, Place, Resource, Stored};
 
 /// The writable fields of a contact (POST and PUT bodies; PATCH merges into this shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -28,7 +38,7 @@ pub struct ContactInput {
     /// Digits with spaces, `+ - ( ) .` and an `x` extension; 7 to 20 digits.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 40), custom(function = "crate::http::text::phone"))]
-    #[schema(max_length = 40)]
+    #[schema(max_length = 40, pattern = r"^[ +().x-]*([0-9][ +().x-]*){7,20}$")]
     pub phone: Option<String>,
     /// The person's role or title at the partner.
     #[serde(default, deserialize_with = "trimmed")]
@@ -38,7 +48,6 @@ pub struct ContactInput {
     /// The partner's primary contact. At most one per partner: making a contact primary
     /// makes the previous primary contact non-primary. Defaults to false.
     #[serde(default)]
-    #[schema(default = false)]
     pub primary: Option<bool>,
     /// The district's own id for the contact; unique.
     #[serde(default, deserialize_with = "trimmed")]
@@ -47,8 +56,186 @@ pub struct ContactInput {
     pub external_id: Option<String>,
 }
 
-impl ContactInput {
-    pub fn check(&self) -> Result<(), ApiError> {
-        check_all(self, Vec::new())
+/// A person at a partner.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-9d8e-7f6a-8b5c-4d3e2f1a0b9c",
+    "partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "name": "Dana Whitcomb",
+    "email": "dana.whitcomb@kennebecmuseum.example.org",
+    "phone": "+1 207 555 0142",
+    "role": "Education director",
+    "primary": true,
+    "external_id": null,
+    "version": 1,
+    "created_at": "2026-11-23T19:20:00.123456Z",
+    "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
+pub struct Contact {
+    pub id: String,
+    pub partner_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub role: Option<String>,
+    pub primary: bool,
+    pub external_id: Option<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ContactRow> for Contact {
+    fn from(row: ContactRow) -> Self {
+        Contact {
+            id: row.id,
+            partner_id: row.partner_id,
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
+            role: row.role,
+            primary: row.is_primary,
+            external_id: row.external_id,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// The filters of `GET /partners/{partner_id}/contacts`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContactQuery {
+    /// Search in the name, ignoring case and accents.
+    pub q: Option<String>,
+    /// Only the primary contact (true) or only the others (false).
+    pub primary: Option<bool>,
+    /// Only contacts changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Contacts, under their partner: whoever sees the partner sees its contacts.
+pub struct Contacts;
+
+impl Resource for Contacts {
+    const NAME: &'static str = "contact";
+    const READ: Scope = Scope::PartnersRead;
+    const WRITE: Scope = Scope::PartnersWrite;
+    const PARENT: Option<(&'static str, &'static str)> = Some(("partner_id", "partner"));
+
+    type Row = ContactRow;
+    type Input = ContactInput;
+    type Output = Contact;
+    type Filter = ContactQuery;
+
+    fn represent(row: ContactRow) -> Result<Contact, ApiError> {
+        Ok(Contact::from(row))
+    }
+
+    fn writable(row: &ContactRow) -> Result<ContactInput, ApiError> {
+        Ok(ContactInput {
+            name: Some(row.name.clone()),
+            email: row.email.clone(),
+            phone: row.phone.clone(),
+            role: row.role.clone(),
+            primary: Some(row.is_primary),
+            external_id: row.external_id.clone(),
+        })
+    }
+
+    fn check(input: &ContactInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, Vec::new())
+    }
+
+    fn build(
+        input: ContactInput,
+        place: &Place,
+        stamp: Stamp,
+        _current: Option<&ContactRow>,
+        _caller: &Caller,
+    ) -> Result<ContactRow, ApiError> {
+        Ok(ContactRow {
+            id: stamp.id,
+            partner_id: place.parent()?.to_owned(),
+            external_id: input.external_id,
+            name: input.name.unwrap_or_default(),
+            email: input.email,
+            phone: input.phone,
+            role: input.role,
+            is_primary: input.primary.unwrap_or(false),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// The partner must be there and visible; writers lock it, so it cannot go mid-write.
+    fn enter(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        let partner_id = place.parent()?;
+        let gone = || ApiError::not_found("partner");
+        if access == Access::Write && !PartnerRow::lock(conn, partner_id)? {
+            return Err(gone());
+        }
+        if !caller.sees_partner(partner_id) || PartnerRow::find(conn, partner_id)?.is_none() {
+            return Err(gone());
+        }
+        Ok(())
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _caller: &Caller,
+        place: &Place,
+        query: ContactQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<ContactRow>, ApiError> {
+        let filter = ContactFilter {
+            q: query.q,
+            primary: query.primary,
+            updated_since: query.updated_since,
+        };
+        Ok(store::list(
+            conn,
+            place.parent()?,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// A partner has one primary contact: making this one primary demotes the other.
+    fn saving(
+        conn: &mut DbConnection,
+        _caller: &Caller,
+        actor: &Actor,
+        _before: Option<&ContactRow>,
+        row: &ContactRow,
+    ) -> Result<(), ApiError> {
+        if !row.is_primary {
+            return Ok(());
+        }
+        for previous in store::other_primaries(conn, &row.partner_id, &row.id)? {
+            let demoted = ContactRow {
+                is_primary: false,
+                version: previous.version + 1,
+                updated_at: row.updated_at,
+                ..previous.clone()
+            };
+            if !demoted.update(conn, previous.version)? {
+                return Err(ApiError::raced());
+            }
+            let (old, new) = (Contact::from(previous), Contact::from(demoted));
+            audit::updated(conn, actor, Self::NAME, &new.id, &old, &new)?;
+        }
+        Ok(())
     }
 }

@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::contacts;
 use crate::db::sql::{contains_pattern, lower};
-use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = contacts, treat_none_as_null = true)]
@@ -24,31 +24,7 @@ pub struct ContactRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl ContactRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-impl Keyed for ContactRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, key: SortKey) -> KeyValue {
-        match key {
-            SortKey::Id => KeyValue::Id,
-            SortKey::Name => KeyValue::Text(self.name.clone()),
-            SortKey::CreatedAt => KeyValue::Time(self.created_at),
-            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
-        }
-    }
-}
+crate::stored_rows!(ContactRow, contacts, name = name, parent = partner_id);
 
 #[derive(Debug, Default)]
 pub struct ContactFilter {
@@ -82,6 +58,7 @@ pub fn list(
     query.limit(limit).load(conn)
 }
 
+/// A contact of the partner `partner_id`.
 pub fn find(
     conn: &mut DbConnection,
     partner_id: &str,
@@ -93,28 +70,6 @@ pub fn find(
         .select(ContactRow::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn insert(conn: &mut DbConnection, row: &ContactRow) -> QueryResult<()> {
-    diesel::insert_into(contacts::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &ContactRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        contacts::table
-            .filter(contacts::id.eq(&row.id))
-            .filter(contacts::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
 }
 
 /// The partner's primary contacts other than `except_id` (at most one, by the unique index).
@@ -138,14 +93,4 @@ pub fn all_of(conn: &mut DbConnection, partner_id: &str) -> QueryResult<Vec<Cont
         .order(contacts::id.asc())
         .select(ContactRow::as_select())
         .load(conn)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
-    diesel::delete(
-        contacts::table
-            .filter(contacts::id.eq(id))
-            .filter(contacts::version.eq(expected_version)),
-    )
-    .execute(conn)
-    .map(|n| n == 1)
 }

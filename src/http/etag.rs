@@ -21,7 +21,8 @@ enum Condition {
 fn parse(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<Condition>, ApiError> {
     let mut tags = Vec::new();
     let mut any = false;
-    for value in headers.get_all(&name) {
+    let present: Vec<_> = headers.get_all(&name).collect();
+    for value in &present {
         let text = value
             .to_str()
             .map_err(|_| ApiError::BadRequest(format!("{name} is not valid ASCII")))?;
@@ -40,11 +41,40 @@ fn parse(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<Conditi
             }
         }
     }
+    if !present.is_empty() && !any && tags.is_empty() {
+        return Err(ApiError::BadRequest(format!(
+            "{name} is empty; send * or a quoted entity tag such as \"3\", or leave it out"
+        )));
+    }
     Ok(match (any, tags.is_empty()) {
         (true, _) => Some(Condition::Any),
         (false, false) => Some(Condition::Tags(tags)),
         (false, true) => None,
     })
+}
+
+/// The documented `If-Match` header of a write.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The `ETag` last read (such as `"3"`), or `*`; 412 when the resource changed since.
+    #[param(
+        rename = "If-Match",
+        pattern = r#"^(\*|(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"( ?, ?(W/)?"[\x21\x23-\x2b\x2d-\x7e]*")*)$"#
+    )]
+    pub if_match: Option<String>,
+}
+
+/// The documented `If-None-Match` header of a read.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfNoneMatchHeader {
+    /// An `ETag` from an earlier read, or `*`; 304 when the resource has not changed since.
+    #[param(
+        rename = "If-None-Match",
+        pattern = r#"^(\*|(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"( ?, ?(W/)?"[\x21\x23-\x2b\x2d-\x7e]*")*)$"#
+    )]
+    pub if_none_match: Option<String>,
 }
 
 /// `If-Match` on PUT, PATCH and DELETE: the write happens only if the caller saw the current

@@ -1,11 +1,17 @@
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, PartnerFilter, PartnerRow};
 use crate::address::Address;
+use crate::audit::Actor;
+use crate::auth::{Caller, Scope};
+use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
 use crate::http::text::{http_url, trimmed};
+use crate::resource::{Place, Resource};
 
 crate::text_enum! {
     /// What kind of organisation (or person) a partner is.
@@ -223,6 +229,384 @@ impl PartnerInput {
             }
         }
         check_all(self, extra)
+    }
+}
+
+/// A community partner.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "name": "Kennebec River Museum",
+    "kind": "museum",
+    "external_id": "CRM-2231",
+    "description": "Regional history museum; hosts field trips and reviews student exhibitions.",
+    "website": "https://kennebecmuseum.example.org",
+    "address": {"line1": "5 Water Street", "line2": null, "city": "Gardiner", "region": "ME", "postal_code": "04345", "country": "US"},
+    "offerings": ["speaker", "field_trip_host", "exhibition_review"],
+    "status": "active",
+    "referred_by": null,
+    "version": 3,
+    "created_at": "2026-11-23T19:20:00.123456Z",
+    "updated_at": "2026-11-23T20:01:12.654321Z"
+}))]
+pub struct Partner {
+    pub id: String,
+    pub name: String,
+    pub kind: PartnerKind,
+    pub external_id: Option<String>,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub address: Address,
+    pub offerings: Vec<Offering>,
+    pub status: PartnerStatus,
+    /// Id of the partner who referred this one.
+    pub referred_by: Option<String>,
+    pub continuum_level_id: Option<String>,
+    pub vetting: Vetting,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A partner's vetting as readers see it today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Vetting {
+    /// `expired` when approved but the background check or insurance has run out.
+    pub status: VettingStatus,
+    pub background_check_on: Option<NaiveDate>,
+    pub background_check_expires_on: Option<NaiveDate>,
+    pub insurance_expires_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+    /// Who last changed the status (a client or user id), and when.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::Internal(format!("stored {what} {text:?} is unknown")))
+}
+
+fn address_of(row: &PartnerRow) -> Address {
+    Address::from_columns([
+        row.address_line1.clone(),
+        row.address_line2.clone(),
+        row.city.clone(),
+        row.region.clone(),
+        row.postal_code.clone(),
+        row.country.clone(),
+    ])
+}
+
+impl TryFrom<PartnerRow> for Partner {
+    type Error = ApiError;
+
+    fn try_from(row: PartnerRow) -> Result<Self, ApiError> {
+        let stored_vetting = stored(
+            VettingStatus::parse(&row.vetting_status),
+            "vetting status",
+            &row.vetting_status,
+        )?;
+        Ok(Partner {
+            vetting: Vetting {
+                status: stored_vetting.effective(
+                    [row.background_check_expires_on, row.insurance_expires_on],
+                    crate::db::today(),
+                ),
+                background_check_on: row.background_check_on,
+                background_check_expires_on: row.background_check_expires_on,
+                insurance_expires_on: row.insurance_expires_on,
+                notes: row.vetting_notes.clone(),
+                decided_by: row.vetting_decided_by.clone(),
+                decided_at: row.vetting_decided_at.map(|t| t.and_utc()),
+            },
+            address: address_of(&row),
+            continuum_level_id: row.continuum_level_id,
+            kind: stored(PartnerKind::parse(&row.kind), "kind", &row.kind)?,
+            status: stored(PartnerStatus::parse(&row.status), "status", &row.status)?,
+            offerings: offerings_from_column(&row.offerings)?,
+            id: row.id,
+            name: row.name,
+            external_id: row.external_id,
+            description: row.description,
+            website: row.website,
+            referred_by: row.referred_by,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+/// Approving or rejecting a partner's vetting is an administrator's decision, so the staff who
+/// propose an agreement cannot also clear its partners (anyone who writes partners may mark a
+/// vetting pending or record dates and notes).
+fn check_vetting_authority(caller: &Caller, before: &str, after: &str) -> Result<(), ApiError> {
+    let decisive = [
+        VettingStatus::Approved.as_str(),
+        VettingStatus::Rejected.as_str(),
+    ];
+    if before != after && decisive.contains(&after) {
+        caller.require_admin().map_err(|_| {
+            ApiError::Forbidden(
+                "only administrators approve or reject a partner's vetting".to_owned(),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Records who decided the vetting when its status changes; keeps the earlier decision
+/// otherwise.
+fn decide(next: &mut PartnerRow, before: Option<&PartnerRow>, actor_id: &str) {
+    let unchanged = match before {
+        Some(b) => b.vetting_status == next.vetting_status,
+        None => next.vetting_status == VettingStatus::NotStarted.as_str(),
+    };
+    if unchanged {
+        next.vetting_decided_by = before.and_then(|b| b.vetting_decided_by.clone());
+        next.vetting_decided_at = before.and_then(|b| b.vetting_decided_at);
+    } else {
+        next.vetting_decided_by = Some(actor_id.to_owned());
+        next.vetting_decided_at = Some(next.updated_at);
+    }
+}
+
+/// The referrer and the continuum level must exist: a 422 on the field, not a foreign-key 409.
+fn check_references(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(referrer) = &row.referred_by {
+        if !store::exists(conn, referrer)? {
+            errors.push(FieldError::new(
+                "referred_by",
+                "not_found",
+                "referred_by must be the id of an existing partner",
+            ));
+        }
+    }
+    if let Some(level) = &row.continuum_level_id {
+        if crate::continuum::store::find(conn, level)?.is_none() {
+            errors.push(FieldError::new(
+                "continuum_level_id",
+                "not_found",
+                "continuum_level_id must be the id of a continuum level",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The filters of `GET /partners`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerQuery {
+    /// Search in the name, ignoring case and accents.
+    pub q: Option<String>,
+    pub kind: Option<PartnerKind>,
+    pub status: Option<PartnerStatus>,
+    /// Partners offering this.
+    pub offering: Option<Offering>,
+    /// Partners referred by this partner id.
+    pub referred_by: Option<String>,
+    pub external_id: Option<String>,
+    /// Only partners changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Partners at this level of the continuum.
+    pub continuum_level_id: Option<String>,
+    /// Vetting status as read today (`expired` includes approvals whose dates have passed).
+    pub vetting_status: Option<VettingStatus>,
+    /// Approved partners whose background check or insurance runs out within this many days.
+    #[param(minimum = 0, maximum = 3650)]
+    pub vetting_expiring_within_days: Option<u32>,
+}
+
+/// Partners: the partner role sees and writes only its own partner.
+pub struct Partners;
+
+impl Resource for Partners {
+    const NAME: &'static str = "partner";
+    const READ: Scope = Scope::PartnersRead;
+    const WRITE: Scope = Scope::PartnersWrite;
+
+    type Row = PartnerRow;
+    type Input = PartnerInput;
+    type Output = Partner;
+    type Filter = PartnerQuery;
+
+    fn represent(row: PartnerRow) -> Result<Partner, ApiError> {
+        Partner::try_from(row)
+    }
+
+    /// The writable state of a stored partner (vetting as stored, not as read today).
+    fn writable(row: &PartnerRow) -> Result<PartnerInput, ApiError> {
+        Ok(PartnerInput {
+            name: Some(row.name.clone()),
+            kind: Some(stored(PartnerKind::parse(&row.kind), "kind", &row.kind)?),
+            external_id: row.external_id.clone(),
+            description: row.description.clone(),
+            website: row.website.clone(),
+            address: Some(address_of(row)),
+            offerings: Some(offerings_from_column(&row.offerings)?),
+            status: Some(stored(
+                PartnerStatus::parse(&row.status),
+                "status",
+                &row.status,
+            )?),
+            referred_by: row.referred_by.clone(),
+            continuum_level_id: row.continuum_level_id.clone(),
+            vetting: Some(VettingInput {
+                status: Some(stored(
+                    VettingStatus::parse(&row.vetting_status),
+                    "vetting status",
+                    &row.vetting_status,
+                )?),
+                background_check_on: row.background_check_on,
+                background_check_expires_on: row.background_check_expires_on,
+                insurance_expires_on: row.insurance_expires_on,
+                notes: row.vetting_notes.clone(),
+            }),
+        })
+    }
+
+    fn check(input: &PartnerInput, id: Option<&str>) -> Result<(), ApiError> {
+        input.check(id)
+    }
+
+    fn build(
+        input: PartnerInput,
+        _place: &Place,
+        stamp: Stamp,
+        current: Option<&PartnerRow>,
+        caller: &Caller,
+    ) -> Result<PartnerRow, ApiError> {
+        let vetting = input.vetting.unwrap_or(VettingInput {
+            status: None,
+            background_check_on: None,
+            background_check_expires_on: None,
+            insurance_expires_on: None,
+            notes: None,
+        });
+        let [address_line1, address_line2, city, region, postal_code, country] =
+            input.address.unwrap_or_default().into_columns();
+        let mut row = PartnerRow {
+            id: stamp.id,
+            external_id: input.external_id,
+            name: input.name.unwrap_or_default(),
+            kind: input.kind.unwrap_or(PartnerKind::Other).as_str().to_owned(),
+            description: input.description,
+            website: input.website,
+            address_line1,
+            address_line2,
+            city,
+            region,
+            postal_code,
+            country,
+            offerings: offerings_to_column(input.offerings.as_deref().unwrap_or_default()),
+            status: input
+                .status
+                .unwrap_or(PartnerStatus::Prospect)
+                .as_str()
+                .to_owned(),
+            referred_by: input.referred_by,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+            continuum_level_id: input.continuum_level_id,
+            vetting_status: vetting
+                .status
+                .unwrap_or(VettingStatus::NotStarted)
+                .as_str()
+                .to_owned(),
+            background_check_on: vetting.background_check_on,
+            background_check_expires_on: vetting.background_check_expires_on,
+            insurance_expires_on: vetting.insurance_expires_on,
+            vetting_notes: vetting.notes,
+            vetting_decided_by: None,
+            vetting_decided_at: None,
+        };
+        decide(&mut row, current, &caller.id);
+        Ok(row)
+    }
+
+    fn visible(caller: &Caller, row: &PartnerRow) -> bool {
+        caller.sees_partner(&row.id)
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        _place: &Place,
+        query: PartnerQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<PartnerRow>, ApiError> {
+        let today = crate::db::today();
+        let vetting_expiring = match query.vetting_expiring_within_days {
+            Some(days) if days > 3650 => {
+                return Err(ApiError::BadRequest(
+                    "vetting_expiring_within_days must be at most 3650".into(),
+                ))
+            }
+            Some(days) => Some((today, today + chrono::Days::new(u64::from(days)))),
+            None => None,
+        };
+        let filter = PartnerFilter {
+            q: query.q,
+            kind: query.kind.map(PartnerKind::as_str),
+            status: query.status.map(PartnerStatus::as_str),
+            offering: query.offering.map(Offering::as_str),
+            referred_by: query.referred_by,
+            external_id: query.external_id,
+            updated_since: query.updated_since,
+            only: caller.partner_scope(),
+            continuum_level_id: query.continuum_level_id,
+            vetting: query.vetting_status.map(|v| (v.as_str(), today)),
+            vetting_expiring,
+        };
+        Ok(store::list(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    fn saving(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        _actor: &Actor,
+        before: Option<&PartnerRow>,
+        after: &PartnerRow,
+    ) -> Result<(), ApiError> {
+        let was = before.map_or(VettingStatus::NotStarted.as_str(), |b| &b.vetting_status);
+        check_vetting_authority(caller, was, &after.vetting_status)?;
+        check_references(conn, after)
+    }
+
+    /// Refused while other partners name this one as referrer; its contacts go with it, each
+    /// removal recorded.
+    fn deleting(
+        conn: &mut DbConnection,
+        _caller: &Caller,
+        actor: &Actor,
+        row: &PartnerRow,
+    ) -> Result<(), ApiError> {
+        let referred = store::count_referred(conn, &row.id)?;
+        if referred > 0 {
+            return Err(ApiError::Conflict(format!(
+                "{referred} partner(s) name this partner in referred_by; archive it instead (status: archived)"
+            )));
+        }
+        for contact in crate::contacts::store::all_of(conn, &row.id)? {
+            let contact = crate::contacts::model::Contact::from(contact);
+            crate::audit::deleted(conn, actor, "contact", &contact.id, &contact)?;
+        }
+        Ok(())
     }
 }
 

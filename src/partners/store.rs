@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::partners;
 use crate::db::sql::{contains_pattern, lower};
-use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = partners, treat_none_as_null = true)]
@@ -39,31 +39,7 @@ pub struct PartnerRow {
     pub vetting_decided_at: Option<NaiveDateTime>,
 }
 
-impl PartnerRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-impl Keyed for PartnerRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, key: SortKey) -> KeyValue {
-        match key {
-            SortKey::Id => KeyValue::Id,
-            SortKey::Name => KeyValue::Text(self.name.clone()),
-            SortKey::CreatedAt => KeyValue::Time(self.created_at),
-            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
-        }
-    }
-}
+crate::stored_rows!(PartnerRow, partners, name = name);
 
 #[derive(Debug, Default)]
 pub struct PartnerFilter {
@@ -165,35 +141,6 @@ pub fn count(conn: &mut DbConnection, filter: &PartnerFilter) -> QueryResult<i64
     filtered(filter).count().get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PartnerRow>> {
-    partners::table
-        .find(id)
-        .select(PartnerRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// A partner as seen by a caller who may see only `only` (the partner role), or any.
-pub fn find_visible(
-    conn: &mut DbConnection,
-    id: &str,
-    only: Option<&str>,
-) -> QueryResult<Option<PartnerRow>> {
-    let mut query = partners::table
-        .filter(partners::id.eq(id.to_owned()))
-        .select(PartnerRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(only) = only {
-        query = query.filter(partners::id.eq(only.to_owned()));
-    }
-    query.first(conn).optional()
-}
-
-/// Whether a partner exists and is visible to a caller who may see only `only`, or any.
-pub fn exists_visible(conn: &mut DbConnection, id: &str, only: Option<&str>) -> QueryResult<bool> {
-    find_visible(conn, id, only).map(|p| p.is_some())
-}
-
 pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(partners::table.find(id))).get_result(conn)
 }
@@ -204,44 +151,4 @@ pub fn count_referred(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
         .filter(partners::referred_by.eq(id))
         .count()
         .get_result(conn)
-}
-
-/// Takes the row's write lock for the rest of the transaction; false when there is no row.
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(partners::table.filter(partners::id.eq(id)))
-        .set(partners::version.eq(partners::version))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
-pub fn insert(conn: &mut DbConnection, row: &PartnerRow) -> QueryResult<()> {
-    diesel::insert_into(partners::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &PartnerRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        partners::table
-            .filter(partners::id.eq(&row.id))
-            .filter(partners::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
-    diesel::delete(
-        partners::table
-            .filter(partners::id.eq(id))
-            .filter(partners::version.eq(expected_version)),
-    )
-    .execute(conn)
-    .map(|n| n == 1)
 }

@@ -1,0 +1,243 @@
+//! The generic handlers. `resource_api!` wraps each in a documented route.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{Access, ListQuery, Place, Resource, Stored};
+use crate::audit;
+use crate::auth::Caller;
+use crate::db::keyset::Keyed;
+use crate::db::sql::is_id;
+use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
+use crate::error::ApiError;
+use crate::http::etag::{created, json_with_etag, not_modified, IfMatch, IfNoneMatch};
+use crate::http::merge_patch::Change;
+use crate::http::paging;
+
+/// The parent of the request's path, for a sub-collection; a malformed id is simply not found.
+fn place<R: Resource>(req: &HttpRequest) -> Result<Place, ApiError> {
+    let Some((param, noun)) = R::PARENT else {
+        return Ok(Place::TOP);
+    };
+    match req.match_info().get(param) {
+        Some(id) if is_id(id) => Ok(Place {
+            parent: Some(id.to_owned()),
+        }),
+        _ => Err(ApiError::not_found(noun)),
+    }
+}
+
+fn item_id<R: Resource>(req: &HttpRequest) -> Result<String, ApiError> {
+    match req.match_info().get("id") {
+        Some(id) if is_id(id) => Ok(id.to_owned()),
+        _ => Err(R::not_found()),
+    }
+}
+
+/// The row at `id` under `place` that the caller may see.
+fn visible<R: Resource>(
+    row: Option<R::Row>,
+    caller: &Caller,
+    place: &Place,
+) -> Result<R::Row, ApiError> {
+    row.filter(|r| r.parent_id() == place.parent.as_deref() && R::visible(caller, r))
+        .ok_or_else(R::not_found)
+}
+
+/// The row, locked for the rest of the transaction, so a write sees the version it replaces.
+fn locked<R: Resource>(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    place: &Place,
+    id: &str,
+) -> Result<R::Row, ApiError> {
+    if !R::Row::lock(conn, id)? {
+        return Err(R::not_found());
+    }
+    visible::<R>(R::Row::find(conn, id)?, caller, place)
+}
+
+/// `GET` on a collection: one page, with `Link` to the next.
+pub async fn list<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(R::READ)?;
+    let place = place::<R>(&req)?;
+    let ListQuery { filter, page } = ListQuery::<R::Filter>::parse(req.query_string())?;
+    let (sort, limit) = (page.sort, page.limit);
+    let rows = db::run(&pool, move |conn| {
+        R::enter(conn, &caller, &place, Access::Read)?;
+        R::list(conn, &caller, &place, filter, &page)
+    })
+    .await?;
+    paging::respond_rows(&req, rows, limit, sort, R::represent)
+}
+
+/// `GET` on an item: 304 when `If-None-Match` holds the current version.
+pub async fn get<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    if_none_match: IfNoneMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(R::READ)?;
+    let place = place::<R>(&req)?;
+    let id = item_id::<R>(&req)?;
+    let row = db::run(&pool, move |conn| {
+        R::enter(conn, &caller, &place, Access::Read)?;
+        visible::<R>(R::Row::find(conn, &id)?, &caller, &place)
+    })
+    .await?;
+    if if_none_match.matches(row.version()) {
+        return Ok(not_modified(row.version()));
+    }
+    let version = row.version();
+    Ok(json_with_etag(StatusCode::OK, &R::represent(row)?, version))
+}
+
+/// `POST` on a collection: 201 with `Location` and `ETag`.
+pub async fn create<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    body: web::Json<R::Input>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(R::WRITE)?;
+    let place = place::<R>(&req)?;
+    let input = body.into_inner();
+    R::check(&input, None)?;
+    let actor = caller.actor();
+    let row = db::run(&pool, move |conn| {
+        write_transaction(conn, |conn| {
+            R::enter(conn, &caller, &place, Access::Write)?;
+            let row = R::build(input, &place, Stamp::fresh(), None, &caller)?;
+            R::saving(conn, &caller, &actor, None, &row)?;
+            row.insert(conn)?;
+            audit::created(conn, &actor, R::NAME, row.id(), &R::represent(row.clone())?)?;
+            Ok(row)
+        })
+    })
+    .await?;
+    let location = format!("{}/{}", req.path().trim_end_matches('/'), row.id());
+    let version = row.version();
+    Ok(created(&R::represent(row)?, &location, version))
+}
+
+async fn update<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    if_match: IfMatch,
+    change: Change<R::Input>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(R::WRITE)?;
+    let place = place::<R>(&req)?;
+    let id = item_id::<R>(&req)?;
+    if let Change::Replace(input) = &change {
+        R::check(input, Some(&id))?;
+    }
+    let actor = caller.actor();
+    let row = db::run(&pool, move |conn| {
+        write_transaction(conn, |conn| {
+            R::enter(conn, &caller, &place, Access::Write)?;
+            let current = locked::<R>(conn, &caller, &place, &id)?;
+            if_match.check(current.version())?;
+            let input = change.resolve(&R::writable(&current)?)?;
+            R::check(&input, Some(&id))?;
+            let same = R::build(
+                input.clone(),
+                &place,
+                current.stamp(),
+                Some(&current),
+                &caller,
+            )?;
+            if same == current {
+                // Nothing to change: the version stays, so a repeated PUT is a no-op.
+                return Ok(current);
+            }
+            let next = R::build(
+                input,
+                &place,
+                current.stamp().bumped(),
+                Some(&current),
+                &caller,
+            )?;
+            R::saving(conn, &caller, &actor, Some(&current), &next)?;
+            if !next.update(conn, current.version())? {
+                return Err(ApiError::raced());
+            }
+            let (before, after) = (R::represent(current)?, R::represent(next.clone())?);
+            audit::updated(conn, &actor, R::NAME, next.id(), &before, &after)?;
+            Ok(next)
+        })
+    })
+    .await?;
+    let version = row.version();
+    Ok(json_with_etag(StatusCode::OK, &R::represent(row)?, version))
+}
+
+/// `PUT` on an item: every writable field from the body.
+pub async fn replace<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    if_match: IfMatch,
+    body: web::Json<R::Input>,
+) -> Result<HttpResponse, ApiError> {
+    update::<R>(
+        req,
+        caller,
+        pool,
+        if_match,
+        Change::Replace(body.into_inner()),
+    )
+    .await
+}
+
+/// `PATCH` on an item: JSON Merge Patch into the writable form.
+pub async fn patch<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    if_match: IfMatch,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    update::<R>(
+        req,
+        caller,
+        pool,
+        if_match,
+        Change::Merge(body.into_inner()),
+    )
+    .await
+}
+
+/// `DELETE` on an item: 204.
+pub async fn delete<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(R::WRITE)?;
+    let place = place::<R>(&req)?;
+    let id = item_id::<R>(&req)?;
+    let actor = caller.actor();
+    db::run(&pool, move |conn| {
+        write_transaction(conn, |conn| {
+            R::enter(conn, &caller, &place, Access::Write)?;
+            let current = locked::<R>(conn, &caller, &place, &id)?;
+            if_match.check(current.version())?;
+            R::deleting(conn, &caller, &actor, &current)?;
+            if !R::Row::delete(conn, &id, current.version())? {
+                return Err(ApiError::raced());
+            }
+            audit::deleted(conn, &actor, R::NAME, &id, &R::represent(current)?)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

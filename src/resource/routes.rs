@@ -1,0 +1,166 @@
+//! `resource_api!`: the six documented routes of a resource, each a one-line call into the
+//! generic handlers, plus `routes(cfg)` registering them.
+
+/// Declares, in a resource's `api.rs`:
+///
+/// ```text
+/// crate::resource_api! {
+///     resource: Partners, tag: "partners",
+///     collection: "/partners", item: "/partners/{id}",
+///     parent: [],   // or [("partner_id" = String, Path, description = "…")]
+///     filter: PartnerListQuery, input: PartnerInput, output: Partner,
+///     /// List partners.
+///     list: list_partners,
+///     /// Create a partner.
+///     create: create_partner,
+///     /// Get one partner.
+///     get: get_partner,
+///     /// Replace a partner.
+///     replace: replace_partner,
+///     /// Change some fields of a partner (JSON Merge Patch, RFC 7396).
+///     patch: patch_partner,
+///     /// Delete a partner.
+///     delete: delete_partner,
+/// }
+/// ```
+///
+/// The function names become the operation ids; the doc comments their summaries.
+#[macro_export]
+macro_rules! resource_api {
+    (
+        resource: $r:ty, tag: $tag:tt,
+        collection: $collection:tt, item: $item:tt,
+        parent: [$($parent:tt),* $(,)?],
+        filter: $filter:ty, input: $input:ty, output: $output:ty,
+        $(#[$list_doc:meta])* list: $list:ident,
+        $(#[$create_doc:meta])* create: $create:ident,
+        $(#[$get_doc:meta])* get: $get:ident,
+        $(#[$replace_doc:meta])* replace: $replace:ident,
+        $(#[$patch_doc:meta])* patch: $patch:ident,
+        $(#[$delete_doc:meta])* delete: $delete:ident $(,)?
+    ) => {
+        use actix_web::{delete, get, patch, post, put};
+        use $crate::http::paging::Page;
+
+        $(#[$list_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($parent,)* $filter, $crate::resource::ListParams),
+            responses((status = 200, description = "One page of the list",
+                body = Page<$output>,
+                headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))))
+        )]
+        #[get($collection)]
+        pub async fn $list(
+            req: actix_web::HttpRequest,
+            caller: $crate::auth::Caller,
+            pool: actix_web::web::Data<$crate::db::DbPool>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::list::<$r>(req, caller, pool).await
+        }
+
+        $(#[$create_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($parent),*),
+            request_body = $input,
+            responses((status = 201, description = "Created", body = $output,
+                headers(("Location" = String, description = "Where the new resource is"),
+                    ("ETag" = String, description = "Its version"))))
+        )]
+        #[post($collection)]
+        pub async fn $create(
+            req: actix_web::HttpRequest,
+            caller: $crate::auth::Caller,
+            pool: actix_web::web::Data<$crate::db::DbPool>,
+            body: actix_web::web::Json<$input>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::create::<$r>(req, caller, pool, body).await
+        }
+
+        $(#[$get_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfNoneMatchHeader),
+            responses(
+                (status = 200, description = "The current version", body = $output,
+                    headers(("ETag" = String, description = "Its version"))),
+                (status = 304, description = "Not modified since the given ETag"),
+            )
+        )]
+        #[get($item)]
+        pub async fn $get(
+            req: actix_web::HttpRequest,
+            caller: $crate::auth::Caller,
+            pool: actix_web::web::Data<$crate::db::DbPool>,
+            if_none_match: $crate::http::etag::IfNoneMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::get::<$r>(req, caller, pool, if_none_match).await
+        }
+
+        $(#[$replace_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
+            request_body = $input,
+            responses((status = 200, description = "The new version", body = $output,
+                headers(("ETag" = String, description = "Its version"))))
+        )]
+        #[put($item)]
+        pub async fn $replace(
+            req: actix_web::HttpRequest,
+            caller: $crate::auth::Caller,
+            pool: actix_web::web::Data<$crate::db::DbPool>,
+            if_match: $crate::http::etag::IfMatch,
+            body: actix_web::web::Json<$input>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::replace::<$r>(req, caller, pool, if_match, body).await
+        }
+
+        $(#[$patch_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
+            request_body(content = $input, content_type = "application/merge-patch+json",
+                description = "Any subset of the writable fields; `null` clears an optional field"),
+            responses((status = 200, description = "The new version", body = $output,
+                headers(("ETag" = String, description = "Its version"))))
+        )]
+        #[patch($item)]
+        pub async fn $patch(
+            req: actix_web::HttpRequest,
+            caller: $crate::auth::Caller,
+            pool: actix_web::web::Data<$crate::db::DbPool>,
+            if_match: $crate::http::etag::IfMatch,
+            body: actix_web::web::Json<serde_json::Value>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::patch::<$r>(req, caller, pool, if_match, body).await
+        }
+
+        $(#[$delete_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
+            responses((status = 204, description = "Deleted"))
+        )]
+        #[delete($item)]
+        pub async fn $delete(
+            req: actix_web::HttpRequest,
+            caller: $crate::auth::Caller,
+            pool: actix_web::web::Data<$crate::db::DbPool>,
+            if_match: $crate::http::etag::IfMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::delete::<$r>(req, caller, pool, if_match).await
+        }
+
+        /// Registers the resource's routes.
+        pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg.service($list)
+                .service($create)
+                .service($get)
+                .service($replace)
+                .service($patch)
+                .service($delete);
+        }
+    };
+}
