@@ -57,12 +57,7 @@ async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
 
 fn api_routes(cfg: &mut ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi_json));
-    cfg.service(schools::api::list_schools)
-        .service(schools::api::create_school)
-        .service(schools::api::get_school)
-        .service(schools::api::replace_school)
-        .service(schools::api::patch_school)
-        .service(schools::api::delete_school);
+    schools::api::routes(cfg);
     partners::routes(cfg);
     contacts::routes(cfg);
     continuum::routes(cfg);

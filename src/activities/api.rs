@@ -264,7 +264,9 @@ fn check_references(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), Ap
         ));
     }
     if let Some(school) = &row.school_id {
-        if crate::schools::store::find(conn, school)?.is_none() {
+        if <crate::schools::store::SchoolRow as crate::resource::Stored>::find(conn, school)?
+            .is_none()
+        {
             errors.push(FieldError::new(
                 "school_id",
                 "not_found",
@@ -348,7 +350,7 @@ pub async fn list_activities(
     caller.require(Scope::AgreementsRead)?;
     let query = query.into_inner();
     let PageRequest { sort, limit, after } = PageRequest::new(
-        query.sort.map(Into::into),
+        query.sort.map(|s| ListSort::from(s).into()),
         query.limit,
         query.cursor.as_deref(),
     )?;

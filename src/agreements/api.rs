@@ -440,7 +440,9 @@ pub async fn list_agreements(
     caller.require(Scope::AgreementsRead)?;
     let query = query.into_inner();
     let PageRequest { sort, limit, after } = PageRequest::new(
-        query.sort.map(Into::into),
+        query
+            .sort
+            .map(|s| crate::db::keyset::ListSort::from(s).into()),
         query.limit,
         query.cursor.as_deref(),
     )?;

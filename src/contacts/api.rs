@@ -6,7 +6,7 @@ crate::resource_api! {
     resource: Contacts, tag: "contacts",
     collection: "/partners/{partner_id}/contacts", item: "/partners/{partner_id}/contacts/{id}",
     parent: [("partner_id" = String, Path, description = "The partner's id")],
-    filter: ContactQuery, input: ContactInput, output: Contact,
+    filter: ContactQuery, sort: crate::db::keyset::ListSort, input: ContactInput, output: Contact,
     /// List a partner's contacts.
     list: list_contacts,
     /// Add a contact to a partner.

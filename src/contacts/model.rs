@@ -130,6 +130,7 @@ impl Resource for Contacts {
     type Input = ContactInput;
     type Output = Contact;
     type Filter = ContactQuery;
+    type Sort = crate::db::keyset::ListSort;
 
     fn represent(row: ContactRow) -> Result<Contact, ApiError> {
         Ok(Contact::from(row))

@@ -1,10 +1,11 @@
 //! SQL for continuum levels.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use crate::db::keyset::{After, Sort, SortKey};
 use crate::db::schema::continuum_levels;
-use crate::db::{DbConnection, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = continuum_levels, treat_none_as_null = true)]
@@ -20,60 +21,42 @@ pub struct LevelRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl LevelRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
+crate::stored_rows!(LevelRow, continuum_levels, name = name, rank = rank);
 
 /// All levels, lowest rank first (a district has a handful).
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<LevelRow>> {
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<LevelRow>> {
     continuum_levels::table
         .order(continuum_levels::rank.asc())
         .select(LevelRow::as_select())
         .load(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<LevelRow>> {
-    continuum_levels::table
-        .find(id)
+/// Up to `limit` levels after `after` in `sort` order.
+pub fn list(
+    conn: &mut DbConnection,
+    updated_since: Option<DateTime<Utc>>,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<LevelRow>> {
+    let mut query = continuum_levels::table
         .select(LevelRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(continuum_levels::table.filter(continuum_levels::id.eq(id)))
-        .set(continuum_levels::version.eq(continuum_levels::version))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
-pub fn insert(conn: &mut DbConnection, row: &LevelRow) -> QueryResult<()> {
-    diesel::insert_into(continuum_levels::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(conn: &mut DbConnection, row: &LevelRow, expected_version: i64) -> QueryResult<bool> {
-    diesel::update(
-        continuum_levels::table
-            .filter(continuum_levels::id.eq(&row.id))
-            .filter(continuum_levels::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(continuum_levels::table.filter(continuum_levels::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
+        .into_boxed::<MultiBackend>();
+    if let Some(since) = updated_since {
+        query = query.filter(continuum_levels::updated_at.ge(since.naive_utc()));
+    }
+    let query = if sort.key == SortKey::Rank {
+        crate::keyset_by!(
+            query,
+            continuum_levels::rank,
+            continuum_levels::id,
+            sort.descending,
+            after
+                .and_then(|a| a.int())
+                .and_then(|(rank, id)| Some((i32::try_from(rank).ok()?, id)))
+        )
+    } else {
+        crate::keyset_page!(query, continuum_levels, sort, after)
+    };
+    query.limit(limit).load(conn)
 }

@@ -173,7 +173,7 @@ fn gather(
     }
 
     let partners_by_kind = store::partners_by_kind(conn)?.into_iter().collect();
-    let levels = crate::continuum::store::list(conn)?;
+    let levels = crate::continuum::store::all(conn)?;
     let mut partners_by_continuum_level: Vec<LevelCount> = store::partners_by_level(conn)?
         .into_iter()
         .map(|(id, partners)| {

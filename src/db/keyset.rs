@@ -15,6 +15,8 @@ pub enum SortKey {
     Name,
     CreatedAt,
     UpdatedAt,
+    /// An integer column (the continuum's `rank`).
+    Rank,
 }
 
 impl SortKey {
@@ -24,6 +26,7 @@ impl SortKey {
             SortKey::Name => "name",
             SortKey::CreatedAt => "created_at",
             SortKey::UpdatedAt => "updated_at",
+            SortKey::Rank => "rank",
         }
     }
 }
@@ -36,7 +39,9 @@ pub struct Sort {
 
 crate::text_enum! {
     /// Sort order of a list: a field, descending when prefixed with `-`. Ties break on `id`.
+    #[derive(Default)]
     pub enum ListSort {
+        #[default]
         Id => "id",
         IdDesc => "-id",
         Name => "name",
@@ -70,6 +75,7 @@ pub enum KeyValue {
     Id,
     Text(String),
     Time(NaiveDateTime),
+    Int(i64),
 }
 
 /// A row that can be paged by the standard sort keys.
@@ -99,6 +105,13 @@ impl After {
             _ => None,
         }
     }
+
+    pub fn int(&self) -> Option<(i64, String)> {
+        match &self.value {
+            KeyValue::Int(v) => Some((*v, self.id.clone())),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -124,6 +137,7 @@ pub fn encode_cursor<R: Keyed>(sort: Sort, row: &R) -> String {
         KeyValue::Id => None,
         KeyValue::Text(t) => Some(t),
         KeyValue::Time(t) => Some(t.format(TIME_FORMAT).to_string()),
+        KeyValue::Int(n) => Some(n.to_string()),
     };
     let data = CursorData {
         s: sort_tag(sort),
@@ -154,6 +168,7 @@ pub fn decode_cursor(cursor: &str, sort: Sort) -> Result<After, ApiError> {
         (SortKey::CreatedAt | SortKey::UpdatedAt, Some(v)) => {
             KeyValue::Time(NaiveDateTime::parse_from_str(&v, TIME_FORMAT).map_err(|_| bad())?)
         }
+        (SortKey::Rank, Some(v)) => KeyValue::Int(v.parse().map_err(|_| bad())?),
         (_, None) => return Err(bad()),
     };
     Ok(After { value, id: data.id })
@@ -198,7 +213,8 @@ macro_rules! keyset_page {
         let after: Option<&$crate::db::keyset::After> = $after;
         let query = $query;
         match sort.key {
-            $crate::db::keyset::SortKey::Id => {
+            // Tables without an integer key are never asked for one; id order is the fallback.
+            $crate::db::keyset::SortKey::Id | $crate::db::keyset::SortKey::Rank => {
                 let mut query = query;
                 if let Some(a) = after {
                     query = if sort.descending {

@@ -40,11 +40,11 @@ pub struct PageRequest {
 impl PageRequest {
     /// Checks `limit` and decodes `cursor` for `sort` (default: by id); 400 when either is bad.
     pub fn new(
-        sort: Option<ListSort>,
+        sort: Option<Sort>,
         limit: Option<i64>,
         cursor: Option<&str>,
     ) -> Result<Self, ApiError> {
-        let sort: Sort = sort.unwrap_or(ListSort::Id).into();
+        let sort: Sort = sort.unwrap_or_else(|| ListSort::Id.into());
         Ok(PageRequest {
             sort,
             limit: self::limit(limit)?,

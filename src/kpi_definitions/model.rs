@@ -1,9 +1,16 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, DefinitionRow};
+use crate::auth::{Caller, Scope};
+use crate::db::keyset::{Sort, SortKey};
+use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::resource::{Access, Place, Resource};
 
 crate::text_enum! {
     pub enum KpiUnit {
@@ -128,6 +135,200 @@ impl DefinitionInput {
             }
         }
         check_all(self, extra)
+    }
+}
+
+/// A metric the district tracks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiDefinition {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: KpiUnit,
+    pub direction: KpiDirection,
+    pub aggregation: KpiAggregation,
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::Internal(format!("stored {what} {text:?} is unknown")))
+}
+
+impl TryFrom<DefinitionRow> for KpiDefinition {
+    type Error = ApiError;
+
+    fn try_from(row: DefinitionRow) -> Result<Self, ApiError> {
+        Ok(KpiDefinition {
+            unit: stored(KpiUnit::parse(&row.unit), "unit", &row.unit)?,
+            direction: stored(
+                KpiDirection::parse(&row.direction),
+                "direction",
+                &row.direction,
+            )?,
+            aggregation: stored(
+                KpiAggregation::parse(&row.aggregation),
+                "aggregation",
+                &row.aggregation,
+            )?,
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            description: row.description,
+            min_value: row.min_value,
+            max_value: row.max_value,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+crate::text_enum! {
+    /// Order of the catalogue: by `code` (the default), or by time; `-` for descending.
+    #[derive(Default)]
+    pub enum DefinitionSort {
+        #[default]
+        Code => "code",
+        CodeDesc => "-code",
+        Id => "id",
+        IdDesc => "-id",
+        CreatedAt => "created_at",
+        CreatedAtDesc => "-created_at",
+        UpdatedAt => "updated_at",
+        UpdatedAtDesc => "-updated_at",
+    }
+}
+
+impl From<DefinitionSort> for Sort {
+    fn from(s: DefinitionSort) -> Sort {
+        let (key, descending) = match s {
+            DefinitionSort::Code => (SortKey::Name, false),
+            DefinitionSort::CodeDesc => (SortKey::Name, true),
+            DefinitionSort::Id => (SortKey::Id, false),
+            DefinitionSort::IdDesc => (SortKey::Id, true),
+            DefinitionSort::CreatedAt => (SortKey::CreatedAt, false),
+            DefinitionSort::CreatedAtDesc => (SortKey::CreatedAt, true),
+            DefinitionSort::UpdatedAt => (SortKey::UpdatedAt, false),
+            DefinitionSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
+        };
+        Sort { key, descending }
+    }
+}
+
+/// The filters of `GET /kpi-definitions`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DefinitionQuery {
+    pub unit: Option<KpiUnit>,
+    /// Only definitions changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// The KPI catalogue: everyone with `kpi:read` reads it; only administrators change it.
+pub struct KpiDefinitions;
+
+impl Resource for KpiDefinitions {
+    const NAME: &'static str = "kpi_definition";
+    const READ: Scope = Scope::KpiRead;
+    const WRITE: Scope = Scope::Admin;
+
+    type Row = DefinitionRow;
+    type Input = DefinitionInput;
+    type Output = KpiDefinition;
+    type Filter = DefinitionQuery;
+    type Sort = DefinitionSort;
+
+    fn represent(row: DefinitionRow) -> Result<KpiDefinition, ApiError> {
+        KpiDefinition::try_from(row)
+    }
+
+    fn writable(row: &DefinitionRow) -> Result<DefinitionInput, ApiError> {
+        Ok(DefinitionInput {
+            code: Some(row.code.clone()),
+            name: Some(row.name.clone()),
+            description: row.description.clone(),
+            unit: KpiUnit::parse(&row.unit),
+            direction: KpiDirection::parse(&row.direction),
+            aggregation: KpiAggregation::parse(&row.aggregation),
+            min_value: row.min_value,
+            max_value: row.max_value,
+        })
+    }
+
+    fn check(input: &DefinitionInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    fn build(
+        input: DefinitionInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&DefinitionRow>,
+        _caller: &Caller,
+    ) -> Result<DefinitionRow, ApiError> {
+        Ok(DefinitionRow {
+            id: stamp.id,
+            code: input.code.unwrap_or_default(),
+            name: input.name.unwrap_or_default(),
+            description: input.description,
+            unit: input.unit.unwrap_or(KpiUnit::Count).as_str().to_owned(),
+            direction: input
+                .direction
+                .unwrap_or(KpiDirection::Neutral)
+                .as_str()
+                .to_owned(),
+            aggregation: input
+                .aggregation
+                .unwrap_or(KpiAggregation::Sum)
+                .as_str()
+                .to_owned(),
+            min_value: input.min_value,
+            max_value: input.max_value,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// A definition is named by its id or by its code.
+    fn locate(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
+        Ok(store::find(conn, key)?.map(|row| row.id))
+    }
+
+    fn enter(
+        _conn: &mut DbConnection,
+        caller: &Caller,
+        _place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        match access {
+            Access::Write => caller.require_admin(),
+            Access::Read => Ok(()),
+        }
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _caller: &Caller,
+        _place: &Place,
+        query: DefinitionQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<DefinitionRow>, ApiError> {
+        Ok(store::page(
+            conn,
+            query.unit.map(KpiUnit::as_str),
+            query.updated_since,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
     }
 }
 

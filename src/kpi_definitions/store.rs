@@ -1,10 +1,11 @@
 //! SQL for KPI definitions.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::kpi_definitions;
-use crate::db::{DbConnection, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = kpi_definitions, treat_none_as_null = true)]
@@ -23,15 +24,28 @@ pub struct DefinitionRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl DefinitionRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
+crate::stored_rows!(DefinitionRow, kpi_definitions, name = code);
+
+/// Up to `limit` definitions after `after` in `sort` order (`SortKey::Name` is the code).
+pub fn page(
+    conn: &mut DbConnection,
+    unit: Option<&'static str>,
+    updated_since: Option<DateTime<Utc>>,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<DefinitionRow>> {
+    let mut query = kpi_definitions::table
+        .select(DefinitionRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(unit) = unit {
+        query = query.filter(kpi_definitions::unit.eq(unit));
     }
+    if let Some(since) = updated_since {
+        query = query.filter(kpi_definitions::updated_at.ge(since.naive_utc()));
+    }
+    let query = crate::keyset_page!(query, kpi_definitions, code, sort, after);
+    query.limit(limit).load(conn)
 }
 
 /// The whole catalogue by code (a district has tens of metrics).
@@ -53,39 +67,4 @@ pub fn find(conn: &mut DbConnection, id_or_code: &str) -> QueryResult<Option<Def
         .select(DefinitionRow::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(kpi_definitions::table.filter(kpi_definitions::id.eq(id)))
-        .set(kpi_definitions::version.eq(kpi_definitions::version))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
-pub fn insert(conn: &mut DbConnection, row: &DefinitionRow) -> QueryResult<()> {
-    diesel::insert_into(kpi_definitions::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &DefinitionRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        kpi_definitions::table
-            .filter(kpi_definitions::id.eq(&row.id))
-            .filter(kpi_definitions::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(kpi_definitions::table.filter(kpi_definitions::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
 }

@@ -15,7 +15,7 @@ use crate::auth::{Caller, Scope};
 use crate::config::HttpSettings;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
-use crate::kpi_definitions::api::KpiDefinition;
+use crate::kpi_definitions::model::KpiDefinition;
 use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
 use crate::kpi_definitions::store as definitions;
 use crate::kpi_records::suppression::Suppression;

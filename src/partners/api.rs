@@ -6,7 +6,7 @@ crate::resource_api! {
     resource: Partners, tag: "partners",
     collection: "/partners", item: "/partners/{id}",
     parent: [],
-    filter: PartnerQuery, input: PartnerInput, output: Partner,
+    filter: PartnerQuery, sort: crate::db::keyset::ListSort, input: PartnerInput, output: Partner,
     /// List partners.
     list: list_partners,
     /// Create a partner.

@@ -385,7 +385,9 @@ fn check_references(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), Api
         }
     }
     if let Some(level) = &row.continuum_level_id {
-        if crate::continuum::store::find(conn, level)?.is_none() {
+        if <crate::continuum::store::LevelRow as crate::resource::Stored>::find(conn, level)?
+            .is_none()
+        {
             errors.push(FieldError::new(
                 "continuum_level_id",
                 "not_found",
@@ -437,6 +439,7 @@ impl Resource for Partners {
     type Input = PartnerInput;
     type Output = Partner;
     type Filter = PartnerQuery;
+    type Sort = crate::db::keyset::ListSort;
 
     fn represent(row: PartnerRow) -> Result<Partner, ApiError> {
         Partner::try_from(row)

@@ -27,11 +27,16 @@ fn place<R: Resource>(req: &HttpRequest) -> Result<Place, ApiError> {
     }
 }
 
-fn item_id<R: Resource>(req: &HttpRequest) -> Result<String, ApiError> {
+/// The `{id}` of the request's path, as sent; [`Resource::locate`] says which row it names.
+fn item_key<R: Resource>(req: &HttpRequest) -> Result<String, ApiError> {
     match req.match_info().get("id") {
-        Some(id) if is_id(id) => Ok(id.to_owned()),
+        Some(key) if !key.is_empty() && key.len() <= 200 => Ok(key.to_owned()),
         _ => Err(R::not_found()),
     }
+}
+
+fn locate<R: Resource>(conn: &mut DbConnection, key: &str) -> Result<String, ApiError> {
+    R::locate(conn, key)?.ok_or_else(R::not_found)
 }
 
 /// The row at `id` under `place` that the caller may see.
@@ -65,7 +70,8 @@ pub async fn list<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
-    let ListQuery { filter, page } = ListQuery::<R::Filter>::parse(req.query_string())?;
+    let ListQuery { filter, page } =
+        ListQuery::<R::Filter>::parse_sorted::<R::Sort>(req.query_string())?;
     let (sort, limit) = (page.sort, page.limit);
     let rows = db::run(&pool, move |conn| {
         R::enter(conn, &caller, &place, Access::Read)?;
@@ -84,9 +90,10 @@ pub async fn get<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
-    let id = item_id::<R>(&req)?;
+    let key = item_key::<R>(&req)?;
     let row = db::run(&pool, move |conn| {
         R::enter(conn, &caller, &place, Access::Read)?;
+        let id = locate::<R>(conn, &key)?;
         visible::<R>(R::Row::find(conn, &id)?, &caller, &place)
     })
     .await?;
@@ -134,14 +141,15 @@ async fn update<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::WRITE)?;
     let place = place::<R>(&req)?;
-    let id = item_id::<R>(&req)?;
+    let key = item_key::<R>(&req)?;
     if let Change::Replace(input) = &change {
-        R::check(input, Some(&id))?;
+        R::check(input, Some(&key))?;
     }
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
             R::enter(conn, &caller, &place, Access::Write)?;
+            let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
             let input = change.resolve(&R::writable(&current)?)?;
@@ -223,11 +231,12 @@ pub async fn delete<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::WRITE)?;
     let place = place::<R>(&req)?;
-    let id = item_id::<R>(&req)?;
+    let key = item_key::<R>(&req)?;
     let actor = caller.actor();
     db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
             R::enter(conn, &caller, &place, Access::Write)?;
+            let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
             R::deleting(conn, &caller, &actor, &current)?;

@@ -4,23 +4,29 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::keyset::ListSort;
+use crate::db::keyset::{ListSort, Sort};
 use crate::error::ApiError;
 use crate::http::paging::PageRequest;
 
-/// Order, page size and position: the same on every list, sub-collections included.
+/// Page size and position: the same on every list, sub-collections included. (`sort` is
+/// documented with the resource's own choices.)
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Default `id` (creation order).
-    pub sort: Option<ListSort>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page, unchanged.
     #[param(pattern = r"^[A-Za-z0-9_-]{1,4096}$")]
     pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Paging<S> {
+    sort: Option<S>,
+    limit: Option<i64>,
+    cursor: Option<String>,
 }
 
 const PAGING: [&str; 3] = ["sort", "limit", "cursor"];
@@ -39,8 +45,15 @@ fn encode<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
 }
 
 impl<F: DeserializeOwned> ListQuery<F> {
-    /// Splits the paging parameters from the filters; an unknown or malformed parameter is 400.
+    /// As [`ListQuery::parse_sorted`], with the common sort orders.
     pub fn parse(query: &str) -> Result<Self, ApiError> {
+        Self::parse_sorted::<ListSort>(query)
+    }
+
+    /// Splits the paging parameters from the filters; an unknown or malformed parameter is 400.
+    pub fn parse_sorted<S: DeserializeOwned + Default + Into<Sort>>(
+        query: &str,
+    ) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -51,12 +64,16 @@ impl<F: DeserializeOwned> ListQuery<F> {
         let bad = |e: serde_urlencoded::de::Error| {
             ApiError::BadRequest(format!("invalid query parameters: {e}"))
         };
-        let params: ListParams =
+        let params: Paging<S> =
             serde_urlencoded::from_str(&encode(paging.into_iter())).map_err(bad)?;
         let filter: F = serde_urlencoded::from_str(&encode(filters.into_iter())).map_err(bad)?;
         Ok(ListQuery {
             filter,
-            page: PageRequest::new(params.sort, params.limit, params.cursor.as_deref())?,
+            page: PageRequest::new(
+                Some(params.sort.unwrap_or_default().into()),
+                params.limit,
+                params.cursor.as_deref(),
+            )?,
         })
     }
 }

@@ -68,6 +68,9 @@ pub trait Resource: 'static {
     type Output: Serialize;
     /// The list filters (query parameters other than `sort`, `limit` and `cursor`).
     type Filter: DeserializeOwned + Send + 'static;
+    /// The orders a list may be asked for (`sort=`), mostly [`crate::db::keyset::ListSort`]; its
+    /// default is the order when none is asked for.
+    type Sort: DeserializeOwned + Default + Into<crate::db::keyset::Sort> + Send + 'static;
 
     fn represent(row: Self::Row) -> Result<Self::Output, ApiError>;
 
@@ -98,6 +101,12 @@ pub trait Resource: 'static {
         _access: Access,
     ) -> Result<(), ApiError> {
         Ok(())
+    }
+
+    /// The id an item's path names: by default the id itself, and any text that is not an id
+    /// is simply not found. (The KPI catalogue also takes a code.)
+    fn locate(_conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
+        Ok(crate::db::sql::is_id(key).then(|| key.to_owned()))
     }
 
     /// Whether the caller may see this row; an invisible row answers 404, as a missing one.

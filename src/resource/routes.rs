@@ -8,7 +8,7 @@
 ///     resource: Partners, tag: "partners",
 ///     collection: "/partners", item: "/partners/{id}",
 ///     parent: [],   // or [("partner_id" = String, Path, description = "…")]
-///     filter: PartnerListQuery, input: PartnerInput, output: Partner,
+///     filter: PartnerQuery, sort: ListSort, input: PartnerInput, output: Partner,
 ///     /// List partners.
 ///     list: list_partners,
 ///     /// Create a partner.
@@ -31,7 +31,7 @@ macro_rules! resource_api {
         resource: $r:ty, tag: $tag:tt,
         collection: $collection:tt, item: $item:tt,
         parent: [$($parent:tt),* $(,)?],
-        filter: $filter:ty, input: $input:ty, output: $output:ty,
+        filter: $filter:ty, sort: $sort:ty, input: $input:ty, output: $output:ty,
         $(#[$list_doc:meta])* list: $list:ident,
         $(#[$create_doc:meta])* create: $create:ident,
         $(#[$get_doc:meta])* get: $get:ident,
@@ -42,10 +42,20 @@ macro_rules! resource_api {
         use actix_web::{delete, get, patch, post, put};
         use $crate::http::paging::Page;
 
+        /// The documented `sort` of the list.
+        #[derive(utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
+        #[allow(dead_code)]
+        pub struct SortParam {
+            /// The order: a field, descending with a `-` before it; ties break on `id`.
+            #[param(inline)]
+            sort: Option<$sort>,
+        }
+
         $(#[$list_doc])*
         #[utoipa::path(
             tag = $tag,
-            params($($parent,)* $filter, $crate::resource::ListParams),
+            params($($parent,)* $filter, SortParam, $crate::resource::ListParams),
             responses((status = 200, description = "One page of the list",
                 body = Page<$output>,
                 headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))))

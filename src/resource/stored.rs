@@ -30,7 +30,15 @@ pub trait Stored: Keyed + Clone + PartialEq + Send + 'static {
 /// a sub-collection.
 #[macro_export]
 macro_rules! stored_rows {
+    ($row:ident, $table:ident, name = $name:ident, rank = $rank:ident) => {
+        $crate::stored_rows!(@keyed $row, $name, $rank);
+        $crate::stored_rows!(@stored $row, $table);
+    };
     ($row:ident, $table:ident, name = $name:ident $(, parent = $parent:ident)?) => {
+        $crate::stored_rows!(@keyed $row, $name);
+        $crate::stored_rows!(@stored $row, $table $(, $parent)?);
+    };
+    (@keyed $row:ident, $name:ident $(, $rank:ident)?) => {
         impl $crate::db::keyset::Keyed for $row {
             fn id(&self) -> &str {
                 &self.id
@@ -43,9 +51,18 @@ macro_rules! stored_rows {
                     SortKey::Name => KeyValue::Text(self.$name.clone()),
                     SortKey::CreatedAt => KeyValue::Time(self.created_at),
                     SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
+                    SortKey::Rank => $crate::stored_rows!(@rank self $(, $rank)?),
                 }
             }
         }
+    };
+    (@rank $self:ident, $rank:ident) => {
+        KeyValue::Int(i64::from($self.$rank))
+    };
+    (@rank $self:ident) => {
+        KeyValue::Id
+    };
+    (@stored $row:ident, $table:ident $(, $parent:ident)?) => {
 
         impl $crate::resource::Stored for $row {
             fn stamp(&self) -> $crate::db::Stamp {

@@ -1,10 +1,16 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, SchoolFilter, SchoolRow};
 use crate::address::Address;
+use crate::auth::{Caller, Scope};
+use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::resource::{Place, Resource};
 
 crate::text_enum! {
     /// A grade level, from pre-kindergarten to grade 12.
@@ -68,7 +74,6 @@ pub struct SchoolInput {
     pub highest_grade: Option<GradeLevel>,
     /// Defaults to true.
     #[serde(default)]
-    #[schema(default = true)]
     pub active: Option<bool>,
 }
 
@@ -96,6 +101,181 @@ impl SchoolInput {
             }
         }
         check_all(self, extra)
+    }
+}
+
+/// A school of the district.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "name": "Richmond Middle School",
+    "external_id": "SIS-0412",
+    "nces_id": "230000600123",
+    "state_id": "ME-1234",
+    "address": {"line1": "28 High Street", "line2": null, "city": "Richmond", "region": "ME", "postal_code": "04357", "country": "US"},
+    "lowest_grade": "06",
+    "highest_grade": "08",
+    "active": true,
+    "version": 1,
+    "created_at": "2026-11-23T19:20:00.123456Z",
+    "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
+pub struct School {
+    pub id: String,
+    pub name: String,
+    pub external_id: Option<String>,
+    pub nces_id: Option<String>,
+    pub state_id: Option<String>,
+    pub address: Address,
+    pub lowest_grade: Option<GradeLevel>,
+    pub highest_grade: Option<GradeLevel>,
+    pub active: bool,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn grade(text: Option<&str>) -> Result<Option<GradeLevel>, ApiError> {
+    text.map(|t| {
+        GradeLevel::parse(t)
+            .ok_or_else(|| ApiError::Internal(format!("stored grade {t:?} is unknown")))
+    })
+    .transpose()
+}
+
+impl TryFrom<SchoolRow> for School {
+    type Error = ApiError;
+
+    fn try_from(row: SchoolRow) -> Result<Self, ApiError> {
+        Ok(School {
+            lowest_grade: grade(row.lowest_grade.as_deref())?,
+            highest_grade: grade(row.highest_grade.as_deref())?,
+            address: Address::from_columns([
+                row.address_line1,
+                row.address_line2,
+                row.city,
+                row.region,
+                row.postal_code,
+                row.country,
+            ]),
+            id: row.id,
+            name: row.name,
+            external_id: row.external_id,
+            nces_id: row.nces_id,
+            state_id: row.state_id,
+            active: row.active,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+/// The filters of `GET /schools`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SchoolQuery {
+    /// Search in the name, ignoring case and accents.
+    pub q: Option<String>,
+    pub active: Option<bool>,
+    pub external_id: Option<String>,
+    /// Only schools changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Schools: everyone with `schools:read` reads them all.
+pub struct Schools;
+
+impl Resource for Schools {
+    const NAME: &'static str = "school";
+    const READ: Scope = Scope::SchoolsRead;
+    const WRITE: Scope = Scope::SchoolsWrite;
+
+    type Row = SchoolRow;
+    type Input = SchoolInput;
+    type Output = School;
+    type Filter = SchoolQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    fn represent(row: SchoolRow) -> Result<School, ApiError> {
+        School::try_from(row)
+    }
+
+    fn writable(row: &SchoolRow) -> Result<SchoolInput, ApiError> {
+        let s = School::try_from(row.clone())?;
+        Ok(SchoolInput {
+            name: Some(s.name),
+            external_id: s.external_id,
+            nces_id: s.nces_id,
+            state_id: s.state_id,
+            address: Some(s.address),
+            lowest_grade: s.lowest_grade,
+            highest_grade: s.highest_grade,
+            active: Some(s.active),
+        })
+    }
+
+    fn check(input: &SchoolInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    fn build(
+        input: SchoolInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&SchoolRow>,
+        _caller: &Caller,
+    ) -> Result<SchoolRow, ApiError> {
+        Ok(row_from(input, stamp))
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _caller: &Caller,
+        _place: &Place,
+        query: SchoolQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<SchoolRow>, ApiError> {
+        let filter = SchoolFilter {
+            q: query.q,
+            active: query.active,
+            external_id: query.external_id,
+            updated_since: query.updated_since,
+        };
+        Ok(store::list(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+}
+
+/// The row `input` describes, with the identity and bookkeeping of `stamp`.
+fn row_from(input: SchoolInput, stamp: Stamp) -> SchoolRow {
+    let [address_line1, address_line2, city, region, postal_code, country] =
+        input.address.unwrap_or_default().into_columns();
+    SchoolRow {
+        id: stamp.id,
+        external_id: input.external_id,
+        nces_id: input.nces_id,
+        state_id: input.state_id,
+        name: input.name.unwrap_or_default(),
+        address_line1,
+        address_line2,
+        city,
+        region,
+        postal_code,
+        country,
+        lowest_grade: input.lowest_grade.map(|g| g.as_str().to_owned()),
+        highest_grade: input.highest_grade.map(|g| g.as_str().to_owned()),
+        active: input.active.unwrap_or(true),
+        version: stamp.version,
+        created_at: stamp.created_at,
+        updated_at: stamp.updated_at,
     }
 }
 

@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::schools;
 use crate::db::sql::{contains_pattern, lower};
-use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = schools, treat_none_as_null = true)]
@@ -30,31 +30,7 @@ pub struct SchoolRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl SchoolRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-impl Keyed for SchoolRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, key: SortKey) -> KeyValue {
-        match key {
-            SortKey::Id => KeyValue::Id,
-            SortKey::Name => KeyValue::Text(self.name.clone()),
-            SortKey::CreatedAt => KeyValue::Time(self.created_at),
-            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
-        }
-    }
-}
+crate::stored_rows!(SchoolRow, schools, name = name);
 
 #[derive(Debug, Default)]
 pub struct SchoolFilter {
@@ -89,55 +65,4 @@ pub fn list(
     }
     let query = crate::keyset_page!(query, schools, sort, after);
     query.limit(limit).load(conn)
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SchoolRow>> {
-    schools::table
-        .find(id)
-        .select(SchoolRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Takes the row's write lock for the rest of the transaction (PostgreSQL; SQLite's
-/// `BEGIN IMMEDIATE` already holds the database's) so a read-check-write cannot race.
-/// False when there is no such row.
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(schools::table.filter(schools::id.eq(id)))
-        .set(schools::version.eq(schools::version))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
-pub fn insert(conn: &mut DbConnection, row: &SchoolRow) -> QueryResult<()> {
-    diesel::insert_into(schools::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// Writes `row` if the stored version is still `expected_version`; false when it is not.
-pub fn update(
-    conn: &mut DbConnection,
-    row: &SchoolRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        schools::table
-            .filter(schools::id.eq(&row.id))
-            .filter(schools::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
-    diesel::delete(
-        schools::table
-            .filter(schools::id.eq(id))
-            .filter(schools::version.eq(expected_version)),
-    )
-    .execute(conn)
-    .map(|n| n == 1)
 }

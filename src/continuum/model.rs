@@ -1,0 +1,224 @@
+//! Continuum levels: their wire types, rules and scoping. Everyone who reads partners reads
+//! the levels; only administrators change the district's scale.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, LevelRow};
+use crate::auth::{Caller, Scope};
+use crate::db::keyset::{Sort, SortKey};
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::resource::{Access, Place, Resource};
+
+fn examples_valid(examples: &[String]) -> Result<(), validator::ValidationError> {
+    if examples
+        .iter()
+        .all(|e| (1..=200).contains(&e.trim().chars().count()))
+    {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("length");
+        e.message = Some("every example must be 1 to 200 characters".into());
+        Err(e)
+    }
+}
+
+/// The writable fields of a continuum level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rank": 3, "name": "Collaborator", "description": "Recurring engagement planned with a school.",
+    "examples": ["regular field trips", "job shadowing"]}))]
+pub struct LevelInput {
+    /// Position on the scale, 1 = lightest involvement; unique.
+    #[serde(default)]
+    #[validate(required, range(min = 1, max = 100))]
+    #[schema(value_type = i32, required = true, minimum = 1, maximum = 100)]
+    pub rank: Option<i32>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required, length(min = 1, max = 100))]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    /// Up to 20 examples, each 1 to 200 characters.
+    #[serde(default)]
+    #[validate(length(max = 20), custom(function = "examples_valid"))]
+    #[schema(max_items = 20)]
+    pub examples: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub external_id: Option<String>,
+}
+
+/// A level of the district's partnership continuum.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContinuumLevel {
+    pub id: String,
+    pub rank: i32,
+    pub name: String,
+    pub description: Option<String>,
+    pub examples: Vec<String>,
+    pub external_id: Option<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<LevelRow> for ContinuumLevel {
+    fn from(row: LevelRow) -> Self {
+        ContinuumLevel {
+            examples: serde_json::from_str(&row.examples).unwrap_or_default(),
+            id: row.id,
+            rank: row.rank,
+            name: row.name,
+            description: row.description,
+            external_id: row.external_id,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+crate::text_enum! {
+    /// Order of the continuum: by `rank` (the default, lightest involvement first), name, or
+    /// time; `-` for descending.
+    #[derive(Default)]
+    pub enum LevelSort {
+        #[default]
+        Rank => "rank",
+        RankDesc => "-rank",
+        Name => "name",
+        NameDesc => "-name",
+        Id => "id",
+        IdDesc => "-id",
+        CreatedAt => "created_at",
+        CreatedAtDesc => "-created_at",
+        UpdatedAt => "updated_at",
+        UpdatedAtDesc => "-updated_at",
+    }
+}
+
+impl From<LevelSort> for Sort {
+    fn from(s: LevelSort) -> Sort {
+        let (key, descending) = match s {
+            LevelSort::Rank => (SortKey::Rank, false),
+            LevelSort::RankDesc => (SortKey::Rank, true),
+            LevelSort::Name => (SortKey::Name, false),
+            LevelSort::NameDesc => (SortKey::Name, true),
+            LevelSort::Id => (SortKey::Id, false),
+            LevelSort::IdDesc => (SortKey::Id, true),
+            LevelSort::CreatedAt => (SortKey::CreatedAt, false),
+            LevelSort::CreatedAtDesc => (SortKey::CreatedAt, true),
+            LevelSort::UpdatedAt => (SortKey::UpdatedAt, false),
+            LevelSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
+        };
+        Sort { key, descending }
+    }
+}
+
+/// `GET /continuum-levels` has no filters but `updated_since`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LevelQuery {
+    /// Only levels changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+pub struct ContinuumLevels;
+
+impl Resource for ContinuumLevels {
+    const NAME: &'static str = "continuum_level";
+    const READ: Scope = Scope::PartnersRead;
+    const WRITE: Scope = Scope::Admin;
+
+    type Row = LevelRow;
+    type Input = LevelInput;
+    type Output = ContinuumLevel;
+    type Filter = LevelQuery;
+    type Sort = LevelSort;
+
+    fn represent(row: LevelRow) -> Result<ContinuumLevel, ApiError> {
+        Ok(ContinuumLevel::from(row))
+    }
+
+    fn writable(row: &LevelRow) -> Result<LevelInput, ApiError> {
+        Ok(LevelInput {
+            rank: Some(row.rank),
+            name: Some(row.name.clone()),
+            description: row.description.clone(),
+            examples: Some(serde_json::from_str(&row.examples).unwrap_or_default()),
+            external_id: row.external_id.clone(),
+        })
+    }
+
+    fn check(input: &LevelInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, Vec::new())
+    }
+
+    fn build(
+        input: LevelInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&LevelRow>,
+        _caller: &Caller,
+    ) -> Result<LevelRow, ApiError> {
+        let examples: Vec<String> = input
+            .examples
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.trim().to_owned())
+            .collect();
+        Ok(LevelRow {
+            id: stamp.id,
+            external_id: input.external_id,
+            rank: input.rank.unwrap_or_default(),
+            name: input.name.unwrap_or_default(),
+            description: input.description,
+            examples: serde_json::to_string(&examples)
+                .map_err(|e| ApiError::Internal(format!("examples: {e}")))?,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// The scale is the district's: an administrator's role, not only the scope, changes it.
+    fn enter(
+        _conn: &mut DbConnection,
+        caller: &Caller,
+        _place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        match access {
+            Access::Write => caller.require_admin(),
+            Access::Read => Ok(()),
+        }
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _caller: &Caller,
+        _place: &Place,
+        query: LevelQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<LevelRow>, ApiError> {
+        Ok(store::list(
+            conn,
+            query.updated_since,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+}
