@@ -13,7 +13,7 @@ pub struct Config {
     pub port: u16,
     pub database: Backend,
     pub pool: PoolSettings,
-    pub http: HttpSettings,
+    pub app: AppSettings,
     pub workers: Option<usize>,
     pub tokens: TokenConfig,
 }
@@ -82,6 +82,20 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Origins allowed by CORS; empty means no CORS headers; `*` allows any origin.
     pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            max_body_bytes: 1024 * 1024,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// The district's rules that an operator may tune: vetting, KPI batch limits, suppression.
+#[derive(Debug, Clone)]
+pub struct Policy {
     /// Refuse to activate an agreement involving students unless every partner's vetting is
     /// approved.
     pub require_vetting: bool,
@@ -94,11 +108,34 @@ pub struct HttpSettings {
     pub kpi_min_cell_size: i64,
 }
 
-impl Default for HttpSettings {
+/// What the App is built with: HTTP limits and the district's policy.
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings {
+    pub http: HttpSettings,
+    pub policy: Policy,
+}
+
+impl From<HttpSettings> for AppSettings {
+    fn from(http: HttpSettings) -> Self {
+        AppSettings {
+            http,
+            policy: Policy::default(),
+        }
+    }
+}
+
+impl From<Policy> for AppSettings {
+    fn from(policy: Policy) -> Self {
+        AppSettings {
+            http: HttpSettings::default(),
+            policy,
+        }
+    }
+}
+
+impl Default for Policy {
     fn default() -> Self {
-        HttpSettings {
-            max_body_bytes: 1024 * 1024,
-            cors_origins: Vec::new(),
+        Policy {
             require_vetting: true,
             kpi_batch_max_rows: 50_000,
             kpi_batch_max_bytes: 32 * 1024 * 1024,
@@ -242,22 +279,26 @@ impl Config {
                 max_size: pool_size,
                 connect_timeout: Duration::from_secs(pool_timeout),
             },
-            http: HttpSettings {
-                max_body_bytes,
-                cors_origins,
-                require_vetting: match lookup("REQUIRE_VETTING").as_deref().map(str::trim) {
-                    None | Some("true") | Some("1") => true,
-                    Some("false") | Some("0") => false,
-                    Some(other) => {
-                        return Err(invalid(
-                            "REQUIRE_VETTING",
-                            format!("must be true or false, got {other:?}"),
-                        ))
-                    }
+            app: AppSettings {
+                http: HttpSettings {
+                    max_body_bytes,
+                    cors_origins,
                 },
-                kpi_batch_max_rows,
-                kpi_batch_max_bytes,
-                kpi_min_cell_size,
+                policy: Policy {
+                    require_vetting: match lookup("REQUIRE_VETTING").as_deref().map(str::trim) {
+                        None | Some("true") | Some("1") => true,
+                        Some("false") | Some("0") => false,
+                        Some(other) => {
+                            return Err(invalid(
+                                "REQUIRE_VETTING",
+                                format!("must be true or false, got {other:?}"),
+                            ))
+                        }
+                    },
+                    kpi_batch_max_rows,
+                    kpi_batch_max_bytes,
+                    kpi_min_cell_size,
+                },
             },
             workers,
         })
@@ -360,7 +401,7 @@ mod tests {
             c.database,
             Backend::Sqlite(PathBuf::from(DEFAULT_SQLITE_PATH))
         );
-        assert!(c.http.cors_origins.is_empty());
+        assert!(c.app.http.cors_origins.is_empty());
     }
 
     #[test]

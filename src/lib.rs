@@ -37,7 +37,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::AuthSettings;
-use crate::config::HttpSettings;
+use crate::config::{AppSettings, HttpSettings};
 use crate::db::DbPool;
 use crate::http::fallback::RouteTable;
 
@@ -126,7 +126,7 @@ fn cors(settings: &HttpSettings) -> Cors {
 /// request ids, access log, compression and CORS.
 pub fn build_app(
     pool: DbPool,
-    settings: &HttpSettings,
+    app_settings: &AppSettings,
     auth: &AuthSettings,
 ) -> App<
     impl ServiceFactory<
@@ -137,13 +137,14 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let settings = &app_settings.http;
     let (app, doc) = with_routes(App::new()).split_for_parts();
     let doc = openapi::add_standard_errors(doc);
     let routes = RouteTable::from_openapi(&doc);
     let json = doc.to_pretty_json().unwrap_or_default();
     app.app_data(web::Data::new(pool))
         .app_data(web::Data::new(auth.clone()))
-        .app_data(web::Data::new(settings.clone()))
+        .app_data(web::Data::new(app_settings.policy.clone()))
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .app_data(web::Data::new(OpenApiJson(json)))
         .app_data(http::extract::json_config(settings.max_body_bytes))

@@ -169,8 +169,8 @@ fn serve(config: Config) -> Result<(), String> {
     let auth = config.tokens.resolve().map_err(|e| e.to_string())?;
     migrate(&config, false)?;
     let pool = db::establish(&config.database, &config.pool)?;
-    let http = config.http.clone();
-    let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &http, &auth));
+    let app = config.app.clone();
+    let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &app, &auth));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }

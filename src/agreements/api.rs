@@ -13,7 +13,7 @@ use super::model::{AgreementInput, AgreementStatus, Channel, Contribution, Revie
 use super::store::{self, AgreementFilter, AgreementRow, StatusFilter, TransitionRow, VersionRow};
 use crate::audit::{self, Actor};
 use crate::auth::{Caller, Scope};
-use crate::config::HttpSettings;
+use crate::config::Policy;
 use crate::db::sql::{is_id, new_id};
 use crate::db::{self, now, today, write_transaction, DbConnection, DbPool, Stamp};
 use crate::error::{ApiError, FieldError};
@@ -305,7 +305,7 @@ fn check_references(conn: &mut DbConnection, loaded: &Loaded) -> Result<(), ApiE
 fn check_vetting(
     conn: &mut DbConnection,
     loaded: &Loaded,
-    settings: &HttpSettings,
+    settings: &Policy,
 ) -> Result<(), ApiError> {
     if !settings.require_vetting || !loaded.row.involves_students {
         return Ok(());
@@ -587,7 +587,7 @@ pub fn load_for_change(
 async fn update_agreement(
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     id: String,
     if_match: IfMatch,
     change: Change<AgreementInput>,
@@ -656,7 +656,7 @@ async fn update_agreement(
 pub async fn replace_agreement(
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     path: web::Path<AgreementPath>,
     if_match: IfMatch,
     body: web::Json<Value>,
@@ -689,7 +689,7 @@ pub async fn replace_agreement(
 pub async fn patch_agreement(
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     path: web::Path<AgreementPath>,
     if_match: IfMatch,
     body: web::Json<Value>,
@@ -769,7 +769,7 @@ pub struct TransitionInput {
 pub async fn transition_agreement(
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     path: web::Path<AgreementPath>,
     if_match: IfMatch,
     body: web::Json<TransitionInput>,

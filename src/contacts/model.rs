@@ -6,14 +6,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, ContactFilter, ContactRow};
-use crate::audit::{self, Actor};
-use crate::auth::{Caller, Scope};
+use crate::audit;
+use crate::auth::Scope;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::partners::store::PartnerRow;
-use crate::resource::{Access, Place, Resource, Stored};
+use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
 /// The writable fields of a contact (POST and PUT bodies; PATCH merges into this shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -156,7 +156,7 @@ impl Resource for Contacts {
         place: &Place,
         stamp: Stamp,
         _current: Option<&ContactRow>,
-        _caller: &Caller,
+        _ctx: &Ctx,
     ) -> Result<ContactRow, ApiError> {
         Ok(ContactRow {
             id: stamp.id,
@@ -176,7 +176,7 @@ impl Resource for Contacts {
     /// The partner must be there and visible; writers lock it, so it cannot go mid-write.
     fn enter(
         conn: &mut DbConnection,
-        caller: &Caller,
+        ctx: &Ctx,
         place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
@@ -185,7 +185,7 @@ impl Resource for Contacts {
         if access == Access::Write && !PartnerRow::lock(conn, partner_id)? {
             return Err(gone());
         }
-        if !caller.sees_partner(partner_id) || PartnerRow::find(conn, partner_id)?.is_none() {
+        if !ctx.caller.sees_partner(partner_id) || PartnerRow::find(conn, partner_id)?.is_none() {
             return Err(gone());
         }
         Ok(())
@@ -193,7 +193,7 @@ impl Resource for Contacts {
 
     fn list(
         conn: &mut DbConnection,
-        _caller: &Caller,
+        _ctx: &Ctx,
         place: &Place,
         query: ContactQuery,
         page: &PageRequest,
@@ -216,8 +216,7 @@ impl Resource for Contacts {
     /// A partner has one primary contact: making this one primary demotes the other.
     fn saving(
         conn: &mut DbConnection,
-        _caller: &Caller,
-        actor: &Actor,
+        ctx: &Ctx,
         _before: Option<&ContactRow>,
         row: &ContactRow,
     ) -> Result<(), ApiError> {
@@ -235,7 +234,7 @@ impl Resource for Contacts {
                 return Err(ApiError::raced());
             }
             let (old, new) = (Contact::from(previous), Contact::from(demoted));
-            audit::updated(conn, actor, Self::NAME, &new.id, &old, &new)?;
+            audit::updated(conn, ctx.actor, Self::NAME, &new.id, &old, &new)?;
         }
         Ok(())
     }

@@ -7,13 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, LevelRow};
-use crate::auth::{Caller, Scope};
+use crate::auth::Scope;
 use crate::db::keyset::{Sort, SortKey};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
-use crate::resource::{Access, Place, Resource};
+use crate::resource::{Access, Ctx, Place, Resource};
 
 fn examples_valid(examples: &[String]) -> Result<(), validator::ValidationError> {
     if examples
@@ -171,7 +171,7 @@ impl Resource for ContinuumLevels {
         _place: &Place,
         stamp: Stamp,
         _current: Option<&LevelRow>,
-        _caller: &Caller,
+        _ctx: &Ctx,
     ) -> Result<LevelRow, ApiError> {
         let examples: Vec<String> = input
             .examples
@@ -196,19 +196,19 @@ impl Resource for ContinuumLevels {
     /// The scale is the district's: an administrator's role, not only the scope, changes it.
     fn enter(
         _conn: &mut DbConnection,
-        caller: &Caller,
+        ctx: &Ctx,
         _place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
         match access {
-            Access::Write => caller.require_admin(),
+            Access::Write => ctx.caller.require_admin(),
             Access::Read => Ok(()),
         }
     }
 
     fn list(
         conn: &mut DbConnection,
-        _caller: &Caller,
+        _ctx: &Ctx,
         _place: &Place,
         query: LevelQuery,
         page: &PageRequest,

@@ -11,7 +11,7 @@ use super::store;
 use crate::activities::store::{self as activities, ActivityFilter};
 use crate::agreements::model::{AgreementStatus, Party};
 use crate::auth::{Caller, Role, Scope};
-use crate::config::HttpSettings;
+use crate::config::Policy;
 use crate::db::{self, today, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::kpi_progress::api::{assess, catalogue, KpiPoint};
@@ -326,7 +326,7 @@ fn gather(
 pub async fn district_dashboard(
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.role == Role::Partner {

@@ -4,13 +4,13 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, DefinitionRow};
-use crate::auth::{Caller, Scope};
+use crate::auth::Scope;
 use crate::db::keyset::{Sort, SortKey};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
-use crate::resource::{Access, Place, Resource};
+use crate::resource::{Access, Ctx, Place, Resource};
 
 crate::text_enum! {
     pub enum KpiUnit {
@@ -271,7 +271,7 @@ impl Resource for KpiDefinitions {
         _place: &Place,
         stamp: Stamp,
         _current: Option<&DefinitionRow>,
-        _caller: &Caller,
+        _ctx: &Ctx,
     ) -> Result<DefinitionRow, ApiError> {
         Ok(DefinitionRow {
             id: stamp.id,
@@ -304,19 +304,19 @@ impl Resource for KpiDefinitions {
 
     fn enter(
         _conn: &mut DbConnection,
-        caller: &Caller,
+        ctx: &Ctx,
         _place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
         match access {
-            Access::Write => caller.require_admin(),
+            Access::Write => ctx.caller.require_admin(),
             Access::Read => Ok(()),
         }
     }
 
     fn list(
         conn: &mut DbConnection,
-        _caller: &Caller,
+        _ctx: &Ctx,
         _place: &Place,
         query: DefinitionQuery,
         page: &PageRequest,

@@ -12,7 +12,7 @@ use super::model::{self, combine, Goal};
 use super::store::{self, CellFilter, CellRow};
 use crate::agreements::api::load_visible;
 use crate::auth::{Caller, Scope};
-use crate::config::HttpSettings;
+use crate::config::Policy;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::kpi_definitions::model::KpiDefinition;
@@ -255,7 +255,7 @@ fn build(
 pub async fn agreement_kpis(
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     path: web::Path<AgreementKpisPath>,
     query: web::Query<KpisQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -15,7 +15,7 @@ use super::store::{self, RecordFilter, RecordRow};
 use super::suppression::Suppression;
 use crate::audit;
 use crate::auth::{Caller, Scope};
-use crate::config::HttpSettings;
+use crate::config::Policy;
 use crate::db::keyset::{After, ListSort, Sort};
 use crate::db::{self, write_transaction, DbPool};
 use crate::error::ApiError;
@@ -148,7 +148,7 @@ pub async fn ingest_batch(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     query: web::Query<BatchQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -408,7 +408,7 @@ pub async fn list_records(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
-    settings: web::Data<HttpSettings>,
+    settings: web::Data<Policy>,
     query: web::Query<RecordQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::KpiRead)?;

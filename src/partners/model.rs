@@ -5,13 +5,12 @@ use validator::Validate;
 
 use super::store::{self, PartnerFilter, PartnerRow};
 use crate::address::Address;
-use crate::audit::Actor;
 use crate::auth::{Caller, Scope};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::{http_url, trimmed};
-use crate::resource::{Place, Resource};
+use crate::resource::{Ctx, Place, Resource};
 
 crate::text_enum! {
     /// What kind of organisation (or person) a partner is.
@@ -485,7 +484,7 @@ impl Resource for Partners {
         _place: &Place,
         stamp: Stamp,
         current: Option<&PartnerRow>,
-        caller: &Caller,
+        ctx: &Ctx,
     ) -> Result<PartnerRow, ApiError> {
         let vetting = input.vetting.unwrap_or(VettingInput {
             status: None,
@@ -532,7 +531,7 @@ impl Resource for Partners {
             vetting_decided_by: None,
             vetting_decided_at: None,
         };
-        decide(&mut row, current, &caller.id);
+        decide(&mut row, current, &ctx.actor.id);
         Ok(row)
     }
 
@@ -542,7 +541,7 @@ impl Resource for Partners {
 
     fn list(
         conn: &mut DbConnection,
-        caller: &Caller,
+        ctx: &Ctx,
         _place: &Place,
         query: PartnerQuery,
         page: &PageRequest,
@@ -565,7 +564,7 @@ impl Resource for Partners {
             referred_by: query.referred_by,
             external_id: query.external_id,
             updated_since: query.updated_since,
-            only: caller.partner_scope(),
+            only: ctx.caller.partner_scope(),
             continuum_level_id: query.continuum_level_id,
             vetting: query.vetting_status.map(|v| (v.as_str(), today)),
             vetting_expiring,
@@ -581,24 +580,18 @@ impl Resource for Partners {
 
     fn saving(
         conn: &mut DbConnection,
-        caller: &Caller,
-        _actor: &Actor,
+        ctx: &Ctx,
         before: Option<&PartnerRow>,
         after: &PartnerRow,
     ) -> Result<(), ApiError> {
         let was = before.map_or(VettingStatus::NotStarted.as_str(), |b| &b.vetting_status);
-        check_vetting_authority(caller, was, &after.vetting_status)?;
+        check_vetting_authority(ctx.caller, was, &after.vetting_status)?;
         check_references(conn, after)
     }
 
     /// Refused while other partners name this one as referrer; its contacts go with it, each
     /// removal recorded.
-    fn deleting(
-        conn: &mut DbConnection,
-        _caller: &Caller,
-        actor: &Actor,
-        row: &PartnerRow,
-    ) -> Result<(), ApiError> {
+    fn deleting(conn: &mut DbConnection, ctx: &Ctx, row: &PartnerRow) -> Result<(), ApiError> {
         let referred = store::count_referred(conn, &row.id)?;
         if referred > 0 {
             return Err(ApiError::Conflict(format!(
@@ -607,7 +600,7 @@ impl Resource for Partners {
         }
         for contact in crate::contacts::store::all_of(conn, &row.id)? {
             let contact = crate::contacts::model::Contact::from(contact);
-            crate::audit::deleted(conn, actor, "contact", &contact.id, &contact)?;
+            crate::audit::deleted(conn, ctx.actor, "contact", &contact.id, &contact)?;
         }
         Ok(())
     }

@@ -3,9 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{Access, ListQuery, Place, Resource, Stored};
+use super::{Access, Ctx, ListQuery, Place, Resource, Stored};
 use crate::audit;
 use crate::auth::Caller;
+use crate::config::Policy;
 use crate::db::keyset::Keyed;
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
@@ -67,15 +68,22 @@ pub async fn list<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
     let ListQuery { filter, page } =
         ListQuery::<R::Filter>::parse_sorted::<R::Sort>(req.query_string())?;
     let (sort, limit) = (page.sort, page.limit);
+    let actor = caller.actor();
     let rows = db::run(&pool, move |conn| {
-        R::enter(conn, &caller, &place, Access::Read)?;
-        R::list(conn, &caller, &place, filter, &page)
+        let ctx = Ctx {
+            caller: &caller,
+            actor: &actor,
+            policy: &policy,
+        };
+        R::enter(conn, &ctx, &place, Access::Read)?;
+        R::list(conn, &ctx, &place, filter, &page)
     })
     .await?;
     paging::respond_rows(&req, rows, limit, sort, R::represent)
@@ -86,13 +94,20 @@ pub async fn get<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
     if_none_match: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
+    let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
-        R::enter(conn, &caller, &place, Access::Read)?;
+        let ctx = Ctx {
+            caller: &caller,
+            actor: &actor,
+            policy: &policy,
+        };
+        R::enter(conn, &ctx, &place, Access::Read)?;
         let id = locate::<R>(conn, &key)?;
         visible::<R>(R::Row::find(conn, &id)?, &caller, &place)
     })
@@ -109,6 +124,7 @@ pub async fn create<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
     body: web::Json<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::WRITE)?;
@@ -118,9 +134,14 @@ pub async fn create<R: Resource>(
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            R::enter(conn, &caller, &place, Access::Write)?;
-            let row = R::build(input, &place, Stamp::fresh(), None, &caller)?;
-            R::saving(conn, &caller, &actor, None, &row)?;
+            let ctx = Ctx {
+                caller: &caller,
+                actor: &actor,
+                policy: &policy,
+            };
+            R::enter(conn, &ctx, &place, Access::Write)?;
+            let row = R::build(input, &place, Stamp::fresh(), None, &ctx)?;
+            R::saving(conn, &ctx, None, &row)?;
             row.insert(conn)?;
             audit::created(conn, &actor, R::NAME, row.id(), &R::represent(row.clone())?)?;
             Ok(row)
@@ -136,6 +157,7 @@ async fn update<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
     if_match: IfMatch,
     change: Change<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
@@ -148,19 +170,18 @@ async fn update<R: Resource>(
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            R::enter(conn, &caller, &place, Access::Write)?;
+            let ctx = Ctx {
+                caller: &caller,
+                actor: &actor,
+                policy: &policy,
+            };
+            R::enter(conn, &ctx, &place, Access::Write)?;
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
             let input = change.resolve(&R::writable(&current)?)?;
             R::check(&input, Some(&id))?;
-            let same = R::build(
-                input.clone(),
-                &place,
-                current.stamp(),
-                Some(&current),
-                &caller,
-            )?;
+            let same = R::build(input.clone(), &place, current.stamp(), Some(&current), &ctx)?;
             if same == current {
                 // Nothing to change: the version stays, so a repeated PUT is a no-op.
                 return Ok(current);
@@ -170,9 +191,9 @@ async fn update<R: Resource>(
                 &place,
                 current.stamp().bumped(),
                 Some(&current),
-                &caller,
+                &ctx,
             )?;
-            R::saving(conn, &caller, &actor, Some(&current), &next)?;
+            R::saving(conn, &ctx, Some(&current), &next)?;
             if !next.update(conn, current.version())? {
                 return Err(ApiError::raced());
             }
@@ -191,6 +212,7 @@ pub async fn replace<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
     if_match: IfMatch,
     body: web::Json<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
@@ -198,6 +220,7 @@ pub async fn replace<R: Resource>(
         req,
         caller,
         pool,
+        policy,
         if_match,
         Change::Replace(body.into_inner()),
     )
@@ -209,6 +232,7 @@ pub async fn patch<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
     if_match: IfMatch,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -216,6 +240,7 @@ pub async fn patch<R: Resource>(
         req,
         caller,
         pool,
+        policy,
         if_match,
         Change::Merge(body.into_inner()),
     )
@@ -227,6 +252,7 @@ pub async fn delete<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::WRITE)?;
@@ -235,11 +261,16 @@ pub async fn delete<R: Resource>(
     let actor = caller.actor();
     db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            R::enter(conn, &caller, &place, Access::Write)?;
+            let ctx = Ctx {
+                caller: &caller,
+                actor: &actor,
+                policy: &policy,
+            };
+            R::enter(conn, &ctx, &place, Access::Write)?;
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
-            R::deleting(conn, &caller, &actor, &current)?;
+            R::deleting(conn, &ctx, &current)?;
             if !R::Row::delete(conn, &id, current.version())? {
                 return Err(ApiError::raced());
             }

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::audit::Actor;
 use crate::auth::{Caller, Scope};
+use crate::config::Policy;
 use crate::db::{DbConnection, Stamp};
 use crate::error::ApiError;
 
@@ -39,6 +40,14 @@ impl Place {
             ApiError::Internal("a sub-collection was reached without its parent".into())
         })
     }
+}
+
+/// Who asks, for the hooks: the caller, how the audit trail names it, and the district's
+/// policy.
+pub struct Ctx<'a> {
+    pub caller: &'a Caller,
+    pub actor: &'a Actor,
+    pub policy: &'a Policy,
 }
 
 /// Whether an operation reads or writes, for [`Resource::enter`].
@@ -89,14 +98,14 @@ pub trait Resource: 'static {
         place: &Place,
         stamp: Stamp,
         current: Option<&Self::Row>,
-        caller: &Caller,
+        ctx: &Ctx,
     ) -> Result<Self::Row, ApiError>;
 
     /// Runs first in every operation: the parent exists and the caller may see it (and, for
     /// writes, write under it; the parent is locked so it cannot vanish mid-write).
     fn enter(
         _conn: &mut DbConnection,
-        _caller: &Caller,
+        _ctx: &Ctx,
         _place: &Place,
         _access: Access,
     ) -> Result<(), ApiError> {
@@ -117,7 +126,7 @@ pub trait Resource: 'static {
     /// Rows of one page, `page.limit + 1` of them at most (the extra one says there is more).
     fn list(
         conn: &mut DbConnection,
-        caller: &Caller,
+        ctx: &Ctx,
         place: &Place,
         filter: Self::Filter,
         page: &crate::http::paging::PageRequest,
@@ -128,8 +137,7 @@ pub trait Resource: 'static {
     /// that go with this one (each audited by the resource).
     fn saving(
         _conn: &mut DbConnection,
-        _caller: &Caller,
-        _actor: &Actor,
+        _ctx: &Ctx,
         _before: Option<&Self::Row>,
         _after: &Self::Row,
     ) -> Result<(), ApiError> {
@@ -137,12 +145,7 @@ pub trait Resource: 'static {
     }
 
     /// In the write transaction, before the row is deleted.
-    fn deleting(
-        _conn: &mut DbConnection,
-        _caller: &Caller,
-        _actor: &Actor,
-        _row: &Self::Row,
-    ) -> Result<(), ApiError> {
+    fn deleting(_conn: &mut DbConnection, _ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
         Ok(())
     }
 

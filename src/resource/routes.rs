@@ -65,8 +65,9 @@ macro_rules! resource_api {
             req: actix_web::HttpRequest,
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::list::<$r>(req, caller, pool).await
+            $crate::resource::list::<$r>(req, caller, pool, policy).await
         }
 
         $(#[$create_doc])*
@@ -83,9 +84,10 @@ macro_rules! resource_api {
             req: actix_web::HttpRequest,
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             body: actix_web::web::Json<$input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::create::<$r>(req, caller, pool, body).await
+            $crate::resource::create::<$r>(req, caller, pool, policy, body).await
         }
 
         $(#[$get_doc])*
@@ -103,9 +105,10 @@ macro_rules! resource_api {
             req: actix_web::HttpRequest,
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             if_none_match: $crate::http::etag::IfNoneMatch,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::get::<$r>(req, caller, pool, if_none_match).await
+            $crate::resource::get::<$r>(req, caller, pool, policy, if_none_match).await
         }
 
         $(#[$replace_doc])*
@@ -121,10 +124,11 @@ macro_rules! resource_api {
             req: actix_web::HttpRequest,
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             if_match: $crate::http::etag::IfMatch,
             body: actix_web::web::Json<$input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::replace::<$r>(req, caller, pool, if_match, body).await
+            $crate::resource::replace::<$r>(req, caller, pool, policy, if_match, body).await
         }
 
         $(#[$patch_doc])*
@@ -141,10 +145,11 @@ macro_rules! resource_api {
             req: actix_web::HttpRequest,
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             if_match: $crate::http::etag::IfMatch,
             body: actix_web::web::Json<serde_json::Value>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::patch::<$r>(req, caller, pool, if_match, body).await
+            $crate::resource::patch::<$r>(req, caller, pool, policy, if_match, body).await
         }
 
         $(#[$delete_doc])*
@@ -158,9 +163,10 @@ macro_rules! resource_api {
             req: actix_web::HttpRequest,
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             if_match: $crate::http::etag::IfMatch,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::delete::<$r>(req, caller, pool, if_match).await
+            $crate::resource::delete::<$r>(req, caller, pool, policy, if_match).await
         }
 
         /// Registers the resource's routes.

@@ -5,12 +5,12 @@ use validator::Validate;
 
 use super::store::{self, SchoolFilter, SchoolRow};
 use crate::address::Address;
-use crate::auth::{Caller, Scope};
+use crate::auth::Scope;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
-use crate::resource::{Place, Resource};
+use crate::resource::{Ctx, Place, Resource};
 
 crate::text_enum! {
     /// A grade level, from pre-kindergarten to grade 12.
@@ -226,14 +226,14 @@ impl Resource for Schools {
         _place: &Place,
         stamp: Stamp,
         _current: Option<&SchoolRow>,
-        _caller: &Caller,
+        _ctx: &Ctx,
     ) -> Result<SchoolRow, ApiError> {
         Ok(row_from(input, stamp))
     }
 
     fn list(
         conn: &mut DbConnection,
-        _caller: &Caller,
+        _ctx: &Ctx,
         _place: &Place,
         query: SchoolQuery,
         page: &PageRequest,

@@ -160,7 +160,7 @@ async fn health_and_readiness(db: TestDb) {
     );
     let down = actix_web::test::init_service(partnerships::build_app(
         pool,
-        &HttpSettings::default(),
+        &partnerships::config::AppSettings::default(),
         &crate::support::auth_settings(),
     ))
     .await;

@@ -8,7 +8,7 @@ use crate::agreements::{agreement, vetted_partner};
 use crate::both;
 use crate::support::*;
 use partnerships::auth::{Role, Scope};
-use partnerships::config::HttpSettings;
+use partnerships::config::Policy;
 
 both!(
     json_batches_are_idempotent,
@@ -413,10 +413,10 @@ async fn ndjson_and_csv_parsing(db: TestDb) {
 }
 
 async fn batch_limits_and_bad_bodies(db: TestDb) {
-    let settings = HttpSettings {
+    let settings = Policy {
         kpi_batch_max_rows: 2,
         kpi_batch_max_bytes: 2048,
-        ..HttpSettings::default()
+        ..Policy::default()
     };
     let app = app_with(&db, settings).await;
     let s = setup(&app).await;

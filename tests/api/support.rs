@@ -16,7 +16,7 @@ use serde_json::Value;
 use partnerships::auth::token::{self, PrincipalKind};
 use partnerships::auth::{AuthSettings, Grant, Role, Scope};
 use partnerships::clients::store::ClientRow;
-use partnerships::config::HttpSettings;
+use partnerships::config::AppSettings;
 use partnerships::db::{self, Backend, DbPool, PoolSettings};
 
 pub struct TestDb {
@@ -212,10 +212,11 @@ fn principal_with_schools(
 
 /// The App as an admin calls it: requests without an Authorization header get an admin token.
 pub async fn app(db: &TestDb) -> impl TestApp {
-    app_with(db, HttpSettings::default()).await
+    app_with(db, AppSettings::default()).await
 }
 
-pub async fn app_with(db: &TestDb, settings: HttpSettings) -> impl TestApp {
+pub async fn app_with(db: &TestDb, settings: impl Into<AppSettings>) -> impl TestApp {
+    let settings: AppSettings = settings.into();
     let admin = principal(db, Role::Admin, &[], None);
     let inner = test::init_service(partnerships::build_app(
         db.pool.clone(),
@@ -233,7 +234,7 @@ pub async fn app_with(db: &TestDb, settings: HttpSettings) -> impl TestApp {
 pub async fn raw_app(db: &TestDb, auth: AuthSettings) -> impl TestApp {
     test::init_service(partnerships::build_app(
         db.pool.clone(),
-        &HttpSettings::default(),
+        &AppSettings::default(),
         &auth,
     ))
     .await
