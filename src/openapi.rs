@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use crate::auth::Scope;
 
 use crate::activities::api::{ActivitySort, TotalsBy};
-use crate::agreements::api::AgreementSort;
+use crate::agreements::model::AgreementSort;
 use crate::agreements::report::ExportFormat;
 use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};

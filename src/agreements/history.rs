@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::api::{load_visible, Agreement, AgreementPath};
+use super::access::{load_visible, AgreementPath};
+use super::model::Agreement;
 use super::store::{self, VersionRow};
 use crate::auth::{Caller, Scope};
 use crate::db::{self, DbPool};

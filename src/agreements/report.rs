@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::api::{load_visible, Agreement, AgreementPath};
+use super::access::{load_visible, AgreementPath};
 use super::history::Transition;
+use super::model::Agreement;
 use super::store;
 use crate::activities::api::{totals, ActivityTotal, TotalsBy};
 use crate::activities::store::{self as activity_store, ActivityFilter};

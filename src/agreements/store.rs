@@ -1,5 +1,7 @@
 //! SQL for agreements, their partners and schools, versions and transitions.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -9,6 +11,7 @@ use crate::db::schema::{
 };
 use crate::db::sql::{contains_pattern, lower};
 use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::resource::Stored;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = agreements, treat_none_as_null = true)]
@@ -34,17 +37,6 @@ pub struct AgreementRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl AgreementRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
 impl Keyed for AgreementRow {
     fn id(&self) -> &str {
         &self.id
@@ -58,6 +50,138 @@ impl Keyed for AgreementRow {
             SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
         }
     }
+}
+
+/// A stored agreement with its partners (other than the lead) and schools: what the pipeline
+/// reads, locks and writes as one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub row: AgreementRow,
+    pub others: Vec<String>,
+    pub schools: Vec<String>,
+}
+
+impl Keyed for Loaded {
+    fn id(&self) -> &str {
+        &self.row.id
+    }
+
+    fn key(&self, key: SortKey) -> KeyValue {
+        self.row.key(key)
+    }
+}
+
+impl Stored for Loaded {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            id: self.row.id.clone(),
+            version: self.row.version,
+            created_at: self.row.created_at,
+            updated_at: self.row.updated_at,
+        }
+    }
+
+    fn version(&self) -> i64 {
+        self.row.version
+    }
+
+    fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Self>> {
+        let Some(row) = find(conn, id, None)? else {
+            return Ok(None);
+        };
+        Ok(load_many(conn, vec![row])?.pop())
+    }
+
+    fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+        diesel::update(agreements::table.filter(agreements::id.eq(id)))
+            .set(agreements::version.eq(agreements::version))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        diesel::insert_into(agreements::table)
+            .values(&self.row)
+            .execute(conn)?;
+        self.save_links(conn)
+    }
+
+    fn update(&self, conn: &mut DbConnection, expected_version: i64) -> QueryResult<bool> {
+        let updated = diesel::update(
+            agreements::table
+                .filter(agreements::id.eq(&self.row.id))
+                .filter(agreements::version.eq(expected_version)),
+        )
+        .set(&self.row)
+        .execute(conn)?;
+        if updated == 1 {
+            self.save_links(conn)?;
+        }
+        Ok(updated == 1)
+    }
+
+    fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
+        diesel::delete(
+            agreements::table
+                .filter(agreements::id.eq(id))
+                .filter(agreements::version.eq(expected_version)),
+        )
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+}
+
+impl Loaded {
+    fn save_links(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        set_partners(conn, &self.row.id, &self.row.lead_partner_id, &self.others)?;
+        set_schools(conn, &self.row.id, &self.schools)
+    }
+}
+
+/// Loads agreements with their partners and schools (two queries for any number).
+pub fn load_many(conn: &mut DbConnection, rows: Vec<AgreementRow>) -> QueryResult<Vec<Loaded>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut others: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (agreement, partner, is_lead) in partners_of(conn, &ids)? {
+        if !is_lead {
+            others.entry(agreement).or_default().push(partner);
+        }
+    }
+    let mut schools: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (agreement, school) in schools_of(conn, &ids)? {
+        schools.entry(agreement).or_default().push(school);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Loaded {
+            others: others.remove(&row.id).unwrap_or_default(),
+            schools: schools.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// How many of `ids` are partners (an agreement's references must exist).
+pub fn count_partners(conn: &mut DbConnection, ids: &[String]) -> QueryResult<i64> {
+    use crate::db::schema::partners;
+    partners::table
+        .filter(partners::id.eq_any(ids))
+        .count()
+        .get_result(conn)
+}
+
+/// How many of `ids` are schools.
+pub fn count_schools(conn: &mut DbConnection, ids: &[String]) -> QueryResult<i64> {
+    use crate::db::schema::schools;
+    schools::table
+        .filter(schools::id.eq_any(ids))
+        .count()
+        .get_result(conn)
+}
+
+pub fn user_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    use crate::db::schema::users;
+    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)
 }
 
 /// Which agreements a caller may see: all, or (partner role) those its partner is part of.
@@ -169,42 +293,6 @@ pub fn find(
         query = query.filter(of_partner!(partner));
     }
     query.first(conn).optional()
-}
-
-/// Takes the row's write lock for the rest of the transaction; false when there is no row.
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(agreements::table.filter(agreements::id.eq(id)))
-        .set(agreements::version.eq(agreements::version))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
-pub fn insert(conn: &mut DbConnection, row: &AgreementRow) -> QueryResult<()> {
-    diesel::insert_into(agreements::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &AgreementRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        agreements::table
-            .filter(agreements::id.eq(&row.id))
-            .filter(agreements::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(agreements::table.filter(agreements::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
 }
 
 /// Replaces the partners (lead first) of an agreement.

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, combine, Goal};
 use super::store::{self, CellFilter, CellRow};
-use crate::agreements::api::load_visible;
+use crate::agreements::access::load_visible;
 use crate::auth::{Caller, Scope};
 use crate::config::Policy;
 use crate::db::{self, DbConnection, DbPool};

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::TargetInput;
 use super::store::{self, TargetRow};
-use crate::agreements::api::{load_visible, writable};
+use crate::agreements::access::{load_visible, writable};
 use crate::audit;
 use crate::auth::{Caller, Scope};
 use crate::db::sql::is_id;

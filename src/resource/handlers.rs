@@ -50,8 +50,9 @@ fn visible<R: Resource>(
         .ok_or_else(R::not_found)
 }
 
-/// The row, locked for the rest of the transaction, so a write sees the version it replaces.
-fn locked<R: Resource>(
+/// The row, locked for the rest of the transaction, so a write sees the version it replaces;
+/// 404 when it is missing or the caller may not see it.
+pub fn locked<R: Resource>(
     conn: &mut DbConnection,
     caller: &Caller,
     place: &Place,
@@ -143,6 +144,7 @@ pub async fn create<R: Resource>(
             let row = R::build(input, &place, Stamp::fresh(), None, &ctx)?;
             R::saving(conn, &ctx, None, &row)?;
             row.insert(conn)?;
+            R::saved(conn, &ctx, None, &row)?;
             audit::created(conn, &actor, R::NAME, row.id(), &R::represent(row.clone())?)?;
             Ok(row)
         })
@@ -179,6 +181,7 @@ async fn update<R: Resource>(
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
+            R::may_change(&ctx, &current)?;
             let input = change.resolve(&R::writable(&current)?)?;
             R::check(&input, Some(&id))?;
             let same = R::build(input.clone(), &place, current.stamp(), Some(&current), &ctx)?;
@@ -197,6 +200,7 @@ async fn update<R: Resource>(
             if !next.update(conn, current.version())? {
                 return Err(ApiError::raced());
             }
+            R::saved(conn, &ctx, Some(&current), &next)?;
             let (before, after) = (R::represent(current)?, R::represent(next.clone())?);
             audit::updated(conn, &actor, R::NAME, next.id(), &before, &after)?;
             Ok(next)
@@ -270,6 +274,7 @@ pub async fn delete<R: Resource>(
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
+            R::may_change(&ctx, &current)?;
             R::deleting(conn, &ctx, &current)?;
             if !R::Row::delete(conn, &id, current.version())? {
                 return Err(ApiError::raced());

@@ -11,7 +11,7 @@ mod list_query;
 mod routes;
 mod stored;
 
-pub use handlers::{create, delete, get, list, patch, replace};
+pub use handlers::{create, delete, get, list, locked, patch, replace};
 pub use list_query::{ListParams, ListQuery};
 pub use stored::Stored;
 
@@ -123,6 +123,12 @@ pub trait Resource: 'static {
         true
     }
 
+    /// Whether the caller may change or delete this row (staff: rows of their schools). Runs
+    /// once the row is locked and `If-Match` holds, before anything is compared or written.
+    fn may_change(_ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
+        Ok(())
+    }
+
     /// Rows of one page, `page.limit + 1` of them at most (the extra one says there is more).
     fn list(
         conn: &mut DbConnection,
@@ -136,6 +142,17 @@ pub trait Resource: 'static {
     /// database or the caller (references exist, who may set what), and changes to other rows
     /// that go with this one (each audited by the resource).
     fn saving(
+        _conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _before: Option<&Self::Row>,
+        _after: &Self::Row,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// In the write transaction, after the row is inserted or updated: records that hang off it
+    /// (an agreement's version history).
+    fn saved(
         _conn: &mut DbConnection,
         _ctx: &Ctx,
         _before: Option<&Self::Row>,

@@ -14,8 +14,9 @@ use super::model::{
     ResponsibilityStatus,
 };
 use super::store::{self, ResponsibilityFilter, ResponsibilityRow};
-use crate::agreements::api::{load_visible, writable, Loaded};
+use crate::agreements::access::{load_visible, writable};
 use crate::agreements::model::Party;
+use crate::agreements::store::Loaded;
 use crate::audit;
 use crate::auth::{Caller, Role, Scope};
 use crate::db::sql::is_id;

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{is_overdue, CheckInRecord, TimelineItemInput, TimelineKind, TimelineStatus};
 use super::store::{self, TimelineFilter, TimelineRow};
-use crate::agreements::api::{load_visible, writable};
+use crate::agreements::access::{load_visible, writable};
 use crate::audit;
 use crate::auth::{Caller, Scope};
 use crate::db::sql::is_id;

@@ -1,0 +1,43 @@
+//! Reading an agreement as a caller may: what the agreement's sub-resources, history, reports
+//! and KPI views share.
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::model::Agreements;
+use super::store::Loaded;
+use crate::auth::Caller;
+use crate::db::sql::is_id;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::resource::{Resource, Stored};
+
+/// The `{id}` of `/agreements/{id}/…`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgreementPath {
+    /// The agreement's id.
+    pub id: String,
+}
+
+/// One agreement as the caller may see it (partner role: only its own), or 404.
+pub fn load_visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<Loaded, ApiError> {
+    if !is_id(id) {
+        return Err(Agreements::not_found());
+    }
+    Loaded::find(conn, id)?
+        .filter(|loaded| Agreements::visible(caller, loaded))
+        .ok_or_else(Agreements::not_found)
+}
+
+/// The agreement of a sub-resource the caller wants to write: visible to it, and (staff) of
+/// its schools.
+pub fn writable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Loaded, ApiError> {
+    let loaded = load_visible(conn, caller, id)?;
+    caller.check_schools(&loaded.schools)?;
+    Ok(loaded)
+}
