@@ -41,3 +41,11 @@ pub fn writable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Lo
     caller.check_schools(&loaded.schools)?;
     Ok(loaded)
 }
+
+/// The `{agreement_id}` of `/agreements/{agreement_id}/…` collections.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgreementItemsPath {
+    /// The agreement's id.
+    pub agreement_id: String,
+}

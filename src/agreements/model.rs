@@ -668,6 +668,7 @@ impl Resource for Agreements {
 
     /// New agreements are drafts; an update keeps the status.
     fn build(
+        _conn: &mut DbConnection,
         input: AgreementInput,
         _place: &Place,
         stamp: Stamp,
@@ -687,7 +688,7 @@ impl Resource for Agreements {
             .is_none_or(|own| loaded.involves_partner(&own))
     }
 
-    fn may_change(ctx: &Ctx, loaded: &Loaded) -> Result<(), ApiError> {
+    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, loaded: &Loaded) -> Result<(), ApiError> {
         ctx.caller.check_schools(&loaded.schools)
     }
 
@@ -903,7 +904,7 @@ fn locked_for_change(
 ) -> Result<Loaded, ApiError> {
     let current = crate::resource::locked::<Agreements>(conn, ctx.caller, &Place::TOP, id)?;
     if_match.check(current.row.version)?;
-    Agreements::may_change(ctx, &current)?;
+    Agreements::may_change(conn, ctx, &current)?;
     Ok(current)
 }
 

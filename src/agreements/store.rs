@@ -44,7 +44,7 @@ impl Keyed for AgreementRow {
 
     fn key(&self, key: SortKey) -> KeyValue {
         match key {
-            SortKey::Id | SortKey::Rank => KeyValue::Id,
+            SortKey::Id | SortKey::Rank | SortKey::Date => KeyValue::Id,
             SortKey::Name => KeyValue::Text(self.title.clone()),
             SortKey::CreatedAt => KeyValue::Time(self.created_at),
             SortKey::UpdatedAt => KeyValue::Time(self.updated_at),

@@ -152,6 +152,7 @@ impl Resource for Contacts {
     }
 
     fn build(
+        _conn: &mut DbConnection,
         input: ContactInput,
         place: &Place,
         stamp: Stamp,

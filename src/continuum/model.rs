@@ -167,6 +167,7 @@ impl Resource for ContinuumLevels {
     }
 
     fn build(
+        _conn: &mut DbConnection,
         input: LevelInput,
         _place: &Place,
         stamp: Stamp,

@@ -19,7 +19,7 @@ use crate::kpi_progress::store::latest_target_cells;
 use crate::kpi_records::suppression::Suppression;
 use crate::kpi_targets::store as targets;
 use crate::partners::store::{self as partners, PartnerFilter};
-use crate::responsibilities::api::{investment_of, InvestmentSummary};
+use crate::responsibilities::investment::{investment_of, InvestmentSummary};
 use crate::responsibilities::model::{from_centi, is_overdue, ResponsibilityStatus};
 
 /// Partners of one continuum level (`null`: partners not placed on the continuum).

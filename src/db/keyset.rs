@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -17,6 +17,8 @@ pub enum SortKey {
     UpdatedAt,
     /// An integer column (the continuum's `rank`).
     Rank,
+    /// A date column, perhaps empty (empty dates sort last): due dates, scheduled dates.
+    Date,
 }
 
 impl SortKey {
@@ -27,6 +29,7 @@ impl SortKey {
             SortKey::CreatedAt => "created_at",
             SortKey::UpdatedAt => "updated_at",
             SortKey::Rank => "rank",
+            SortKey::Date => "date",
         }
     }
 }
@@ -76,6 +79,7 @@ pub enum KeyValue {
     Text(String),
     Time(NaiveDateTime),
     Int(i64),
+    Date(Option<NaiveDate>),
 }
 
 /// A row that can be paged by the standard sort keys.
@@ -102,6 +106,14 @@ impl After {
     pub fn time(&self) -> Option<(NaiveDateTime, String)> {
         match &self.value {
             KeyValue::Time(v) => Some((*v, self.id.clone())),
+            _ => None,
+        }
+    }
+
+    /// The date of the last row (`Some(None)`: it had none) and its id.
+    pub fn date(&self) -> Option<(Option<NaiveDate>, String)> {
+        match &self.value {
+            KeyValue::Date(v) => Some((*v, self.id.clone())),
             _ => None,
         }
     }
@@ -138,6 +150,7 @@ pub fn encode_cursor<R: Keyed>(sort: Sort, row: &R) -> String {
         KeyValue::Text(t) => Some(t),
         KeyValue::Time(t) => Some(t.format(TIME_FORMAT).to_string()),
         KeyValue::Int(n) => Some(n.to_string()),
+        KeyValue::Date(d) => Some(d.map(|d| d.to_string()).unwrap_or_default()),
     };
     let data = CursorData {
         s: sort_tag(sort),
@@ -169,6 +182,8 @@ pub fn decode_cursor(cursor: &str, sort: Sort) -> Result<After, ApiError> {
             KeyValue::Time(NaiveDateTime::parse_from_str(&v, TIME_FORMAT).map_err(|_| bad())?)
         }
         (SortKey::Rank, Some(v)) => KeyValue::Int(v.parse().map_err(|_| bad())?),
+        (SortKey::Date, Some(v)) if v.is_empty() => KeyValue::Date(None),
+        (SortKey::Date, Some(v)) => KeyValue::Date(Some(v.parse().map_err(|_| bad())?)),
         (_, None) => return Err(bad()),
     };
     Ok(After { value, id: data.id })
@@ -214,7 +229,9 @@ macro_rules! keyset_page {
         let query = $query;
         match sort.key {
             // Tables without an integer key are never asked for one; id order is the fallback.
-            $crate::db::keyset::SortKey::Id | $crate::db::keyset::SortKey::Rank => {
+            $crate::db::keyset::SortKey::Id
+            | $crate::db::keyset::SortKey::Rank
+            | $crate::db::keyset::SortKey::Date => {
                 let mut query = query;
                 if let Some(a) = after {
                     query = if sort.descending {

@@ -267,6 +267,7 @@ impl Resource for KpiDefinitions {
     }
 
     fn build(
+        _conn: &mut DbConnection,
         input: DefinitionInput,
         _place: &Place,
         stamp: Stamp,

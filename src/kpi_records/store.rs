@@ -247,7 +247,7 @@ impl Keyed for RecordRow {
 
     fn key(&self, key: SortKey) -> KeyValue {
         match key {
-            SortKey::Id | SortKey::Name | SortKey::Rank => KeyValue::Id,
+            SortKey::Id | SortKey::Name | SortKey::Rank | SortKey::Date => KeyValue::Id,
             SortKey::CreatedAt => KeyValue::Time(self.created_at),
             SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
         }

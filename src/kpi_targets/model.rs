@@ -1,12 +1,19 @@
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, Target, TargetRow};
+use crate::agreements::access::{load_visible, writable};
+use crate::auth::Scope;
+use crate::db::keyset::{Sort, SortKey};
+use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::kpi_definitions::model::group_slug;
 use crate::kpi_records::model::date_in_range;
+use crate::resource::{Access, Ctx, Place, Resource};
 
 /// The writable fields of a KPI target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -122,6 +129,198 @@ impl TargetInput {
         } else {
             Err(ApiError::Validation(errors))
         }
+    }
+}
+
+/// Where an agreement means to take a KPI for one student group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiTarget {
+    pub id: String,
+    pub agreement_id: String,
+    pub kpi_id: String,
+    pub kpi_code: String,
+    pub student_group: String,
+    pub baseline_value: Option<f64>,
+    pub baseline_period_start: Option<NaiveDate>,
+    pub baseline_period_end: Option<NaiveDate>,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+    pub notes: Option<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl KpiTarget {
+    pub fn from_row(row: TargetRow, kpi_code: String) -> Self {
+        KpiTarget {
+            id: row.id,
+            agreement_id: row.agreement_id,
+            kpi_id: row.kpi_id,
+            kpi_code,
+            student_group: row.student_group,
+            baseline_value: row.baseline_value,
+            baseline_period_start: row.baseline_period_start,
+            baseline_period_end: row.baseline_period_end,
+            target_value: row.target_value,
+            target_date: row.target_date,
+            notes: row.notes,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+crate::text_enum! {
+    /// Order of an agreement's targets: by `kpi_code` (the default), or by time.
+    #[derive(Default)]
+    pub enum TargetSort {
+        #[default]
+        KpiCode => "kpi_code",
+        KpiCodeDesc => "-kpi_code",
+        Id => "id",
+        IdDesc => "-id",
+        CreatedAt => "created_at",
+        CreatedAtDesc => "-created_at",
+        UpdatedAt => "updated_at",
+        UpdatedAtDesc => "-updated_at",
+    }
+}
+
+impl From<TargetSort> for Sort {
+    fn from(s: TargetSort) -> Sort {
+        let (key, descending) = match s {
+            TargetSort::KpiCode => (SortKey::Name, false),
+            TargetSort::KpiCodeDesc => (SortKey::Name, true),
+            TargetSort::Id => (SortKey::Id, false),
+            TargetSort::IdDesc => (SortKey::Id, true),
+            TargetSort::CreatedAt => (SortKey::CreatedAt, false),
+            TargetSort::CreatedAtDesc => (SortKey::CreatedAt, true),
+            TargetSort::UpdatedAt => (SortKey::UpdatedAt, false),
+            TargetSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
+        };
+        Sort { key, descending }
+    }
+}
+
+/// `GET /agreements/{agreement_id}/kpi-targets` takes no filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TargetQuery {}
+
+/// KPI targets, under their agreement: whoever may write the agreement sets its targets;
+/// whoever may see it (and read KPIs) reads them.
+pub struct KpiTargets;
+
+impl Resource for KpiTargets {
+    const NAME: &'static str = "kpi_target";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+    const PARENT: Option<(&'static str, &'static str)> = Some(("agreement_id", "agreement"));
+
+    type Row = Target;
+    type Input = TargetInput;
+    type Output = KpiTarget;
+    type Filter = TargetQuery;
+    type Sort = TargetSort;
+
+    fn represent(target: Target) -> Result<KpiTarget, ApiError> {
+        Ok(KpiTarget::from_row(target.row, target.kpi_code))
+    }
+
+    fn writable(target: &Target) -> Result<TargetInput, ApiError> {
+        let row = &target.row;
+        Ok(TargetInput {
+            kpi_code: Some(target.kpi_code.clone()),
+            student_group: Some(row.student_group.clone()),
+            baseline_value: row.baseline_value,
+            baseline_period_start: row.baseline_period_start,
+            baseline_period_end: row.baseline_period_end,
+            target_value: Some(row.target_value),
+            target_date: Some(row.target_date),
+            notes: row.notes.clone(),
+        })
+    }
+
+    fn check(input: &TargetInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    /// Resolves the KPI (422 when unknown, or when a value is out of its range).
+    fn build(
+        conn: &mut DbConnection,
+        input: TargetInput,
+        place: &Place,
+        stamp: Stamp,
+        _current: Option<&Target>,
+        _ctx: &Ctx,
+    ) -> Result<Target, ApiError> {
+        let code = input.kpi_code.clone().unwrap_or_default();
+        let kpi = crate::kpi_definitions::store::find(conn, &code)?.ok_or_else(|| {
+            ApiError::field(
+                "kpi_code",
+                "unknown_kpi",
+                format!("no KPI definition has the code {code:?}"),
+            )
+        })?;
+        input.check_range(kpi.min_value, kpi.max_value)?;
+        let row = TargetRow {
+            id: stamp.id,
+            agreement_id: place.parent()?.to_owned(),
+            kpi_id: kpi.id,
+            student_group: input.group().to_owned(),
+            baseline_value: input.baseline_value,
+            baseline_period_start: input.baseline_period_start,
+            baseline_period_end: input.baseline_period_end,
+            target_value: input.target_value.unwrap_or_default(),
+            target_date: input.target_date.unwrap_or_default(),
+            notes: input.notes,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        };
+        Ok(Target {
+            row,
+            kpi_code: kpi.code,
+        })
+    }
+
+    fn enter(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        let agreement_id = place.parent()?;
+        match access {
+            Access::Read => {
+                ctx.caller.require(Scope::KpiRead)?;
+                load_visible(conn, ctx.caller, agreement_id)?;
+            }
+            Access::Write => {
+                writable(conn, ctx.caller, agreement_id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        place: &Place,
+        _query: TargetQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<Target>, ApiError> {
+        Ok(store::page(
+            conn,
+            place.parent()?,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
     }
 }
 

@@ -3,8 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
 use crate::db::schema::{kpi_definitions, kpi_targets};
-use crate::db::{DbConnection, Stamp};
+use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::resource::Stored;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = kpi_targets, treat_none_as_null = true)]
@@ -24,15 +26,102 @@ pub struct TargetRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl TargetRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
+crate::stored_rows!(
+    TargetRow,
+    kpi_targets,
+    name = student_group,
+    parent = agreement_id
+);
+
+/// A target with the code of its KPI, as readers see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub row: TargetRow,
+    pub kpi_code: String,
+}
+
+impl Keyed for Target {
+    fn id(&self) -> &str {
+        &self.row.id
+    }
+
+    fn key(&self, key: SortKey) -> KeyValue {
+        match key {
+            SortKey::Name => KeyValue::Text(self.kpi_code.clone()),
+            other => self.row.key(other),
         }
     }
+}
+
+impl Stored for Target {
+    fn stamp(&self) -> Stamp {
+        self.row.stamp()
+    }
+
+    fn version(&self) -> i64 {
+        self.row.version
+    }
+
+    fn parent_id(&self) -> Option<&str> {
+        Some(&self.row.agreement_id)
+    }
+
+    fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Self>> {
+        Ok(kpi_targets::table
+            .inner_join(kpi_definitions::table)
+            .filter(kpi_targets::id.eq(id))
+            .select((TargetRow::as_select(), kpi_definitions::code))
+            .first(conn)
+            .optional()?
+            .map(|(row, kpi_code)| Target { row, kpi_code }))
+    }
+
+    fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+        TargetRow::lock(conn, id)
+    }
+
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        self.row.insert(conn)
+    }
+
+    fn update(&self, conn: &mut DbConnection, expected_version: i64) -> QueryResult<bool> {
+        self.row.update(conn, expected_version)
+    }
+
+    fn delete(conn: &mut DbConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
+        TargetRow::delete(conn, id, expected_version)
+    }
+}
+
+/// One page of an agreement's targets; `sort=name` orders by KPI code (then group).
+pub fn page(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<Target>> {
+    let query = kpi_targets::table
+        .inner_join(kpi_definitions::table)
+        .filter(kpi_targets::agreement_id.eq(agreement_id.to_owned()))
+        .select((TargetRow::as_select(), kpi_definitions::code))
+        .into_boxed::<MultiBackend>();
+    let query = match sort.key {
+        SortKey::Name => crate::keyset_by!(
+            query,
+            kpi_definitions::code,
+            kpi_targets::id,
+            sort.descending,
+            after.and_then(|a| a.text())
+        ),
+        _ => crate::keyset_page!(query, kpi_targets, student_group, sort, after),
+    };
+    Ok(query
+        .limit(limit)
+        .load::<(TargetRow, String)>(conn)?
+        .into_iter()
+        .map(|(row, kpi_code)| Target { row, kpi_code })
+        .collect())
 }
 
 /// The targets of some agreements with their KPI's code, by KPI code and group.
@@ -50,46 +139,4 @@ pub fn list(
         ))
         .select((TargetRow::as_select(), kpi_definitions::code))
         .load(conn)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-    id: &str,
-) -> QueryResult<Option<(TargetRow, String)>> {
-    kpi_targets::table
-        .inner_join(kpi_definitions::table)
-        .filter(kpi_targets::agreement_id.eq(agreement_id))
-        .filter(kpi_targets::id.eq(id))
-        .select((TargetRow::as_select(), kpi_definitions::code))
-        .first(conn)
-        .optional()
-}
-
-pub fn insert(conn: &mut DbConnection, row: &TargetRow) -> QueryResult<()> {
-    diesel::insert_into(kpi_targets::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &TargetRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        kpi_targets::table
-            .filter(kpi_targets::id.eq(&row.id))
-            .filter(kpi_targets::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(kpi_targets::table.filter(kpi_targets::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
 }

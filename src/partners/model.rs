@@ -480,6 +480,7 @@ impl Resource for Partners {
     }
 
     fn build(
+        _conn: &mut DbConnection,
         input: PartnerInput,
         _place: &Place,
         stamp: Stamp,

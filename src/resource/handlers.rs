@@ -141,7 +141,7 @@ pub async fn create<R: Resource>(
                 policy: &policy,
             };
             R::enter(conn, &ctx, &place, Access::Write)?;
-            let row = R::build(input, &place, Stamp::fresh(), None, &ctx)?;
+            let row = R::build(conn, input, &place, Stamp::fresh(), None, &ctx)?;
             R::saving(conn, &ctx, None, &row)?;
             row.insert(conn)?;
             R::saved(conn, &ctx, None, &row)?;
@@ -155,20 +155,30 @@ pub async fn create<R: Resource>(
     Ok(created(&R::represent(row)?, &location, version))
 }
 
-async fn update<R: Resource>(
+/// A change to one item, in one transaction: the row locked and visible, `If-Match` and
+/// [`Resource::may_change`] holding, `change` making the next row from the current one (`None`:
+/// nothing to change, the version stays), then [`Resource::saving`], the versioned update,
+/// [`Resource::saved`] and the audit event. PUT and PATCH are this; so is a resource's own kind
+/// of write (recording a check-in). Answers 200 with the new version.
+#[allow(clippy::too_many_arguments)]
+pub async fn modify<R, F>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
     if_match: IfMatch,
-    change: Change<R::Input>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(R::WRITE)?;
+    scope: crate::auth::Scope,
+    change: F,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Resource,
+    F: FnOnce(&mut DbConnection, &Ctx, &Place, &R::Row) -> Result<Option<R::Row>, ApiError>
+        + Send
+        + 'static,
+{
+    caller.require(scope)?;
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
-    if let Change::Replace(input) = &change {
-        R::check(input, Some(&key))?;
-    }
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
@@ -181,21 +191,10 @@ async fn update<R: Resource>(
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
-            R::may_change(&ctx, &current)?;
-            let input = change.resolve(&R::writable(&current)?)?;
-            R::check(&input, Some(&id))?;
-            let same = R::build(input.clone(), &place, current.stamp(), Some(&current), &ctx)?;
-            if same == current {
-                // Nothing to change: the version stays, so a repeated PUT is a no-op.
+            R::may_change(conn, &ctx, &current)?;
+            let Some(next) = change(conn, &ctx, &place, &current)? else {
                 return Ok(current);
-            }
-            let next = R::build(
-                input,
-                &place,
-                current.stamp().bumped(),
-                Some(&current),
-                &ctx,
-            )?;
+            };
             R::saving(conn, &ctx, Some(&current), &next)?;
             if !next.update(conn, current.version())? {
                 return Err(ApiError::raced());
@@ -209,6 +208,51 @@ async fn update<R: Resource>(
     .await?;
     let version = row.version();
     Ok(json_with_etag(StatusCode::OK, &R::represent(row)?, version))
+}
+
+async fn update<R: Resource>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
+    if_match: IfMatch,
+    change: Change<R::Input>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = match &change {
+        Change::Merge(patch) => Some(patch),
+        Change::Replace(_) => None,
+    };
+    let scope = R::write_scope(&caller, patch);
+    if let Change::Replace(input) = &change {
+        caller.require(scope)?;
+        R::check(input, Some(&item_key::<R>(&req)?))?;
+    }
+    modify::<R, _>(
+        req,
+        caller,
+        pool,
+        policy,
+        if_match,
+        scope,
+        move |conn, ctx, place, current| {
+            let input = change.resolve(&R::writable(current)?)?;
+            R::check(&input, Some(current.id()))?;
+            let same = R::build(
+                conn,
+                input.clone(),
+                place,
+                current.stamp(),
+                Some(current),
+                ctx,
+            )?;
+            if same == *current {
+                return Ok(None);
+            }
+            let stamp = current.stamp().bumped();
+            R::build(conn, input, place, stamp, Some(current), ctx).map(Some)
+        },
+    )
+    .await
 }
 
 /// `PUT` on an item: every writable field from the body.
@@ -274,7 +318,7 @@ pub async fn delete<R: Resource>(
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
-            R::may_change(&ctx, &current)?;
+            R::may_change(conn, &ctx, &current)?;
             R::deleting(conn, &ctx, &current)?;
             if !R::Row::delete(conn, &id, current.version())? {
                 return Err(ApiError::raced());

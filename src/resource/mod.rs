@@ -11,7 +11,7 @@ mod list_query;
 mod routes;
 mod stored;
 
-pub use handlers::{create, delete, get, list, locked, patch, replace};
+pub use handlers::{create, delete, get, list, locked, modify, patch, replace};
 pub use list_query::{ListParams, ListQuery};
 pub use stored::Stored;
 
@@ -92,8 +92,10 @@ pub trait Resource: 'static {
 
     /// The row `input` describes, with the identity and bookkeeping of `stamp`. `current` is the
     /// stored row on updates; `build` with the current stamp must give back the current row when
-    /// nothing changed, so a repeated PUT keeps the version.
+    /// nothing changed, so a repeated PUT keeps the version. It may read (to resolve a code to
+    /// an id); a reference it cannot resolve is a 422 on the field.
     fn build(
+        conn: &mut DbConnection,
         input: Self::Input,
         place: &Place,
         stamp: Stamp,
@@ -125,8 +127,14 @@ pub trait Resource: 'static {
 
     /// Whether the caller may change or delete this row (staff: rows of their schools). Runs
     /// once the row is locked and `If-Match` holds, before anything is compared or written.
-    fn may_change(_ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
+    fn may_change(_conn: &mut DbConnection, _ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
         Ok(())
+    }
+
+    /// The scope a PUT (`patch: None`) or PATCH needs: `WRITE`, unless the resource lets some
+    /// callers make narrower changes (a partner marking its own responsibility done).
+    fn write_scope(_caller: &Caller, _patch: Option<&serde_json::Value>) -> Scope {
+        Self::WRITE
     }
 
     /// Rows of one page, `page.limit + 1` of them at most (the extra one says there is more).

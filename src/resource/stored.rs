@@ -31,14 +31,18 @@ pub trait Stored: Keyed + Clone + PartialEq + Send + 'static {
 #[macro_export]
 macro_rules! stored_rows {
     ($row:ident, $table:ident, name = $name:ident, rank = $rank:ident) => {
-        $crate::stored_rows!(@keyed $row, $name, $rank);
+        $crate::stored_rows!(@keyed $row, $name, rank = $rank);
         $crate::stored_rows!(@stored $row, $table);
+    };
+    ($row:ident, $table:ident, name = $name:ident, date = $date:ident, parent = $parent:ident) => {
+        $crate::stored_rows!(@keyed $row, $name, date = $date);
+        $crate::stored_rows!(@stored $row, $table, $parent);
     };
     ($row:ident, $table:ident, name = $name:ident $(, parent = $parent:ident)?) => {
         $crate::stored_rows!(@keyed $row, $name);
         $crate::stored_rows!(@stored $row, $table $(, $parent)?);
     };
-    (@keyed $row:ident, $name:ident $(, $rank:ident)?) => {
+    (@keyed $row:ident, $name:ident $(, $extra:ident = $field:ident)?) => {
         impl $crate::db::keyset::Keyed for $row {
             fn id(&self) -> &str {
                 &self.id
@@ -51,15 +55,26 @@ macro_rules! stored_rows {
                     SortKey::Name => KeyValue::Text(self.$name.clone()),
                     SortKey::CreatedAt => KeyValue::Time(self.created_at),
                     SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
-                    SortKey::Rank => $crate::stored_rows!(@rank self $(, $rank)?),
+                    SortKey::Rank | SortKey::Date => {
+                        $crate::stored_rows!(@extra self, key $(, $extra = $field)?)
+                    }
                 }
             }
         }
     };
-    (@rank $self:ident, $rank:ident) => {
-        KeyValue::Int(i64::from($self.$rank))
+    (@extra $self:ident, $key:ident, rank = $rank:ident) => {
+        match $key {
+            SortKey::Rank => KeyValue::Int(i64::from($self.$rank)),
+            _ => KeyValue::Id,
+        }
     };
-    (@rank $self:ident) => {
+    (@extra $self:ident, $key:ident, date = $date:ident) => {
+        match $key {
+            SortKey::Date => KeyValue::Date(Option::from($self.$date)),
+            _ => KeyValue::Id,
+        }
+    };
+    (@extra $self:ident, $key:ident) => {
         KeyValue::Id
     };
     (@stored $row:ident, $table:ident $(, $parent:ident)?) => {

@@ -1,11 +1,20 @@
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, ResponsibilityFilter, ResponsibilityRow};
+use crate::agreements::access::{load_visible, writable};
 use crate::agreements::model::Party;
+use crate::agreements::store::Loaded;
+use crate::auth::{Caller, Role, Scope};
+use crate::db::keyset::{Sort, SortKey};
+use crate::db::{today, DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
 crate::text_enum! {
     pub enum ResponsibilityStatus {
@@ -122,6 +131,334 @@ impl ResponsibilityInput {
             }
         }
         check_all(self, extra)
+    }
+}
+
+/// What a party commits and has delivered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Investment {
+    pub kind: InvestmentKind,
+    pub committed: f64,
+    pub delivered: f64,
+    pub unit: Option<String>,
+}
+
+/// Who does what by when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Responsibility {
+    pub id: String,
+    pub agreement_id: String,
+    pub party: Party,
+    pub description: String,
+    pub assignee_contact_id: Option<String>,
+    pub assignee_user_id: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub status: ResponsibilityStatus,
+    /// Due before today and neither done nor dropped.
+    pub overdue: bool,
+    pub investment: Option<Investment>,
+    pub external_id: Option<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::Internal(format!("stored {what} {text:?} is unknown")))
+}
+
+impl Responsibility {
+    pub fn from_row(row: ResponsibilityRow, today: NaiveDate) -> Result<Self, ApiError> {
+        let status = stored(
+            ResponsibilityStatus::parse(&row.status),
+            "status",
+            &row.status,
+        )?;
+        let investment = match row.investment_kind.as_deref() {
+            Some(kind) => Some(Investment {
+                kind: stored(InvestmentKind::parse(kind), "investment kind", kind)?,
+                committed: from_centi(row.committed_centi),
+                delivered: from_centi(row.delivered_centi),
+                unit: row.unit.clone(),
+            }),
+            None => None,
+        };
+        Ok(Responsibility {
+            party: stored(Party::parse(&row.party), "party", &row.party)?,
+            overdue: is_overdue(status, row.due_on, today),
+            status,
+            investment,
+            id: row.id,
+            agreement_id: row.agreement_id,
+            description: row.description,
+            assignee_contact_id: row.assignee_contact_id,
+            assignee_user_id: row.assignee_user_id,
+            due_on: row.due_on,
+            external_id: row.external_id,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+/// The assignees must exist; a contact must belong to one of the agreement's partners.
+fn check_assignees(
+    conn: &mut DbConnection,
+    agreement: &Loaded,
+    row: &ResponsibilityRow,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(contact) = &row.assignee_contact_id {
+        let mut partners = agreement.others.clone();
+        partners.push(agreement.row.lead_partner_id.clone());
+        let belongs = partners
+            .iter()
+            .map(|p| crate::contacts::store::find(conn, p, contact))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .any(Option::is_some);
+        if !belongs {
+            errors.push(FieldError::new(
+                "assignee_contact_id",
+                "not_found",
+                "assignee_contact_id must be a contact of one of the agreement's partners",
+            ));
+        }
+    }
+    if let Some(user) = &row.assignee_user_id {
+        if crate::users::store::find(conn, user)?.is_none() {
+            errors.push(FieldError::new(
+                "assignee_user_id",
+                "not_found",
+                "assignee_user_id must be an existing user",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Whether a partner-side responsibility is the calling partner's: assigned to one of its
+/// contacts, or unassigned on an agreement where it is the only partner.
+fn is_partners_own(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    agreement: &Loaded,
+    row: &ResponsibilityRow,
+) -> Result<bool, ApiError> {
+    let Some(own) = caller.partner_id.as_deref() else {
+        return Ok(false);
+    };
+    if row.party != Party::Partner.as_str() {
+        return Ok(false);
+    }
+    Ok(match &row.assignee_contact_id {
+        Some(contact) => crate::contacts::store::find(conn, own, contact)?.is_some(),
+        None => agreement.others.is_empty() && agreement.row.lead_partner_id == own,
+    })
+}
+
+crate::text_enum! {
+    /// Order of an agreement's responsibilities: soonest `due_on` first (the default; undated
+    /// last), or by time.
+    #[derive(Default)]
+    pub enum ResponsibilitySort {
+        #[default]
+        DueOn => "due_on",
+        Id => "id",
+        IdDesc => "-id",
+        CreatedAt => "created_at",
+        CreatedAtDesc => "-created_at",
+        UpdatedAt => "updated_at",
+        UpdatedAtDesc => "-updated_at",
+    }
+}
+
+impl From<ResponsibilitySort> for Sort {
+    fn from(s: ResponsibilitySort) -> Sort {
+        let (key, descending) = match s {
+            ResponsibilitySort::DueOn => (SortKey::Date, false),
+            ResponsibilitySort::Id => (SortKey::Id, false),
+            ResponsibilitySort::IdDesc => (SortKey::Id, true),
+            ResponsibilitySort::CreatedAt => (SortKey::CreatedAt, false),
+            ResponsibilitySort::CreatedAtDesc => (SortKey::CreatedAt, true),
+            ResponsibilitySort::UpdatedAt => (SortKey::UpdatedAt, false),
+            ResponsibilitySort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
+        };
+        Sort { key, descending }
+    }
+}
+
+/// The filters of `GET /agreements/{agreement_id}/responsibilities`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResponsibilityQuery {
+    pub party: Option<Party>,
+    pub status: Option<ResponsibilityStatus>,
+    /// Only (or no) overdue responsibilities.
+    pub overdue: Option<bool>,
+}
+
+/// Responsibilities, under their agreement. A partner may mark the status of its own
+/// partner-side responsibilities; anyone else needs `agreements:write` (staff: for the
+/// agreement's schools).
+pub struct Responsibilities;
+
+impl Resource for Responsibilities {
+    const NAME: &'static str = "responsibility";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+    const PARENT: Option<(&'static str, &'static str)> = Some(("agreement_id", "agreement"));
+
+    type Row = ResponsibilityRow;
+    type Input = ResponsibilityInput;
+    type Output = Responsibility;
+    type Filter = ResponsibilityQuery;
+    type Sort = ResponsibilitySort;
+
+    fn represent(row: ResponsibilityRow) -> Result<Responsibility, ApiError> {
+        Responsibility::from_row(row, today())
+    }
+
+    fn writable(row: &ResponsibilityRow) -> Result<ResponsibilityInput, ApiError> {
+        Ok(ResponsibilityInput {
+            party: Party::parse(&row.party),
+            description: Some(row.description.clone()),
+            assignee_contact_id: row.assignee_contact_id.clone(),
+            assignee_user_id: row.assignee_user_id.clone(),
+            due_on: row.due_on,
+            status: ResponsibilityStatus::parse(&row.status),
+            investment: row
+                .investment_kind
+                .as_deref()
+                .and_then(InvestmentKind::parse)
+                .map(|kind| InvestmentInput {
+                    kind,
+                    committed: from_centi(row.committed_centi),
+                    delivered: Some(from_centi(row.delivered_centi)),
+                    unit: row.unit.clone(),
+                }),
+            external_id: row.external_id.clone(),
+        })
+    }
+
+    fn check(input: &ResponsibilityInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: ResponsibilityInput,
+        place: &Place,
+        stamp: Stamp,
+        _current: Option<&ResponsibilityRow>,
+        _ctx: &Ctx,
+    ) -> Result<ResponsibilityRow, ApiError> {
+        let investment = input.investment;
+        Ok(ResponsibilityRow {
+            id: stamp.id,
+            agreement_id: place.parent()?.to_owned(),
+            external_id: input.external_id,
+            party: input.party.unwrap_or(Party::District).as_str().to_owned(),
+            assignee_contact_id: input.assignee_contact_id,
+            assignee_user_id: input.assignee_user_id,
+            description: input.description.unwrap_or_default(),
+            due_on: input.due_on,
+            status: input
+                .status
+                .unwrap_or(ResponsibilityStatus::Planned)
+                .as_str()
+                .to_owned(),
+            investment_kind: investment.as_ref().map(|i| i.kind.as_str().to_owned()),
+            committed_centi: investment.as_ref().map_or(0, |i| to_centi(i.committed)),
+            delivered_centi: investment
+                .as_ref()
+                .map_or(0, |i| to_centi(i.delivered.unwrap_or(0.0))),
+            unit: investment.and_then(|i| i.unit),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    fn enter(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        match access {
+            Access::Read => load_visible(conn, ctx.caller, place.parent()?).map(|_| ()),
+            Access::Write => writable(conn, ctx.caller, place.parent()?).map(|_| ()),
+        }
+    }
+
+    /// A partner's status-only patch needs only `agreements:read`.
+    fn write_scope(caller: &Caller, patch: Option<&Value>) -> Scope {
+        let status_only = matches!(patch, Some(Value::Object(fields))
+            if fields.len() == 1 && fields.contains_key("status"));
+        if caller.role == Role::Partner && status_only {
+            Self::READ
+        } else {
+            Self::WRITE
+        }
+    }
+
+    fn may_change(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        row: &ResponsibilityRow,
+    ) -> Result<(), ApiError> {
+        if ctx.caller.role != Role::Partner {
+            return Ok(());
+        }
+        let agreement = load_visible(conn, ctx.caller, &row.agreement_id)?;
+        if is_partners_own(conn, ctx.caller, &agreement, row)? {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "a partner updates only its own responsibilities: of the partner side, assigned to one of its contacts (or unassigned when it is the agreement's only partner)".to_owned(),
+            ))
+        }
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        place: &Place,
+        query: ResponsibilityQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<ResponsibilityRow>, ApiError> {
+        let filter = ResponsibilityFilter {
+            party: query.party.map(Party::as_str),
+            status: query.status.map(ResponsibilityStatus::as_str),
+            overdue_on: query.overdue.map(|overdue| (overdue, today())),
+        };
+        Ok(store::page(
+            conn,
+            place.parent()?,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    fn saving(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _before: Option<&ResponsibilityRow>,
+        row: &ResponsibilityRow,
+    ) -> Result<(), ApiError> {
+        let agreement = Loaded::find(conn, &row.agreement_id)?
+            .ok_or_else(|| ApiError::not_found("agreement"))?;
+        check_assignees(conn, &agreement, row)
     }
 }
 

@@ -3,8 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::keyset::{After, Sort, SortKey};
 use crate::db::schema::responsibilities;
-use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = responsibilities, treat_none_as_null = true)]
@@ -27,21 +28,85 @@ pub struct ResponsibilityRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl ResponsibilityRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
+crate::stored_rows!(
+    ResponsibilityRow,
+    responsibilities,
+    name = description,
+    date = due_on,
+    parent = agreement_id
+);
 
 #[derive(Debug, Default)]
 pub struct ResponsibilityFilter {
     pub party: Option<&'static str>,
     pub status: Option<&'static str>,
+    /// Only the overdue (true) or only the others (false), as of the date given.
+    pub overdue_on: Option<(bool, NaiveDate)>,
+}
+
+/// Not done or dropped: what can be overdue.
+const OPEN: [&str; 3] = ["planned", "in_progress", "blocked"];
+
+fn filtered(
+    agreement_id: &str,
+    filter: &ResponsibilityFilter,
+) -> responsibilities::BoxedQuery<'static, MultiBackend> {
+    let mut query = responsibilities::table
+        .filter(responsibilities::agreement_id.eq(agreement_id.to_owned()))
+        .into_boxed::<MultiBackend>();
+    if let Some(party) = filter.party {
+        query = query.filter(responsibilities::party.eq(party));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(responsibilities::status.eq(status));
+    }
+    match filter.overdue_on {
+        Some((true, today)) => {
+            query = query
+                .filter(responsibilities::status.eq_any(OPEN))
+                .filter(responsibilities::due_on.lt(today));
+        }
+        Some((false, today)) => {
+            query = query.filter(
+                responsibilities::status
+                    .ne_all(OPEN)
+                    .or(responsibilities::due_on.is_null())
+                    .or(responsibilities::due_on.ge(today)),
+            );
+        }
+        None => {}
+    }
+    query
+}
+
+/// One page of an agreement's responsibilities. By due date: soonest first, undated last,
+/// ties by id.
+pub fn page(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    filter: &ResponsibilityFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<ResponsibilityRow>> {
+    let query = filtered(agreement_id, filter).select(ResponsibilityRow::as_select());
+    let due = responsibilities::due_on;
+    let id = responsibilities::id;
+    let query = if sort.key == SortKey::Date {
+        let query = match after.and_then(After::date) {
+            Some((Some(date), after_id)) => query.filter(
+                due.gt(date)
+                    .or(due.eq(date).and(id.gt(after_id)))
+                    .or(due.is_null()),
+            ),
+            Some((None, after_id)) => query.filter(due.is_null().and(id.gt(after_id))),
+            None => query,
+        };
+        query.order((due.is_null(), due.asc(), id.asc()))
+    } else {
+        crate::keyset_page!(query, responsibilities, description, sort, after)
+    };
+    query.limit(limit).load(conn)
 }
 
 /// The agreement's responsibilities, soonest due first (undated last).
@@ -50,62 +115,12 @@ pub fn list(
     agreement_id: &str,
     filter: &ResponsibilityFilter,
 ) -> QueryResult<Vec<ResponsibilityRow>> {
-    let mut query = responsibilities::table
-        .filter(responsibilities::agreement_id.eq(agreement_id.to_owned()))
+    filtered(agreement_id, filter)
         .select(ResponsibilityRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(party) = filter.party {
-        query = query.filter(responsibilities::party.eq(party));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(responsibilities::status.eq(status));
-    }
-    query
         .order((
             responsibilities::due_on.is_null(),
             responsibilities::due_on.asc(),
             responsibilities::id.asc(),
         ))
         .load(conn)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-    id: &str,
-) -> QueryResult<Option<ResponsibilityRow>> {
-    responsibilities::table
-        .filter(responsibilities::agreement_id.eq(agreement_id))
-        .filter(responsibilities::id.eq(id))
-        .select(ResponsibilityRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn insert(conn: &mut DbConnection, row: &ResponsibilityRow) -> QueryResult<()> {
-    diesel::insert_into(responsibilities::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &ResponsibilityRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        responsibilities::table
-            .filter(responsibilities::id.eq(&row.id))
-            .filter(responsibilities::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(responsibilities::table.filter(responsibilities::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
 }

@@ -222,6 +222,7 @@ impl Resource for Schools {
     }
 
     fn build(
+        _conn: &mut DbConnection,
         input: SchoolInput,
         _place: &Place,
         stamp: Stamp,
