@@ -21,7 +21,7 @@ use crate::responsibilities::investment::{investment_of, InvestmentSummary};
 use crate::responsibilities::model::Responsibility;
 use crate::responsibilities::model::ResponsibilityStatus;
 use crate::responsibilities::store::{self as responsibility_store, ResponsibilityFilter};
-use crate::timeline::api::TimelineItem;
+use crate::timeline::model::TimelineItem;
 use crate::timeline::model::{TimelineKind, TimelineStatus};
 use crate::timeline::store::{self as timeline_store, TimelineFilter};
 

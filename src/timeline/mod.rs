@@ -7,10 +7,6 @@ pub mod store;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(api::list_items)
-        .service(api::create_item)
-        .service(api::get_item)
-        .service(api::patch_item)
-        .service(api::delete_item)
-        .service(api::record_check_in);
+    api::routes(cfg);
+    cfg.service(api::record_check_in);
 }

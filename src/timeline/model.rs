@@ -1,9 +1,17 @@
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::store::{self, TimelineFilter, TimelineRow};
+use crate::agreements::access::{load_visible, writable};
+use crate::auth::Scope;
+use crate::db::keyset::{Sort, SortKey};
+use crate::db::{today, DbConnection, Stamp};
+use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
 crate::text_enum! {
     /// What a timeline item marks.
@@ -132,4 +140,220 @@ pub struct CheckInRecord {
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub next_steps: Option<String>,
+}
+/// A dated item on an agreement's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineItem {
+    pub id: String,
+    pub agreement_id: String,
+    pub kind: TimelineKind,
+    pub title: String,
+    pub scheduled_on: NaiveDate,
+    pub status: TimelineStatus,
+    /// Still scheduled after its date.
+    pub overdue: bool,
+    /// Made by the service at the review cadence when the agreement became active.
+    pub generated: bool,
+    pub notes: Option<String>,
+    /// The record of a held check-in.
+    pub check_in: Option<CheckInRecord>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::Internal(format!("stored {what} {text:?} is unknown")))
+}
+
+impl TimelineItem {
+    pub fn from_row(row: TimelineRow, today: NaiveDate) -> Result<Self, ApiError> {
+        let status = stored(TimelineStatus::parse(&row.status), "status", &row.status)?;
+        Ok(TimelineItem {
+            kind: stored(TimelineKind::parse(&row.kind), "kind", &row.kind)?,
+            overdue: is_overdue(status, row.scheduled_on, today),
+            status,
+            check_in: row
+                .check_in
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| ApiError::Internal(format!("stored check-in is not valid: {e}")))?,
+            id: row.id,
+            agreement_id: row.agreement_id,
+            title: row.title,
+            scheduled_on: row.scheduled_on,
+            generated: row.generated,
+            notes: row.notes,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+impl CheckInRecord {
+    /// The item, done, holding this record.
+    pub fn apply(&self, current: &TimelineRow) -> Result<TimelineRow, ApiError> {
+        check_all(self, Vec::new())?;
+        let stamp = current.stamp().bumped();
+        Ok(TimelineRow {
+            status: TimelineStatus::Done.as_str().to_owned(),
+            check_in: Some(
+                serde_json::to_string(self).map_err(|e| ApiError::Internal(e.to_string()))?,
+            ),
+            version: stamp.version,
+            updated_at: stamp.updated_at,
+            ..current.clone()
+        })
+    }
+}
+
+crate::text_enum! {
+    /// Order of a timeline: by `scheduled_on` (the default), or by time of change.
+    #[derive(Default)]
+    pub enum TimelineSort {
+        #[default]
+        ScheduledOn => "scheduled_on",
+        Id => "id",
+        IdDesc => "-id",
+        CreatedAt => "created_at",
+        CreatedAtDesc => "-created_at",
+        UpdatedAt => "updated_at",
+        UpdatedAtDesc => "-updated_at",
+    }
+}
+
+impl From<TimelineSort> for Sort {
+    fn from(s: TimelineSort) -> Sort {
+        let (key, descending) = match s {
+            TimelineSort::ScheduledOn => (SortKey::Date, false),
+            TimelineSort::Id => (SortKey::Id, false),
+            TimelineSort::IdDesc => (SortKey::Id, true),
+            TimelineSort::CreatedAt => (SortKey::CreatedAt, false),
+            TimelineSort::CreatedAtDesc => (SortKey::CreatedAt, true),
+            TimelineSort::UpdatedAt => (SortKey::UpdatedAt, false),
+            TimelineSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
+        };
+        Sort { key, descending }
+    }
+}
+
+/// The filters of `GET /agreements/{agreement_id}/timeline`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    pub kind: Option<TimelineKind>,
+    pub status: Option<TimelineStatus>,
+    /// Only items still scheduled after their date (true), or only the others (false).
+    pub overdue: Option<bool>,
+    /// Items on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Items on or before this date.
+    pub to: Option<NaiveDate>,
+}
+
+/// Timeline items, under their agreement.
+pub struct TimelineItems;
+
+impl Resource for TimelineItems {
+    const NAME: &'static str = "timeline_item";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+    const PARENT: Option<(&'static str, &'static str)> = Some(("agreement_id", "agreement"));
+
+    type Row = TimelineRow;
+    type Input = TimelineItemInput;
+    type Output = TimelineItem;
+    type Filter = TimelineQuery;
+    type Sort = TimelineSort;
+
+    fn represent(row: TimelineRow) -> Result<TimelineItem, ApiError> {
+        TimelineItem::from_row(row, today())
+    }
+
+    fn writable(row: &TimelineRow) -> Result<TimelineItemInput, ApiError> {
+        Ok(TimelineItemInput {
+            kind: TimelineKind::parse(&row.kind),
+            title: Some(row.title.clone()),
+            scheduled_on: Some(row.scheduled_on),
+            status: TimelineStatus::parse(&row.status),
+            notes: row.notes.clone(),
+        })
+    }
+
+    fn check(input: &TimelineItemInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, Vec::new())
+    }
+
+    /// Whether the item was generated and its check-in record stay as they were.
+    fn build(
+        _conn: &mut DbConnection,
+        input: TimelineItemInput,
+        place: &Place,
+        stamp: Stamp,
+        current: Option<&TimelineRow>,
+        _ctx: &Ctx,
+    ) -> Result<TimelineRow, ApiError> {
+        Ok(TimelineRow {
+            id: stamp.id,
+            agreement_id: place.parent()?.to_owned(),
+            kind: input
+                .kind
+                .unwrap_or(TimelineKind::Milestone)
+                .as_str()
+                .to_owned(),
+            title: input.title.unwrap_or_default(),
+            scheduled_on: input.scheduled_on.unwrap_or_default(),
+            status: input
+                .status
+                .unwrap_or(TimelineStatus::Scheduled)
+                .as_str()
+                .to_owned(),
+            generated: current.is_some_and(|c| c.generated),
+            notes: input.notes,
+            check_in: current.and_then(|c| c.check_in.clone()),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    fn enter(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        match access {
+            Access::Read => load_visible(conn, ctx.caller, place.parent()?).map(|_| ()),
+            Access::Write => writable(conn, ctx.caller, place.parent()?).map(|_| ()),
+        }
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        place: &Place,
+        query: TimelineQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<TimelineRow>, ApiError> {
+        let filter = TimelineFilter {
+            kind: query.kind.map(TimelineKind::as_str),
+            status: query.status.map(TimelineStatus::as_str),
+            overdue_on: query.overdue.map(|overdue| (overdue, today())),
+            from: query.from,
+            to: query.to,
+        };
+        Ok(store::page(
+            conn,
+            place.parent()?,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
 }

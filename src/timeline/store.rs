@@ -4,8 +4,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::agreements::model::ReviewCadence;
+use crate::db::keyset::{After, Sort, SortKey};
 use crate::db::schema::timeline_items;
-use crate::db::{sql::new_id, DbConnection, MultiBackend, Stamp};
+use crate::db::{sql::new_id, DbConnection, MultiBackend};
+use crate::resource::Stored;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = timeline_items, treat_none_as_null = true)]
@@ -24,36 +26,30 @@ pub struct TimelineRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl TimelineRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
+crate::stored_rows!(
+    TimelineRow,
+    timeline_items,
+    name = title,
+    date = scheduled_on,
+    parent = agreement_id
+);
 
 #[derive(Debug, Default)]
 pub struct TimelineFilter {
     pub kind: Option<&'static str>,
     pub status: Option<&'static str>,
-    /// Still scheduled before this date.
-    pub overdue_on: Option<NaiveDate>,
+    /// Only the items still scheduled before the date given (true), or only the others.
+    pub overdue_on: Option<(bool, NaiveDate)>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
 
-/// The agreement's items in date order.
-pub fn list(
-    conn: &mut DbConnection,
+fn filtered(
     agreement_id: &str,
     filter: &TimelineFilter,
-) -> QueryResult<Vec<TimelineRow>> {
+) -> timeline_items::BoxedQuery<'static, MultiBackend> {
     let mut query = timeline_items::table
         .filter(timeline_items::agreement_id.eq(agreement_id.to_owned()))
-        .select(TimelineRow::as_select())
         .into_boxed::<MultiBackend>();
     if let Some(kind) = filter.kind {
         query = query.filter(timeline_items::kind.eq(kind));
@@ -61,10 +57,20 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(timeline_items::status.eq(status));
     }
-    if let Some(today) = filter.overdue_on {
-        query = query
-            .filter(timeline_items::status.eq("scheduled"))
-            .filter(timeline_items::scheduled_on.lt(today));
+    match filter.overdue_on {
+        Some((true, today)) => {
+            query = query
+                .filter(timeline_items::status.eq("scheduled"))
+                .filter(timeline_items::scheduled_on.lt(today));
+        }
+        Some((false, today)) => {
+            query = query.filter(
+                timeline_items::status
+                    .ne("scheduled")
+                    .or(timeline_items::scheduled_on.ge(today)),
+            );
+        }
+        None => {}
     }
     if let Some(from) = filter.from {
         query = query.filter(timeline_items::scheduled_on.ge(from));
@@ -73,49 +79,44 @@ pub fn list(
         query = query.filter(timeline_items::scheduled_on.le(to));
     }
     query
-        .order((timeline_items::scheduled_on.asc(), timeline_items::id.asc()))
-        .load(conn)
 }
 
-pub fn find(
+/// One page of an agreement's timeline (by date: `SortKey::Date`).
+pub fn page(
     conn: &mut DbConnection,
     agreement_id: &str,
-    id: &str,
-) -> QueryResult<Option<TimelineRow>> {
-    timeline_items::table
-        .filter(timeline_items::agreement_id.eq(agreement_id))
-        .filter(timeline_items::id.eq(id))
-        .select(TimelineRow::as_select())
-        .first(conn)
-        .optional()
+    filter: &TimelineFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<TimelineRow>> {
+    let query = filtered(agreement_id, filter).select(TimelineRow::as_select());
+    let query = if sort.key == SortKey::Date {
+        crate::keyset_by!(
+            query,
+            timeline_items::scheduled_on,
+            timeline_items::id,
+            sort.descending,
+            after
+                .and_then(After::date)
+                .and_then(|(date, id)| Some((date?, id)))
+        )
+    } else {
+        crate::keyset_page!(query, timeline_items, title, sort, after)
+    };
+    query.limit(limit).load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, row: &TimelineRow) -> QueryResult<()> {
-    diesel::insert_into(timeline_items::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
+/// The agreement's items in date order.
+pub fn list(
     conn: &mut DbConnection,
-    row: &TimelineRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        timeline_items::table
-            .filter(timeline_items::id.eq(&row.id))
-            .filter(timeline_items::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(timeline_items::table.filter(timeline_items::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
+    agreement_id: &str,
+    filter: &TimelineFilter,
+) -> QueryResult<Vec<TimelineRow>> {
+    filtered(agreement_id, filter)
+        .select(TimelineRow::as_select())
+        .order((timeline_items::scheduled_on.asc(), timeline_items::id.asc()))
+        .load(conn)
 }
 
 /// Adds the generated check-ins that come after the last one generated before (if any), so
@@ -155,7 +156,7 @@ pub fn insert_generated_check_ins(
         })
         .collect();
     for row in &rows {
-        insert(conn, row)?;
+        row.insert(conn)?;
     }
     Ok(rows.len())
 }
