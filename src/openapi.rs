@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::Scope;
 
-use crate::activities::api::{ActivitySort, TotalsBy};
+use crate::activities::model::{ActivitySort, TotalsBy};
 use crate::agreements::model::AgreementSort;
 use crate::agreements::report::ExportFormat;
 use crate::db::keyset::ListSort;

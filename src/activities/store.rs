@@ -3,9 +3,9 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::activities;
-use crate::db::{DbConnection, MultiBackend, Stamp};
+use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = activities, treat_none_as_null = true)]
@@ -26,30 +26,7 @@ pub struct ActivityRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl ActivityRow {
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            id: self.id.clone(),
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-impl Keyed for ActivityRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, key: SortKey) -> KeyValue {
-        match key {
-            SortKey::Id | SortKey::Name | SortKey::Rank | SortKey::Date => KeyValue::Id,
-            SortKey::CreatedAt => KeyValue::Time(self.created_at),
-            SortKey::UpdatedAt => KeyValue::Time(self.updated_at),
-        }
-    }
-}
+crate::stored_rows!(ActivityRow, activities, name = kind);
 
 #[derive(Debug, Default, Clone)]
 pub struct ActivityFilter {
@@ -132,54 +109,4 @@ pub fn amounts(
             activities::families_reached,
         ))
         .load(conn)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    id: &str,
-    only_partner: Option<&str>,
-) -> QueryResult<Option<ActivityRow>> {
-    let mut query = activities::table
-        .filter(activities::id.eq(id.to_owned()))
-        .select(ActivityRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(partner) = only_partner {
-        query = query.filter(activities::partner_id.eq(partner.to_owned()));
-    }
-    query.first(conn).optional()
-}
-
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(activities::table.filter(activities::id.eq(id)))
-        .set(activities::version.eq(activities::version))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
-pub fn insert(conn: &mut DbConnection, row: &ActivityRow) -> QueryResult<()> {
-    diesel::insert_into(activities::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &ActivityRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        activities::table
-            .filter(activities::id.eq(&row.id))
-            .filter(activities::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::delete(activities::table.filter(activities::id.eq(id)))
-        .execute(conn)
-        .map(|n| n == 1)
 }

@@ -11,7 +11,7 @@ use super::access::{load_visible, AgreementPath};
 use super::history::Transition;
 use super::model::Agreement;
 use super::store;
-use crate::activities::api::{totals, ActivityTotal, TotalsBy};
+use crate::activities::model::{totals, ActivityTotal, TotalsBy};
 use crate::activities::store::{self as activity_store, ActivityFilter};
 use crate::auth::{Caller, Scope};
 use crate::db::{self, today, DbPool};

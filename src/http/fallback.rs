@@ -37,14 +37,29 @@ impl RouteTable {
         RouteTable(routes)
     }
 
+    /// The documented methods of the path: of its literal route when it has one (the router
+    /// prefers `/activities/totals` to `/activities/{id}`), else of every pattern it matches.
     fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let matching: Vec<&(ResourceDef, Vec<Method>)> = self
+            .0
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .collect();
+        let literal: Vec<&(ResourceDef, Vec<Method>)> = matching
+            .iter()
+            .copied()
+            .filter(|(def, _)| !def.pattern().is_some_and(|p| p.contains('{')))
+            .collect();
+        let chosen = if literal.is_empty() {
+            matching
+        } else {
+            literal
+        };
         let mut allowed: Vec<Method> = Vec::new();
-        for (def, methods) in &self.0 {
-            if def.is_match(path) {
-                for m in methods {
-                    if !allowed.contains(m) {
-                        allowed.push(m.clone());
-                    }
+        for (_, methods) in chosen {
+            for m in methods {
+                if !allowed.contains(m) {
+                    allowed.push(m.clone());
                 }
             }
         }

@@ -128,7 +128,7 @@ pub async fn create<R: Resource>(
     policy: web::Data<Policy>,
     body: web::Json<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(R::WRITE)?;
+    caller.require(R::write_scope(&caller, None))?;
     let place = place::<R>(&req)?;
     let input = body.into_inner();
     R::check(&input, None)?;
@@ -303,7 +303,7 @@ pub async fn delete<R: Resource>(
     policy: web::Data<Policy>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(R::WRITE)?;
+    caller.require(R::write_scope(&caller, None))?;
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();

@@ -131,8 +131,9 @@ pub trait Resource: 'static {
         Ok(())
     }
 
-    /// The scope a PUT (`patch: None`) or PATCH needs: `WRITE`, unless the resource lets some
-    /// callers make narrower changes (a partner marking its own responsibility done).
+    /// The scope a write needs (`patch`: the body of a PATCH): `WRITE`, unless the resource
+    /// lets some callers make narrower changes (a partner logging its own activity, or marking
+    /// its own responsibility done; `may_change` and `saving` then hold them to that).
     fn write_scope(_caller: &Caller, _patch: Option<&serde_json::Value>) -> Scope {
         Self::WRITE
     }

@@ -132,6 +132,16 @@ async fn unknown_paths_and_methods(db: TestDb) {
     .await
     .expect(405);
     assert_eq!(reply.header("allow"), Some("GET, PUT, PATCH, DELETE"));
+    // A literal path answers for itself, not for the `{id}` pattern it also matches.
+    let reply = send(
+        &app,
+        TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri("/api/v1/activities/totals"),
+    )
+    .await
+    .expect(405);
+    assert_eq!(reply.header("allow"), Some("GET"));
 }
 
 async fn health_and_readiness(db: TestDb) {

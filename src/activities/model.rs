@@ -1,0 +1,472 @@
+//! Activities: their wire types, rules and scoping, and totals.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, ActivityAmounts, ActivityFilter, ActivityRow};
+use crate::auth::{Caller, Role, Scope};
+use crate::db::keyset::{ListSort, Sort};
+use crate::db::sql::is_id;
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::resource::{Ctx, Place, Resource};
+use crate::responsibilities::model::{from_centi, to_centi};
+
+crate::text_enum! {
+    pub enum ActivityKind {
+        Talk => "talk",
+        Volunteering => "volunteering",
+        FieldTrip => "field_trip",
+        Mentoring => "mentoring",
+        Tour => "tour",
+        Event => "event",
+        Donation => "donation",
+        InternshipHours => "internship_hours",
+        Other => "other",
+    }
+}
+
+crate::text_enum! {
+    /// Sort order of activities: a field, descending when prefixed with `-`. Ties break on `id`.
+    #[derive(Default)]
+    pub enum ActivitySort {
+        #[default]
+        Id => "id",
+        IdDesc => "-id",
+        CreatedAt => "created_at",
+        CreatedAtDesc => "-created_at",
+        UpdatedAt => "updated_at",
+        UpdatedAtDesc => "-updated_at",
+    }
+}
+
+impl From<ActivitySort> for ListSort {
+    fn from(s: ActivitySort) -> Self {
+        match s {
+            ActivitySort::Id => ListSort::Id,
+            ActivitySort::IdDesc => ListSort::IdDesc,
+            ActivitySort::CreatedAt => ListSort::CreatedAt,
+            ActivitySort::CreatedAtDesc => ListSort::CreatedAtDesc,
+            ActivitySort::UpdatedAt => ListSort::UpdatedAt,
+            ActivitySort::UpdatedAtDesc => ListSort::UpdatedAtDesc,
+        }
+    }
+}
+
+impl From<ActivitySort> for Sort {
+    fn from(s: ActivitySort) -> Sort {
+        ListSort::from(s).into()
+    }
+}
+
+/// The writable fields of an activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b", "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+    "kind": "field_trip", "occurred_on": "2026-10-14", "hours": 3.5, "students_reached": 58, "families_reached": 0}))]
+pub struct ActivityInput {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required)]
+    #[schema(value_type = String, required = true)]
+    pub partner_id: Option<String>,
+    /// The agreement it belongs to, if any; the partner must be part of it.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub agreement_id: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    pub school_id: Option<String>,
+    #[serde(default)]
+    #[validate(required)]
+    #[schema(value_type = ActivityKind, required = true)]
+    pub kind: Option<ActivityKind>,
+    #[serde(default)]
+    #[validate(required)]
+    #[schema(value_type = NaiveDate, required = true)]
+    pub occurred_on: Option<NaiveDate>,
+    /// Hours given (volunteer or internship hours); up to two decimals are kept.
+    #[serde(default)]
+    #[validate(range(min = 0.0, max = 100000.0))]
+    #[schema(minimum = 0, maximum = 100000)]
+    pub hours: Option<f64>,
+    #[serde(default)]
+    #[validate(range(min = 0, max = 1000000))]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub students_reached: Option<i32>,
+    #[serde(default)]
+    #[validate(range(min = 0, max = 1000000))]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub families_reached: Option<i32>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub external_id: Option<String>,
+}
+
+impl ActivityInput {
+    pub fn check(&self) -> Result<(), ApiError> {
+        let mut extra = Vec::new();
+        for (field, value) in [
+            ("partner_id", &self.partner_id),
+            ("agreement_id", &self.agreement_id),
+            ("school_id", &self.school_id),
+        ] {
+            if value.as_deref().is_some_and(|v| !is_id(v)) {
+                extra.push(FieldError::new(
+                    field,
+                    "invalid",
+                    format!("{field} must be an id"),
+                ));
+            }
+        }
+        check_all(self, extra)
+    }
+}
+
+/// Something that happened between a partner and the schools.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Activity {
+    pub id: String,
+    pub partner_id: String,
+    pub agreement_id: Option<String>,
+    pub school_id: Option<String>,
+    pub kind: ActivityKind,
+    pub occurred_on: NaiveDate,
+    pub hours: f64,
+    pub students_reached: i32,
+    pub families_reached: i32,
+    pub notes: Option<String>,
+    pub external_id: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ActivityRow> for Activity {
+    type Error = ApiError;
+
+    fn try_from(row: ActivityRow) -> Result<Self, ApiError> {
+        Ok(Activity {
+            kind: ActivityKind::parse(&row.kind).ok_or_else(|| {
+                ApiError::Internal(format!("stored kind {:?} is unknown", row.kind))
+            })?,
+            hours: from_centi(row.hours_centi),
+            id: row.id,
+            partner_id: row.partner_id,
+            agreement_id: row.agreement_id,
+            school_id: row.school_id,
+            occurred_on: row.occurred_on,
+            students_reached: row.students_reached,
+            families_reached: row.families_reached,
+            notes: row.notes,
+            external_id: row.external_id,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+/// Who may log or change this activity: a partner for its own partner; staff for their
+/// schools; anyone else with `agreements:write`.
+fn check_writer(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &ActivityRow,
+) -> Result<(), ApiError> {
+    match caller.role {
+        Role::Partner => {
+            caller.require(Scope::AgreementsRead)?;
+            if caller.partner_id.as_deref() != Some(row.partner_id.as_str()) {
+                return Err(ApiError::Forbidden(
+                    "a partner logs activities of its own partner only".to_owned(),
+                ));
+            }
+            Ok(())
+        }
+        _ => {
+            caller.require(Scope::AgreementsWrite)?;
+            if caller.role == Role::Staff {
+                // Staff log activities of their schools, within agreements of their schools.
+                caller.check_schools(&row.school_id.iter().cloned().collect::<Vec<_>>())?;
+                if let Some(agreement) = &row.agreement_id {
+                    let schools: Vec<String> = crate::agreements::store::schools_of(
+                        conn,
+                        std::slice::from_ref(agreement),
+                    )?
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect();
+                    caller.check_schools(&schools)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The partner, school and agreement must exist, and the partner must be in the agreement.
+fn check_references(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if !crate::partners::store::exists(conn, &row.partner_id)? {
+        errors.push(FieldError::new(
+            "partner_id",
+            "not_found",
+            "partner_id must be an existing partner",
+        ));
+    }
+    if let Some(school) = &row.school_id {
+        if <crate::schools::store::SchoolRow as crate::resource::Stored>::find(conn, school)?
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                "school_id",
+                "not_found",
+                "school_id must be an existing school",
+            ));
+        }
+    }
+    if let Some(agreement) = &row.agreement_id {
+        let partners =
+            crate::agreements::store::partners_of(conn, std::slice::from_ref(agreement))?;
+        if partners.is_empty() {
+            errors.push(FieldError::new(
+                "agreement_id",
+                "not_found",
+                "agreement_id must be an existing agreement",
+            ));
+        } else if !partners.iter().any(|(_, p, _)| *p == row.partner_id) {
+            errors.push(FieldError::new(
+                "agreement_id",
+                "partner_not_in_agreement",
+                "the partner is not part of this agreement",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The filters of `GET /activities`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityQuery {
+    pub partner_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub school_id: Option<String>,
+    pub kind: Option<ActivityKind>,
+    /// Activities on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Activities on or before this date.
+    pub to: Option<NaiveDate>,
+    /// Only activities changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl ActivityQuery {
+    pub fn filter(&self, caller: &Caller) -> ActivityFilter {
+        ActivityFilter {
+            only_partner: caller.partner_scope(),
+            partner_id: self.partner_id.clone(),
+            agreement_id: self.agreement_id.clone(),
+            school_id: self.school_id.clone(),
+            kind: self.kind.map(ActivityKind::as_str),
+            from: self.from,
+            to: self.to,
+            updated_since: self.updated_since,
+        }
+    }
+}
+
+crate::text_enum! {
+    /// What activity totals are grouped by.
+    pub enum TotalsBy {
+        Partner => "partner",
+        Agreement => "agreement",
+        School => "school",
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TotalsQuery {
+    /// Group by partner (default), agreement or school.
+    pub by: Option<TotalsBy>,
+    pub partner_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub school_id: Option<String>,
+    pub kind: Option<ActivityKind>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Sums of one group.
+#[derive(Debug, Default, Clone, Serialize, ToSchema)]
+pub struct ActivityTotal {
+    /// The partner, agreement or school id; `null` for activities without one.
+    pub key: Option<String>,
+    pub activities: usize,
+    pub hours: f64,
+    pub students_reached: i64,
+    pub families_reached: i64,
+}
+
+/// Activity totals per partner, agreement or school.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityTotals {
+    pub by: TotalsBy,
+    pub groups: Vec<ActivityTotal>,
+}
+
+/// Sums activity amounts per group.
+pub fn totals(rows: &[ActivityAmounts], by: TotalsBy) -> Vec<ActivityTotal> {
+    let mut groups: BTreeMap<Option<String>, (usize, i64, i64, i64)> = BTreeMap::new();
+    for row in rows {
+        let key = match by {
+            TotalsBy::Partner => Some(row.partner_id.clone()),
+            TotalsBy::Agreement => row.agreement_id.clone(),
+            TotalsBy::School => row.school_id.clone(),
+        };
+        let g = groups.entry(key).or_default();
+        g.0 += 1;
+        g.1 += row.hours_centi;
+        g.2 += i64::from(row.students_reached);
+        g.3 += i64::from(row.families_reached);
+    }
+    groups
+        .into_iter()
+        .map(|(key, (n, h, s, f))| ActivityTotal {
+            key,
+            activities: n,
+            hours: from_centi(h),
+            students_reached: s,
+            families_reached: f,
+        })
+        .collect()
+}
+
+/// Activities: a partner sees and logs its own; staff log those of their schools.
+pub struct Activities;
+
+impl Resource for Activities {
+    const NAME: &'static str = "activity";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+
+    type Row = ActivityRow;
+    type Input = ActivityInput;
+    type Output = Activity;
+    type Filter = ActivityQuery;
+    type Sort = ActivitySort;
+
+    fn represent(row: ActivityRow) -> Result<Activity, ApiError> {
+        Activity::try_from(row)
+    }
+
+    fn writable(row: &ActivityRow) -> Result<ActivityInput, ApiError> {
+        Ok(ActivityInput {
+            partner_id: Some(row.partner_id.clone()),
+            agreement_id: row.agreement_id.clone(),
+            school_id: row.school_id.clone(),
+            kind: ActivityKind::parse(&row.kind),
+            occurred_on: Some(row.occurred_on),
+            hours: Some(from_centi(row.hours_centi)),
+            students_reached: Some(row.students_reached),
+            families_reached: Some(row.families_reached),
+            notes: row.notes.clone(),
+            external_id: row.external_id.clone(),
+        })
+    }
+
+    fn check(input: &ActivityInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: ActivityInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&ActivityRow>,
+        _ctx: &Ctx,
+    ) -> Result<ActivityRow, ApiError> {
+        Ok(ActivityRow {
+            id: stamp.id,
+            external_id: input.external_id,
+            partner_id: input.partner_id.unwrap_or_default(),
+            agreement_id: input.agreement_id,
+            school_id: input.school_id,
+            kind: input
+                .kind
+                .unwrap_or(ActivityKind::Other)
+                .as_str()
+                .to_owned(),
+            occurred_on: input.occurred_on.unwrap_or_default(),
+            hours_centi: to_centi(input.hours.unwrap_or(0.0)),
+            students_reached: input.students_reached.unwrap_or(0),
+            families_reached: input.families_reached.unwrap_or(0),
+            notes: input.notes,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    fn visible(caller: &Caller, row: &ActivityRow) -> bool {
+        caller.sees_partner(&row.partner_id)
+    }
+
+    /// A partner logs its own activities with `agreements:read`; the rule on whose they are is
+    /// [`check_writer`].
+    fn write_scope(caller: &Caller, _patch: Option<&serde_json::Value>) -> Scope {
+        if caller.role == Role::Partner {
+            Self::READ
+        } else {
+            Self::WRITE
+        }
+    }
+
+    fn may_change(conn: &mut DbConnection, ctx: &Ctx, row: &ActivityRow) -> Result<(), ApiError> {
+        check_writer(conn, ctx.caller, row)
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        query: ActivityQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<ActivityRow>, ApiError> {
+        let filter = query.filter(ctx.caller);
+        Ok(store::list(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    fn saving(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _before: Option<&ActivityRow>,
+        row: &ActivityRow,
+    ) -> Result<(), ApiError> {
+        check_writer(conn, ctx.caller, row)?;
+        check_references(conn, row)
+    }
+}
