@@ -9,7 +9,6 @@ use validator::Validate;
 
 use super::store::{self, ActivityAmounts, ActivityFilter, ActivityRow};
 use crate::auth::{Caller, Role, Scope};
-use crate::db::keyset::{ListSort, Sort};
 use crate::db::sql::is_id;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
@@ -32,36 +31,15 @@ crate::text_enum! {
     }
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Sort order of activities: a field, descending when prefixed with `-`. Ties break on `id`.
-    #[derive(Default)]
-    pub enum ActivitySort {
-        #[default]
-        Id => "id",
-        IdDesc => "-id",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<ActivitySort> for ListSort {
-    fn from(s: ActivitySort) -> Self {
-        match s {
-            ActivitySort::Id => ListSort::Id,
-            ActivitySort::IdDesc => ListSort::IdDesc,
-            ActivitySort::CreatedAt => ListSort::CreatedAt,
-            ActivitySort::CreatedAtDesc => ListSort::CreatedAtDesc,
-            ActivitySort::UpdatedAt => ListSort::UpdatedAt,
-            ActivitySort::UpdatedAtDesc => ListSort::UpdatedAtDesc,
-        }
-    }
-}
-
-impl From<ActivitySort> for Sort {
-    fn from(s: ActivitySort) -> Sort {
-        ListSort::from(s).into()
+    pub enum ActivitySort default Id {
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 

@@ -12,7 +12,6 @@ use super::store::{
 use crate::audit::{self, Actor};
 use crate::auth::{Caller, Scope};
 use crate::config::Policy;
-use crate::db::keyset::{Sort, SortKey};
 use crate::db::sql::new_id;
 use crate::db::{now, today, DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
@@ -325,35 +324,17 @@ fn read_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Erro
     Value::deserialize(d).map(Some)
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Sort order of agreements: a field, descending when prefixed with `-`. Ties break on `id`.
-    #[derive(Default)]
-    pub enum AgreementSort {
-        #[default]
-        Id => "id",
-        IdDesc => "-id",
-        Title => "title",
-        TitleDesc => "-title",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<AgreementSort> for Sort {
-    fn from(s: AgreementSort) -> Sort {
-        let (key, descending) = match s {
-            AgreementSort::Id => (SortKey::Id, false),
-            AgreementSort::IdDesc => (SortKey::Id, true),
-            AgreementSort::Title => (SortKey::Name, false),
-            AgreementSort::TitleDesc => (SortKey::Name, true),
-            AgreementSort::CreatedAt => (SortKey::CreatedAt, false),
-            AgreementSort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            AgreementSort::UpdatedAt => (SortKey::UpdatedAt, false),
-            AgreementSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum AgreementSort default Id {
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        Title => "title": Name;
+        TitleDesc => "-title": Name desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 

@@ -8,7 +8,6 @@ use validator::Validate;
 
 use super::store::{self, LevelRow};
 use crate::auth::Scope;
-use crate::db::keyset::{Sort, SortKey};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
@@ -89,40 +88,20 @@ impl From<LevelRow> for ContinuumLevel {
     }
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Order of the continuum: by `rank` (the default, lightest involvement first), name, or
     /// time; `-` for descending.
-    #[derive(Default)]
-    pub enum LevelSort {
-        #[default]
-        Rank => "rank",
-        RankDesc => "-rank",
-        Name => "name",
-        NameDesc => "-name",
-        Id => "id",
-        IdDesc => "-id",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<LevelSort> for Sort {
-    fn from(s: LevelSort) -> Sort {
-        let (key, descending) = match s {
-            LevelSort::Rank => (SortKey::Rank, false),
-            LevelSort::RankDesc => (SortKey::Rank, true),
-            LevelSort::Name => (SortKey::Name, false),
-            LevelSort::NameDesc => (SortKey::Name, true),
-            LevelSort::Id => (SortKey::Id, false),
-            LevelSort::IdDesc => (SortKey::Id, true),
-            LevelSort::CreatedAt => (SortKey::CreatedAt, false),
-            LevelSort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            LevelSort::UpdatedAt => (SortKey::UpdatedAt, false),
-            LevelSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum LevelSort default Rank {
+        Rank => "rank": Rank;
+        RankDesc => "-rank": Rank desc;
+        Name => "name": Name;
+        NameDesc => "-name": Name desc;
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 

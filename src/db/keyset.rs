@@ -40,35 +40,17 @@ pub struct Sort {
     pub descending: bool,
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Sort order of a list: a field, descending when prefixed with `-`. Ties break on `id`.
-    #[derive(Default)]
-    pub enum ListSort {
-        #[default]
-        Id => "id",
-        IdDesc => "-id",
-        Name => "name",
-        NameDesc => "-name",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<ListSort> for Sort {
-    fn from(s: ListSort) -> Self {
-        let (key, descending) = match s {
-            ListSort::Id => (SortKey::Id, false),
-            ListSort::IdDesc => (SortKey::Id, true),
-            ListSort::Name => (SortKey::Name, false),
-            ListSort::NameDesc => (SortKey::Name, true),
-            ListSort::CreatedAt => (SortKey::CreatedAt, false),
-            ListSort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            ListSort::UpdatedAt => (SortKey::UpdatedAt, false),
-            ListSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum ListSort default Id {
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        Name => "name": Name;
+        NameDesc => "-name": Name desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 
@@ -269,4 +251,43 @@ macro_rules! keyset_page {
             ),
         }
     }};
+}
+
+/// A list's `sort=` choices, each a [`SortKey`] ascending or (`desc`) descending, with the
+/// default order first named: `sort_enum! { pub enum LevelSort default Rank { Rank => "rank":
+/// Rank; RankDesc => "-rank": Rank desc; … } }`.
+#[macro_export]
+macro_rules! sort_enum {
+    ($(#[$meta:meta])* pub enum $name:ident default $default:ident {
+        $($variant:ident => $text:tt : $key:ident $($desc:ident)?;)+
+    }) => {
+        $crate::text_enum! {
+            $(#[$meta])*
+            pub enum $name { $($variant => $text),+ }
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl Default for $name {
+            fn default() -> Self {
+                $name::$default
+            }
+        }
+
+        impl From<$name> for $crate::db::keyset::Sort {
+            fn from(s: $name) -> Self {
+                match s {
+                    $($name::$variant => $crate::db::keyset::Sort {
+                        key: $crate::db::keyset::SortKey::$key,
+                        descending: $crate::sort_enum!(@descending $($desc)?),
+                    },)+
+                }
+            }
+        }
+    };
+    (@descending desc) => {
+        true
+    };
+    (@descending) => {
+        false
+    };
 }

@@ -5,7 +5,6 @@ use validator::Validate;
 
 use super::store::{self, DefinitionRow};
 use crate::auth::Scope;
-use crate::db::keyset::{Sort, SortKey};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
@@ -189,35 +188,17 @@ impl TryFrom<DefinitionRow> for KpiDefinition {
     }
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Order of the catalogue: by `code` (the default), or by time; `-` for descending.
-    #[derive(Default)]
-    pub enum DefinitionSort {
-        #[default]
-        Code => "code",
-        CodeDesc => "-code",
-        Id => "id",
-        IdDesc => "-id",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<DefinitionSort> for Sort {
-    fn from(s: DefinitionSort) -> Sort {
-        let (key, descending) = match s {
-            DefinitionSort::Code => (SortKey::Name, false),
-            DefinitionSort::CodeDesc => (SortKey::Name, true),
-            DefinitionSort::Id => (SortKey::Id, false),
-            DefinitionSort::IdDesc => (SortKey::Id, true),
-            DefinitionSort::CreatedAt => (SortKey::CreatedAt, false),
-            DefinitionSort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            DefinitionSort::UpdatedAt => (SortKey::UpdatedAt, false),
-            DefinitionSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum DefinitionSort default Code {
+        Code => "code": Name;
+        CodeDesc => "-code": Name desc;
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 

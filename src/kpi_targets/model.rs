@@ -6,7 +6,6 @@ use validator::Validate;
 use super::store::{self, Target, TargetRow};
 use crate::agreements::access::{load_visible, writable};
 use crate::auth::Scope;
-use crate::db::keyset::{Sort, SortKey};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
@@ -173,35 +172,17 @@ impl KpiTarget {
     }
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Order of an agreement's targets: by `kpi_code` (the default), or by time.
-    #[derive(Default)]
-    pub enum TargetSort {
-        #[default]
-        KpiCode => "kpi_code",
-        KpiCodeDesc => "-kpi_code",
-        Id => "id",
-        IdDesc => "-id",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<TargetSort> for Sort {
-    fn from(s: TargetSort) -> Sort {
-        let (key, descending) = match s {
-            TargetSort::KpiCode => (SortKey::Name, false),
-            TargetSort::KpiCodeDesc => (SortKey::Name, true),
-            TargetSort::Id => (SortKey::Id, false),
-            TargetSort::IdDesc => (SortKey::Id, true),
-            TargetSort::CreatedAt => (SortKey::CreatedAt, false),
-            TargetSort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            TargetSort::UpdatedAt => (SortKey::UpdatedAt, false),
-            TargetSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum TargetSort default KpiCode {
+        KpiCode => "kpi_code": Name;
+        KpiCodeDesc => "-kpi_code": Name desc;
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 

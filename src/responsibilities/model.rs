@@ -9,7 +9,6 @@ use crate::agreements::access::{load_visible, writable};
 use crate::agreements::model::Party;
 use crate::agreements::store::Loaded;
 use crate::auth::{Caller, Role, Scope};
-use crate::db::keyset::{Sort, SortKey};
 use crate::db::{today, DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
@@ -263,34 +262,17 @@ fn is_partners_own(
     })
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Order of an agreement's responsibilities: soonest `due_on` first (the default; undated
     /// last), or by time.
-    #[derive(Default)]
-    pub enum ResponsibilitySort {
-        #[default]
-        DueOn => "due_on",
-        Id => "id",
-        IdDesc => "-id",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<ResponsibilitySort> for Sort {
-    fn from(s: ResponsibilitySort) -> Sort {
-        let (key, descending) = match s {
-            ResponsibilitySort::DueOn => (SortKey::Date, false),
-            ResponsibilitySort::Id => (SortKey::Id, false),
-            ResponsibilitySort::IdDesc => (SortKey::Id, true),
-            ResponsibilitySort::CreatedAt => (SortKey::CreatedAt, false),
-            ResponsibilitySort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            ResponsibilitySort::UpdatedAt => (SortKey::UpdatedAt, false),
-            ResponsibilitySort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum ResponsibilitySort default DueOn {
+        DueOn => "due_on": Date;
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 

@@ -6,7 +6,6 @@ use validator::Validate;
 use super::store::{self, TimelineFilter, TimelineRow};
 use crate::agreements::access::{load_visible, writable};
 use crate::auth::Scope;
-use crate::db::keyset::{Sort, SortKey};
 use crate::db::{today, DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
@@ -210,33 +209,16 @@ impl CheckInRecord {
     }
 }
 
-crate::text_enum! {
+crate::sort_enum! {
     /// Order of a timeline: by `scheduled_on` (the default), or by time of change.
-    #[derive(Default)]
-    pub enum TimelineSort {
-        #[default]
-        ScheduledOn => "scheduled_on",
-        Id => "id",
-        IdDesc => "-id",
-        CreatedAt => "created_at",
-        CreatedAtDesc => "-created_at",
-        UpdatedAt => "updated_at",
-        UpdatedAtDesc => "-updated_at",
-    }
-}
-
-impl From<TimelineSort> for Sort {
-    fn from(s: TimelineSort) -> Sort {
-        let (key, descending) = match s {
-            TimelineSort::ScheduledOn => (SortKey::Date, false),
-            TimelineSort::Id => (SortKey::Id, false),
-            TimelineSort::IdDesc => (SortKey::Id, true),
-            TimelineSort::CreatedAt => (SortKey::CreatedAt, false),
-            TimelineSort::CreatedAtDesc => (SortKey::CreatedAt, true),
-            TimelineSort::UpdatedAt => (SortKey::UpdatedAt, false),
-            TimelineSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
-        };
-        Sort { key, descending }
+    pub enum TimelineSort default ScheduledOn {
+        ScheduledOn => "scheduled_on": Date;
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
     }
 }
 
