@@ -14,9 +14,15 @@ use crate::http::request_id;
 /// One problem with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
-    /// Path of the field, dotted for nested objects (`address.postal_code`).
+    /// Path of the field, dotted for nested objects (`address.postal_code`), with `[i]` for
+    /// array items; for a query parameter, its name.
     #[schema(example = "name")]
     pub field: String,
+    /// The field as a JSON pointer into the request body (RFC 6901): `/address/postal_code`,
+    /// `/offerings/2`. Absent for query parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/name")]
+    pub pointer: Option<String>,
     /// Machine-readable reason, e.g. `required`, `length`, `email`, `url`, `range`, `invalid`.
     #[schema(example = "required")]
     pub code: String,
@@ -26,13 +32,69 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// A problem with the body field at the dotted `field` path.
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        let field = field.into();
         FieldError {
-            field: field.into(),
+            pointer: Some(pointer_of(&field)),
+            field,
             code: code.to_owned(),
             message: message.into(),
         }
     }
+
+    /// A problem with the body field at `path` (member names and array indexes).
+    pub fn at(path: &[String], code: &str, message: impl Into<String>) -> Self {
+        let mut field = String::new();
+        let mut pointer = String::new();
+        for segment in path {
+            pointer.push('/');
+            pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                field.push_str(&format!("[{segment}]"));
+            } else {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(segment);
+            }
+        }
+        FieldError {
+            field,
+            pointer: Some(pointer),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with the query parameter `name`.
+    pub fn query(name: &str, code: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            field: name.to_owned(),
+            pointer: None,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// `address.postal_code` → `/address/postal_code`; `offerings[2]` → `/offerings/2`.
+fn pointer_of(field: &str) -> String {
+    let mut pointer = String::new();
+    for part in field.split('.').filter(|p| !p.is_empty()) {
+        let (name, indexes) = part.split_once('[').unwrap_or((part, ""));
+        if !name.is_empty() {
+            pointer.push('/');
+            pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        }
+        for index in indexes.split('[').map(|i| i.trim_end_matches(']')) {
+            if !index.is_empty() {
+                pointer.push('/');
+                pointer.push_str(index);
+            }
+        }
+    }
+    pointer
 }
 
 /// RFC 9457 problem details, the body of every error response.
@@ -57,7 +119,8 @@ pub struct Problem {
     pub detail: String,
     /// The `X-Request-Id` of the request, to quote when reporting a problem.
     pub request_id: Option<String>,
-    /// Every invalid field at once (422 only).
+    /// Every invalid field at once: on 422 (values that break a rule), and on 400 when a field
+    /// has the wrong type, an unknown enum value, or is not a field of the body at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
     /// The bad rows of a rejected KPI batch (at most 1000), with index, line and field.
@@ -72,6 +135,9 @@ pub struct Problem {
 pub enum ApiError {
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Body fields of the wrong type or shape (400, naming each).
+    #[error("malformed fields")]
+    Malformed(Vec<FieldError>),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// Rows of a KPI batch failed their checks; nothing was written.
@@ -135,7 +201,7 @@ impl ApiError {
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
-            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::BadRequest(_) | ApiError::Malformed(_) => ("bad-request", "Bad request"),
             ApiError::Validation(_) | ApiError::RowsRejected { .. } => {
                 ("validation", "Validation failed")
             }
@@ -169,6 +235,10 @@ impl ApiError {
             ApiError::Validation(errors) => match errors.len() {
                 1 => "1 field is invalid".to_owned(),
                 n => format!("{n} fields are invalid"),
+            },
+            ApiError::Malformed(errors) => match errors.as_slice() {
+                [one] => format!("{} ({}): {}", one.field, one.code, one.message),
+                many => format!("{} fields have the wrong type or shape", many.len()),
             },
             ApiError::RowsRejected {
                 received, rejected, ..
@@ -204,7 +274,7 @@ impl ApiError {
             detail: self.detail(),
             request_id: request_id::current(),
             errors: match self {
-                ApiError::Validation(errors) => Some(errors.clone()),
+                ApiError::Validation(errors) | ApiError::Malformed(errors) => Some(errors.clone()),
                 _ => None,
             },
             rows: match self {
@@ -222,7 +292,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) | ApiError::RowsRejected { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -166,5 +166,6 @@ pub fn build_app(
         .wrap(Logger::new(
             "request_id=%{x-request-id}i %a \"%r\" %s %b %Dms",
         ))
+        .wrap(from_fn(http::extract::refuse_control_characters))
         .wrap(from_fn(http::request_id::middleware))
 }

@@ -54,10 +54,10 @@ pub async fn transition_agreement(
     policy: web::Data<Policy>,
     path: web::Path<AgreementPath>,
     if_match: IfMatch,
-    body: web::Json<TransitionInput>,
+    body: crate::http::body::Body<TransitionInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Agreements::WRITE)?;
-    let (to, note) = body.into_inner().checked()?;
+    let (to, note) = body.into_inner()?.checked()?;
     let id = path.into_inner().id;
     let actor = caller.actor();
     let loaded = db::run(&pool, move |conn| {

@@ -341,12 +341,12 @@ pub struct LoginRequest {
 pub async fn login(
     pool: web::Data<DbPool>,
     settings: web::Data<AuthSettings>,
-    body: web::Json<LoginRequest>,
+    body: crate::http::body::Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
         email,
         password: given,
-    } = body.into_inner();
+    } = body.into_inner()?;
     let request_id = request_id::current();
     let settings = settings.into_inner();
     let wrong =

@@ -78,11 +78,10 @@ pub async fn list_clients(
 pub async fn create_client(
     caller: Caller,
     pool: web::Data<DbPool>,
-    body: web::Json<ClientInput>,
+    body: crate::http::body::Body<ClientInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
-    let input = body.into_inner();
-    input.check()?;
+    let input = body.checked(|input| input.check())?;
     let actor = caller.actor();
     let (row, secret) = db::run(&pool, move |conn| actions::create(conn, input, &actor)).await?;
     let client = ApiClient::from_row(&row)?;
@@ -137,12 +136,12 @@ pub async fn patch_client(
     pool: web::Data<DbPool>,
     path: web::Path<ClientPath>,
     if_match: IfMatch,
-    body: web::Json<serde_json::Value>,
+    body: crate::http::body::Body<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let id = path.into_inner().id;
     let actor = caller.actor();
-    let change = Change::Merge(body.into_inner());
+    let change = Change::Merge(body.into_inner()?);
     let row = db::run(&pool, move |conn| {
         actions::update(conn, &id, if_match, change, &actor)
     })

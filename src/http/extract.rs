@@ -47,3 +47,31 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default()
         .error_handler(|err, _req| ApiError::NotFound(format!("no such resource: {err}")).into())
 }
+
+/// Refuses a request whose query parameters hold control characters (422 naming each), before
+/// any handler could pass one to the database (PostgreSQL refuses NUL in text outright).
+pub async fn refuse_control_characters(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut errors = Vec::new();
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name
+            .chars()
+            .chain(value.chars())
+            .any(super::body::is_forbidden_control)
+        {
+            errors.push(crate::error::FieldError::query(
+                &name,
+                "control_character",
+                "query parameters must not contain control characters",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(req
+            .error_response(ApiError::Validation(errors))
+            .map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

@@ -19,8 +19,7 @@ where
     let mut document = serde_json::to_value(current)
         .map_err(|e| ApiError::Internal(format!("cannot serialise the current state: {e}")))?;
     json_patch::merge(&mut document, patch);
-    serde_json::from_value(document)
-        .map_err(|e| ApiError::BadRequest(format!("the patch is not valid for this resource: {e}")))
+    super::body::from_value(document)
 }
 
 /// A requested change to a resource: a full replacement (PUT) or a merge patch (PATCH).

@@ -1,5 +1,6 @@
 //! Cross-cutting HTTP pieces every resource uses.
 
+pub mod body;
 pub mod etag;
 pub mod extract;
 pub mod fallback;

@@ -11,6 +11,8 @@ use crate::db::keyset::Keyed;
 use crate::db::sql::is_id;
 use crate::db::{self, write_transaction, DbConnection, DbPool, Stamp};
 use crate::error::ApiError;
+use crate::error::FieldError;
+use crate::http::body::{merge_problems, Body};
 use crate::http::etag::{created, json_with_etag, not_modified, IfMatch, IfNoneMatch};
 use crate::http::merge_patch::Change;
 use crate::http::paging;
@@ -31,7 +33,13 @@ fn place<R: Resource>(req: &HttpRequest) -> Result<Place, ApiError> {
 /// The `{id}` of the request's path, as sent; [`Resource::locate`] says which row it names.
 fn item_key<R: Resource>(req: &HttpRequest) -> Result<String, ApiError> {
     match req.match_info().get("id") {
-        Some(key) if !key.is_empty() && key.len() <= 200 => Ok(key.to_owned()),
+        Some(key)
+            if !key.is_empty()
+                && key.len() <= 200
+                && !key.chars().any(crate::http::body::is_forbidden_control) =>
+        {
+            Ok(key.to_owned())
+        }
         _ => Err(R::not_found()),
     }
 }
@@ -126,12 +134,11 @@ pub async fn create<R: Resource>(
     caller: Caller,
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
-    body: web::Json<R::Input>,
+    body: Body<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(R::write_scope(&caller, None))?;
     let place = place::<R>(&req)?;
-    let input = body.into_inner();
-    R::check(&input, None)?;
+    let input = body.checked(|input| R::check(input, None))?;
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
@@ -216,7 +223,7 @@ async fn update<R: Resource>(
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
     if_match: IfMatch,
-    change: Change<R::Input>,
+    (change, problems): (Change<R::Input>, Vec<FieldError>),
 ) -> Result<HttpResponse, ApiError> {
     let patch = match &change {
         Change::Merge(patch) => Some(patch),
@@ -225,7 +232,10 @@ async fn update<R: Resource>(
     let scope = R::write_scope(&caller, patch);
     if let Change::Replace(input) = &change {
         caller.require(scope)?;
-        R::check(input, Some(&item_key::<R>(&req)?))?;
+        merge_problems(
+            problems.clone(),
+            R::check(input, Some(&item_key::<R>(&req)?)),
+        )?;
     }
     modify::<R, _>(
         req,
@@ -236,7 +246,7 @@ async fn update<R: Resource>(
         scope,
         move |conn, ctx, place, current| {
             let input = change.resolve(&R::writable(current)?)?;
-            R::check(&input, Some(current.id()))?;
+            merge_problems(problems, R::check(&input, Some(current.id())))?;
             let same = R::build(
                 conn,
                 input.clone(),
@@ -262,16 +272,12 @@ pub async fn replace<R: Resource>(
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
     if_match: IfMatch,
-    body: web::Json<R::Input>,
+    body: Body<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
-    update::<R>(
-        req,
-        caller,
-        pool,
-        policy,
-        if_match,
-        Change::Replace(body.into_inner()),
-    )
+    update::<R>(req, caller, pool, policy, if_match, {
+        let (input, problems) = body.into_parts();
+        (Change::Replace(input), problems)
+    })
     .await
 }
 
@@ -282,16 +288,12 @@ pub async fn patch<R: Resource>(
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
     if_match: IfMatch,
-    body: web::Json<serde_json::Value>,
+    body: Body<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    update::<R>(
-        req,
-        caller,
-        pool,
-        policy,
-        if_match,
-        Change::Merge(body.into_inner()),
-    )
+    update::<R>(req, caller, pool, policy, if_match, {
+        let (patch, problems) = body.into_parts();
+        (Change::Merge(patch), problems)
+    })
     .await
 }
 

@@ -85,7 +85,7 @@ macro_rules! resource_api {
             caller: $crate::auth::Caller,
             pool: actix_web::web::Data<$crate::db::DbPool>,
             policy: actix_web::web::Data<$crate::config::Policy>,
-            body: actix_web::web::Json<$input>,
+            body: $crate::http::body::Body<$input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             $crate::resource::create::<$r>(req, caller, pool, policy, body).await
         }
@@ -126,7 +126,7 @@ macro_rules! resource_api {
             pool: actix_web::web::Data<$crate::db::DbPool>,
             policy: actix_web::web::Data<$crate::config::Policy>,
             if_match: $crate::http::etag::IfMatch,
-            body: actix_web::web::Json<$input>,
+            body: $crate::http::body::Body<$input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             $crate::resource::replace::<$r>(req, caller, pool, policy, if_match, body).await
         }
@@ -147,7 +147,7 @@ macro_rules! resource_api {
             pool: actix_web::web::Data<$crate::db::DbPool>,
             policy: actix_web::web::Data<$crate::config::Policy>,
             if_match: $crate::http::etag::IfMatch,
-            body: actix_web::web::Json<serde_json::Value>,
+            body: $crate::http::body::Body<serde_json::Value>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             $crate::resource::patch::<$r>(req, caller, pool, policy, if_match, body).await
         }

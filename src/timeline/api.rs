@@ -44,9 +44,9 @@ pub async fn record_check_in(
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
     if_match: IfMatch,
-    body: web::Json<CheckInRecord>,
+    body: crate::http::body::Body<CheckInRecord>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = body.into_inner();
+    let record = body.checked(|record| crate::error::check_all(record, Vec::new()))?;
     modify::<TimelineItems, _>(
         req,
         caller,

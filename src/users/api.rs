@@ -79,11 +79,10 @@ pub async fn list_users(
 pub async fn create_user(
     caller: Caller,
     pool: web::Data<DbPool>,
-    body: web::Json<UserInput>,
+    body: crate::http::body::Body<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
-    let input = body.into_inner();
-    input.check()?;
+    let input = body.checked(|input| input.check())?;
     let actor = caller.actor();
     let row = db::run(&pool, move |conn| actions::create(conn, input, &actor)).await?;
     let user = User::from_row(&row)?;
@@ -133,12 +132,12 @@ pub async fn patch_user(
     pool: web::Data<DbPool>,
     path: web::Path<UserPath>,
     if_match: IfMatch,
-    body: web::Json<serde_json::Value>,
+    body: crate::http::body::Body<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let id = path.into_inner().id;
     let actor = caller.actor();
-    let change = Change::Merge(body.into_inner());
+    let change = Change::Merge(body.into_inner()?);
     let row = db::run(&pool, move |conn| {
         actions::update(conn, &id, if_match, change, &actor)
     })

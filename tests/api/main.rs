@@ -19,4 +19,5 @@ mod migrations;
 mod openapi;
 mod partners;
 mod schools;
+mod text;
 mod work;

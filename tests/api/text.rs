@@ -1,0 +1,159 @@
+//! Text and shapes of input: what an attacker or a fuzzer sends, on both databases.
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::both;
+use crate::support::*;
+
+both!(
+    control_characters_are_refused_and_change_nothing,
+    blank_strings_are_refused_null_clears,
+    wrong_types_name_their_field,
+    integral_numbers_count_as_integers,
+);
+
+fn first_error(reply: &Reply) -> (String, String, String) {
+    let e = &reply.body["errors"][0];
+    (
+        e["field"].as_str().unwrap_or_default().to_owned(),
+        e["pointer"].as_str().unwrap_or_default().to_owned(),
+        e["code"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// On PostgreSQL a NUL in text used to reach the database and answer 500.
+async fn control_characters_are_refused_and_change_nothing(db: TestDb) {
+    let app = app(&db).await;
+    let reply = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Nul\u{0}Co", "kind": "business"}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(
+        first_error(&reply),
+        ("name".into(), "/name".into(), "control_character".into())
+    );
+    let reply = post(
+        &app,
+        "/api/v1/schools",
+        json!({"name": "École\u{0}", "address": {"city": "Bell\u{7}ville"}}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(reply.error_fields(), ["address.city", "name"]);
+    assert!(all_pages(&app, "/api/v1/partners").await.is_empty());
+    assert!(all_pages(&app, "/api/v1/schools").await.is_empty());
+
+    let reply = get(&app, "/api/v1/partners?q=a%00b").await.expect(422);
+    assert_eq!(reply.error_fields(), ["q"]);
+    get(&app, "/api/v1/kpi-records?student_group=%01")
+        .await
+        .expect(422);
+    get(&app, "/api/v1/kpi-definitions/attendance%00rate")
+        .await
+        .expect(404);
+    // Tabs and line breaks are text.
+    post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Tabbed", "kind": "business", "description": "line one\nline\ttwo"}),
+    )
+    .await
+    .expect(201);
+}
+
+async fn blank_strings_are_refused_null_clears(db: TestDb) {
+    let app = app(&db).await;
+    let reply = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Blank", "kind": "business", "external_id": "", "website": "  "}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(reply.error_fields(), ["external_id", "website"]);
+    let created = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Clear me", "kind": "business", "description": "some"}),
+    )
+    .await
+    .expect(201);
+    let uri = format!("/api/v1/partners/{}", created.id());
+    let reply = patch(&app, &uri, json!({"description": ""}))
+        .await
+        .expect(422);
+    assert_eq!(reply.error_fields(), ["description"]);
+    let cleared = patch(&app, &uri, json!({"description": null}))
+        .await
+        .expect(200);
+    assert!(cleared.body["description"].is_null());
+}
+
+async fn wrong_types_name_their_field(db: TestDb) {
+    let app = app(&db).await;
+    let reply = post(&app, "/api/v1/partners", json!({"name": "A", "kind": 5}))
+        .await
+        .expect(400);
+    assert_eq!(
+        first_error(&reply),
+        ("kind".into(), "/kind".into(), "type".into())
+    );
+    let reply = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "A", "kind": "spaceship"}),
+    )
+    .await
+    .expect(400);
+    assert_eq!(first_error(&reply).2, "enum");
+    let reply = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "A", "kind": "museum", "address": {"city": "X", "planet": "Mars"}}),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        first_error(&reply),
+        (
+            "address.planet".into(),
+            "/address/planet".into(),
+            "unknown_field".into()
+        )
+    );
+    // Not JSON at all is still a plain 400.
+    let reply = send(
+        &app,
+        TestRequest::post()
+            .uri("/api/v1/partners")
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{\"name\":"),
+    )
+    .await
+    .expect(400);
+    assert!(reply.body["errors"].is_null());
+}
+
+async fn integral_numbers_count_as_integers(db: TestDb) {
+    let app = app(&db).await;
+    let level = post(
+        &app,
+        "/api/v1/continuum-levels",
+        json!({"rank": 92.0, "name": "Ninety-two"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(level.body["rank"], 92);
+    let reply = post(
+        &app,
+        "/api/v1/continuum-levels",
+        json!({"rank": 92.5, "name": "Fraction"}),
+    )
+    .await
+    .expect(400);
+    assert_eq!(first_error(&reply).1, "/rank");
+}
