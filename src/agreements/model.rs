@@ -465,6 +465,7 @@ fn loaded_from(input: &AgreementInput, status: AgreementStatus, stamp: Stamp) ->
             id: stamp.id,
             external_id: input.external_id.clone(),
             title: input.title.clone().unwrap_or_default(),
+            search_key: crate::db::search::search_form(input.title.as_deref().unwrap_or_default()),
             lead_partner_id: input.lead_partner_id.clone().unwrap_or_default(),
             liaison_user_id: input.liaison_user_id.clone(),
             purpose: input.purpose.clone(),

@@ -9,7 +9,7 @@ use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
 use crate::db::schema::{
     agreement_partners, agreement_schools, agreement_transitions, agreement_versions, agreements,
 };
-use crate::db::sql::{contains_pattern, lower};
+use crate::db::search;
 use crate::db::{DbConnection, MultiBackend, Stamp};
 use crate::resource::Stored;
 
@@ -35,6 +35,8 @@ pub struct AgreementRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The name as `q` searches it (see `db::search`).
+    pub search_key: String,
 }
 
 impl Keyed for AgreementRow {
@@ -236,8 +238,8 @@ pub fn list(
     }
     if let Some(q) = &filter.q {
         query = query.filter(
-            lower(agreements::title)
-                .like(contains_pattern(q))
+            agreements::search_key
+                .like(search::contains(q))
                 .escape('\\'),
         );
     }

@@ -163,6 +163,7 @@ impl Resource for Contacts {
             id: stamp.id,
             partner_id: place.parent()?.to_owned(),
             external_id: input.external_id,
+            search_key: crate::db::search::search_form(input.name.as_deref().unwrap_or_default()),
             name: input.name.unwrap_or_default(),
             email: input.email,
             phone: input.phone,

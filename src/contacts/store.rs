@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::keyset::{After, Sort};
 use crate::db::schema::contacts;
-use crate::db::sql::{contains_pattern, lower};
+use crate::db::search;
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -22,6 +22,8 @@ pub struct ContactRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The name as `q` searches it (see `db::search`).
+    pub search_key: String,
 }
 
 crate::stored_rows!(ContactRow, contacts, name = name, parent = partner_id);
@@ -46,7 +48,7 @@ pub fn list(
         .select(ContactRow::as_select())
         .into_boxed::<MultiBackend>();
     if let Some(q) = &filter.q {
-        query = query.filter(lower(contacts::name).like(contains_pattern(q)).escape('\\'));
+        query = query.filter(contacts::search_key.like(search::contains(q)).escape('\\'));
     }
     if let Some(primary) = filter.primary {
         query = query.filter(contacts::is_primary.eq(primary));

@@ -9,11 +9,17 @@ type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Applies pending migrations; returns the versions applied.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
-    let applied = match conn {
+    let applied: Vec<String> = match conn {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES)?,
-    };
-    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    }
+    .into_iter()
+    .map(|v| v.to_string())
+    .collect();
+    if !applied.is_empty() {
+        super::search::backfill(conn)?;
+    }
+    Ok(applied)
 }
 
 /// Reverts every applied migration (used by `partnerships migrate --revert-all` and tests).

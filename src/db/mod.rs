@@ -4,6 +4,7 @@ mod connection;
 pub mod keyset;
 mod migrations;
 pub mod schema;
+pub mod search;
 pub mod sql;
 mod stamp;
 pub use stamp::Stamp;

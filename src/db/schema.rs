@@ -19,6 +19,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_key -> Text,
     }
 }
 
@@ -50,6 +51,7 @@ diesel::table! {
         vetting_notes -> Nullable<Text>,
         vetting_decided_by -> Nullable<Text>,
         vetting_decided_at -> Nullable<Timestamp>,
+        search_key -> Text,
     }
 }
 
@@ -66,6 +68,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_key -> Text,
     }
 }
 
@@ -101,6 +104,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_key -> Text,
     }
 }
 
@@ -154,6 +158,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_key -> Text,
     }
 }
 

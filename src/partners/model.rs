@@ -499,6 +499,7 @@ impl Resource for Partners {
         let mut row = PartnerRow {
             id: stamp.id,
             external_id: input.external_id,
+            search_key: crate::db::search::search_form(input.name.as_deref().unwrap_or_default()),
             name: input.name.unwrap_or_default(),
             kind: input.kind.unwrap_or(PartnerKind::Other).as_str().to_owned(),
             description: input.description,

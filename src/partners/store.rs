@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::keyset::{After, Sort};
 use crate::db::schema::partners;
-use crate::db::sql::{contains_pattern, lower};
+use crate::db::search;
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -37,6 +37,8 @@ pub struct PartnerRow {
     pub vetting_notes: Option<String>,
     pub vetting_decided_by: Option<String>,
     pub vetting_decided_at: Option<NaiveDateTime>,
+    /// The name as `q` searches it (see `db::search`).
+    pub search_key: String,
 }
 
 crate::stored_rows!(PartnerRow, partners, name = name);
@@ -65,7 +67,7 @@ fn filtered(filter: &PartnerFilter) -> partners::BoxedQuery<'static, MultiBacken
         query = query.filter(partners::id.eq(only.clone()));
     }
     if let Some(q) = &filter.q {
-        query = query.filter(lower(partners::name).like(contains_pattern(q)).escape('\\'));
+        query = query.filter(partners::search_key.like(search::contains(q)).escape('\\'));
     }
     if let Some(kind) = filter.kind {
         query = query.filter(partners::kind.eq(kind));

@@ -264,6 +264,7 @@ fn row_from(input: SchoolInput, stamp: Stamp) -> SchoolRow {
         external_id: input.external_id,
         nces_id: input.nces_id,
         state_id: input.state_id,
+        search_key: crate::db::search::search_form(input.name.as_deref().unwrap_or_default()),
         name: input.name.unwrap_or_default(),
         address_line1,
         address_line2,

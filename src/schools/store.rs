@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::keyset::{After, Sort};
 use crate::db::schema::schools;
-use crate::db::sql::{contains_pattern, lower};
+use crate::db::search;
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -28,6 +28,8 @@ pub struct SchoolRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The name as `q` searches it (see `db::search`).
+    pub search_key: String,
 }
 
 crate::stored_rows!(SchoolRow, schools, name = name);
@@ -52,7 +54,7 @@ pub fn list(
         .select(SchoolRow::as_select())
         .into_boxed::<MultiBackend>();
     if let Some(q) = &filter.q {
-        query = query.filter(lower(schools::name).like(contains_pattern(q)).escape('\\'));
+        query = query.filter(schools::search_key.like(search::contains(q)).escape('\\'));
     }
     if let Some(active) = filter.active {
         query = query.filter(schools::active.eq(active));

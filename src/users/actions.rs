@@ -39,6 +39,7 @@ fn apply(row: &mut UserRow, input: &UserInput, password_hash: Option<String>) {
     let now = now();
     row.email = input.email.clone().unwrap_or_default();
     row.name = input.name.clone().unwrap_or_default();
+    row.search_key = crate::db::search::search_form(&row.name);
     row.role = grant.role.as_str().to_owned();
     row.school_ids = grant.school_ids_column();
     row.partner_id = grant.partner_id;
@@ -77,6 +78,7 @@ pub fn create(
         id: stamp.id,
         email: String::new(),
         name: String::new(),
+        search_key: String::new(),
         role: String::new(),
         school_ids: String::new(),
         partner_id: None,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::keyset::{KeyValue, Keyed, SortKey};
 use crate::db::schema::users;
-use crate::db::sql::{contains_pattern, lower};
+use crate::db::search;
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -24,6 +24,8 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The name as `q` searches it (see `db::search`).
+    pub search_key: String,
 }
 
 impl Keyed for UserRow {
@@ -88,9 +90,10 @@ pub fn list(
         .select(UserRow::as_select())
         .into_boxed::<MultiBackend>();
     if let Some(q) = q {
-        let pattern = contains_pattern(q);
+        // Emails are stored in lower case; their search form is the same text.
+        let pattern = search::contains(q);
         query = query.filter(
-            lower(users::name)
+            users::search_key
                 .like(pattern.clone())
                 .escape('\\')
                 .or(users::email.like(pattern).escape('\\')),

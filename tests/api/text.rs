@@ -157,3 +157,55 @@ async fn integral_numbers_count_as_integers(db: TestDb) {
     .expect(400);
     assert_eq!(first_error(&reply).1, "/rank");
 }
+
+both!(search_ignores_case_and_accents_alike_on_both_databases);
+
+async fn search_ignores_case_and_accents_alike_on_both_databases(db: TestDb) {
+    let app = app(&db).await;
+    let school = post(
+        &app,
+        "/api/v1/schools",
+        json!({"name": "École Sainte-Anne"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    post(&app, "/api/v1/schools", json!({"name": "Lincoln High"}))
+        .await
+        .expect(201);
+    for q in ["ecole", "%C3%89COLE", "%C3%A9cole", "sainte-ANNE"] {
+        let found = all_pages(&app, &format!("/api/v1/schools?q={q}")).await;
+        assert_eq!(ids(&found), std::slice::from_ref(&school), "q={q}");
+    }
+    let partner = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Musée du Château", "kind": "museum"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let found = all_pages(&app, "/api/v1/partners?q=chateau").await;
+    assert_eq!(ids(&found), [partner]);
+    // LIKE wildcards in q are literal.
+    assert!(all_pages(&app, "/api/v1/schools?q=%25").await.is_empty());
+
+    // Rows from before the search keys are found once filled in at start.
+    {
+        use diesel::prelude::*;
+        use partnerships::db::schema::schools;
+        let mut conn = db.pool.get().unwrap();
+        diesel::update(schools::table)
+            .set(schools::search_key.eq(""))
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(
+            all_pages(&app, "/api/v1/schools?q=ecole").await.len(),
+            0,
+            "the key is what is searched"
+        );
+        assert_eq!(partnerships::db::search::backfill(&mut conn).unwrap(), 2);
+    }
+    let found = all_pages(&app, "/api/v1/schools?q=%C3%89cole").await;
+    assert_eq!(ids(&found), [school]);
+}
