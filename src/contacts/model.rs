@@ -36,7 +36,7 @@ pub struct ContactInput {
     #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Digits with spaces, `+ - ( ) .` and an `x` extension; 7 to 20 digits.
-    #[serde(default, deserialize_with = "trimmed")]
+    #[serde(default)]
     #[validate(length(max = 40), custom(function = "crate::http::text::phone"))]
     #[schema(max_length = 40, pattern = r"^[ +().x-]*([0-9][ +().x-]*){7,20}$")]
     pub phone: Option<String>,

@@ -80,7 +80,7 @@ pub fn group_slug(group: &str) -> Result<(), validator::ValidationError> {
     "direction": "higher_is_better", "aggregation": "rate", "min_value": 0, "max_value": 100}))]
 pub struct DefinitionInput {
     /// A stable slug; unique. Records name their KPI by it.
-    #[serde(default, deserialize_with = "trimmed")]
+    #[serde(default)]
     #[validate(required, custom(function = "slug"))]
     #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: Option<String>,

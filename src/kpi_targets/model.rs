@@ -27,7 +27,7 @@ pub struct TargetInput {
     #[schema(value_type = String, required = true, min_length = 1, max_length = 64)]
     pub kpi_code: Option<String>,
     /// The student group the target is for; `all` when left out.
-    #[serde(default, deserialize_with = "trimmed")]
+    #[serde(default)]
     #[validate(custom(function = "group_slug"))]
     #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$", example = "all")]
     pub student_group: Option<String>,

@@ -56,7 +56,7 @@ pub struct SchoolInput {
     #[schema(max_length = 100)]
     pub external_id: Option<String>,
     /// NCES school id: 12 digits; unique.
-    #[serde(default, deserialize_with = "trimmed")]
+    #[serde(default)]
     #[validate(custom(function = "nces_school_id"))]
     #[schema(pattern = "^[0-9]{12}$")]
     pub nces_id: Option<String>,

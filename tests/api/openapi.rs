@@ -158,3 +158,105 @@ fn enum_values_are_the_wire_spelling() {
         "descending sort keys documented"
     );
 }
+
+/// Resolves `{"$ref": "#/components/schemas/X"}` in `doc`.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    }
+}
+
+fn defaults_in(value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "default" {
+                    found.push(at.to_owned());
+                } else if key != "example" && key != "examples" {
+                    defaults_in(inner, &format!("{at}/{key}"), found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                defaults_in(inner, &format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a client generator (openapi-typescript 7 and openapi-fetch) needs to send a partial
+/// PATCH without casts: a merge-patch schema of its own with nothing required, and request
+/// schemas without `default` (which makes a field required in generated types).
+#[test]
+fn patch_bodies_are_partial_and_request_schemas_have_no_defaults() {
+    let doc = generated();
+    let mut patches = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(content) = op["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for (media, body) in content {
+                let schema = resolve(&doc, &body["schema"]);
+                let mut found = Vec::new();
+                defaults_in(schema, &format!("{method} {path} {media}"), &mut found);
+                assert!(found.is_empty(), "defaults in a request schema: {found:?}");
+                if method == "patch" {
+                    assert_eq!(media, "application/merge-patch+json", "{path}");
+                    let name = body["schema"]["$ref"].as_str().unwrap_or_default();
+                    assert!(name.ends_with("Patch"), "{path}: PATCH body is {name}");
+                    assert!(schema.get("required").is_none(), "{path}: {name} requires");
+                    patches += 1;
+                }
+            }
+        }
+    }
+    assert!(patches >= 12, "only {patches} PATCH operations");
+    // A field the full body may leave out can be cleared with null; a required one cannot.
+    let partner = &doc["components"]["schemas"]["PartnerInputPatch"]["properties"];
+    assert_eq!(partner["name"]["type"], "string");
+    assert_eq!(
+        partner["description"]["type"],
+        serde_json::json!(["string", "null"])
+    );
+}
+
+/// Every text field of a request body states its rules: a format, an enum or a pattern (the
+/// pattern refuses control characters and blank text).
+#[test]
+fn request_text_states_its_rules() {
+    let doc = generated();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut checked = 0;
+    for name in [
+        "PartnerInput",
+        "SchoolInput",
+        "ContactInput",
+        "AgreementInput",
+        "Address",
+    ] {
+        for (field, schema) in schemas[name]["properties"].as_object().unwrap() {
+            let is_text = schema["type"] == "string"
+                || schema["type"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|t| t == "string"));
+            if !is_text {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                schema.get("pattern").is_some()
+                    || schema.get("format").is_some()
+                    || schema.get("enum").is_some(),
+                "{name}.{field} states no rule: {schema}"
+            );
+            if schema["pattern"] == partnerships::openapi::TEXT_PATTERN {
+                assert!(schema["minLength"].as_u64() >= Some(1), "{name}.{field}");
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} text fields");
+}

@@ -10,6 +10,9 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi};
 
+mod contract;
+pub use contract::{CONDITION_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
+
 use crate::auth::Scope;
 
 use crate::activities::model::{ActivitySort, TotalsBy};
@@ -227,5 +230,14 @@ pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
             add("503", "Database unavailable; retry later");
         }
     }
-    doc
+    state_rules(doc)
+}
+
+/// Runs the contract pass (see [`contract`]) over the document.
+fn state_rules(doc: OpenApiDoc) -> OpenApiDoc {
+    let Ok(mut json) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    contract::state_rules(&mut json);
+    serde_json::from_value(json).unwrap_or(doc)
 }
