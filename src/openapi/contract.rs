@@ -143,10 +143,8 @@ fn nullable(schema: &mut Value) {
             let t = t.clone();
             schema["type"] = json!([t, "null"]);
         }
-        Some(Value::Array(types)) => {
-            if !types.contains(&json!("null")) {
-                types.push(json!("null"));
-            }
+        Some(Value::Array(types)) if !types.contains(&json!("null")) => {
+            types.push(json!("null"));
         }
         _ => {}
     }
