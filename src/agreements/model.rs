@@ -320,8 +320,9 @@ impl AgreementInput {
     }
 }
 
+/// `status` in a body, to refuse it by name (null is no status, as for every field).
 fn read_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
+    Value::deserialize(d).map(|v| (!v.is_null()).then_some(v))
 }
 
 crate::sort_enum! {

@@ -68,12 +68,14 @@ fn connect(backend: &Backend) -> diesel::ConnectionResult<DbConnection> {
         Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
         Backend::Sqlite(path) => {
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-            // Per connection: WAL lets readers run beside the one writer, busy_timeout makes
-            // writers queue instead of failing (30 s: a large KPI batch, or a checkpoint after
-            // one, can hold the write lock for seconds), foreign keys are off unless asked.
+            // Per connection: busy_timeout first, so the pragmas after it wait for a lock
+            // instead of failing when the pool opens connections side by side (it makes writers
+            // queue too: 30 s, as a large KPI batch, or a checkpoint after one, can hold the
+            // write lock for seconds); WAL lets readers run beside the one writer; foreign keys
+            // are off unless asked.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;",
+                "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConnection::Sqlite(conn))

@@ -18,8 +18,38 @@ where
     }
     let mut document = serde_json::to_value(current)
         .map_err(|e| ApiError::Internal(format!("cannot serialise the current state: {e}")))?;
+    refuse_unknown_nulls::<I>(patch)?;
     json_patch::merge(&mut document, patch);
     super::body::from_value(document)
+}
+
+/// A member set to `null` clears a field, and merging drops it silently when the field does not
+/// exist; so the `null` members alone are read as a body, and one that is not a field is
+/// refused as a full body's unknown fields are. (The other members meet `deny_unknown_fields`
+/// when the merged body is read.)
+fn refuse_unknown_nulls<I: DeserializeOwned>(patch: &Value) -> Result<(), ApiError> {
+    fn nulls(value: &Value) -> Option<Value> {
+        let members: serde_json::Map<String, Value> = value
+            .as_object()?
+            .iter()
+            .filter_map(|(key, member)| match member {
+                Value::Null => Some((key.clone(), Value::Null)),
+                Value::Object(_) => nulls(member).map(|inner| (key.clone(), inner)),
+                _ => None,
+            })
+            .collect();
+        (!members.is_empty()).then_some(Value::Object(members))
+    }
+    let Some(skeleton) = nulls(patch) else {
+        return Ok(());
+    };
+    match super::body::from_value::<I>(skeleton) {
+        Err(ApiError::Malformed(errors)) if errors.iter().any(|e| e.code == "unknown_field") => {
+            Err(ApiError::Malformed(errors))
+        }
+        // Anything else is judged on the merged body.
+        _ => Ok(()),
+    }
 }
 
 /// A requested change to a resource: a full replacement (PUT) or a merge patch (PATCH).

@@ -393,6 +393,37 @@ pub fn json_fields(value: Value) -> Result<Vec<(String, Raw)>, Fault> {
     }
 }
 
+/// The fields of one record in a batch (JSON names = CSV header names). Give the school as
+/// `school_id` or `school_external_id`, the agreement (optional) as `agreement_id` or
+/// `agreement_external_id`. Any other field is rejected: records hold aggregates only.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the wire format; rows are parsed field by field in `model`
+pub struct KpiRecordInput {
+    #[schema(example = "attendance_rate")]
+    pub kpi_code: String,
+    pub school_id: Option<String>,
+    pub school_external_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub agreement_external_id: Option<String>,
+    /// A group code such as `all`, `grade_09`, `program_participants`, `comparison`.
+    #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
+    pub student_group: String,
+    pub period_start: NaiveDate,
+    /// On or after `period_start`.
+    pub period_end: NaiveDate,
+    /// Within the KPI's allowed range.
+    pub value: f64,
+    /// Students in the group.
+    #[schema(minimum = 0)]
+    pub n: i64,
+    #[schema(minimum = 0)]
+    pub numerator: Option<f64>,
+    #[schema(minimum = 0)]
+    pub denominator: Option<f64>,
+    #[schema(max_length = 200)]
+    pub source: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -239,6 +239,7 @@ fn state_text(schema: &mut Value) {
 fn parameters(doc: &mut Value) {
     for op in operations(doc) {
         let mut has_query = false;
+        let mut has_if_match = false;
         if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
             for param in params.iter_mut() {
                 let place = param
@@ -255,6 +256,7 @@ fn parameters(doc: &mut Value) {
                     && (name.eq_ignore_ascii_case("if-match")
                         || name.eq_ignore_ascii_case("if-none-match"));
                 has_query |= place == "query";
+                has_if_match |= place == "header" && name.eq_ignore_ascii_case("if-match");
                 let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
                     continue;
                 };
@@ -265,15 +267,24 @@ fn parameters(doc: &mut Value) {
                 }
             }
         }
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let problem = |description: &str| {
+            json!({
+                "description": description,
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            })
+        };
         if has_query {
-            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
-                responses.entry("422").or_insert_with(|| {
-                    json!({
-                        "description": "A query parameter holds control characters, or a value breaks a rule; every one is listed in `errors`",
-                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-                    })
-                });
-            }
+            responses.entry("422").or_insert_with(|| {
+                problem("A query parameter holds control characters, or a value breaks a rule; every one is listed in `errors`")
+            });
+        }
+        if has_if_match {
+            responses
+                .entry("412")
+                .or_insert_with(|| problem("`If-Match` does not match the current version"));
         }
     }
 }

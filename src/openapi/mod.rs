@@ -21,6 +21,7 @@ use crate::agreements::report::ExportFormat;
 use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
 use crate::kpi_records::ingest::BatchMode;
+use crate::kpi_records::model::KpiRecordInput;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,7 +58,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
     ),
     modifiers(&SecuritySchemes),
     // Types only referenced from query parameters are not collected from the routes.
-    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat, BatchMode))
+    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat, BatchMode, KpiRecordInput))
 )]
 pub struct ApiDoc;
 
@@ -217,6 +218,12 @@ pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
                 add(
                     "422",
                     "Validation failed; every invalid field is listed in `errors`",
+                );
+            }
+            if has_id && method == "post" {
+                add(
+                    "409",
+                    "Not possible in the resource's current state (an illegal transition, a revoked client)",
                 );
             }
             if conditional {

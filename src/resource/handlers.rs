@@ -162,9 +162,10 @@ pub async fn create<R: Resource>(
     Ok(created(&R::represent(row)?, &location, version))
 }
 
-/// A change to one item, in one transaction: the row locked and visible, `If-Match` and
+/// A change to one item, in one transaction: the row locked and visible,
 /// [`Resource::may_change`] holding, `change` making the next row from the current one (`None`:
-/// nothing to change, the version stays), then [`Resource::saving`], the versioned update,
+/// nothing to change, the version stays), `If-Match` holding, then [`Resource::saving`], the
+/// versioned update,
 /// [`Resource::saved`] and the audit event. PUT and PATCH are this; so is a resource's own kind
 /// of write (recording a check-in). Answers 200 with the new version.
 #[allow(clippy::too_many_arguments)]
@@ -197,9 +198,12 @@ where
             R::enter(conn, &ctx, &place, Access::Write)?;
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
-            if_match.check(current.version())?;
             R::may_change(conn, &ctx, &current)?;
-            let Some(next) = change(conn, &ctx, &place, &current)? else {
+            // The body is judged before the precondition: a malformed change is 400 or 422
+            // whatever version it names.
+            let next = change(conn, &ctx, &place, &current)?;
+            if_match.check(current.version())?;
+            let Some(next) = next else {
                 return Ok(current);
             };
             R::saving(conn, &ctx, Some(&current), &next)?;

@@ -209,3 +209,32 @@ async fn search_ignores_case_and_accents_alike_on_both_databases(db: TestDb) {
     let found = all_pages(&app, "/api/v1/schools?q=%C3%89cole").await;
     assert_eq!(ids(&found), [school]);
 }
+
+both!(a_patch_names_only_fields_of_the_resource);
+
+/// A member set to null that is no field used to vanish in the merge and answer 200.
+async fn a_patch_names_only_fields_of_the_resource(db: TestDb) {
+    let app = app(&db).await;
+    let id = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Patchy", "kind": "business", "address": {"city": "Augusta"}}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let uri = format!("/api/v1/partners/{id}");
+    for body in [
+        json!({"": null}),
+        json!({"colour": null}),
+        json!({"address": {"planet": null}}),
+    ] {
+        let reply = patch(&app, &uri, body.clone()).await.expect(400);
+        assert_eq!(reply.body["errors"][0]["code"], "unknown_field", "{body}");
+    }
+    let reply = patch(&app, &uri, json!({"address": {"city": null}}))
+        .await
+        .expect(200);
+    assert!(reply.body["address"]["city"].is_null());
+    assert_eq!(reply.body["version"], 2);
+}
