@@ -97,6 +97,23 @@ fn pointer_of(field: &str) -> String {
     pointer
 }
 
+/// What is wrong with one row of a batch (of KPI records, or any bulk write).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RowError {
+    /// The row's position in the batch, from 0 (CSV: not counting the header).
+    pub index: usize,
+    /// The line of the body the row starts on, from 1 (NDJSON and CSV).
+    pub line: Option<u64>,
+    /// The field at fault; `null` when the row as a whole is.
+    pub field: Option<String>,
+    /// Machine-readable reason: `required`, `invalid`, `unknown_field`, `conflict`,
+    /// `date_order`, `out_of_range`, `unknown_kpi`, `unknown_school`, `unknown_agreement`,
+    /// `length`, `slug`, `malformed`.
+    #[schema(example = "out_of_range")]
+    pub code: String,
+    pub message: String,
+}
+
 /// RFC 9457 problem details, the body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -125,7 +142,7 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
     /// The bad rows of a rejected KPI batch (at most 1000), with index, line and field.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<Vec<crate::kpi_records::model::RowError>>,
+    pub rows: Option<Vec<RowError>>,
     /// Whether the rejected batch had more bad rows than `rows` lists (the first 1000).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows_truncated: Option<bool>,
@@ -145,7 +162,7 @@ pub enum ApiError {
     RowsRejected {
         received: usize,
         rejected: usize,
-        rows: Vec<crate::kpi_records::model::RowError>,
+        rows: Vec<RowError>,
         /// More bad rows than `rows` lists.
         truncated: bool,
     },

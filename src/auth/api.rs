@@ -15,7 +15,6 @@ use crate::audit::{self, Actor};
 use crate::db::{self, write_transaction, DbPool};
 use crate::error::ApiError;
 use crate::http::request_id;
-use crate::{clients, users};
 
 /// An access token.
 #[derive(Debug, Serialize, ToSchema)]
@@ -229,7 +228,7 @@ pub async fn issue_token(
     let settings = settings.into_inner();
     let answer = db::run(&pool, move |conn| {
         let row = if db::sql::is_id(&client_id) {
-            clients::store::find(conn, &client_id)?
+            super::store::client(conn, &client_id)?
         } else {
             None
         };
@@ -276,8 +275,8 @@ pub async fn issue_token(
             // The secret was checked outside any lock (argon2 is slow). Under the row's lock the
             // client must be unchanged: a rotation or revocation that committed meanwhile wins,
             // and one that comes later sets its cut-off after this token.
-            clients::store::lock(conn, &row.id)?;
-            if clients::store::find(conn, &row.id)?.as_ref() != Some(&row) {
+            super::store::lock_client(conn, &row.id)?;
+            if super::store::client(conn, &row.id)?.as_ref() != Some(&row) {
                 return Ok(Err(oauth(
                     "invalid_client",
                     "unknown client or wrong secret",
@@ -354,7 +353,7 @@ pub async fn login(
     let answer = db::run(&pool, move |conn| {
         let email = email.trim().to_lowercase();
         let row = if email.chars().count() <= 254 && given.chars().count() <= 200 {
-            users::store::find_by_email(conn, &email)?
+            super::store::user_by_email(conn, &email)?
         } else {
             None
         };
@@ -376,8 +375,8 @@ pub async fn login(
         };
         write_transaction(conn, |conn| {
             // As for clients: a password change or disabling that committed meanwhile wins.
-            users::store::lock(conn, &row.id)?;
-            if users::store::find(conn, &row.id)?.as_ref() != Some(&row) {
+            super::store::lock_user(conn, &row.id)?;
+            if super::store::user(conn, &row.id)?.as_ref() != Some(&row) {
                 return Err(wrong());
             }
             let issued = token::issue(

@@ -12,13 +12,13 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use super::permissions::{expand, Role, Scope};
 use super::principal_cache::{self, Principal};
 use super::settings::AuthSettings;
+use super::store;
 use super::token::{self, PrincipalKind, Verified};
 use super::Grant;
 use crate::audit::Actor;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::http::request_id;
-use crate::{clients, users};
 
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -119,7 +119,7 @@ fn fetch_local(
 ) -> Result<Principal, ApiError> {
     match kind {
         PrincipalKind::Client => {
-            let row = clients::store::find(conn, subject)?
+            let row = store::client(conn, subject)?
                 .ok_or_else(|| refused("the client no longer exists"))?;
             if row.revoked_at.is_some() {
                 return Err(refused("the client has been revoked"));
@@ -138,8 +138,8 @@ fn fetch_local(
             })
         }
         PrincipalKind::User => {
-            let row = users::store::find(conn, subject)?
-                .ok_or_else(|| refused("the user no longer exists"))?;
+            let row =
+                store::user(conn, subject)?.ok_or_else(|| refused("the user no longer exists"))?;
             if row.disabled_at.is_some() {
                 return Err(refused("the user is disabled"));
             }
@@ -177,8 +177,8 @@ fn load(conn: &mut DbConnection, verified: Verified, ttl: Duration) -> Result<Ca
             email,
             issued_ms,
         } => {
-            let row = users::store::find_by_identity(conn, &subject, email.as_deref())?
-                .ok_or_else(|| {
+            let row =
+                store::user_by_identity(conn, &subject, email.as_deref())?.ok_or_else(|| {
                     refused("no user of this service matches the token's subject or email")
                 })?;
             if row.disabled_at.is_some() {

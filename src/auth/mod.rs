@@ -8,6 +8,7 @@ pub mod password;
 pub mod permissions;
 pub mod principal_cache;
 pub mod settings;
+mod store;
 pub mod token;
 
 pub use caller::Caller;

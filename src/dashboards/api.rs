@@ -14,7 +14,7 @@ use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
 use crate::db::{self, today, DbConnection, DbPool};
 use crate::error::ApiError;
-use crate::kpi_progress::api::{assess, catalogue, KpiPoint};
+use crate::kpi_progress::series::{assess, catalogue, KpiPoint};
 use crate::kpi_progress::store::latest_target_cells;
 use crate::kpi_records::suppression::Suppression;
 use crate::kpi_targets::store as targets;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod model;
+pub mod series;
 pub mod store;
 
 use utoipa_actix_web::service_config::ServiceConfig;

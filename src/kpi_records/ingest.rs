@@ -12,10 +12,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, RowError, FIELDS};
+use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, FIELDS};
 use super::store::{self, KpiRef, NewRecord};
 use crate::agreements::store as agreements;
 use crate::db::DbConnection;
+use crate::error::RowError;
 use crate::error::{ApiError, FieldError};
 use crate::kpi_targets::model::range_text;
 

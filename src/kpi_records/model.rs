@@ -3,10 +3,11 @@
 //! fields are rejected, so student-level data cannot come in by mistake.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::error::RowError;
 use crate::kpi_definitions::model::{is_slug, SLUG_RULE};
 
 /// The fields of a record, in CSV column order.
@@ -61,23 +62,6 @@ pub struct RecordInput {
     pub numerator: Option<f64>,
     pub denominator: Option<f64>,
     pub source: Option<String>,
-}
-
-/// What is wrong with one row of a batch.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct RowError {
-    /// The row's position in the batch, from 0 (CSV: not counting the header).
-    pub index: usize,
-    /// The line of the body the row starts on, from 1 (NDJSON and CSV).
-    pub line: Option<u64>,
-    /// The field at fault; `null` when the row as a whole is.
-    pub field: Option<String>,
-    /// Machine-readable reason: `required`, `invalid`, `unknown_field`, `conflict`,
-    /// `date_order`, `out_of_range`, `unknown_kpi`, `unknown_school`, `unknown_agreement`,
-    /// `length`, `slug`, `malformed`.
-    #[schema(example = "out_of_range")]
-    pub code: String,
-    pub message: String,
 }
 
 /// A problem with one field, before the row's position is known.

@@ -112,23 +112,28 @@ fn scope_description(scope: Scope) -> String {
     }
 }
 
-/// The scope an operation needs, by its tag and method.
-fn required_scope(tag: &str, method: &str) -> Option<Scope> {
+/// The scopes an operation needs (all of them), by its tag, method and path. Some roles do
+/// narrower writes with less (a partner logging its own activity); the operations say so.
+fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
+    use Scope::*;
     let write = method != "get";
-    Some(match (tag, write) {
-        ("schools", false) => Scope::SchoolsRead,
-        ("schools", true) => Scope::SchoolsWrite,
-        ("partners" | "contacts" | "continuum", false) => Scope::PartnersRead,
-        ("partners" | "contacts", true) => Scope::PartnersWrite,
-        ("agreements" | "responsibilities" | "timeline" | "activities", false) => {
-            Scope::AgreementsRead
+    let path = path.trim_start_matches(crate::API_PREFIX);
+    let pick = |read: Scope, written: Scope| vec![if write { written } else { read }];
+    match tag {
+        "schools" => pick(SchoolsRead, SchoolsWrite),
+        "partners" | "contacts" => pick(PartnersRead, PartnersWrite),
+        "continuum" => pick(PartnersRead, Admin),
+        "agreements" | "responsibilities" | "timeline" | "activities" => {
+            pick(AgreementsRead, AgreementsWrite)
         }
-        ("agreements" | "responsibilities" | "timeline" | "activities", true) => {
-            Scope::AgreementsWrite
-        }
-        ("continuum" | "clients" | "users" | "audit", _) => Scope::Admin,
-        _ => return None,
-    })
+        "clients" | "users" | "audit" => vec![Admin],
+        "kpis" if path.starts_with("/kpi-definitions") => pick(KpiRead, Admin),
+        "kpis" if path.starts_with("/kpi-records") => pick(KpiRead, KpiWrite),
+        "kpis" if write => vec![AgreementsWrite],
+        "kpis" => vec![AgreementsRead, KpiRead],
+        "dashboards" => vec![AgreementsRead, PartnersRead, KpiRead],
+        _ => Vec::new(),
+    }
 }
 
 fn problem_response(description: &str) -> RefOr<Response> {
@@ -183,8 +188,12 @@ pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
             let public = op.security.is_some() || tag == "health";
             if !public {
                 let mut requirements = vec![SecurityRequirement::new(BEARER, Vec::<String>::new())];
-                if let Some(scope) = required_scope(&tag, method) {
-                    requirements.push(SecurityRequirement::new(OAUTH2, [scope.as_str()]));
+                let scopes = required_scopes(&tag, method, path);
+                if !scopes.is_empty() {
+                    requirements.push(SecurityRequirement::new(
+                        OAUTH2,
+                        scopes.iter().map(|s| s.as_str()),
+                    ));
                 }
                 op.security = Some(requirements);
             }

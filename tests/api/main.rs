@@ -15,6 +15,7 @@ mod guards;
 mod kpi_progress;
 mod kpi_records;
 mod kpis;
+mod matrix;
 mod migrations;
 mod openapi;
 mod partners;

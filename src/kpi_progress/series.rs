@@ -1,0 +1,246 @@
+//! An agreement's KPIs: per KPI and student group, the baseline and target, the series by
+//! period, the latest value, progress toward the target and whether it is on track. The
+//! dashboard assesses its targets with the same pieces.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, combine, Goal};
+use super::store::{self, CellFilter, CellRow};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::kpi_definitions::model::KpiDefinition;
+use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
+use crate::kpi_definitions::store as definitions;
+use crate::kpi_records::suppression::Suppression;
+use crate::kpi_targets::store::{self as targets, TargetRow};
+
+/// A KPI's definition as progress needs it.
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    pub code: String,
+    pub name: String,
+    pub unit: KpiUnit,
+    pub direction: KpiDirection,
+    pub aggregation: KpiAggregation,
+}
+
+/// The catalogue by id.
+pub fn catalogue(conn: &mut DbConnection) -> Result<BTreeMap<String, Kpi>, ApiError> {
+    definitions::list(conn)?
+        .into_iter()
+        .map(|row| {
+            let d = KpiDefinition::try_from(row)?;
+            let kpi = Kpi {
+                code: d.code,
+                name: d.name,
+                unit: d.unit,
+                direction: d.direction,
+                aggregation: d.aggregation,
+            };
+            Ok((d.id, kpi))
+        })
+        .collect()
+}
+
+/// One period of a KPI for one group, combined across schools.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiPoint {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// `null` when suppressed.
+    pub value: Option<f64>,
+    /// Students behind the value; `null` when suppressed.
+    pub n: Option<i64>,
+    /// Records combined (one per school, usually).
+    pub records: i64,
+    pub suppressed: bool,
+}
+
+impl KpiPoint {
+    /// A cell is hidden when any record in it is: a combined value and the visible records
+    /// beside it would otherwise give the hidden record away by subtraction.
+    pub fn of(kpi: &Kpi, cell: &CellRow, suppression: Suppression) -> Self {
+        let hidden = suppression.hides(cell.min_n);
+        KpiPoint {
+            period_start: cell.period_start,
+            period_end: cell.period_end,
+            value: combine(kpi.aggregation, kpi.unit, &cell.sums()).filter(|_| !hidden),
+            n: (!hidden).then_some(cell.n),
+            records: cell.records,
+            suppressed: hidden,
+        }
+    }
+}
+
+/// Baseline and target of a KPI for a group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetSummary {
+    pub target_id: String,
+    pub baseline_value: Option<f64>,
+    pub baseline_period_start: Option<NaiveDate>,
+    pub baseline_period_end: Option<NaiveDate>,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+}
+
+impl From<&TargetRow> for TargetSummary {
+    fn from(t: &TargetRow) -> Self {
+        TargetSummary {
+            target_id: t.id.clone(),
+            baseline_value: t.baseline_value,
+            baseline_period_start: t.baseline_period_start,
+            baseline_period_end: t.baseline_period_end,
+            target_value: t.target_value,
+            target_date: t.target_date,
+        }
+    }
+}
+
+/// One KPI for one student group of an agreement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiProgress {
+    pub kpi_code: String,
+    pub name: String,
+    pub unit: KpiUnit,
+    pub direction: KpiDirection,
+    pub aggregation: KpiAggregation,
+    pub student_group: String,
+    /// `null` when the agreement set no target for this KPI and group.
+    pub target: Option<TargetSummary>,
+    /// Oldest period first.
+    pub series: Vec<KpiPoint>,
+    pub latest: Option<KpiPoint>,
+    /// 0 at the baseline, 1 at the target (negative: moved the wrong way); `null` without a
+    /// baseline, a target or a visible latest value.
+    pub progress: Option<f64>,
+    /// The target is reached in the KPI's direction, or progress keeps pace with the time gone
+    /// from the baseline period's end to the target date. `null` for neutral KPIs or without
+    /// a target or a visible latest value.
+    pub on_track: Option<bool>,
+}
+
+/// Progress of a target (or of a KPI without one) from its latest point.
+pub fn assess(
+    kpi: &Kpi,
+    target: Option<&TargetRow>,
+    latest: Option<&KpiPoint>,
+) -> (Option<f64>, Option<bool>) {
+    let (Some(t), Some(point)) = (target, latest) else {
+        return (None, None);
+    };
+    let Some(value) = point.value else {
+        return (None, None);
+    };
+    let goal = Goal {
+        baseline: t.baseline_value,
+        baseline_end: t.baseline_period_end,
+        target: t.target_value,
+        target_date: t.target_date,
+    };
+    (
+        model::progress(goal.baseline, goal.target, value),
+        model::on_track(kpi.direction, &goal, value, point.period_end),
+    )
+}
+
+/// Every KPI and group an agreement has a target or records for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementKpis {
+    pub agreement_id: String,
+    /// Values from fewer students are suppressed for callers other than admin and staff.
+    pub min_cell_size: i64,
+    pub kpis: Vec<KpiProgress>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct KpisQuery {
+    /// Only this KPI (code).
+    pub kpi: Option<String>,
+    pub student_group: Option<String>,
+    /// Periods ending on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Periods starting on or before this date.
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgreementKpisPath {
+    /// The agreement's id.
+    pub id: String,
+}
+
+/// The KPI progress of the agreement `agreement_id`, as `query` narrows it.
+pub fn build(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    query: &KpisQuery,
+    suppression: Suppression,
+) -> Result<Vec<KpiProgress>, ApiError> {
+    let catalogue = catalogue(conn)?;
+    let kpi_id = match &query.kpi {
+        None => None,
+        Some(code) => match catalogue.iter().find(|(_, k)| &k.code == code) {
+            Some((id, _)) => Some(id.clone()),
+            None => return Ok(Vec::new()),
+        },
+    };
+    let filter = CellFilter {
+        kpi_id: kpi_id.clone(),
+        student_group: query.student_group.clone(),
+        from: query.from,
+        to: query.to,
+    };
+    let mut groups: BTreeMap<(String, String), (Option<TargetRow>, Vec<CellRow>)> = BTreeMap::new();
+    for (target, _) in targets::list(conn, &[agreement_id.to_owned()])? {
+        let wanted = kpi_id.as_ref().is_none_or(|k| *k == target.kpi_id)
+            && query
+                .student_group
+                .as_ref()
+                .is_none_or(|g| *g == target.student_group);
+        if wanted {
+            let key = (target.kpi_id.clone(), target.student_group.clone());
+            groups.entry(key).or_default().0 = Some(target);
+        }
+    }
+    for cell in store::cells(conn, agreement_id, &filter)? {
+        let key = (cell.kpi_id.clone(), cell.student_group.clone());
+        groups.entry(key).or_default().1.push(cell);
+    }
+    let mut out = Vec::new();
+    for ((kpi_id, group), (target, cells)) in groups {
+        let Some(kpi) = catalogue.get(&kpi_id) else {
+            continue;
+        };
+        let series: Vec<KpiPoint> = cells
+            .iter()
+            .map(|c| KpiPoint::of(kpi, c, suppression))
+            .collect();
+        let latest = series.last().cloned();
+        let (progress, on_track) = assess(kpi, target.as_ref(), latest.as_ref());
+        out.push(KpiProgress {
+            kpi_code: kpi.code.clone(),
+            name: kpi.name.clone(),
+            unit: kpi.unit,
+            direction: kpi.direction,
+            aggregation: kpi.aggregation,
+            student_group: group,
+            target: target.as_ref().map(TargetSummary::from),
+            series,
+            latest,
+            progress,
+            on_track,
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.kpi_code.as_str(), a.student_group.as_str())
+            .cmp(&(b.kpi_code.as_str(), b.student_group.as_str()))
+    });
+    Ok(out)
+}

@@ -1,0 +1,860 @@
+//! The full role × endpoint matrix: every operation of the OpenAPI document, called by every
+//! kind of caller, against the outcome one table gives. An operation missing from the table, or
+//! a table row the document no longer has, fails the test.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::test::TestRequest;
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::support::*;
+use partnerships::auth::permissions::expand;
+use partnerships::auth::{Role, Scope};
+
+both!(every_operation_for_every_caller);
+
+/// The callers, in the order of the table's columns.
+const CALLERS: [&str; 8] = [
+    "admin",
+    "staff of the school",
+    "staff of another school",
+    "the partner",
+    "another partner",
+    "viewer",
+    "integration with the scope",
+    "integration without it",
+];
+
+/// Per operation: the scopes the document must name, and the status each caller gets, in the
+/// order of `CALLERS`. Without a token every protected operation is 401 (checked for all);
+/// public operations give the same answer to everyone, token or not.
+///
+/// The requests go to the resources of "the partner" and "the school": an agreement led by the
+/// partner for the school, its targets, responsibilities, timeline and activities.
+const TABLE: &[(&str, &str, &str)] = &[
+    // schools: everyone reads; only schools:write writes.
+    (
+        "GET /schools",
+        "schools:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /schools",
+        "schools:write",
+        "201 403 403 403 403 403 201 403",
+    ),
+    (
+        "GET /schools/{id}",
+        "schools:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /schools/{id}",
+        "schools:write",
+        "200 403 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /schools/{id}",
+        "schools:write",
+        "200 403 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /schools/{id}",
+        "schools:write",
+        "204 403 403 403 403 403 204 403",
+    ),
+    // partners: staff write any; a partner reads only itself.
+    (
+        "GET /partners",
+        "partners:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /partners",
+        "partners:write",
+        "201 201 201 403 403 403 201 403",
+    ),
+    (
+        "GET /partners/{id}",
+        "partners:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /partners/{id}",
+        "partners:write",
+        "200 200 200 403 403 403 200 403",
+    ),
+    (
+        "PATCH /partners/{id}",
+        "partners:write",
+        "200 200 200 403 403 403 200 403",
+    ),
+    (
+        "DELETE /partners/{id}",
+        "partners:write",
+        "204 204 204 403 403 403 204 403",
+    ),
+    (
+        "GET /partners/{partner_id}/contacts",
+        "partners:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /partners/{partner_id}/contacts",
+        "partners:write",
+        "201 201 201 403 403 403 201 403",
+    ),
+    (
+        "GET /partners/{partner_id}/contacts/{id}",
+        "partners:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /partners/{partner_id}/contacts/{id}",
+        "partners:write",
+        "200 200 200 403 403 403 200 403",
+    ),
+    (
+        "PATCH /partners/{partner_id}/contacts/{id}",
+        "partners:write",
+        "200 200 200 403 403 403 200 403",
+    ),
+    (
+        "DELETE /partners/{partner_id}/contacts/{id}",
+        "partners:write",
+        "204 204 204 403 403 403 204 403",
+    ),
+    // the continuum: everyone who reads partners reads it; only administrators change it.
+    (
+        "GET /continuum-levels",
+        "partners:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /continuum-levels",
+        "admin",
+        "201 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /continuum-levels/{id}",
+        "partners:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /continuum-levels/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /continuum-levels/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "DELETE /continuum-levels/{id}",
+        "admin",
+        "204 403 403 403 403 403 403 403",
+    ),
+    // agreements: staff write those of their schools; a partner reads those it is part of.
+    (
+        "GET /agreements",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /agreements",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /agreements/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /agreements/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /agreements/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /agreements/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "POST /agreements/{id}/transitions",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "GET /agreements/{id}/transitions",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{id}/versions",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{id}/versions/{version}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{id}/versions/{version}/diff",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{id}/summary",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{id}/export",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{id}/kpis",
+        "agreements:read kpi:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/investment",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/kpi-targets",
+        "agreements:read kpi:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /agreements/{agreement_id}/kpi-targets",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/kpi-targets/{id}",
+        "agreements:read kpi:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /agreements/{agreement_id}/kpi-targets/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /agreements/{agreement_id}/kpi-targets/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /agreements/{agreement_id}/kpi-targets/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/responsibilities",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /agreements/{agreement_id}/responsibilities",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/responsibilities/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /agreements/{agreement_id}/responsibilities/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    // A status-only patch: the partner marks its own responsibility with the read scope.
+    (
+        "PATCH /agreements/{agreement_id}/responsibilities/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "DELETE /agreements/{agreement_id}/responsibilities/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/timeline",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /agreements/{agreement_id}/timeline",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /agreements/{agreement_id}/timeline/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /agreements/{agreement_id}/timeline/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /agreements/{agreement_id}/timeline/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /agreements/{agreement_id}/timeline/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "PUT /agreements/{agreement_id}/timeline/{id}/check-in",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    // activities: a partner logs its own with the read scope; staff those of their schools.
+    (
+        "GET /activities",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /activities",
+        "agreements:write",
+        "201 201 403 201 403 403 201 403",
+    ),
+    (
+        "GET /activities/totals",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "GET /activities/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /activities/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "PATCH /activities/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "DELETE /activities/{id}",
+        "agreements:write",
+        "204 204 403 204 404 403 204 403",
+    ),
+    // KPIs: everyone reads the catalogue and records (small cells hidden); only
+    // administrators change the catalogue; kpi:write pushes records.
+    (
+        "GET /kpi-definitions",
+        "kpi:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /kpi-definitions",
+        "admin",
+        "201 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /kpi-definitions/{id}",
+        "kpi:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /kpi-definitions/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /kpi-definitions/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "DELETE /kpi-definitions/{id}",
+        "admin",
+        "204 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /kpi-records",
+        "kpi:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /kpi-records/batch",
+        "kpi:write",
+        "200 403 403 403 403 403 200 403",
+    ),
+    (
+        "GET /dashboards/district",
+        "agreements:read partners:read kpi:read",
+        "200 200 200 403 403 200 200 403",
+    ),
+    // administration: the admin role only (no integration holds `admin`).
+    ("GET /clients", "admin", "200 403 403 403 403 403 403 403"),
+    ("POST /clients", "admin", "201 403 403 403 403 403 403 403"),
+    (
+        "GET /clients/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /clients/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "POST /clients/{id}/revoke",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "POST /clients/{id}/secret",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    ("GET /users", "admin", "200 403 403 403 403 403 403 403"),
+    ("POST /users", "admin", "201 403 403 403 403 403 403 403"),
+    (
+        "GET /users/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /users/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /audit-events",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    // public: the same for everyone (wrong credentials here).
+    ("POST /oauth/token", "", "401 401 401 401 401 401 401 401"),
+    ("POST /auth/login", "", "401 401 401 401 401 401 401 401"),
+    ("GET /healthz", "", "200 200 200 200 200 200 200 200"),
+    ("GET /readyz", "", "200 200 200 200 200 200 200 200"),
+];
+
+/// What the requests are made against.
+struct World {
+    school: String,
+    other_school: String,
+    partner: String,
+    contact: String,
+    agreement: String,
+    kpi: String,
+    target: String,
+    responsibility: String,
+    item: String,
+    activity: String,
+    level: String,
+    client: String,
+    user: String,
+    /// Continuum ranks are unique (1 to 100): handed out one by one within this world.
+    ranks: AtomicUsize,
+}
+
+static SERIAL: AtomicUsize = AtomicUsize::new(0);
+
+fn serial() -> usize {
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+fn agreement_body(world: &World, title: &str) -> Value {
+    json!({"title": title, "lead_partner_id": world.partner, "school_ids": [world.school],
+           "start_date": "2027-01-01", "end_date": "2027-12-31", "involves_students": false})
+}
+
+async fn make<A: TestApp>(admin: &A, uri: &str, body: Value) -> String {
+    post(admin, uri, body).await.expect(201).id()
+}
+
+/// The request an operation is called with: on the world's resources, or on one made for this
+/// call when the call deletes or moves it.
+async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest {
+    let n = serial();
+    let a = &w.agreement;
+    let (method, path) = op.split_once(' ').unwrap_or_default();
+    let body: Option<Value> = match op {
+        "POST /schools" => Some(json!({"name": format!("School {n}")})),
+        "PUT /schools/{id}" => Some(json!({"name": "Matrix School", "state_id": format!("S{n}")})),
+        "PATCH /schools/{id}" => Some(json!({"state_id": format!("P{n}")})),
+        "POST /partners" => Some(json!({"name": format!("Partner {n}"), "kind": "other"})),
+        "PUT /partners/{id}" => {
+            Some(json!({"name": "Own", "kind": "museum", "description": format!("put {n}")}))
+        }
+        "PATCH /partners/{id}" => Some(json!({"description": format!("patch {n}")})),
+        "POST /partners/{partner_id}/contacts" => Some(json!({"name": format!("Contact {n}")})),
+        "PUT /partners/{partner_id}/contacts/{id}" => {
+            Some(json!({"name": "Own contact", "role": format!("r{n}")}))
+        }
+        "PATCH /partners/{partner_id}/contacts/{id}" => Some(json!({"role": format!("p{n}")})),
+        "POST /continuum-levels" => Some(
+            json!({"rank": w.ranks.fetch_add(1, Ordering::Relaxed), "name": format!("Level {n}")}),
+        ),
+        "PUT /continuum-levels/{id}" => {
+            Some(json!({"rank": 99, "name": format!("Matrix level {n}")}))
+        }
+        "PATCH /continuum-levels/{id}" => Some(json!({"description": format!("d{n}")})),
+        "POST /agreements" => Some(agreement_body(w, &format!("Agreement {n}"))),
+        "PUT /agreements/{id}" => Some(agreement_body(w, &format!("Matrix agreement {n}"))),
+        "PATCH /agreements/{id}" => Some(json!({"purpose": format!("purpose {n}")})),
+        "POST /agreements/{id}/transitions" => Some(json!({"to": "proposed"})),
+        "POST /agreements/{agreement_id}/kpi-targets" => Some(
+            json!({"kpi_code": "matrix_kpi", "student_group": format!("g{n}"), "target_value": 90, "target_date": "2027-06-30"}),
+        ),
+        "PUT /agreements/{agreement_id}/kpi-targets/{id}" => Some(
+            json!({"kpi_code": "matrix_kpi", "student_group": "all", "target_value": 50 + n % 40, "target_date": "2027-06-30"}),
+        ),
+        "PATCH /agreements/{agreement_id}/kpi-targets/{id}" => {
+            Some(json!({"notes": format!("n{n}")}))
+        }
+        "POST /agreements/{agreement_id}/responsibilities" => {
+            Some(json!({"party": "school", "description": format!("Task {n}")}))
+        }
+        "PUT /agreements/{agreement_id}/responsibilities/{id}" => {
+            Some(json!({"party": "partner", "description": format!("Curate {n}")}))
+        }
+        "PATCH /agreements/{agreement_id}/responsibilities/{id}" => {
+            Some(json!({"status": if n % 2 == 0 { "in_progress" } else { "planned" }}))
+        }
+        "POST /agreements/{agreement_id}/timeline" => Some(
+            json!({"kind": "event", "title": format!("Event {n}"), "scheduled_on": "2027-03-01"}),
+        ),
+        "PUT /agreements/{agreement_id}/timeline/{id}" => Some(
+            json!({"kind": "milestone", "title": format!("Milestone {n}"), "scheduled_on": "2027-04-01"}),
+        ),
+        "PATCH /agreements/{agreement_id}/timeline/{id}" => Some(json!({"notes": format!("n{n}")})),
+        "PUT /agreements/{agreement_id}/timeline/{id}/check-in" => {
+            Some(json!({"notes": format!("held {n}")}))
+        }
+        "POST /activities" | "PUT /activities/{id}" => Some(
+            json!({"partner_id": w.partner, "school_id": w.school, "agreement_id": a, "kind": "talk",
+                   "occurred_on": "2026-10-01", "hours": 1 + n % 5}),
+        ),
+        "PATCH /activities/{id}" => Some(json!({"notes": format!("n{n}")})),
+        "POST /kpi-definitions" => Some(
+            json!({"code": format!("kpi_{n}"), "name": "K", "unit": "count",
+            "direction": "neutral", "aggregation": "sum"}),
+        ),
+        "PUT /kpi-definitions/{id}" => {
+            Some(json!({"code": "matrix_kpi", "name": format!("Matrix {n}"),
+            "unit": "percent", "direction": "higher_is_better", "aggregation": "weighted_mean"}))
+        }
+        "PATCH /kpi-definitions/{id}" => Some(json!({"description": format!("d{n}")})),
+        "POST /kpi-records/batch" => Some(json!([{"kpi_code": "matrix_kpi", "school_id": w.school,
+            "student_group": "all", "period_start": "2026-09-01", "period_end": "2026-09-30",
+            "value": 90 + n % 9, "n": 400}])),
+        "POST /clients" => Some(json!({"name": format!("Client {n}"), "role": "viewer"})),
+        "PATCH /clients/{id}" => Some(json!({"name": format!("Renamed {n}")})),
+        "POST /users" => {
+            Some(json!({"email": format!("u{n}@matrix.example"), "name": "N", "role": "viewer"}))
+        }
+        "PATCH /users/{id}" => Some(json!({"name": format!("Renamed {n}")})),
+        "POST /auth/login" => {
+            Some(json!({"email": "nobody@matrix.example", "password": "not the password"}))
+        }
+        _ => None,
+    };
+    // Deleted, revoked or moved: a fresh one for this call.
+    let fresh = match op {
+        "DELETE /schools/{id}" => make(admin, "/api/v1/schools", json!({"name": format!("Doomed {n}")})).await,
+        "DELETE /partners/{id}" => {
+            make(admin, "/api/v1/partners", json!({"name": format!("Doomed {n}"), "kind": "other"})).await
+        }
+        "DELETE /partners/{partner_id}/contacts/{id}" => {
+            make(admin, &format!("/api/v1/partners/{}/contacts", w.partner), json!({"name": "Doomed"})).await
+        }
+        "DELETE /continuum-levels/{id}" => {
+            make(admin, "/api/v1/continuum-levels", json!({"rank": w.ranks.fetch_add(1, Ordering::Relaxed), "name": format!("Doomed {n}")})).await
+        }
+        "DELETE /agreements/{id}" | "POST /agreements/{id}/transitions" => {
+            make(admin, "/api/v1/agreements", agreement_body(w, &format!("Doomed {n}"))).await
+        }
+        "DELETE /agreements/{agreement_id}/kpi-targets/{id}" => {
+            make(admin, &format!("/api/v1/agreements/{a}/kpi-targets"),
+                json!({"kpi_code": "matrix_kpi", "student_group": format!("d{n}"), "target_value": 1, "target_date": "2027-06-30"})).await
+        }
+        "DELETE /agreements/{agreement_id}/responsibilities/{id}" => {
+            make(admin, &format!("/api/v1/agreements/{a}/responsibilities"),
+                json!({"party": "district", "description": "Doomed"})).await
+        }
+        "DELETE /agreements/{agreement_id}/timeline/{id}" => {
+            make(admin, &format!("/api/v1/agreements/{a}/timeline"),
+                json!({"kind": "event", "title": "Doomed", "scheduled_on": "2027-05-01"})).await
+        }
+        "DELETE /activities/{id}" => {
+            make(admin, "/api/v1/activities", json!({"partner_id": w.partner, "school_id": w.school,
+                "agreement_id": a, "kind": "tour", "occurred_on": "2026-10-02"})).await
+        }
+        "DELETE /kpi-definitions/{id}" => {
+            make(admin, "/api/v1/kpi-definitions", json!({"code": format!("doomed_{n}"), "name": "D",
+                "unit": "count", "direction": "neutral", "aggregation": "sum"})).await
+        }
+        "POST /clients/{id}/revoke" | "POST /clients/{id}/secret" => {
+            make(admin, "/api/v1/clients", json!({"name": format!("Doomed {n}"), "role": "viewer"})).await
+        }
+        _ => String::new(),
+    };
+    let pick = |own: &str| {
+        if fresh.is_empty() {
+            own.to_owned()
+        } else {
+            fresh.clone()
+        }
+    };
+    let uri = path
+        .replace("{partner_id}", &w.partner)
+        .replace("{agreement_id}", a)
+        .replace("{version}", "2")
+        .replace(
+            "{id}",
+            &match path {
+                p if p.starts_with("/schools/") => pick(&w.school),
+                p if p.starts_with("/partners/{partner_id}/contacts/") => pick(&w.contact),
+                p if p.starts_with("/partners/") => pick(&w.partner),
+                p if p.starts_with("/continuum-levels/") => pick(&w.level),
+                p if p.contains("/kpi-targets/") => pick(&w.target),
+                p if p.contains("/responsibilities/") => pick(&w.responsibility),
+                p if p.contains("/timeline/") => pick(&w.item),
+                p if p.starts_with("/agreements/") => pick(a),
+                p if p.starts_with("/activities/") => pick(&w.activity),
+                p if p.starts_with("/kpi-definitions/") => pick(&w.kpi),
+                p if p.starts_with("/clients/") => pick(&w.client),
+                p if p.starts_with("/users/") => pick(&w.user),
+                _ => String::new(),
+            },
+        );
+    let uri = match path {
+        "/healthz" | "/readyz" => uri,
+        _ => format!("/api/v1{uri}"),
+    };
+    let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+    let req = TestRequest::default().method(method.clone()).uri(&uri);
+    match (op, body) {
+        ("POST /oauth/token", _) => req
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(format!(
+                "grant_type=client_credentials&client_id={}&client_secret=wrong",
+                w.client
+            )),
+        (_, Some(body)) if method == actix_web::http::Method::PATCH => req
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .set_payload(body.to_string()),
+        (_, Some(body)) => req.set_json(body),
+        (_, None) => req,
+    }
+}
+
+async fn every_operation_for_every_caller(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+
+    // The table and the document name the same operations, with the same scopes.
+    let doc = serde_json::to_value(partnerships::openapi_document()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let path = path.trim_start_matches("/api/v1").to_owned();
+            let key = format!("{} {path}", method.to_uppercase());
+            let scopes: Vec<String> = op["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["oauth2"].as_array())
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect();
+            documented.insert((key, scopes.join(" ")));
+        }
+    }
+    let tabled: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|(op, scopes, _)| (op.to_string(), scopes.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&tabled).collect();
+    let stale: Vec<_> = tabled.difference(&documented).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "operations (with their scopes) not in the table: {missing:?}; in the table but not documented so: {stale:?}"
+    );
+
+    // The world, made by the admin.
+    let school = make(&admin, "/api/v1/schools", json!({"name": "Matrix School"})).await;
+    let other_school = make(&admin, "/api/v1/schools", json!({"name": "Other School"})).await;
+    let partner = make(
+        &admin,
+        "/api/v1/partners",
+        json!({"name": "Own", "kind": "museum"}),
+    )
+    .await;
+    let other_partner = make(
+        &admin,
+        "/api/v1/partners",
+        json!({"name": "Other", "kind": "library"}),
+    )
+    .await;
+    let contact = make(
+        &admin,
+        &format!("/api/v1/partners/{partner}/contacts"),
+        json!({"name": "Own contact"}),
+    )
+    .await;
+    let kpi = make(
+        &admin,
+        "/api/v1/kpi-definitions",
+        json!({"code": "matrix_kpi", "name": "Matrix", "unit": "percent",
+               "direction": "higher_is_better", "aggregation": "weighted_mean"}),
+    )
+    .await;
+    let level = make(
+        &admin,
+        "/api/v1/continuum-levels",
+        json!({"rank": 99, "name": "Matrix level"}),
+    )
+    .await;
+    let client = make(
+        &admin,
+        "/api/v1/clients",
+        json!({"name": "Some client", "role": "viewer"}),
+    )
+    .await;
+    let user = make(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "matrix@d.example", "name": "U", "role": "viewer"}),
+    )
+    .await;
+    let mut world = World {
+        school,
+        other_school,
+        partner,
+        contact,
+        agreement: String::new(),
+        kpi,
+        target: String::new(),
+        responsibility: String::new(),
+        item: String::new(),
+        activity: String::new(),
+        level,
+        client,
+        user,
+        ranks: AtomicUsize::new(20),
+    };
+    world.agreement = make(
+        &admin,
+        "/api/v1/agreements",
+        agreement_body(&world, "Matrix agreement"),
+    )
+    .await;
+    let a = world.agreement.clone();
+    patch(
+        &admin,
+        &format!("/api/v1/agreements/{a}"),
+        json!({"purpose": "version two"}),
+    )
+    .await
+    .expect(200);
+    world.target = make(
+        &admin,
+        &format!("/api/v1/agreements/{a}/kpi-targets"),
+        json!({"kpi_code": "matrix_kpi", "student_group": "all", "target_value": 95, "target_date": "2027-06-30"}),
+    )
+    .await;
+    // Partner side, unassigned, and the partner is the agreement's only partner: its own.
+    world.responsibility = make(
+        &admin,
+        &format!("/api/v1/agreements/{a}/responsibilities"),
+        json!({"party": "partner", "description": "Curate"}),
+    )
+    .await;
+    world.item = make(
+        &admin,
+        &format!("/api/v1/agreements/{a}/timeline"),
+        json!({"kind": "milestone", "title": "Milestone", "scheduled_on": "2027-02-01"}),
+    )
+    .await;
+    world.activity = make(
+        &admin,
+        "/api/v1/activities",
+        json!({"partner_id": world.partner, "school_id": world.school, "agreement_id": a,
+               "kind": "talk", "occurred_on": "2026-09-15"}),
+    )
+    .await;
+
+    // The callers; the integrations are made per operation from its scopes.
+    let fixed = [
+        principal(&db, Role::Admin, &[], None),
+        staff(&db, &[&world.school]),
+        staff(&db, &[&world.other_school]),
+        principal(&db, Role::Partner, &[], Some(&world.partner)),
+        principal(&db, Role::Partner, &[], Some(&other_partner)),
+        principal(&db, Role::Viewer, &[], None),
+    ];
+    let mut checked = 0;
+    for (op, scopes, expected) in TABLE {
+        let expected: Vec<u16> = expected.split(' ').map(|s| s.parse().unwrap()).collect();
+        assert_eq!(expected.len(), CALLERS.len(), "{op}: one status per caller");
+        let needed: Vec<Scope> = scopes
+            .split_whitespace()
+            .map(|s| Scope::parse(s).unwrap())
+            .collect();
+        let without: Vec<Scope> = Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != Scope::Admin && !needed.iter().any(|n| expand([*s]).contains(n)))
+            .collect();
+        let with = principal(&db, Role::Integration, &needed, None);
+        let lacking = principal(&db, Role::Integration, &without, None);
+        let callers: Vec<&Principal> = fixed.iter().chain([&with, &lacking]).collect();
+        for (caller, (who, status)) in callers.iter().zip(CALLERS.iter().zip(&expected)) {
+            let req = request_for(&admin, &world, op)
+                .await
+                .insert_header(caller.header());
+            let reply = send(&raw, req).await;
+            assert_eq!(
+                reply.status.as_u16(),
+                *status,
+                "{op} as {who}: {}",
+                reply.text
+            );
+            checked += 1;
+        }
+        // No token at all.
+        let public = scopes.is_empty();
+        let reply = send(&raw, request_for(&admin, &world, op).await).await;
+        let anonymous = if public { expected[0] } else { 401 };
+        assert_eq!(
+            reply.status.as_u16(),
+            anonymous,
+            "{op} without a token: {}",
+            reply.text
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, TABLE.len() * (CALLERS.len() + 1));
+}
