@@ -46,38 +46,6 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
-pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::email.eq(email.to_lowercase()))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// The user an identity-provider token stands for: by subject first, then by email among users
-/// not bound to a subject (a bound user is never reached through another subject's email).
-pub fn find_by_identity(
-    conn: &mut DbConnection,
-    subject: &str,
-    email: Option<&str>,
-) -> QueryResult<Option<UserRow>> {
-    let by_subject = users::table
-        .filter(users::external_subject.eq(subject))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?;
-    match (by_subject, email) {
-        (Some(user), _) => Ok(Some(user)),
-        (None, Some(email)) => users::table
-            .filter(users::email.eq(email.to_lowercase()))
-            .filter(users::external_subject.is_null())
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional(),
-        (None, None) => Ok(None),
-    }
-}
-
 pub fn list(
     conn: &mut DbConnection,
     q: Option<&str>,
