@@ -10,7 +10,7 @@ use crate::auth::Caller;
 use crate::db::sql::is_id;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::resource::{Resource, Stored};
+use crate::resource::{Access, Resource, Stored};
 
 /// The `{id}` of `/agreements/{id}/…`.
 #[derive(Deserialize, IntoParams)]
@@ -48,4 +48,17 @@ pub fn writable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Lo
 pub struct AgreementItemsPath {
     /// The agreement's id.
     pub agreement_id: String,
+}
+
+/// The `enter` of an agreement's sub-resources: readers see the agreement, writers may write it.
+pub fn enter(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    agreement_id: &str,
+    access: Access,
+) -> Result<(), ApiError> {
+    match access {
+        Access::Read => load_visible(conn, caller, agreement_id).map(|_| ()),
+        Access::Write => writable(conn, caller, agreement_id).map(|_| ()),
+    }
 }

@@ -290,10 +290,7 @@ impl Resource for KpiDefinitions {
         _place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
-        match access {
-            Access::Write => ctx.caller.require_admin(),
-            Access::Read => Ok(()),
-        }
+        crate::resource::admin_writes(ctx, access)
     }
 
     fn list(

@@ -4,7 +4,6 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, Target, TargetRow};
-use crate::agreements::access::{load_visible, writable};
 use crate::auth::Scope;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
@@ -275,17 +274,10 @@ impl Resource for KpiTargets {
         place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
-        let agreement_id = place.parent()?;
-        match access {
-            Access::Read => {
-                ctx.caller.require(Scope::KpiRead)?;
-                load_visible(conn, ctx.caller, agreement_id)?;
-            }
-            Access::Write => {
-                writable(conn, ctx.caller, agreement_id)?;
-            }
+        if access == Access::Read {
+            ctx.caller.require(Scope::KpiRead)?;
         }
-        Ok(())
+        crate::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
     }
 
     fn list(

@@ -50,6 +50,15 @@ pub struct Ctx<'a> {
     pub policy: &'a Policy,
 }
 
+/// The `enter` of district-wide lists only administrators change (the continuum, the KPI
+/// catalogue): the admin role, not only the scope, writes.
+pub fn admin_writes(ctx: &Ctx, access: Access) -> Result<(), ApiError> {
+    match access {
+        Access::Write => ctx.caller.require_admin(),
+        Access::Read => Ok(()),
+    }
+}
+
 /// Whether an operation reads or writes, for [`Resource::enter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

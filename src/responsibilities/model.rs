@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, ResponsibilityFilter, ResponsibilityRow};
-use crate::agreements::access::{load_visible, writable};
+use crate::agreements::access::load_visible;
 use crate::agreements::model::Party;
 use crate::agreements::store::Loaded;
 use crate::auth::{Caller, Role, Scope};
@@ -375,10 +375,7 @@ impl Resource for Responsibilities {
         place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
-        match access {
-            Access::Read => load_visible(conn, ctx.caller, place.parent()?).map(|_| ()),
-            Access::Write => writable(conn, ctx.caller, place.parent()?).map(|_| ()),
-        }
+        crate::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
     }
 
     /// A partner's status-only patch needs only `agreements:read`.

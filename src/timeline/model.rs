@@ -4,7 +4,6 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, TimelineFilter, TimelineRow};
-use crate::agreements::access::{load_visible, writable};
 use crate::auth::Scope;
 use crate::db::{today, DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
@@ -309,10 +308,7 @@ impl Resource for TimelineItems {
         place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
-        match access {
-            Access::Read => load_visible(conn, ctx.caller, place.parent()?).map(|_| ()),
-            Access::Write => writable(conn, ctx.caller, place.parent()?).map(|_| ()),
-        }
+        crate::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
     }
 
     fn list(
