@@ -53,6 +53,12 @@ fn with_conn<T>(
 
 pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
     let actor = Actor::command_line();
+    // Secrets are digested under the key the server derives from its token key.
+    let key = config
+        .tokens
+        .resolve()
+        .map_err(|e| e.to_string())?
+        .secret_key;
     match command {
         ClientCommand::Create {
             name,
@@ -67,8 +73,9 @@ pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
                 "school_ids": (!schools.is_empty()).then_some(schools),
                 "partner_id": partner,
             }))?;
-            let (row, secret) =
-                with_conn(config, |conn| clients::actions::create(conn, input, &actor))?;
+            let (row, secret) = with_conn(config, |conn| {
+                clients::actions::create(conn, input, &actor, &key)
+            })?;
             let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
             print(&ClientWithSecret {
                 client,
@@ -96,7 +103,7 @@ pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
         }
         ClientCommand::Rotate { id } => {
             let (row, secret) = with_conn(config, |conn| {
-                clients::actions::rotate_secret(conn, &id, IfMatch::none(), &actor)
+                clients::actions::rotate_secret(conn, &id, IfMatch::none(), &actor, &key)
             })?;
             let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
             print(&ClientWithSecret {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::auth::limits::RateLimits;
 use crate::db::{Backend, PoolSettings};
 
 pub const DEFAULT_SQLITE_PATH: &str = "./data/partnerships.db";
@@ -30,12 +31,22 @@ pub struct TokenConfig {
     pub principal_cache_ttl: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum SecretSource {
     /// `JWT_SECRET`.
     Value(String),
     /// `JWT_SECRET_FILE`, or the file kept beside the SQLite database.
     File(PathBuf),
+}
+
+/// The secret itself never reaches a log through `{:?}`.
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::Value(_) => f.write_str("Value(<redacted>)"),
+            SecretSource::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -108,18 +119,19 @@ pub struct Policy {
     pub kpi_min_cell_size: i64,
 }
 
-/// What the App is built with: HTTP limits and the district's policy.
+/// What the App is built with: HTTP limits, sign-in rate limits and the district's policy.
 #[derive(Debug, Clone, Default)]
 pub struct AppSettings {
     pub http: HttpSettings,
     pub policy: Policy,
+    pub rate_limits: RateLimits,
 }
 
 impl From<HttpSettings> for AppSettings {
     fn from(http: HttpSettings) -> Self {
         AppSettings {
             http,
-            policy: Policy::default(),
+            ..AppSettings::default()
         }
     }
 }
@@ -127,8 +139,8 @@ impl From<HttpSettings> for AppSettings {
 impl From<Policy> for AppSettings {
     fn from(policy: Policy) -> Self {
         AppSettings {
-            http: HttpSettings::default(),
             policy,
+            ..AppSettings::default()
         }
     }
 }
@@ -189,6 +201,22 @@ where
 
 /// Reads `DATABASE_URL`: unset means the embedded SQLite file; `sqlite://PATH` a SQLite file;
 /// `postgres://` or `postgresql://` PostgreSQL. Anything else is refused.
+fn boolean(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match lookup(variable).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(other) => Err(invalid(
+            variable,
+            format!("must be true or false, got {other:?}"),
+        )),
+    }
+}
+
 pub fn parse_database_url(url: Option<&str>) -> Result<Backend, ConfigError> {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(Backend::Sqlite(PathBuf::from(DEFAULT_SQLITE_PATH)));
@@ -269,6 +297,21 @@ impl Config {
             1024..=1024 * 1024 * 1024,
         )?;
         let kpi_min_cell_size = number(&lookup, "KPI_MIN_CELL_SIZE", 10i64, 1..=1000)?;
+        let rate_limits = RateLimits {
+            per_source_per_minute: number(
+                &lookup,
+                "RATE_LIMIT_SIGNIN_PER_MINUTE",
+                60u32,
+                0..=1_000_000,
+            )?,
+            per_account_per_minute: number(
+                &lookup,
+                "RATE_LIMIT_ACCOUNT_PER_MINUTE",
+                20u32,
+                0..=1_000_000,
+            )?,
+            trust_forwarded: boolean(&lookup, "TRUST_FORWARDED_FOR", false)?,
+        };
         let tokens = token_config(&lookup, &database)?;
         Ok(Config {
             tokens,
@@ -284,17 +327,9 @@ impl Config {
                     max_body_bytes,
                     cors_origins,
                 },
+                rate_limits,
                 policy: Policy {
-                    require_vetting: match lookup("REQUIRE_VETTING").as_deref().map(str::trim) {
-                        None | Some("true") | Some("1") => true,
-                        Some("false") | Some("0") => false,
-                        Some(other) => {
-                            return Err(invalid(
-                                "REQUIRE_VETTING",
-                                format!("must be true or false, got {other:?}"),
-                            ))
-                        }
-                    },
+                    require_vetting: boolean(&lookup, "REQUIRE_VETTING", true)?,
                     kpi_batch_max_rows,
                     kpi_batch_max_bytes,
                     kpi_min_cell_size,
@@ -439,6 +474,31 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_rate_limits() {
+        assert_eq!(config(&[]).unwrap().app.rate_limits, RateLimits::default());
+        let set = config(&[
+            ("RATE_LIMIT_SIGNIN_PER_MINUTE", "0"),
+            ("RATE_LIMIT_ACCOUNT_PER_MINUTE", "5"),
+            ("TRUST_FORWARDED_FOR", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.app.rate_limits,
+            RateLimits {
+                per_source_per_minute: 0,
+                per_account_per_minute: 5,
+                trust_forwarded: true
+            }
+        );
+        assert_eq!(
+            config(&[("TRUST_FORWARDED_FOR", "yes")])
+                .unwrap_err()
+                .variable,
+            "TRUST_FORWARDED_FOR"
+        );
+    }
+
+    #[test]
     fn token_secret_rules() {
         let sqlite = config(&[]).unwrap();
         assert_eq!(
@@ -453,6 +513,10 @@ mod tests {
         );
         let long = "x".repeat(40);
         let pg = config(&[("DATABASE_URL", "postgres://h/db"), ("JWT_SECRET", &long)]).unwrap();
+        assert!(
+            !format!("{pg:?}").contains(&long),
+            "the secret never reaches a log"
+        );
         assert_eq!(pg.tokens.secret, SecretSource::Value(long));
         assert_eq!(
             config(&[("TOKEN_TTL_SECONDS", "5")]).unwrap_err().variable,

@@ -193,6 +193,13 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// Too many attempts from one source or for one account; retry after this many seconds.
+    #[error("too many requests: {detail}")]
+    TooManyRequests { retry_after: u64, detail: String },
+    /// A bounded resource other than the database (the password-hashing pool) stayed busy.
+    /// The string is logged, not sent.
+    #[error("busy: {0}")]
+    Busy(String),
     /// The database cannot be reached or the pool is exhausted. The string is logged, not sent.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -234,7 +241,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
             }
-            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            ApiError::Unavailable(_) | ApiError::Busy(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -278,6 +286,8 @@ impl ApiError {
                 "If-Match does not match the current version; fetch the resource again".to_owned()
             }
             ApiError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
+            ApiError::Busy(_) => "the server is busy; retry later".to_owned(),
+            ApiError::TooManyRequests { detail, .. } => detail.clone(),
             ApiError::Internal(_) => "internal server error".to_owned(),
         }
     }
@@ -323,7 +333,8 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -334,6 +345,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => log::error!("request_id={rid} internal error: {cause}"),
             ApiError::Unavailable(cause) => log::warn!("request_id={rid} unavailable: {cause}"),
+            ApiError::Busy(cause) => log::warn!("request_id={rid} busy: {cause}"),
             other => log::debug!("request_id={rid} {other}"),
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -367,8 +379,17 @@ impl ResponseError for ApiError {
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.insert_header((header::WWW_AUTHENTICATE, value));
         }
-        if let ApiError::Unavailable(_) = self {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            ApiError::Busy(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            ApiError::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after)));
+            }
+            _ => {}
         }
         match serde_json::to_vec(&problem) {
             Ok(body) => response.body(body),

@@ -145,6 +145,9 @@ pub fn build_app(
     app.app_data(web::Data::new(pool))
         .app_data(web::Data::new(auth.clone()))
         .app_data(web::Data::new(app_settings.policy.clone()))
+        .app_data(web::Data::new(auth::limits::SignInLimits::new(
+            &app_settings.rate_limits,
+        )))
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .app_data(web::Data::new(OpenApiJson(json)))
         .app_data(http::extract::json_config(settings.max_body_bytes))

@@ -41,7 +41,8 @@ pub struct AuditEvent {
     /// `school`, `partner`, `contact`, `client`, `user`.
     pub resource_type: String,
     pub resource_id: String,
-    /// `create`, `update`, `delete`, `login`, `token_issued`, `revoke`, `rotate_secret`.
+    /// `create`, `update`, `delete`, `login`, `token_issued`, `sign_in_failed` (actor `anonymous`;
+    /// `changes` holds the reason and source address), `identity_bound`, `revoke`, `rotate_secret`.
     pub action: String,
     /// For updates: `{"field": {"old": …, "new": …}}`. Never holds secrets.
     #[schema(value_type = Option<Object>)]

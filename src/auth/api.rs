@@ -7,7 +7,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::limits::SignInLimits;
 use super::permissions::{expand, format_scopes, parse_scopes};
+use super::secret::Verdict;
 use super::settings::AuthSettings;
 use super::token::{self, PrincipalKind};
 use super::{password, Grant};
@@ -62,12 +64,15 @@ pub struct OAuthErrorBody {
 pub struct OAuthError {
     code: &'static str,
     description: String,
+    /// Set when the answer is 429: too many attempts.
+    retry_after: Option<u64>,
 }
 
 fn oauth(code: &'static str, description: impl Into<String>) -> OAuthError {
     OAuthError {
         code,
         description: description.into(),
+        retry_after: None,
     }
 }
 
@@ -86,6 +91,18 @@ impl From<ApiError> for OAuthError {
                 log::error!("request_id={rid} internal error: {cause}");
                 oauth("server_error", "internal server error")
             }
+            ApiError::Busy(cause) => {
+                log::warn!("request_id={rid} busy: {cause}");
+                oauth("temporarily_unavailable", "the server is busy; retry later")
+            }
+            ApiError::TooManyRequests {
+                retry_after,
+                detail,
+            } => OAuthError {
+                code: "temporarily_unavailable",
+                description: detail,
+                retry_after: Some(retry_after),
+            },
             other => oauth("invalid_request", other.to_string()),
         }
     }
@@ -93,6 +110,9 @@ impl From<ApiError> for OAuthError {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
+        if self.retry_after.is_some() {
+            return StatusCode::TOO_MANY_REQUESTS;
+        }
         match self.code {
             "invalid_client" => StatusCode::UNAUTHORIZED,
             "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
@@ -106,6 +126,15 @@ impl ResponseError for OAuthError {
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         if self.code == "invalid_client" {
             response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"partnerships\""));
+        }
+        match (self.retry_after, self.code) {
+            (Some(seconds), _) => {
+                response.insert_header((header::RETRY_AFTER, seconds));
+            }
+            (None, "temporarily_unavailable") => {
+                response.insert_header((header::RETRY_AFTER, 5));
+            }
+            _ => {}
         }
         response.json(OAuthErrorBody {
             error: self.code,
@@ -183,6 +212,8 @@ fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthError
         (status = 200, description = "A token", body = TokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
         (status = 401, description = "invalid_client: unknown, revoked, or wrong secret", body = OAuthErrorBody),
+        (status = 429, description = "temporarily_unavailable: too many attempts from this address or for this client; see `Retry-After`", body = OAuthErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 500, description = "server_error", body = OAuthErrorBody),
         (status = 503, description = "temporarily_unavailable: the database is unavailable", body = OAuthErrorBody),
     )
@@ -192,6 +223,7 @@ pub async fn issue_token(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     settings: web::Data<AuthSettings>,
+    limits: web::Data<SignInLimits>,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     let form = parse_form(&req, &body)?;
@@ -212,6 +244,7 @@ pub async fn issue_token(
         (None, Some(id), Some(secret)) => (id, secret),
         _ => return Err(oauth("invalid_client", "client credentials are required")),
     };
+    limits.attempt(&req, &client_id)?;
     if form.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(oauth(
             "invalid_scope",
@@ -226,25 +259,48 @@ pub async fn issue_token(
         .map_err(|s| oauth("invalid_scope", format!("unknown scope {s:?}")))?;
     let request_id = request_id::current();
     let settings = settings.into_inner();
-    let answer = db::run(&pool, move |conn| {
-        let row = if db::sql::is_id(&client_id) {
-            super::store::client(conn, &client_id)?
+    let wanted = client_id.clone();
+    let row = db::run(&pool, move |conn| {
+        Ok(if db::sql::is_id(&wanted) {
+            super::store::client(conn, &wanted)?
         } else {
             None
-        };
-        let Some(row) = row else {
-            password::verify_nothing(&secret);
-            return Ok(Err(oauth(
-                "invalid_client",
-                "unknown client or wrong secret",
-            )));
-        };
-        if !password::verify(&secret, &row.secret_hash) || row.revoked_at.is_some() {
-            return Ok(Err(oauth(
-                "invalid_client",
-                "unknown client or wrong secret",
-            )));
+        })
+    })
+    .await?;
+    let (checked, upgrade) = match &row {
+        None => {
+            // As slow as a wrong secret, so timing does not tell which ids exist.
+            let _ = settings.secret_key.digest(&secret);
+            (false, None)
         }
+        Some(row) => match settings.secret_key.verify(&secret, &row.secret_hash) {
+            Verdict::Match => (true, None),
+            Verdict::Mismatch => (false, None),
+            Verdict::Legacy => {
+                let (given, stored) = (secret.clone(), row.secret_hash.clone());
+                let ok = settings
+                    .hashing
+                    .run(move || password::verify(&given, &stored))
+                    .await?;
+                (ok, ok.then(|| settings.secret_key.digest(&secret)))
+            }
+        },
+    };
+    let row = match row {
+        Some(row) if checked && row.revoked_at.is_none() => row,
+        other => {
+            let reason = match other {
+                None => "unknown client",
+                Some(row) if row.revoked_at.is_some() => "revoked client",
+                Some(_) => "wrong secret",
+            };
+            let source = limits.source(&req);
+            failed_sign_in(&pool, "client", &client_id, reason, source, request_id).await?;
+            return Err(oauth("invalid_client", "unknown client or wrong secret"));
+        }
+    };
+    let answer = db::run(&pool, move |conn| {
         let grant = Grant::from_columns(
             &row.role,
             &row.scopes,
@@ -272,15 +328,18 @@ pub async fn issue_token(
             request_id,
         };
         write_transaction(conn, |conn| {
-            // The secret was checked outside any lock (argon2 is slow). Under the row's lock the
-            // client must be unchanged: a rotation or revocation that committed meanwhile wins,
-            // and one that comes later sets its cut-off after this token.
+            // The secret was checked outside any lock. Under the row's lock the client must be
+            // unchanged: a rotation or revocation that committed meanwhile wins, and one that
+            // comes later sets its cut-off after this token.
             super::store::lock_client(conn, &row.id)?;
             if super::store::client(conn, &row.id)?.as_ref() != Some(&row) {
                 return Ok(Err(oauth(
                     "invalid_client",
                     "unknown client or wrong secret",
                 )));
+            }
+            if let Some(digest) = &upgrade {
+                super::store::upgrade_client_secret(conn, &row.id, digest)?;
             }
             let issued = token::issue(
                 &settings,
@@ -314,6 +373,45 @@ pub async fn issue_token(
         .json(answer))
 }
 
+/// Records a refused sign-in: a warning in the log and an event in the audit trail, under the
+/// account named (cut to 64 characters; it may be anything the caller sent).
+async fn failed_sign_in(
+    pool: &DbPool,
+    kind: &'static str,
+    account: &str,
+    reason: &'static str,
+    source: Option<String>,
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    let account: String = account.chars().take(64).collect();
+    let source = source.unwrap_or_else(|| "unknown".to_owned());
+    log::warn!(
+        "request_id={} sign-in refused: {kind} {account:?} from {source}: {reason}",
+        request_id.as_deref().unwrap_or("-")
+    );
+    db::run(pool, move |conn| {
+        let actor = Actor {
+            kind: "anonymous",
+            id: String::new(),
+            role: String::new(),
+            request_id,
+        };
+        let changes = serde_json::json!({"reason": reason, "source": source});
+        write_transaction(conn, |conn| {
+            audit::record(
+                conn,
+                &actor,
+                kind,
+                &account,
+                "sign_in_failed",
+                Some(changes),
+            )
+        })?;
+        Ok(())
+    })
+    .await
+}
+
 /// Sign-in with a local account.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -334,37 +432,66 @@ pub struct LoginRequest {
         (status = 200, description = "A token", body = TokenResponse),
         (status = 401, description = "Wrong email or password, or the user is disabled",
             body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address or for this email; see `Retry-After`",
+            body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     settings: web::Data<AuthSettings>,
+    limits: web::Data<SignInLimits>,
     body: crate::http::body::Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
         email,
         password: given,
     } = body.into_inner()?;
+    let email = email.trim().to_lowercase();
+    limits.attempt(&req, &email)?;
     let request_id = request_id::current();
     let settings = settings.into_inner();
     let wrong =
         || ApiError::Unauthorized("email or password is wrong, or the account is disabled".into());
-    let answer = db::run(&pool, move |conn| {
-        let email = email.trim().to_lowercase();
-        let row = if email.chars().count() <= 254 && given.chars().count() <= 200 {
-            super::store::user_by_email(conn, &email)?
+    let wanted = email.clone();
+    let row = db::run(&pool, move |conn| {
+        Ok(if wanted.chars().count() <= 254 {
+            super::store::user_by_email(conn, &wanted)?
         } else {
             None
-        };
-        let Some(row) = row.filter(|r| r.password_hash.is_some()) else {
-            password::verify_nothing(&given);
-            return Err(wrong());
-        };
-        let hash = row.password_hash.as_deref().unwrap_or_default();
-        if !password::verify(&given, hash) || row.disabled_at.is_some() {
+        })
+    })
+    .await?
+    .filter(|r| r.password_hash.is_some() && given.chars().count() <= 200);
+    // argon2 runs on its own pool, never on a database connection; an unknown email spends the
+    // same time, so timing does not tell which accounts exist.
+    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
+    let checked = settings
+        .hashing
+        .run(move || match stored {
+            Some(hash) => password::verify(&given, &hash),
+            None => {
+                password::verify_nothing(&given);
+                false
+            }
+        })
+        .await?;
+    let row = match row {
+        Some(row) if checked && row.disabled_at.is_none() => row,
+        other => {
+            let reason = match other {
+                None => "unknown email or no password",
+                Some(row) if row.disabled_at.is_some() => "disabled user",
+                Some(_) => "wrong password",
+            };
+            let source = limits.source(&req);
+            failed_sign_in(&pool, "user", &email, reason, source, request_id).await?;
             return Err(wrong());
         }
+    };
+    let answer = db::run(&pool, move |conn| {
         let grant = Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
         let scopes = grant.effective_scopes();
         let actor = Actor {

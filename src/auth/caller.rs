@@ -15,8 +15,8 @@ use super::settings::AuthSettings;
 use super::store;
 use super::token::{self, PrincipalKind, Verified};
 use super::Grant;
-use crate::audit::Actor;
-use crate::db::{self, DbConnection, DbPool};
+use crate::audit::{self, Actor};
+use crate::db::{self, write_transaction, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::http::request_id;
 
@@ -157,7 +157,12 @@ fn fetch_local(
 
 /// Loads the principal a verified token names (see [`fetch_local`]); a token older than the
 /// last secret rotation, password change or disabling is refused.
-fn load(conn: &mut DbConnection, verified: Verified, ttl: Duration) -> Result<Caller, ApiError> {
+fn load(
+    conn: &mut DbConnection,
+    verified: Verified,
+    ttl: Duration,
+    request_id: Option<String>,
+) -> Result<Caller, ApiError> {
     match verified {
         Verified::Local {
             kind,
@@ -177,10 +182,10 @@ fn load(conn: &mut DbConnection, verified: Verified, ttl: Duration) -> Result<Ca
             email,
             issued_ms,
         } => {
-            let row =
-                store::user_by_identity(conn, &subject, email.as_deref())?.ok_or_else(|| {
-                    refused("no user of this service matches the token's subject or email")
-                })?;
+            let row = match store::user_by_subject(conn, &subject)? {
+                Some(row) => row,
+                None => claim_by_email(conn, &subject, email.as_deref(), request_id)?,
+            };
             if row.disabled_at.is_some() {
                 return Err(refused("the user is disabled"));
             }
@@ -195,6 +200,49 @@ fn load(conn: &mut DbConnection, verified: Verified, ttl: Duration) -> Result<Ca
             admit(principal, None, issued_ms)
         }
     }
+}
+
+/// The first sign-in of a provider subject: the user whose email the provider verified, if that
+/// user may be claimed (see `store::user_claimable_by_email`). The subject is bound to the user
+/// then, and from that moment only the subject matches.
+fn claim_by_email(
+    conn: &mut DbConnection,
+    subject: &str,
+    email: Option<&str>,
+    request_id: Option<String>,
+) -> Result<store::UserCredentials, ApiError> {
+    let unmatched =
+        || refused("no user of this service matches the token's subject or verified email");
+    let Some(email) = email else {
+        return Err(unmatched());
+    };
+    let user = store::user_claimable_by_email(conn, email)?.ok_or_else(unmatched)?;
+    let bound = write_transaction(conn, |conn| {
+        if !store::bind_subject(conn, &user.id, subject)? {
+            return Ok(false);
+        }
+        let actor = Actor {
+            kind: "user",
+            id: user.id.clone(),
+            role: user.role.clone(),
+            request_id,
+        };
+        let changes = serde_json::json!({"external_subject": {"old": null, "new": subject}});
+        audit::record(
+            conn,
+            &actor,
+            "user",
+            &user.id,
+            "identity_bound",
+            Some(changes),
+        )?;
+        Ok::<_, ApiError>(true)
+    })?;
+    if bound {
+        return store::user(conn, &user.id)?.ok_or_else(unmatched);
+    }
+    // Bound by a concurrent first request: it counts only if it bound this subject.
+    store::user_by_subject(conn, subject)?.ok_or_else(unmatched)
 }
 
 /// The caller a valid principal makes with this token: refused when the token predates the
@@ -253,7 +301,8 @@ impl FromRequest for Caller {
                     return admit(principal, Some(scopes.clone()), *issued_ms);
                 }
             }
-            db::run(&pool, move |conn| load(conn, verified, ttl)).await
+            let request_id = request_id::current();
+            db::run(&pool, move |conn| load(conn, verified, ttl, request_id)).await
         })
     }
 }

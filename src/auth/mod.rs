@@ -4,9 +4,11 @@
 pub mod api;
 mod caller;
 mod grant;
+pub mod limits;
 pub mod password;
 pub mod permissions;
 pub mod principal_cache;
+pub mod secret;
 pub mod settings;
 mod store;
 pub mod token;

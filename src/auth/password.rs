@@ -1,4 +1,8 @@
-//! Slow hashes for passwords and client secrets (argon2id), and random secrets.
+//! Slow hashes for passwords (argon2id), run on a bounded pool of their own, and random
+//! secrets.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -34,6 +38,50 @@ pub fn verify_nothing(secret: &str) {
     }
 }
 
+/// Where argon2 runs: never on a pooled database connection, at most `size` at once (one per
+/// core by default), so a flood of sign-ins cannot hold the database pool or every core. A
+/// caller that waits longer than `wait` for a turn gets 503 with `Retry-After`.
+#[derive(Clone, Debug)]
+pub struct HashPool {
+    permits: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+impl HashPool {
+    pub fn new(size: usize, wait: Duration) -> Self {
+        HashPool {
+            permits: Arc::new(tokio::sync::Semaphore::new(size.max(1))),
+            wait,
+        }
+    }
+
+    /// One per core.
+    pub fn per_core() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        HashPool::new(cores, Duration::from_secs(5))
+    }
+
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let acquired =
+            actix_web::rt::time::timeout(self.wait, self.permits.clone().acquire_owned()).await;
+        let Ok(Ok(permit)) = acquired else {
+            return Err(ApiError::Busy(
+                "every password-hashing slot stayed busy".to_owned(),
+            ));
+        };
+        actix_web::web::block(move || {
+            let _turn = permit;
+            work()
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("password hashing did not finish: {e}")))
+    }
+}
+
 /// `bytes` random bytes from the operating system, URL-safe base64.
 pub fn random_token(bytes: usize) -> Result<String, ApiError> {
     let mut buffer = vec![0u8; bytes];
@@ -53,6 +101,20 @@ mod tests {
         assert!(verify("correct horse", &stored));
         assert!(!verify("correct horse!", &stored));
         assert!(!verify("correct horse", "not a hash"));
+    }
+
+    #[actix_web::test]
+    async fn the_pool_runs_at_most_its_size_at_once_and_refuses_after_the_wait() {
+        let pool = HashPool::new(1, Duration::from_millis(50));
+        let slow = pool.clone();
+        let first = actix_web::rt::spawn(async move {
+            slow.run(|| std::thread::sleep(Duration::from_millis(400)))
+                .await
+        });
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        assert!(matches!(pool.run(|| ()).await, Err(ApiError::Busy(_))));
+        assert!(matches!(first.await, Ok(Ok(()))));
+        assert_eq!(pool.run(|| 7).await.ok(), Some(7));
     }
 
     #[test]

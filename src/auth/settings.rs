@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
+use super::password::HashPool;
+use super::secret::SecretKey;
+
 /// The shortest accepted `JWT_SECRET`, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -22,6 +25,10 @@ pub struct AuthSettings {
     /// How long a token's client or user is remembered between requests (see
     /// `principal_cache`); zero reads it on every request.
     pub principal_cache_ttl: Duration,
+    /// Keys the digests of client secrets.
+    pub secret_key: SecretKey,
+    /// Where passwords are hashed and checked.
+    pub hashing: HashPool,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -59,6 +66,8 @@ impl AuthSettings {
             leeway: Duration::from_secs(30),
             identity_provider: None,
             principal_cache_ttl: Duration::from_secs(5),
+            secret_key: SecretKey::derive(secret),
+            hashing: HashPool::per_core(),
         }
     }
 }

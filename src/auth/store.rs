@@ -71,28 +71,52 @@ pub fn user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
-/// The user an identity-provider token stands for: by subject first, then by email among users
-/// not bound to a subject (a bound user is never reached through another subject's email).
-pub fn user_by_identity(
+/// The user bound to an identity-provider subject.
+pub fn user_by_subject(
     conn: &mut DbConnection,
     subject: &str,
-    email: Option<&str>,
 ) -> QueryResult<Option<UserCredentials>> {
-    let by_subject = users::table
+    users::table
         .filter(users::external_subject.eq(subject))
         .select(UserCredentials::as_select())
         .first(conn)
-        .optional()?;
-    match (by_subject, email) {
-        (Some(user), _) => Ok(Some(user)),
-        (None, Some(email)) => users::table
-            .filter(users::email.eq(email.to_lowercase()))
-            .filter(users::external_subject.is_null())
-            .select(UserCredentials::as_select())
-            .first(conn)
-            .optional(),
-        (None, None) => Ok(None),
-    }
+        .optional()
+}
+
+/// The user a provider's verified email may claim: not yet bound to a subject, without a local
+/// password, and not an administrator (those sign in only as themselves).
+pub fn user_claimable_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> QueryResult<Option<UserCredentials>> {
+    users::table
+        .filter(users::email.eq(email.to_lowercase()))
+        .filter(users::external_subject.is_null())
+        .filter(users::password_hash.is_null())
+        .filter(users::role.ne("admin"))
+        .select(UserCredentials::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Binds `subject` to the user if no subject is bound yet; whether it did.
+pub fn bind_subject(conn: &mut DbConnection, id: &str, subject: &str) -> QueryResult<bool> {
+    diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::external_subject.is_null()),
+    )
+    .set(users::external_subject.eq(subject))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Replaces a legacy (argon2) secret hash with its digest, once the secret has been checked.
+pub fn upgrade_client_secret(conn: &mut DbConnection, id: &str, digest: &str) -> QueryResult<()> {
+    diesel::update(api_clients::table.filter(api_clients::id.eq(id)))
+        .set(api_clients::secret_hash.eq(digest))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Takes the user's write lock for the rest of the transaction.

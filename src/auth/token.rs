@@ -37,7 +37,7 @@ struct ProviderClaims {
     sub: String,
     #[serde(default)]
     email: Option<String>,
-    /// An email the provider says it has not verified is not used to find the user.
+    /// Only an email the provider says it verified is used to find the user.
     #[serde(default)]
     email_verified: Option<bool>,
     iat: i64,
@@ -182,7 +182,7 @@ pub fn verify(settings: &AuthSettings, token: &str) -> Result<Verified, ApiError
                 email: data
                     .claims
                     .email
-                    .filter(|_| data.claims.email_verified != Some(false))
+                    .filter(|_| data.claims.email_verified == Some(true))
                     .map(|e| e.trim().to_lowercase()),
                 issued_ms: data.claims.iat.saturating_mul(1000),
             })

@@ -7,6 +7,7 @@ use super::model::{ApiClient, ClientInput};
 use super::store::{self, ClientRow};
 use crate::audit::{self, Actor};
 use crate::auth::principal_cache::forgetting;
+use crate::auth::secret::SecretKey;
 use crate::auth::{password, Grant};
 use crate::db::{now, write_transaction, DbConnection, Stamp};
 use crate::error::ApiError;
@@ -19,10 +20,11 @@ fn not_found() -> ApiError {
     ApiError::not_found("client")
 }
 
-fn new_secret() -> Result<(String, String), ApiError> {
+/// A random secret and its digest (see `auth::secret`).
+fn new_secret(key: &SecretKey) -> Result<(String, String), ApiError> {
     let secret = password::random_token(32)?;
-    let hash = password::hash(&secret)?;
-    Ok((secret, hash))
+    let digest = key.digest(&secret);
+    Ok((secret, digest))
 }
 
 pub fn input_of(row: &ClientRow) -> Result<ClientInput, ApiError> {
@@ -55,9 +57,10 @@ pub fn create(
     conn: &mut DbConnection,
     input: ClientInput,
     actor: &Actor,
+    key: &SecretKey,
 ) -> Result<(ClientRow, String), ApiError> {
     input.check()?;
-    let (secret, secret_hash) = new_secret()?;
+    let (secret, secret_hash) = new_secret(key)?;
     let stamp = Stamp::fresh();
     let mut row = ClientRow {
         id: stamp.id,
@@ -167,8 +170,9 @@ pub fn rotate_secret(
     id: &str,
     if_match: IfMatch,
     actor: &Actor,
+    key: &SecretKey,
 ) -> Result<(ClientRow, String), ApiError> {
-    let (secret, secret_hash) = new_secret()?;
+    let (secret, secret_hash) = new_secret(key)?;
     let row = forgetting(write_transaction(conn, |conn| {
         let before = current(conn, id, &if_match)?;
         if before.revoked_at.is_some() {

@@ -1,6 +1,6 @@
 //! Admin routes for `/clients`.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use super::actions;
 use super::model::{ApiClient, ClientInput, ClientWithSecret};
 use super::store;
-use crate::auth::{Caller, Role};
+use crate::auth::{AuthSettings, Caller, Role};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::etag::{created, json_with_etag, IfMatch};
@@ -78,23 +78,28 @@ pub async fn list_clients(
 pub async fn create_client(
     caller: Caller,
     pool: web::Data<DbPool>,
+    auth: web::Data<AuthSettings>,
     body: crate::http::body::Body<ClientInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let input = body.checked(|input| input.check())?;
     let actor = caller.actor();
-    let (row, secret) = db::run(&pool, move |conn| actions::create(conn, input, &actor)).await?;
+    let key = auth.secret_key.clone();
+    let (row, secret) = db::run(&pool, move |conn| {
+        actions::create(conn, input, &actor, &key)
+    })
+    .await?;
     let client = ApiClient::from_row(&row)?;
     let location = format!("/api/v1/clients/{}", client.id);
     let version = client.version;
-    Ok(created(
+    Ok(no_store(created(
         &ClientWithSecret {
             client,
             client_secret: secret,
         },
         &location,
         version,
-    ))
+    )))
 }
 
 /// Get an API client (admin).
@@ -185,24 +190,37 @@ pub async fn revoke_client(
 pub async fn rotate_client_secret(
     caller: Caller,
     pool: web::Data<DbPool>,
+    auth: web::Data<AuthSettings>,
     path: web::Path<ClientPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let id = path.into_inner().id;
     let actor = caller.actor();
+    let key = auth.secret_key.clone();
     let (row, secret) = db::run(&pool, move |conn| {
-        actions::rotate_secret(conn, &id, if_match, &actor)
+        actions::rotate_secret(conn, &id, if_match, &actor, &key)
     })
     .await?;
     let client = ApiClient::from_row(&row)?;
     let version = client.version;
-    Ok(json_with_etag(
+    Ok(no_store(json_with_etag(
         StatusCode::OK,
         &ClientWithSecret {
             client,
             client_secret: secret,
         },
         version,
-    ))
+    )))
+}
+
+/// An answer that holds a secret must not be kept by any cache (RFC 9111 `no-store`).
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
+    response
 }

@@ -300,11 +300,16 @@ async fn refused_writes_leave_no_event(db: TestDb) {
     .await
     .expect_status(401);
 
+    let after = events(&admin, "").await;
+    let (refused_sign_ins, others): (Vec<&str>, Vec<&str>) = actions(&after)
+        .into_iter()
+        .partition(|a| *a == "sign_in_failed");
     assert_eq!(
-        events(&admin, "").await.len(),
+        others.len(),
         before,
         "refused writes and no-op updates leave no event"
     );
+    assert_eq!(refused_sign_ins.len(), 2, "refused sign-ins are audited");
     assert_eq!(get(&admin, &uri).await.body["version"], 1);
 }
 

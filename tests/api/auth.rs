@@ -699,14 +699,92 @@ async fn identity_provider_tokens(db: TestDb) {
     )
     .await
     .expect(401);
-    let verified = sign(
+    // Attack: an email the provider did not say it verified, or the email of an administrator
+    // or of a user with a local password, never takes over the account.
+    let unstated = sign(
         &provider_claims("idp|7", Some("grace@district.example.org")),
         Algorithm::RS256,
         &rsa,
     );
-    call(&raw, TestRequest::get().uri("/api/v1/partners"), &verified)
+    call(&raw, TestRequest::get().uri("/api/v1/partners"), &unstated)
+        .await
+        .expect(401);
+    let verified = |sub: &str, email: &str| {
+        sign(
+            &with(
+                provider_claims(sub, Some(email)),
+                "email_verified",
+                json!(true),
+            ),
+            Algorithm::RS256,
+            &rsa,
+        )
+    };
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &verified("idp|7", "grace@district.example.org"),
+    )
+    .await
+    .expect(401);
+    post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "lin@district.example.org", "name": "Lin", "role": "viewer", "password": "viewer passphrase"}),
+    )
+    .await
+    .expect(201);
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &verified("idp|8", "lin@district.example.org"),
+    )
+    .await
+    .expect(401);
+    // A user without a password and without a subject is claimed by the first verified
+    // email, and from then on only that subject reaches them.
+    let mo = post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "mo@district.example.org", "name": "Mo", "role": "viewer"}),
+    )
+    .await
+    .expect(201);
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &verified("idp|9", "MO@district.example.org"),
+    )
+    .await
+    .expect(200);
+    let bound = get(&admin, &format!("/api/v1/users/{}", mo.id()))
         .await
         .expect(200);
+    assert_eq!(bound.body["external_subject"], "idp|9");
+    let trail = get(
+        &admin,
+        &format!(
+            "/api/v1/audit-events?resource_id={}&action=identity_bound",
+            mo.id()
+        ),
+    )
+    .await
+    .expect(200);
+    assert_eq!(trail.body["data"].as_array().map(Vec::len), Some(1));
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &verified("idp|10", "mo@district.example.org"),
+    )
+    .await
+    .expect(401);
+    call(
+        &raw,
+        TestRequest::get().uri("/api/v1/partners"),
+        &sign(&provider_claims("idp|9", None), Algorithm::RS256, &rsa),
+    )
+    .await
+    .expect(200);
     let now = chrono::Utc::now().timestamp();
     let refused = [
         sign(

@@ -20,5 +20,6 @@ mod migrations;
 mod openapi;
 mod partners;
 mod schools;
+mod security;
 mod text;
 mod work;

@@ -272,9 +272,18 @@ pub async fn app_with(db: &TestDb, settings: impl Into<AppSettings>) -> impl Tes
 
 /// The App with no default token: requests carry only what the test puts on them.
 pub async fn raw_app(db: &TestDb, auth: AuthSettings) -> impl TestApp {
+    raw_app_with(db, auth, AppSettings::default()).await
+}
+
+/// [`raw_app`] with these settings.
+pub async fn raw_app_with(
+    db: &TestDb,
+    auth: AuthSettings,
+    settings: impl Into<AppSettings>,
+) -> impl TestApp {
     test::init_service(partnerships::build_app(
         db.pool.clone(),
-        &AppSettings::default(),
+        &settings.into(),
         &auth,
     ))
     .await

@@ -1,0 +1,205 @@
+//! Attack tests for the security issue: each does what an attacker would, and failed on the code
+//! before the fix.
+
+use std::net::SocketAddr;
+
+use actix_web::test::TestRequest;
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::support::*;
+use partnerships::config::{AppSettings, RateLimits};
+
+both!(
+    sign_in_floods_are_limited_and_audited,
+    client_secrets_are_keyed_digests,
+);
+
+fn from(ip: &str) -> SocketAddr {
+    format!("{ip}:40000").parse().expect("address")
+}
+
+async fn grant<A: TestApp>(app: &A, ip: &str, id: &str, secret: &str) -> Reply {
+    send(
+        app,
+        TestRequest::post()
+            .uri("/api/v1/oauth/token")
+            .peer_addr(from(ip))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(format!(
+                "grant_type=client_credentials&client_id={id}&client_secret={secret}"
+            )),
+    )
+    .await
+}
+
+async fn login<A: TestApp>(app: &A, ip: &str, email: &str, password: &str) -> Reply {
+    send(
+        app,
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .peer_addr(from(ip))
+            .set_json(json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+fn events(reply: &Reply) -> Vec<Value> {
+    reply.body["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// Guessing a client's secret or a person's password: per account and per address the
+/// attempts run out (429 with Retry-After, OAuth error body on the token endpoint), every
+/// refused attempt is in the audit trail, and the real client still gets its token from
+/// elsewhere.
+async fn sign_in_floods_are_limited_and_audited(db: TestDb) {
+    let settings = AppSettings {
+        rate_limits: RateLimits {
+            per_source_per_minute: 6,
+            per_account_per_minute: 3,
+            trust_forwarded: false,
+        },
+        ..AppSettings::default()
+    };
+    let app = app_with(&db, settings.clone()).await;
+    let raw = raw_app_with(&db, auth_settings(), settings).await;
+    let created = post(
+        &app,
+        "/api/v1/clients",
+        json!({"name": "SIS", "role": "viewer"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let (id, secret) = (
+        created.id(),
+        created.body["client_secret"]
+            .as_str()
+            .expect("secret")
+            .to_owned(),
+    );
+    let rotated = send(
+        &app,
+        TestRequest::post()
+            .uri(&format!("/api/v1/clients/{id}/secret"))
+            .insert_header(("if-match", created.header("etag").expect("etag").to_owned())),
+    )
+    .await
+    .expect(200);
+    assert_eq!(rotated.header("cache-control"), Some("no-store"));
+    let secret = rotated.body["client_secret"]
+        .as_str()
+        .map_or(secret, str::to_owned);
+
+    // Three wrong secrets for one client, from three addresses: the fourth try is refused
+    // before the secret is looked at, even the right one.
+    for ip in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        grant(&raw, ip, &id, "guess").await.expect_status(401);
+    }
+    let limited = grant(&raw, "198.51.100.4", &id, &secret)
+        .await
+        .expect_status(429);
+    assert_eq!(limited.body["error"], "temporarily_unavailable");
+    let wait: u64 = limited
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+
+    // One address guessing many accounts runs out after six tries.
+    for n in 0..6 {
+        login(
+            &raw,
+            "203.0.113.9",
+            &format!("user{n}@district.example.org"),
+            "a wrong passphrase",
+        )
+        .await
+        .expect(401);
+    }
+    let limited = login(&raw, "203.0.113.9", "user7@district.example.org", "x")
+        .await
+        .expect(429);
+    assert_eq!(limited.body["status"], 429);
+    assert!(limited.header("retry-after").is_some());
+    grant(&raw, "203.0.113.9", &id, &secret)
+        .await
+        .expect_status(429);
+
+    // Every refused attempt that was looked at is audited; the 429s are not attempts.
+    let trail = get(&app, "/api/v1/audit-events?action=sign_in_failed&limit=100")
+        .await
+        .expect(200);
+    let refused = events(&trail);
+    assert_eq!(refused.len(), 9, "{}", trail.text);
+    let clients = refused
+        .iter()
+        .filter(|e| e["resource_type"] == "client" && e["resource_id"] == id.as_str())
+        .count();
+    assert_eq!(clients, 3);
+    assert!(refused
+        .iter()
+        .all(|e| e["actor"]["kind"] == "anonymous" && e["changes"]["source"].is_string()));
+
+    // A fresh client from a fresh address is not affected.
+    let other = post(
+        &app,
+        "/api/v1/clients",
+        json!({"name": "Portal", "role": "viewer"}),
+    )
+    .await
+    .expect(201);
+    let other_secret = other.body["client_secret"].as_str().expect("secret");
+    grant(&raw, "192.0.2.50", &other.id(), other_secret)
+        .await
+        .expect_status(200);
+}
+
+/// A stolen copy of the clients table holds keyed digests, not argon2 hashes that a flood must
+/// pay for on every try; clients made before keep working and are moved to digests on their
+/// next grant.
+async fn client_secrets_are_keyed_digests(db: TestDb) {
+    use partnerships::auth::password;
+    use partnerships::clients::store as clients;
+
+    let app = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let created = post(
+        &app,
+        "/api/v1/clients",
+        json!({"name": "SIS", "role": "viewer"}),
+    )
+    .await
+    .expect(201);
+    let secret = created.body["client_secret"].as_str().expect("secret");
+    let mut conn = db.pool.get().expect("connection");
+    let stored = clients::find(&mut conn, &created.id())
+        .expect("query")
+        .expect("row");
+    assert!(stored.secret_hash.starts_with("hmac-sha256$"));
+    assert!(!stored.secret_hash.contains(secret));
+    grant(&raw, "192.0.2.1", &created.id(), secret)
+        .await
+        .expect_status(200);
+
+    // A client from before digests, with an argon2 hash.
+    let legacy_secret = "a legacy secret from version one";
+    let mut legacy = stored.clone();
+    legacy.id = partnerships::db::sql::new_id();
+    legacy.name = "Legacy".to_owned();
+    legacy.secret_hash = password::hash(legacy_secret).expect("hash");
+    clients::insert(&mut conn, &legacy).expect("insert");
+    grant(&raw, "192.0.2.2", &legacy.id, "wrong")
+        .await
+        .expect_status(401);
+    grant(&raw, "192.0.2.2", &legacy.id, legacy_secret)
+        .await
+        .expect_status(200);
+    let upgraded = clients::find(&mut conn, &legacy.id)
+        .expect("query")
+        .expect("row");
+    assert!(upgraded.secret_hash.starts_with("hmac-sha256$"));
+    grant(&raw, "192.0.2.2", &legacy.id, legacy_secret)
+        .await
+        .expect_status(200);
+}
