@@ -26,6 +26,7 @@ pub mod schools;
 mod text_enum;
 pub mod timeline;
 pub mod users;
+pub mod vetting;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -60,6 +61,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     schools::api::routes(cfg);
     partners::routes(cfg);
     contacts::routes(cfg);
+    vetting::routes(cfg);
     continuum::routes(cfg);
     agreements::routes(cfg);
     timeline::routes(cfg);

@@ -51,6 +51,16 @@ impl Caller {
         self.require(Scope::Admin)
     }
 
+    /// Whether the caller's changes to a partner's vetting are decisions (see `vetting`).
+    pub fn decides_vetting(&self) -> bool {
+        self.scopes.contains(&Scope::VettingDecide)
+    }
+
+    /// Whether the caller reads vetting notes: admin and staff only.
+    pub fn reads_vetting_notes(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Staff)
+    }
+
     /// Staff write only what is bound to their schools (and nothing school-bound without
     /// schools); other roles with the write scope are not bound.
     pub fn check_schools(&self, school_ids: &[String]) -> Result<(), ApiError> {

@@ -28,6 +28,9 @@ crate::text_enum! {
         AgreementsWrite => "agreements:write",
         KpiRead => "kpi:read",
         KpiWrite => "kpi:write",
+        /// Deciding a partner's vetting (its status, check and insurance dates): admins have
+        /// it, and an admin may grant it to an integration (a background-check vendor).
+        VettingDecide => "vetting:decide",
         /// Clients, users, the audit trail and the continuum. Only the admin role has it, and an
         /// admin client can leave it out of a token to get a token without admin rights.
         Admin => "admin",

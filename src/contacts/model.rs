@@ -12,7 +12,6 @@ use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
-use crate::partners::store::PartnerRow;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
 /// The writable fields of a contact (POST and PUT bodies; PATCH merges into this shape).
@@ -175,22 +174,13 @@ impl Resource for Contacts {
         })
     }
 
-    /// The partner must be there and visible; writers lock it, so it cannot go mid-write.
     fn enter(
         conn: &mut DbConnection,
         ctx: &Ctx,
         place: &Place,
         access: Access,
     ) -> Result<(), ApiError> {
-        let partner_id = place.parent()?;
-        let gone = || ApiError::not_found("partner");
-        if access == Access::Write && !PartnerRow::lock(conn, partner_id)? {
-            return Err(gone());
-        }
-        if !ctx.caller.sees_partner(partner_id) || PartnerRow::find(conn, partner_id)?.is_none() {
-            return Err(gone());
-        }
-        Ok(())
+        crate::partners::access::enter(conn, ctx, place, access)
     }
 
     fn list(

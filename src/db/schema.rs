@@ -56,6 +56,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    vetting_entries (id) {
+        id -> Text,
+        partner_id -> Text,
+        kind -> Text,
+        status -> Nullable<Text>,
+        background_check_on -> Nullable<Date>,
+        background_check_expires_on -> Nullable<Date>,
+        insurance_expires_on -> Nullable<Date>,
+        evidence -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     contacts (id) {
         id -> Text,
         partner_id -> Text,

@@ -108,6 +108,7 @@ fn scope_description(scope: Scope) -> String {
         .unwrap_or((scope.as_str(), ""));
     match access {
         "write" => format!("create, change and delete {resource} (includes read)"),
+        "decide" => format!("decide {resource}: a partner's vetting status and dates"),
         _ => format!("read {resource}"),
     }
 }

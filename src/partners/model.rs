@@ -81,7 +81,8 @@ impl VettingStatus {
     }
 }
 
-/// The writable vetting of a partner; who decided is recorded by the service.
+/// The writable vetting of a partner; who decided is recorded by the service. Changing the
+/// status or a date is a decision (admin or `vetting:decide`) and enters the vetting history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "approved", "background_check_on": "2026-08-15",
@@ -276,6 +277,7 @@ pub struct Vetting {
     pub background_check_on: Option<NaiveDate>,
     pub background_check_expires_on: Option<NaiveDate>,
     pub insurance_expires_on: Option<NaiveDate>,
+    /// Shown to admin and staff only; `null` for other callers.
     pub notes: Option<String>,
     /// Who last changed the status (a client or user id), and when.
     pub decided_by: Option<String>,
@@ -337,32 +339,52 @@ impl TryFrom<PartnerRow> for Partner {
     }
 }
 
-/// Approving or rejecting a partner's vetting is an administrator's decision, so the staff who
-/// propose an agreement cannot also clear its partners (anyone who writes partners may mark a
-/// vetting pending or record dates and notes).
-fn check_vetting_authority(caller: &Caller, before: &str, after: &str) -> Result<(), ApiError> {
-    let decisive = [
-        VettingStatus::Approved.as_str(),
-        VettingStatus::Rejected.as_str(),
-    ];
-    if before != after && decisive.contains(&after) {
-        caller.require_admin().map_err(|_| {
-            ApiError::Forbidden(
-                "only administrators approve or reject a partner's vetting".to_owned(),
+/// Whether a write changes what the vetting rule reads: the status or a date. (Notes are not
+/// part of the decision.)
+pub fn vetting_changed(before: Option<&PartnerRow>, after: &PartnerRow) -> bool {
+    match before {
+        Some(b) => {
+            (
+                &b.vetting_status,
+                b.background_check_on,
+                b.background_check_expires_on,
+                b.insurance_expires_on,
+            ) != (
+                &after.vetting_status,
+                after.background_check_on,
+                after.background_check_expires_on,
+                after.insurance_expires_on,
             )
-        })?;
+        }
+        None => {
+            after.vetting_status != VettingStatus::NotStarted.as_str()
+                || after.background_check_on.is_some()
+                || after.background_check_expires_on.is_some()
+                || after.insurance_expires_on.is_some()
+        }
+    }
+}
+
+/// A partner's vetting says which adults may work with children, so every change to its status
+/// or dates is a decision: admin, or a client granted `vetting:decide`. Others propose evidence
+/// (`POST /partners/{id}/vetting`), which changes nothing the rule reads.
+fn check_vetting_authority(
+    caller: &Caller,
+    before: Option<&PartnerRow>,
+    after: &PartnerRow,
+) -> Result<(), ApiError> {
+    if vetting_changed(before, after) && !caller.decides_vetting() {
+        return Err(ApiError::Forbidden(
+            "changing a partner's vetting status or dates is a decision (admin, or the vetting:decide scope); propose evidence with POST /partners/{id}/vetting".to_owned(),
+        ));
     }
     Ok(())
 }
 
-/// Records who decided the vetting when its status changes; keeps the earlier decision
+/// Records who decided the vetting when its status or dates change; keeps the earlier decision
 /// otherwise.
 fn decide(next: &mut PartnerRow, before: Option<&PartnerRow>, actor_id: &str) {
-    let unchanged = match before {
-        Some(b) => b.vetting_status == next.vetting_status,
-        None => next.vetting_status == VettingStatus::NotStarted.as_str(),
-    };
-    if unchanged {
+    if !vetting_changed(before, next) {
         next.vetting_decided_by = before.and_then(|b| b.vetting_decided_by.clone());
         next.vetting_decided_at = before.and_then(|b| b.vetting_decided_at);
     } else {
@@ -586,9 +608,28 @@ impl Resource for Partners {
         before: Option<&PartnerRow>,
         after: &PartnerRow,
     ) -> Result<(), ApiError> {
-        let was = before.map_or(VettingStatus::NotStarted.as_str(), |b| &b.vetting_status);
-        check_vetting_authority(ctx.caller, was, &after.vetting_status)?;
+        check_vetting_authority(ctx.caller, before, after)?;
         check_references(conn, after)
+    }
+
+    /// A decision made through a partner write enters the vetting history like any other.
+    fn saved(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        before: Option<&PartnerRow>,
+        after: &PartnerRow,
+    ) -> Result<(), ApiError> {
+        if vetting_changed(before, after) {
+            crate::vetting::store::record_decision(conn, after, &ctx.actor.id)?;
+        }
+        Ok(())
+    }
+
+    fn for_caller(caller: &Caller, mut partner: Partner) -> Partner {
+        if !caller.reads_vetting_notes() {
+            partner.vetting.notes = None;
+        }
+        partner
     }
 
     /// Refused while other partners name this one as referrer; its contacts go with it, each

@@ -73,12 +73,18 @@ pub fn locked<R: Resource>(
 }
 
 /// `GET` on a collection: one page, with `Link` to the next.
+/// A row as this caller may see it.
+fn shown<R: Resource>(caller: &Caller, row: R::Row) -> Result<R::Output, ApiError> {
+    Ok(R::for_caller(caller, R::represent(row)?))
+}
+
 pub async fn list<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = caller.clone();
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
     let ListQuery { filter, page } =
@@ -95,7 +101,7 @@ pub async fn list<R: Resource>(
         R::list(conn, &ctx, &place, filter, &page)
     })
     .await?;
-    paging::respond_rows(&req, rows, limit, sort, R::represent)
+    paging::respond_rows(&req, rows, limit, sort, |row| shown::<R>(&viewer, row))
 }
 
 /// `GET` on an item: 304 when `If-None-Match` holds the current version.
@@ -106,6 +112,7 @@ pub async fn get<R: Resource>(
     policy: web::Data<Policy>,
     if_none_match: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = caller.clone();
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
@@ -125,7 +132,11 @@ pub async fn get<R: Resource>(
         return Ok(not_modified(row.version()));
     }
     let version = row.version();
-    Ok(json_with_etag(StatusCode::OK, &R::represent(row)?, version))
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &shown::<R>(&viewer, row)?,
+        version,
+    ))
 }
 
 /// `POST` on a collection: 201 with `Location` and `ETag`.
@@ -136,6 +147,7 @@ pub async fn create<R: Resource>(
     policy: web::Data<Policy>,
     body: Body<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = caller.clone();
     caller.require(R::write_scope(&caller, None))?;
     let place = place::<R>(&req)?;
     let input = body.checked(|input| R::check(input, None))?;
@@ -159,7 +171,7 @@ pub async fn create<R: Resource>(
     .await?;
     let location = format!("{}/{}", req.path().trim_end_matches('/'), row.id());
     let version = row.version();
-    Ok(created(&R::represent(row)?, &location, version))
+    Ok(created(&shown::<R>(&viewer, row)?, &location, version))
 }
 
 /// A change to one item, in one transaction: the row locked and visible,
@@ -185,6 +197,7 @@ where
         + 'static,
 {
     caller.require(scope)?;
+    let viewer = caller.clone();
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();
@@ -218,7 +231,11 @@ where
     })
     .await?;
     let version = row.version();
-    Ok(json_with_etag(StatusCode::OK, &R::represent(row)?, version))
+    Ok(json_with_etag(
+        StatusCode::OK,
+        &shown::<R>(&viewer, row)?,
+        version,
+    ))
 }
 
 async fn update<R: Resource>(

@@ -92,6 +92,12 @@ pub trait Resource: 'static {
 
     fn represent(row: Self::Row) -> Result<Self::Output, ApiError>;
 
+    /// What of a representation this caller may see (vetting notes are for admin and staff);
+    /// the audit trail keeps the whole representation.
+    fn for_caller(_caller: &Caller, output: Self::Output) -> Self::Output {
+        output
+    }
+
     /// The writable form of a stored row, into which a merge patch is merged.
     fn writable(row: &Self::Row) -> Result<Self::Input, ApiError>;
 

@@ -24,22 +24,20 @@
 /// }
 /// ```
 ///
-/// The function names become the operation ids; the doc comments their summaries.
+/// The function names become the operation ids; the doc comments their summaries. A resource
+/// that has only some operations (an append-only history) names only those, in any order.
 #[macro_export]
 macro_rules! resource_api {
     (
         resource: $r:ty, tag: $tag:tt,
         collection: $collection:tt, item: $item:tt,
-        parent: [$($parent:tt),* $(,)?],
+        parent: $parents:tt,
         filter: $filter:ty, sort: $sort:ty, input: $input:ty, output: $output:ty,
-        $(#[$list_doc:meta])* list: $list:ident,
-        $(#[$create_doc:meta])* create: $create:ident,
-        $(#[$get_doc:meta])* get: $get:ident,
-        $(#[$replace_doc:meta])* replace: $replace:ident,
-        $(#[$patch_doc:meta])* patch: $patch:ident,
-        $(#[$delete_doc:meta])* delete: $delete:ident $(,)?
+        $($(#[$doc:meta])* $op:ident: $name:ident),+ $(,)?
     ) => {
+        #[allow(unused_imports)]
         use actix_web::{delete, get, patch, post, put};
+        #[allow(unused_imports)]
         use $crate::http::paging::Page;
 
         /// The documented `sort` of the list.
@@ -52,131 +50,144 @@ macro_rules! resource_api {
             sort: Option<$sort>,
         }
 
-        $(#[$list_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params($($parent,)* $filter, SortParam, $crate::resource::ListParams),
-            responses((status = 200, description = "One page of the list",
-                body = Page<$output>,
-                headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))))
-        )]
-        #[get($collection)]
-        pub async fn $list(
-            req: actix_web::HttpRequest,
-            caller: $crate::auth::Caller,
-            pool: actix_web::web::Data<$crate::db::DbPool>,
-            policy: actix_web::web::Data<$crate::config::Policy>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::list::<$r>(req, caller, pool, policy).await
-        }
-
-        $(#[$create_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params($($parent),*),
-            request_body = $input,
-            responses((status = 201, description = "Created", body = $output,
-                headers(("Location" = String, description = "Where the new resource is"),
-                    ("ETag" = String, description = "Its version"))))
-        )]
-        #[post($collection)]
-        pub async fn $create(
-            req: actix_web::HttpRequest,
-            caller: $crate::auth::Caller,
-            pool: actix_web::web::Data<$crate::db::DbPool>,
-            policy: actix_web::web::Data<$crate::config::Policy>,
-            body: $crate::http::body::Body<$input>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::create::<$r>(req, caller, pool, policy, body).await
-        }
-
-        $(#[$get_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfNoneMatchHeader),
-            responses(
-                (status = 200, description = "The current version", body = $output,
-                    headers(("ETag" = String, description = "Its version"))),
-                (status = 304, description = "Not modified since the given ETag"),
-            )
-        )]
-        #[get($item)]
-        pub async fn $get(
-            req: actix_web::HttpRequest,
-            caller: $crate::auth::Caller,
-            pool: actix_web::web::Data<$crate::db::DbPool>,
-            policy: actix_web::web::Data<$crate::config::Policy>,
-            if_none_match: $crate::http::etag::IfNoneMatch,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::get::<$r>(req, caller, pool, policy, if_none_match).await
-        }
-
-        $(#[$replace_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
-            request_body = $input,
-            responses((status = 200, description = "The new version", body = $output,
-                headers(("ETag" = String, description = "Its version"))))
-        )]
-        #[put($item)]
-        pub async fn $replace(
-            req: actix_web::HttpRequest,
-            caller: $crate::auth::Caller,
-            pool: actix_web::web::Data<$crate::db::DbPool>,
-            policy: actix_web::web::Data<$crate::config::Policy>,
-            if_match: $crate::http::etag::IfMatch,
-            body: $crate::http::body::Body<$input>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::replace::<$r>(req, caller, pool, policy, if_match, body).await
-        }
-
-        $(#[$patch_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
-            request_body(content = $input, content_type = "application/merge-patch+json",
-                description = "Any subset of the writable fields; `null` clears an optional field"),
-            responses((status = 200, description = "The new version", body = $output,
-                headers(("ETag" = String, description = "Its version"))))
-        )]
-        #[patch($item)]
-        pub async fn $patch(
-            req: actix_web::HttpRequest,
-            caller: $crate::auth::Caller,
-            pool: actix_web::web::Data<$crate::db::DbPool>,
-            policy: actix_web::web::Data<$crate::config::Policy>,
-            if_match: $crate::http::etag::IfMatch,
-            body: $crate::http::body::Body<serde_json::Value>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::patch::<$r>(req, caller, pool, policy, if_match, body).await
-        }
-
-        $(#[$delete_doc])*
-        #[utoipa::path(
-            tag = $tag,
-            params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
-            responses((status = 204, description = "Deleted"))
-        )]
-        #[delete($item)]
-        pub async fn $delete(
-            req: actix_web::HttpRequest,
-            caller: $crate::auth::Caller,
-            pool: actix_web::web::Data<$crate::db::DbPool>,
-            policy: actix_web::web::Data<$crate::config::Policy>,
-            if_match: $crate::http::etag::IfMatch,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::resource::delete::<$r>(req, caller, pool, policy, if_match).await
-        }
+        $(
+            $crate::resource_api!(@$op
+                [$r, $tag, $collection, $item, $parents, $filter, $input, $output]
+                $(#[$doc])* $name);
+        )+
 
         /// Registers the resource's routes.
         pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-            cfg.service($list)
-                .service($create)
-                .service($get)
-                .service($replace)
-                .service($patch)
-                .service($delete);
+            $(cfg.service($name);)+
         }
+    };
+    (@list [$r:ty, $tag:tt, $collection:tt, $item:tt, [$($parent:tt),* $(,)?], $filter:ty, $input:ty, $output:ty]
+        $(#[$doc:meta])* $name:ident) => {
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = $tag,
+                params($($parent,)* $filter, SortParam, $crate::resource::ListParams),
+                responses((status = 200, description = "One page of the list",
+                    body = Page<$output>,
+                    headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))))
+            )]
+            #[get($collection)]
+            pub async fn $name(
+                req: actix_web::HttpRequest,
+                caller: $crate::auth::Caller,
+                pool: actix_web::web::Data<$crate::db::DbPool>,
+                policy: actix_web::web::Data<$crate::config::Policy>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::resource::list::<$r>(req, caller, pool, policy).await
+            }
+    };
+    (@create [$r:ty, $tag:tt, $collection:tt, $item:tt, [$($parent:tt),* $(,)?], $filter:ty, $input:ty, $output:ty]
+        $(#[$doc:meta])* $name:ident) => {
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = $tag,
+                params($($parent),*),
+                request_body = $input,
+                responses((status = 201, description = "Created", body = $output,
+                    headers(("Location" = String, description = "Where the new resource is"),
+                        ("ETag" = String, description = "Its version"))))
+            )]
+            #[post($collection)]
+            pub async fn $name(
+                req: actix_web::HttpRequest,
+                caller: $crate::auth::Caller,
+                pool: actix_web::web::Data<$crate::db::DbPool>,
+                policy: actix_web::web::Data<$crate::config::Policy>,
+                body: $crate::http::body::Body<$input>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::resource::create::<$r>(req, caller, pool, policy, body).await
+            }
+    };
+    (@get [$r:ty, $tag:tt, $collection:tt, $item:tt, [$($parent:tt),* $(,)?], $filter:ty, $input:ty, $output:ty]
+        $(#[$doc:meta])* $name:ident) => {
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = $tag,
+                params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfNoneMatchHeader),
+                responses(
+                    (status = 200, description = "The current version", body = $output,
+                        headers(("ETag" = String, description = "Its version"))),
+                    (status = 304, description = "Not modified since the given ETag"),
+                )
+            )]
+            #[get($item)]
+            pub async fn $name(
+                req: actix_web::HttpRequest,
+                caller: $crate::auth::Caller,
+                pool: actix_web::web::Data<$crate::db::DbPool>,
+                policy: actix_web::web::Data<$crate::config::Policy>,
+                if_none_match: $crate::http::etag::IfNoneMatch,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::resource::get::<$r>(req, caller, pool, policy, if_none_match).await
+            }
+    };
+    (@replace [$r:ty, $tag:tt, $collection:tt, $item:tt, [$($parent:tt),* $(,)?], $filter:ty, $input:ty, $output:ty]
+        $(#[$doc:meta])* $name:ident) => {
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = $tag,
+                params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
+                request_body = $input,
+                responses((status = 200, description = "The new version", body = $output,
+                    headers(("ETag" = String, description = "Its version"))))
+            )]
+            #[put($item)]
+            pub async fn $name(
+                req: actix_web::HttpRequest,
+                caller: $crate::auth::Caller,
+                pool: actix_web::web::Data<$crate::db::DbPool>,
+                policy: actix_web::web::Data<$crate::config::Policy>,
+                if_match: $crate::http::etag::IfMatch,
+                body: $crate::http::body::Body<$input>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::resource::replace::<$r>(req, caller, pool, policy, if_match, body).await
+            }
+    };
+    (@patch [$r:ty, $tag:tt, $collection:tt, $item:tt, [$($parent:tt),* $(,)?], $filter:ty, $input:ty, $output:ty]
+        $(#[$doc:meta])* $name:ident) => {
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = $tag,
+                params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
+                request_body(content = $input, content_type = "application/merge-patch+json",
+                    description = "Any subset of the writable fields; `null` clears an optional field"),
+                responses((status = 200, description = "The new version", body = $output,
+                    headers(("ETag" = String, description = "Its version"))))
+            )]
+            #[patch($item)]
+            pub async fn $name(
+                req: actix_web::HttpRequest,
+                caller: $crate::auth::Caller,
+                pool: actix_web::web::Data<$crate::db::DbPool>,
+                policy: actix_web::web::Data<$crate::config::Policy>,
+                if_match: $crate::http::etag::IfMatch,
+                body: $crate::http::body::Body<serde_json::Value>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::resource::patch::<$r>(req, caller, pool, policy, if_match, body).await
+            }
+    };
+    (@delete [$r:ty, $tag:tt, $collection:tt, $item:tt, [$($parent:tt),* $(,)?], $filter:ty, $input:ty, $output:ty]
+        $(#[$doc:meta])* $name:ident) => {
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = $tag,
+                params($($parent,)* $crate::resource::ItemPath, $crate::http::etag::IfMatchHeader),
+                responses((status = 204, description = "Deleted"))
+            )]
+            #[delete($item)]
+            pub async fn $name(
+                req: actix_web::HttpRequest,
+                caller: $crate::auth::Caller,
+                pool: actix_web::web::Data<$crate::db::DbPool>,
+                policy: actix_web::web::Data<$crate::config::Policy>,
+                if_match: $crate::http::etag::IfMatch,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::resource::delete::<$r>(req, caller, pool, policy, if_match).await
+            }
     };
 }

@@ -37,10 +37,22 @@ fn merge(uri: &str, who: &Principal, body: Value) -> TestRequest {
         .set_payload(body.to_string())
 }
 
+/// The attack of the security review: an admin approves with dates that have passed, so the
+/// vetting reads `expired`; staff, or an integration with `partners:write`, then clear the
+/// dates to bring it back to `approved`. Every change of status or dates is now a decision
+/// (admin or `vetting:decide`), recorded in the history; others only propose.
 async fn only_administrators_decide_vetting(db: TestDb) {
+    use partnerships::auth::Scope;
     let app = app(&db).await;
     let raw = raw_app(&db, auth_settings()).await;
     let staff = staff(&db, &[]);
+    let sync = principal(&db, Role::Integration, &[Scope::PartnersWrite], None);
+    let vendor = principal(
+        &db,
+        Role::Integration,
+        &[Scope::PartnersWrite, Scope::VettingDecide],
+        None,
+    );
     let partner = post(
         &app,
         "/api/v1/partners",
@@ -50,22 +62,28 @@ async fn only_administrators_decide_vetting(db: TestDb) {
     .expect(201)
     .id();
     let uri = format!("/api/v1/partners/{partner}");
-    send(
-        &raw,
-        merge(
-            &uri,
-            &staff,
-            json!({"vetting": {"status": "pending", "background_check_on": days(-1)}}),
-        ),
+    patch(
+        &app,
+        &uri,
+        json!({"vetting": {"status": "approved", "background_check_expires_on": "2020-01-01",
+                            "insurance_expires_on": "2020-01-01", "notes": "ID seen in person"}}),
     )
     .await
     .expect(200);
-    send(
-        &raw,
-        merge(&uri, &staff, json!({"vetting": {"status": "approved"}})),
-    )
-    .await
-    .expect(403);
+    assert_eq!(get(&app, &uri).await.body["vetting"]["status"], "expired");
+    let revive =
+        json!({"vetting": {"background_check_expires_on": null, "insurance_expires_on": null}});
+    for who in [&staff, &sync] {
+        send(&raw, merge(&uri, who, revive.clone()))
+            .await
+            .expect(403);
+        send(
+            &raw,
+            merge(&uri, who, json!({"vetting": {"status": "pending"}})),
+        )
+        .await
+        .expect(403);
+    }
     send(
         &raw,
         TestRequest::post()
@@ -75,10 +93,107 @@ async fn only_administrators_decide_vetting(db: TestDb) {
     )
     .await
     .expect(403);
-    assert_eq!(get(&app, &uri).await.body["vetting"]["status"], "pending");
-    patch(&app, &uri, json!({"vetting": {"status": "approved"}}))
+    // Other fields, and notes, are still theirs to change.
+    send(
+        &raw,
+        merge(
+            &uri,
+            &staff,
+            json!({"description": "still editable", "vetting": {"notes": "call back"}}),
+        ),
+    )
+    .await
+    .expect(200);
+    assert_eq!(get(&app, &uri).await.body["vetting"]["status"], "expired");
+
+    // Staff propose evidence: recorded, and the vetting stays as decided.
+    let history = format!("{uri}/vetting");
+    let proposal = send(
+        &raw,
+        TestRequest::post()
+            .uri(&history)
+            .insert_header(staff.header())
+            .set_json(
+                json!({"background_check_expires_on": days(700), "evidence": "New check BC-1"}),
+            ),
+    )
+    .await
+    .expect(201);
+    assert_eq!(proposal.body["kind"], "proposal");
+    assert_eq!(get(&app, &uri).await.body["vetting"]["status"], "expired");
+
+    // A vendor granted vetting:decide decides.
+    let decided = send(
+        &raw,
+        TestRequest::post()
+            .uri(&history)
+            .insert_header(vendor.header())
+            .set_json(
+                json!({"status": "approved", "background_check_expires_on": days(700),
+                             "insurance_expires_on": days(300), "evidence": "BC-1 verified"}),
+            ),
+    )
+    .await
+    .expect(201);
+    assert_eq!(decided.body["kind"], "decision");
+    let now = get(&app, &uri).await.body;
+    assert_eq!(now["vetting"]["status"], "approved");
+    assert_eq!(now["vetting"]["decided_by"], vendor.id.as_str());
+    // A decision names its status.
+    send(
+        &raw,
+        TestRequest::post()
+            .uri(&history)
+            .insert_header(vendor.header())
+            .set_json(json!({"evidence": "no status"})),
+    )
+    .await
+    .expect(422);
+
+    // The history: the admin's decision, the proposal, the vendor's decision, in order.
+    let listed = get(&app, &history).await.expect(200);
+    let kinds: Vec<&str> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["decision", "proposal", "decision"]);
+    let first = &listed.body["data"][0];
+    assert_eq!(first["background_check_expires_on"], "2020-01-01");
+    assert_eq!(first["notes"], "ID seen in person");
+
+    // Notes are for admin and staff: partners and viewers see null.
+    let own = principal(&db, Role::Partner, &[], Some(&partner));
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    for who in [&own, &viewer] {
+        let seen = send(
+            &raw,
+            TestRequest::get().uri(&uri).insert_header(who.header()),
+        )
         .await
         .expect(200);
+        assert_eq!(seen.body["vetting"]["notes"], Value::Null);
+        assert_eq!(seen.body["vetting"]["status"], "approved");
+        let entries = send(
+            &raw,
+            TestRequest::get().uri(&history).insert_header(who.header()),
+        )
+        .await
+        .expect(200);
+        assert!(entries.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["notes"].is_null()));
+    }
+    let seen = send(
+        &raw,
+        TestRequest::get().uri(&uri).insert_header(staff.header()),
+    )
+    .await
+    .expect(200);
+    assert_eq!(seen.body["vetting"]["notes"], "call back");
 }
 
 async fn partners_on_a_shared_agreement_touch_only_their_own(db: TestDb) {

@@ -126,6 +126,22 @@ const TABLE: &[(&str, &str, &str)] = &[
         "partners:write",
         "204 204 204 403 403 403 204 403",
     ),
+    // vetting history: read like the partner; staff and writers propose, deciders decide.
+    (
+        "GET /partners/{partner_id}/vetting",
+        "partners:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /partners/{partner_id}/vetting",
+        "partners:write",
+        "201 201 201 403 403 403 201 403",
+    ),
+    (
+        "GET /partners/{partner_id}/vetting/{id}",
+        "partners:read",
+        "200 200 200 200 404 200 200 403",
+    ),
     // the continuum: everyone who reads partners reads it; only administrators change it.
     (
         "GET /continuum-levels",
@@ -465,6 +481,7 @@ struct World {
     other_school: String,
     partner: String,
     contact: String,
+    vetting: String,
     agreement: String,
     kpi: String,
     target: String,
@@ -513,6 +530,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             Some(json!({"name": "Own contact", "role": format!("r{n}")}))
         }
         "PATCH /partners/{partner_id}/contacts/{id}" => Some(json!({"role": format!("p{n}")})),
+        "POST /partners/{partner_id}/vetting" => {
+            Some(json!({"status": "pending", "evidence": format!("reference {n}")}))
+        }
         "POST /continuum-levels" => Some(
             json!({"rank": w.ranks.fetch_add(1, Ordering::Relaxed), "name": format!("Level {n}")}),
         ),
@@ -636,6 +656,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             &match path {
                 p if p.starts_with("/schools/") => pick(&w.school),
                 p if p.starts_with("/partners/{partner_id}/contacts/") => pick(&w.contact),
+                p if p.starts_with("/partners/{partner_id}/vetting/") => pick(&w.vetting),
                 p if p.starts_with("/partners/") => pick(&w.partner),
                 p if p.starts_with("/continuum-levels/") => pick(&w.level),
                 p if p.contains("/kpi-targets/") => pick(&w.target),
@@ -724,6 +745,12 @@ async fn every_operation_for_every_caller(db: TestDb) {
         json!({"name": "Own contact"}),
     )
     .await;
+    let vetting = make(
+        &admin,
+        &format!("/api/v1/partners/{partner}/vetting"),
+        json!({"status": "pending", "evidence": "Check requested"}),
+    )
+    .await;
     let kpi = make(
         &admin,
         "/api/v1/kpi-definitions",
@@ -754,6 +781,7 @@ async fn every_operation_for_every_caller(db: TestDb) {
         other_school,
         partner,
         contact,
+        vetting,
         agreement: String::new(),
         kpi,
         target: String::new(),
