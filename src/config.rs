@@ -257,6 +257,12 @@ impl Config {
         let database = parse_database_url(lookup("DATABASE_URL").as_deref())?;
         let pool_size = number(&lookup, "DATABASE_POOL_SIZE", 10u32, 1..=200)?;
         let pool_timeout = number(&lookup, "DATABASE_TIMEOUT_SECONDS", 5u64, 1..=300)?;
+        let statement_timeout = number(
+            &lookup,
+            "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+            30u64,
+            0..=3600,
+        )?;
         let max_body_bytes = number(
             &lookup,
             "MAX_BODY_BYTES",
@@ -321,6 +327,7 @@ impl Config {
             pool: PoolSettings {
                 max_size: pool_size,
                 connect_timeout: Duration::from_secs(pool_timeout),
+                statement_timeout: Duration::from_secs(statement_timeout),
             },
             app: AppSettings {
                 http: HttpSettings {

@@ -426,6 +426,13 @@ impl From<diesel::result::Error> for ApiError {
                         .to_owned(),
                 )
             }
+            // PostgreSQL cancelled a statement that ran past DATABASE_STATEMENT_TIMEOUT_SECONDS:
+            // the request changed nothing (its transaction is rolled back) and may be retried.
+            Error::DatabaseError(_, info)
+                if info.message().starts_with("canceling statement due to statement timeout") =>
+            {
+                ApiError::Unavailable(e.to_string())
+            }
             // SQLite's write lock still held by another writer after the busy timeout: the
             // request changed nothing and can be retried.
             Error::DatabaseError(_, info)

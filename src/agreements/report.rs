@@ -368,16 +368,38 @@ fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))
 }
 
-/// Escapes the characters that would break a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+/// User text as inert Markdown: every character that starts markup is backslash-escaped, so
+/// no HTML, image beacon, link or heading comes through; URLs are broken with a zero-width space
+/// so renderers do not autolink them (links to other hosts would otherwise reach every front
+/// end that renders the export). Line breaks are kept.
+fn inert_markdown(text: &str) -> String {
+    const MEANINGFUL: &str = "\\`*_{}[]()#!|<>&~";
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for (i, &c) in chars.iter().enumerate() {
+        // `scheme://` and `www.` start GFM autolinks whatever is escaped around them.
+        let scheme = c == '/' && i >= 1 && chars[i - 1] == ':';
+        let www =
+            c == '.' && i >= 3 && chars[i - 3..i].iter().all(|p| p.eq_ignore_ascii_case(&'w'));
+        if scheme || www {
+            out.push('\u{200B}');
+        }
+        if MEANINGFUL.contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
-/// Text on one line of Markdown (titles, list items): no line breaks.
+/// Text in a Markdown table cell: inert, on one line.
+fn cell(text: &str) -> String {
+    line(text)
+}
+
+/// Text on one line of Markdown (titles, list items): inert, no line breaks.
 fn line(text: &str) -> String {
-    text.replace(['\r', '\n'], " ")
+    inert_markdown(&text.replace(['\r', '\n'], " "))
 }
 
 fn markdown(export: &AgreementExport) -> String {
@@ -396,7 +418,7 @@ fn markdown(export: &AgreementExport) -> String {
         ("Processes", &a.processes),
     ] {
         if let Some(text) = text {
-            let _ = writeln!(md, "## {heading}\n\n{text}\n");
+            let _ = writeln!(md, "## {heading}\n\n{}\n", inert_markdown(text));
         }
     }
     if !a.desired_outcomes.is_empty() {
@@ -529,4 +551,27 @@ pub async fn export_agreement(
             ))
             .body(markdown(&export)),
     })
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use super::inert_markdown as inert;
+
+    #[test]
+    fn user_text_is_inert() {
+        let hostile = "<img src=x onerror=alert(1)> [click](https://evil.example) ![b](http://e/p.gif) <https://evil.example> www.evil.example # Heading";
+        let out = inert(hostile);
+        // Every character with Markdown meaning is escaped, so none of it is markup.
+        let chars: Vec<char> = out.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            if "<>[]()!#&".contains(*c) {
+                assert_eq!(chars[i - 1], '\\', "{c} at {i} in {out}");
+            }
+        }
+        for live in ["https://", "http://", "www."] {
+            assert!(!out.contains(live), "{live} in {out}");
+        }
+        assert_eq!(inert("a|b\\c"), "a\\|b\\\\c");
+        assert_eq!(inert("Plain words 42"), "Plain words 42");
+    }
 }

@@ -38,11 +38,14 @@ impl Backend {
 pub struct PoolSettings {
     pub max_size: u32,
     pub connect_timeout: Duration,
+    /// PostgreSQL cancels a statement that runs longer (503 to the caller); zero for none.
+    pub statement_timeout: Duration,
 }
 
 #[derive(Debug)]
 pub struct ConnectionManager {
     backend: Backend,
+    statement_timeout: Duration,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -50,7 +53,7 @@ impl ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        connect(&self.backend).map_err(diesel::r2d2::Error::ConnectionError)
+        connect(&self.backend, self.statement_timeout).map_err(diesel::r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
@@ -58,14 +61,48 @@ impl ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection that comes back inside a transaction (a panic mid-write, or a failed
+    /// rollback) would run the next request in that transaction: it is dropped, never reused.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || in_transaction(conn)
     }
 }
 
-fn connect(backend: &Backend) -> diesel::ConnectionResult<DbConnection> {
+/// Whether diesel's transaction manager is inside a transaction, or broken.
+pub fn in_transaction(conn: &mut DbConnection) -> bool {
+    let broken = match conn {
+        DbConnection::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+        DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+    };
+    let status = match conn {
+        DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map(|d| d.is_some()),
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map(|d| d.is_some()),
+    };
+    broken || status.unwrap_or(true)
+}
+
+fn connect(
+    backend: &Backend,
+    statement_timeout: Duration,
+) -> diesel::ConnectionResult<DbConnection> {
     match backend {
-        Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+        Backend::Postgres(url) => {
+            let mut conn = PgConnection::establish(url)?;
+            // A statement that runs longer is cancelled and the request answers 503, so one
+            // runaway query cannot hold a connection (and its locks) indefinitely.
+            if !statement_timeout.is_zero() {
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    statement_timeout.as_millis()
+                ))
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            }
+            Ok(DbConnection::Postgres(conn))
+        }
         Backend::Sqlite(path) => {
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
             // Per connection: busy_timeout first, so the pragmas after it wait for a lock
@@ -91,15 +128,49 @@ pub fn establish(backend: &Backend, settings: &PoolSettings) -> Result<DbPool, S
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
         }
+        make_private(path)?;
     }
-    connect(backend).map_err(|e| format!("cannot connect to {}: {e}", backend.name()))?;
+    connect(backend, settings.statement_timeout)
+        .map_err(|e| format!("cannot connect to {}: {e}", backend.name()))?;
     Pool::builder()
         .max_size(settings.max_size)
         .connection_timeout(settings.connect_timeout)
         .build(ConnectionManager {
             backend: backend.clone(),
+            statement_timeout: settings.statement_timeout,
         })
         .map_err(|e| format!("cannot open the {} pool: {e}", backend.name()))
+}
+
+/// The SQLite file holds figures derived from student records and the vetting of the adults
+/// who meet them: readable by its owner only. Created so if missing; an existing file that
+/// others could read is tightened (SQLite gives its -wal and -shm files the same mode).
+fn make_private(path: &std::path::Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let explain = |e: std::io::Error| format!("cannot secure {}: {e}", path.display());
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(explain)?;
+        let mode = std::fs::metadata(path)
+            .map_err(explain)?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            log::warn!(
+                "{} was readable by others (mode {:o}); making it owner-only",
+                path.display(),
+                mode & 0o777
+            );
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(explain)?;
+        }
+    }
+    Ok(())
 }
 
 /// A pool that opens connections only when asked: for probes and tests of an unreachable
@@ -111,6 +182,7 @@ pub fn establish_lazy(backend: &Backend, settings: &PoolSettings) -> DbPool {
         .connection_timeout(settings.connect_timeout)
         .build_unchecked(ConnectionManager {
             backend: backend.clone(),
+            statement_timeout: settings.statement_timeout,
         })
 }
 

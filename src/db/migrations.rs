@@ -1,3 +1,4 @@
+use diesel::connection::SimpleConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use super::DbConnection;
@@ -7,8 +8,31 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Applies pending migrations; returns the versions applied.
+/// The key of the PostgreSQL advisory lock that migrations hold ("partnerships" in ASCII, cut
+/// to 63 bits).
+const MIGRATION_LOCK: i64 = 0x7061_7274_6e65_7273;
+
+/// Applies pending migrations; returns the versions applied. On PostgreSQL under an advisory
+/// lock, so replicas that start together apply them one after the other: the first applies
+/// them, the others find nothing pending. On SQLite under its write lock, to the same end.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    match conn {
+        // Each migration nests as a savepoint inside the write lock.
+        DbConnection::Sqlite(_) => super::write_transaction(conn, apply),
+        DbConnection::Postgres(_) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let applied = apply(conn);
+            let unlocked =
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = applied?;
+            unlocked?;
+            Ok(applied)
+        }
+    }
+}
+
+/// The pending migrations, then the search keys of rows older than them.
+fn apply(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
     let applied: Vec<String> = match conn {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES)?,

@@ -10,8 +10,8 @@ mod stamp;
 pub use stamp::Stamp;
 
 pub use connection::{
-    establish, establish_lazy, write_transaction, Backend, DbConnection, DbPool, MultiBackend,
-    PoolSettings,
+    establish, establish_lazy, in_transaction, write_transaction, Backend, DbConnection, DbPool,
+    MultiBackend, PoolSettings,
 };
 pub use migrations::{revert_all_migrations, run_migrations};
 

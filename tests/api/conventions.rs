@@ -166,6 +166,7 @@ async fn health_and_readiness(db: TestDb) {
         &partnerships::db::PoolSettings {
             max_size: 1,
             connect_timeout: std::time::Duration::from_millis(300),
+            statement_timeout: std::time::Duration::ZERO,
         },
     );
     let down = actix_web::test::init_service(partnerships::build_app(

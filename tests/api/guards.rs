@@ -525,7 +525,8 @@ async fn exports_are_safe_in_spreadsheets_and_markdown(db: TestDb) {
         &app,
         &museum,
         &[],
-        json!({"title": "=HYPERLINK(\"http://evil\")", "desired_outcomes": ["line one\nline two"]}),
+        json!({"title": "=HYPERLINK(\"http://evil\")", "desired_outcomes": ["line one\nline two"],
+               "purpose": "<img src=x onerror=alert(1)> [click](https://evil.example) ![b](https://evil.example/p.gif) www.evil.example"}),
     )
     .await
     .expect(201)
@@ -555,6 +556,17 @@ async fn exports_are_safe_in_spreadsheets_and_markdown(db: TestDb) {
     .await;
     assert!(md.text.contains("back\\\\\\|slash"), "{}", md.text);
     assert!(md.text.contains("- line one line two"));
+    // Attack: HTML, a link and an image beacon in the purpose reach no renderer.
+    for live in ["](https://", "![", "https://evil", "www.evil"] {
+        assert!(!md.text.contains(live), "{live} in {}", md.text);
+    }
+    assert!(
+        md.text
+            .match_indices("<img")
+            .all(|(i, _)| i > 0 && &md.text[i - 1..i] == "\\"),
+        "raw HTML in {}",
+        md.text
+    );
     get(
         &app,
         &format!("/api/v1/agreements/{id}/versions/{}/diff", i64::MIN),

@@ -1,18 +1,135 @@
-use crate::both;
-use crate::support::TestDb;
+//! Migrations, and the database edges of the security review: replicas migrating together, a
+//! connection left inside a transaction, a statement that runs too long.
 
-both!(migrations_revert_and_reapply);
+use std::time::Duration;
+
+use diesel::connection::TransactionManager;
+use diesel::prelude::*;
+
+use crate::both;
+use crate::support::{settings, TestDb};
+use partnerships::db::{self, Backend, DbConnection, PoolSettings};
+use partnerships::error::ApiError;
+
+both!(
+    migrations_revert_and_reapply,
+    replicas_migrate_together,
+    a_connection_left_in_a_transaction_is_not_reused,
+    runaway_statements_are_cancelled,
+);
 
 async fn migrations_revert_and_reapply(db: TestDb) {
     let mut conn = db.pool.get().unwrap();
-    let reverted = partnerships::db::revert_all_migrations(&mut conn).expect("down.sql runs");
+    let reverted = db::revert_all_migrations(&mut conn).expect("down.sql runs");
     assert!(!reverted.is_empty());
-    let applied = partnerships::db::run_migrations(&mut conn).expect("up.sql runs again");
+    let applied = db::run_migrations(&mut conn).expect("up.sql runs again");
     assert_eq!(applied.len(), reverted.len());
     assert!(
-        partnerships::db::run_migrations(&mut conn)
-            .unwrap()
-            .is_empty(),
+        db::run_migrations(&mut conn).unwrap().is_empty(),
         "idempotent"
     );
+}
+
+/// Three replicas start at once on an empty database: all come up, and the migrations are
+/// applied once.
+async fn replicas_migrate_together(db: TestDb) {
+    let total = db::revert_all_migrations(&mut db.pool.get().unwrap())
+        .unwrap()
+        .len();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let replicas: Vec<_> = (0..3)
+        .map(|_| {
+            let (backend, start) = (db.backend.clone(), start.clone());
+            std::thread::spawn(move || {
+                let pool = db::establish(&backend, &settings()).expect("pool");
+                let mut conn = pool.get().expect("connection");
+                start.wait();
+                db::run_migrations(&mut conn).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for replica in replicas {
+        let versions = replica
+            .join()
+            .expect("no panic")
+            .expect("the replica came up");
+        applied += versions.len();
+    }
+    assert_eq!(applied, total, "each migration applied exactly once");
+}
+
+/// A request that panicked, or failed to roll back, leaves its connection inside a
+/// transaction; the pool drops it instead of handing it to the next request.
+async fn a_connection_left_in_a_transaction_is_not_reused(db: TestDb) {
+    let pool = db::establish(
+        &db.backend,
+        &PoolSettings {
+            max_size: 1,
+            ..settings()
+        },
+    )
+    .unwrap();
+    {
+        let mut conn = pool.get().unwrap();
+        <DbConnection as Connection>::TransactionManager::begin_transaction(&mut conn).unwrap();
+        assert!(db::in_transaction(&mut conn));
+    }
+    let mut next = pool.get().unwrap();
+    assert!(
+        !db::in_transaction(&mut next),
+        "the next request got a connection still inside the old transaction"
+    );
+    // And its writes commit: another connection sees them.
+    let actor = partnerships::audit::Actor {
+        kind: "test",
+        id: "probe".to_owned(),
+        role: "admin".to_owned(),
+        request_id: None,
+    };
+    partnerships::audit::record(&mut next, &actor, "probe", "p1", "probe", None).unwrap();
+    drop(next);
+    let seen: i64 =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'probe'")
+            .get_result::<Count>(&mut db.pool.get().unwrap())
+            .map(|c| c.n)
+            .unwrap();
+    assert_eq!(
+        seen, 1,
+        "the write was lost in a transaction nobody commits"
+    );
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// PostgreSQL cancels a statement past `DATABASE_STATEMENT_TIMEOUT_SECONDS`, and the caller
+/// gets 503 with Retry-After, not a connection held for as long as the query runs.
+async fn runaway_statements_are_cancelled(db: TestDb) {
+    if !matches!(db.backend, Backend::Postgres(_)) {
+        return; // SQLite has no statement timeout; its writers wait on busy_timeout instead.
+    }
+    let pool = db::establish(
+        &db.backend,
+        &PoolSettings {
+            statement_timeout: Duration::from_millis(300),
+            ..settings()
+        },
+    )
+    .unwrap();
+    let answer = db::run(&pool, |conn| {
+        diesel::sql_query("SELECT pg_sleep(5)").execute(conn)?;
+        Ok(())
+    })
+    .await;
+    let Err(error) = answer else {
+        panic!("a five-second statement ran to the end");
+    };
+    assert!(matches!(error, ApiError::Unavailable(_)), "{error:?}");
+    let response = actix_web::ResponseError::error_response(&error);
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
 }

@@ -13,6 +13,7 @@ use partnerships::config::{AppSettings, RateLimits};
 both!(
     sign_in_floods_are_limited_and_audited,
     client_secrets_are_keyed_digests,
+    the_sqlite_file_is_private,
 );
 
 fn from(ip: &str) -> SocketAddr {
@@ -202,4 +203,18 @@ async fn client_secrets_are_keyed_digests(db: TestDb) {
     grant(&raw, "192.0.2.2", &legacy.id, legacy_secret)
         .await
         .expect_status(200);
+}
+
+/// Another account on the server cannot read the database file: made owner-only, and an
+/// existing world-readable file is tightened at start.
+async fn the_sqlite_file_is_private(db: TestDb) {
+    use std::os::unix::fs::PermissionsExt;
+    let partnerships::db::Backend::Sqlite(path) = &db.backend else {
+        return;
+    };
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(path), 0o600);
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    partnerships::db::establish(&db.backend, &settings()).expect("pool");
+    assert_eq!(mode(path), 0o600);
 }

@@ -30,10 +30,11 @@ enum Cleanup {
     Schema { url: String, schema: String },
 }
 
-fn settings() -> PoolSettings {
+pub fn settings() -> PoolSettings {
     PoolSettings {
         max_size: 8,
         connect_timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(30),
     }
 }
 
