@@ -28,6 +28,9 @@ crate::text_enum! {
         AgreementsWrite => "agreements:write",
         KpiRead => "kpi:read",
         KpiWrite => "kpi:write",
+        /// KPI values of cells under the suppression threshold, unsuppressed. Admin and staff
+        /// tokens carry it unless narrowed without it; an admin may grant it to an integration.
+        KpiReadSmallCells => "kpi:read_small_cells",
         /// Deciding a partner's vetting (its status, check and insurance dates): admins have
         /// it, and an admin may grant it to an integration (a background-check vendor).
         VettingDecide => "vetting:decide",
@@ -56,7 +59,13 @@ impl Role {
         use Scope::*;
         let scopes: &[Scope] = match self {
             Role::Admin => Scope::ALL,
-            Role::Staff => &[SchoolsRead, PartnersWrite, AgreementsWrite, KpiRead],
+            Role::Staff => &[
+                SchoolsRead,
+                PartnersWrite,
+                AgreementsWrite,
+                KpiRead,
+                KpiReadSmallCells,
+            ],
             Role::Partner => &[SchoolsRead, PartnersRead, AgreementsRead, KpiRead],
             Role::Viewer => &[SchoolsRead, PartnersRead, AgreementsRead, KpiRead],
             Role::Integration => &[],

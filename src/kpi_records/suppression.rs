@@ -1,7 +1,8 @@
 //! Small-cell suppression: a value computed from fewer than `KPI_MIN_CELL_SIZE` students could
-//! identify them, so callers other than admin and staff get `null` and `suppressed: true`.
+//! identify them, so callers without `kpi:read_small_cells` (admin and staff tokens carry it
+//! unless narrowed) get `null` and `suppressed: true`.
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Scope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suppression {
@@ -11,7 +12,9 @@ pub struct Suppression {
 
 impl Suppression {
     pub fn for_caller(caller: &Caller, min_cell: i64) -> Self {
-        let trusted = matches!(caller.role, Role::Admin | Role::Staff);
+        // The token decides, not the role: an admin who narrows a token to `kpi:read` for a
+        // vendor hands out suppressed values.
+        let trusted = caller.scopes.contains(&Scope::KpiReadSmallCells);
         Suppression {
             min_cell: (!trusted).then_some(min_cell),
         }

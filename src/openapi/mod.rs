@@ -109,6 +109,9 @@ fn scope_description(scope: Scope) -> String {
     match access {
         "write" => format!("create, change and delete {resource} (includes read)"),
         "decide" => format!("decide {resource}: a partner's vetting status and dates"),
+        "read_small_cells" => {
+            "read KPI values of cells under the suppression threshold, unsuppressed".to_owned()
+        }
         _ => format!("read {resource}"),
     }
 }

@@ -577,6 +577,28 @@ async fn small_cells_are_suppressed_per_role(db: TestDb) {
         group(&integration, "program_participants")["suppressed"],
         true
     );
+    // Attack: an admin narrows a token to kpi:read for a vendor; the vendor still gets
+    // suppressed values. Unsuppressed needs kpi:read_small_cells, asked for or granted.
+    let vendor = read(
+        narrowed(&db, Role::Admin, &[Scope::KpiRead]),
+        "/api/v1/kpi-records",
+        false,
+    )
+    .await;
+    assert_eq!(group(&vendor, "program_participants")["suppressed"], true);
+    assert!(group(&vendor, "program_participants")["value"].is_null());
+    let granted = read(
+        principal(
+            &db,
+            Role::Integration,
+            &[Scope::KpiRead, Scope::KpiReadSmallCells],
+            None,
+        ),
+        "/api/v1/kpi-records",
+        false,
+    )
+    .await;
+    assert_eq!(group(&granted, "program_participants")["value"], 97.0);
 
     let partner = principal(&db, Role::Partner, &[], Some(&s.partner));
     let own = read(partner, "/api/v1/kpi-records", false).await;

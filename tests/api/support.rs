@@ -202,6 +202,23 @@ pub fn principal(db: &TestDb, role: Role, scopes: &[Scope], partner_id: Option<&
     principal_with_schools(db, role, scopes, partner_id, &[])
 }
 
+/// A principal of `role` whose token was narrowed to `token_scopes`.
+pub fn narrowed(db: &TestDb, role: Role, token_scopes: &[Scope]) -> Principal {
+    let holder = principal(db, role, &[], None);
+    let issued = token::issue(
+        &auth_settings(),
+        PrincipalKind::Client,
+        &holder.id,
+        role.as_str(),
+        &token_scopes.iter().copied().collect(),
+    )
+    .expect("token");
+    Principal {
+        id: holder.id,
+        token: issued.access_token,
+    }
+}
+
 /// A staff member of these schools.
 pub fn staff(db: &TestDb, schools: &[&str]) -> Principal {
     principal_with_schools(db, Role::Staff, &[], None, schools)
