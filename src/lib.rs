@@ -151,6 +151,9 @@ pub fn build_app(
             &app_settings.rate_limits,
         )))
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
+        .app_data(web::Data::new(http::decoding::InflatedLimit(
+            settings.max_body_bytes,
+        )))
         .app_data(web::Data::new(OpenApiJson(json)))
         .app_data(http::extract::json_config(settings.max_body_bytes))
         .app_data(http::extract::query_config())
@@ -172,5 +175,6 @@ pub fn build_app(
             "request_id=%{x-request-id}i %a \"%r\" %s %b %Dms",
         ))
         .wrap(from_fn(http::extract::refuse_control_characters))
+        .wrap(from_fn(http::decoding::bounded_inflation))
         .wrap(from_fn(http::request_id::middleware))
 }

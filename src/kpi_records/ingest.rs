@@ -420,23 +420,31 @@ fn read_csv(body: impl Read, ingest: &mut Ingest) -> Result<(), ApiError> {
             .to_owned()
         })
         .collect();
+    // Linear in the number of columns, and at most a screenful of problems whatever the
+    // header holds.
+    const MOST_PROBLEMS: usize = 20;
     let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, header) in headers.iter().enumerate() {
+        if problems.len() == MOST_PROBLEMS {
+            break;
+        }
+        let name = super::model::clip(header.clone(), 100);
         if !FIELDS.contains(&header.as_str()) {
             problems.push(FieldError::new(
-                header.clone(),
+                name.clone(),
                 "unknown_field",
                 format!(
-                    "CSV column {} ({header:?}) is not a field of a KPI record; columns: {}",
+                    "CSV column {} ({name:?}) is not a field of a KPI record; columns: {}",
                     i + 1,
                     FIELDS.join(", ")
                 ),
             ));
-        } else if headers[..i].contains(header) {
+        } else if !seen.insert(header.as_str()) {
             problems.push(FieldError::new(
-                header.clone(),
+                name.clone(),
                 "duplicate",
-                format!("CSV column {header:?} appears twice"),
+                format!("CSV column {name:?} appears twice"),
             ));
         }
     }

@@ -89,14 +89,24 @@ impl Fault {
         }
     }
 
+    /// The row error, with the field name and message cut short: they may echo what the
+    /// caller sent, and a rejected batch lists up to 1,000 rows, so the answer stays small.
     pub fn at(self, index: usize, line: Option<u64>) -> RowError {
         RowError {
             index,
             line,
-            field: self.field,
+            field: self.field.map(|f| clip(f, 100)),
             code: self.code.to_owned(),
-            message: self.message,
+            message: clip(self.message, 300),
         }
+    }
+}
+
+/// `text` cut to `chars` characters, with an ellipsis when cut.
+pub fn clip(text: String, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        None => text,
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
 }
 

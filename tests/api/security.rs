@@ -14,6 +14,8 @@ both!(
     sign_in_floods_are_limited_and_audited,
     client_secrets_are_keyed_digests,
     the_sqlite_file_is_private,
+    compressed_bodies_are_bounded,
+    batch_error_answers_are_bounded,
 );
 
 fn from(ip: &str) -> SocketAddr {
@@ -217,4 +219,102 @@ async fn the_sqlite_file_is_private(db: TestDb) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
     partnerships::db::establish(&db.backend, &settings()).expect("pool");
     assert_eq!(mode(path), 0o600);
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A gzip bomb: 64 MiB of JSON whitespace in about 64 KB. It gets 413 on every endpoint, login
+/// included, and nothing is written; honest compressed bodies still work.
+async fn compressed_bodies_are_bounded(db: TestDb) {
+    let app = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let encoded = |uri: &str, encoding: &str, body: Vec<u8>| {
+        TestRequest::post()
+            .uri(uri)
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("content-encoding", encoding.to_owned()))
+            .set_payload(body)
+    };
+    let honest = gzip(br#"{"name": "Gzip Elementary"}"#);
+    send(&app, encoded("/api/v1/schools", "gzip", honest))
+        .await
+        .expect(201);
+
+    let mut bomb = b"{\"name\": \"Bomb\"".to_vec();
+    bomb.resize(64 * 1024 * 1024, b' ');
+    bomb.push(b'}');
+    let bomb = gzip(&bomb);
+    assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
+    let refused = send(&app, encoded("/api/v1/schools", "gzip", bomb.clone()))
+        .await
+        .expect(413);
+    assert!(refused.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("inflates"));
+    send(&raw, encoded("/api/v1/auth/login", "gzip", bomb.clone()))
+        .await
+        .expect(413);
+    let schools = get(&app, "/api/v1/schools").await.expect(200);
+    let names: Vec<&str> = schools.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Gzip Elementary"], "the bomb wrote nothing");
+
+    send(
+        &app,
+        encoded("/api/v1/schools", "gzip", b"not gzip at all".to_vec()),
+    )
+    .await
+    .expect(400);
+    send(&app, encoded("/api/v1/schools", "br", b"{}".to_vec()))
+        .await
+        .expect(415);
+}
+
+/// A CSV header of 200,000 repeated columns (quadratic to check before), and a batch whose
+/// 1,200 rows each name a 20,000-character unknown field: both refused quickly with a small
+/// answer, not one that echoes megabytes back.
+async fn batch_error_answers_are_bounded(db: TestDb) {
+    let app = app(&db).await;
+    let push = |content_type: &'static str, body: String| {
+        TestRequest::post()
+            .uri("/api/v1/kpi-records/batch")
+            .insert_header(("content-type", content_type))
+            .set_payload(body)
+    };
+    let header = vec!["value"; 200_000].join(",") + "\n";
+    let refused = send(&app, push("text/csv", header)).await.expect(422);
+    let errors = refused.body["errors"].as_array().unwrap();
+    assert!(!errors.is_empty() && errors.len() <= 20, "{}", errors.len());
+    assert!(
+        refused.text.len() < 16 * 1024,
+        "{} bytes",
+        refused.text.len()
+    );
+
+    let long = "x".repeat(20_000);
+    let rows: Vec<Value> = (0..1200).map(|_| json!({ long.as_str(): 1 })).collect();
+    let refused = send(
+        &app,
+        push("application/json", Value::Array(rows).to_string()),
+    )
+    .await
+    .expect(422);
+    let listed = refused.body["rows"].as_array().unwrap();
+    assert!(listed.iter().all(|r| r["index"].as_u64() < Some(1000)));
+    assert_eq!(refused.body["rows_truncated"], true);
+    assert!(
+        refused.text.len() < 2 * 1024 * 1024,
+        "an answer of {} bytes",
+        refused.text.len()
+    );
 }
