@@ -12,6 +12,7 @@ mod contacts;
 mod continuum;
 mod conventions;
 mod guards;
+mod hostile;
 mod kpi_progress;
 mod kpi_records;
 mod kpis;
