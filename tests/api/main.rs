@@ -11,6 +11,7 @@ mod auth;
 mod contacts;
 mod continuum;
 mod conventions;
+mod faults;
 mod guards;
 mod hostile;
 mod kpi_progress;

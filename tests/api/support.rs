@@ -26,8 +26,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// A database the test owns by other means (a throwaway cluster).
+    Nothing,
     File(PathBuf),
-    Schema { url: String, schema: String },
+    Schema {
+        url: String,
+        schema: String,
+    },
 }
 
 pub fn settings() -> PoolSettings {
@@ -39,6 +44,15 @@ pub fn settings() -> PoolSettings {
 }
 
 impl TestDb {
+    /// A database set up by the test itself.
+    pub fn wrap(pool: DbPool, backend: Backend) -> TestDb {
+        TestDb {
+            pool,
+            backend,
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
     /// A fresh, migrated SQLite file.
     pub fn sqlite() -> TestDb {
         // Server logs (with the real causes of 5xx) show with a failing test's output.
@@ -124,6 +138,7 @@ tested. Set TEST_DATABASE_URL (CI sets REQUIRE_POSTGRES=1 and fails instead). **
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let mut p = path.clone().into_os_string();
