@@ -35,7 +35,7 @@ fn database_url(backend: &Backend) -> String {
 
 /// The release or debug binary of this build, serving `backend` on `port`.
 fn start_server(backend: &Backend, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_partnerships"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partnerships"))
         .env("DATABASE_URL", database_url(backend))
         .env("JWT_SECRET", std::str::from_utf8(TEST_SECRET).unwrap())
         .env("HOST", "127.0.0.1")
@@ -59,6 +59,8 @@ fn start_server(backend: &Backend, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not come up within 30 s");
 }
 
