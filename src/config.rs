@@ -114,9 +114,11 @@ pub struct Policy {
     pub kpi_batch_max_rows: usize,
     /// Largest KPI batch body, in bytes.
     pub kpi_batch_max_bytes: usize,
-    /// KPI values computed from fewer students are suppressed for callers other than admin
-    /// and staff.
+    /// KPI values computed from fewer students are suppressed for tokens without
+    /// `kpi:read_small_cells`.
     pub kpi_min_cell_size: i64,
+    /// Most records in one CSV export for roles other than admin.
+    pub kpi_export_max_rows: i64,
 }
 
 /// What the App is built with: HTTP limits, sign-in rate limits and the district's policy.
@@ -152,6 +154,7 @@ impl Default for Policy {
             kpi_batch_max_rows: 50_000,
             kpi_batch_max_bytes: 32 * 1024 * 1024,
             kpi_min_cell_size: 10,
+            kpi_export_max_rows: 100_000,
         }
     }
 }
@@ -303,6 +306,8 @@ impl Config {
             1024..=1024 * 1024 * 1024,
         )?;
         let kpi_min_cell_size = number(&lookup, "KPI_MIN_CELL_SIZE", 10i64, 1..=1000)?;
+        let kpi_export_max_rows =
+            number(&lookup, "KPI_EXPORT_MAX_ROWS", 100_000i64, 1..=100_000_000)?;
         let rate_limits = RateLimits {
             per_source_per_minute: number(
                 &lookup,
@@ -340,6 +345,7 @@ impl Config {
                     kpi_batch_max_rows,
                     kpi_batch_max_bytes,
                     kpi_min_cell_size,
+                    kpi_export_max_rows,
                 },
             },
             workers,

@@ -12,6 +12,9 @@ use crate::kpi_records::suppression::Suppression;
 
 /// An agreement's KPIs: baseline, target, series by period (combined across schools as each
 /// KPI's aggregation says), latest value, progress and on-track flag.
+///
+/// The series covers a window: by default the 365 days up to today; `from` and `to` choose
+/// another, of at most 1,096 days (longer is 422: page through the history window by window).
 #[utoipa::path(tag = "kpis", params(AgreementKpisPath, KpisQuery),
     responses((status = 200, description = "The agreement's KPI progress", body = AgreementKpis)))]
 #[get("/agreements/{id}/kpis")]
@@ -25,7 +28,9 @@ pub async fn agreement_kpis(
     caller.require(Scope::AgreementsRead)?;
     caller.require(Scope::KpiRead)?;
     let agreement_id = path.into_inner().id;
-    let query = query.into_inner();
+    let mut query = query.into_inner();
+    let (from, to) = super::series::window(query.from, query.to, db::today())?;
+    (query.from, query.to) = (Some(from), Some(to));
     let min_cell_size = settings.kpi_min_cell_size;
     let suppression = Suppression::for_caller(&caller, min_cell_size);
     let (agreement_id, kpis) = db::run(&pool, move |conn| {
@@ -36,6 +41,8 @@ pub async fn agreement_kpis(
     .await?;
     Ok(HttpResponse::Ok().json(AgreementKpis {
         agreement_id,
+        from,
+        to,
         min_cell_size,
         kpis,
     }))

@@ -151,7 +151,10 @@ pub fn assess(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementKpis {
     pub agreement_id: String,
-    /// Values from fewer students are suppressed for callers other than admin and staff.
+    /// The window the series covers (the query's, or the default: the year up to today).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Values from fewer students are suppressed for tokens without `kpi:read_small_cells`.
     pub min_cell_size: i64,
     pub kpis: Vec<KpiProgress>,
 }
@@ -163,10 +166,49 @@ pub struct KpisQuery {
     /// Only this KPI (code).
     pub kpi: Option<String>,
     pub student_group: Option<String>,
-    /// Periods ending on or after this date.
+    /// Periods ending on or after this date; by default 365 days before `to`.
     pub from: Option<NaiveDate>,
-    /// Periods starting on or before this date.
+    /// Periods starting on or before this date; by default today. At most 1,096 days (three
+    /// years) after `from`: page through a longer history window by window.
     pub to: Option<NaiveDate>,
+}
+
+/// The default window: a year, what an agreement page shows.
+pub const DEFAULT_WINDOW_DAYS: u64 = 365;
+/// The longest window one request may ask for.
+pub const MAX_WINDOW_DAYS: i64 = 1096;
+
+/// The window `from`..=`to` a query asks for, with the defaults filled in; 422 when it runs
+/// backwards or is longer than [`MAX_WINDOW_DAYS`].
+pub fn window(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = to.unwrap_or(today);
+    let from = match from {
+        Some(from) => from,
+        None => to
+            .checked_sub_days(chrono::Days::new(DEFAULT_WINDOW_DAYS))
+            .unwrap_or(NaiveDate::MIN),
+    };
+    if from > to {
+        return Err(ApiError::field(
+            "from",
+            "date_order",
+            "from must be on or before to",
+        ));
+    }
+    if (to - from).num_days() > MAX_WINDOW_DAYS {
+        return Err(ApiError::field(
+            "from",
+            "window_too_long",
+            format!(
+                "ask for at most {MAX_WINDOW_DAYS} days at a time (from..to); page through a longer history window by window"
+            ),
+        ));
+    }
+    Ok((from, to))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -243,4 +285,29 @@ pub fn build(
             .cmp(&(b.kpi_code.as_str(), b.student_group.as_str()))
     });
     Ok(out)
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_year_by_default_and_three_at_most() {
+        let today = day("2026-12-01");
+        assert_eq!(
+            window(None, None, today).unwrap(),
+            (day("2025-12-01"), today)
+        );
+        assert_eq!(
+            window(None, Some(day("2024-06-30")), today).unwrap(),
+            (day("2023-07-01"), day("2024-06-30"))
+        );
+        assert!(window(Some(day("2020-01-01")), Some(day("2022-12-31")), today).is_ok());
+        assert!(window(Some(day("2020-01-01")), Some(day("2023-06-30")), today).is_err());
+        assert!(window(Some(day("2026-12-02")), None, today).is_err());
+    }
 }

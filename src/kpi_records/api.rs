@@ -14,11 +14,11 @@ use super::ingest::{self, BatchMode, BatchOutcome, Format, Ingest};
 use super::store::{self, RecordFilter, RecordRow};
 use super::suppression::Suppression;
 use crate::audit;
-use crate::auth::{Caller, Scope};
+use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
 use crate::db::keyset::{After, ListSort, Sort};
 use crate::db::{self, write_transaction, DbPool};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::paging::{self, PageRequest};
 use crate::http::text::inert;
 
@@ -374,9 +374,14 @@ fn export_csv(
 }
 
 /// KPI records, filtered, oldest first; `Accept: text/csv` streams all of them as CSV.
+///
+/// For roles other than admin an export holds at most `KPI_EXPORT_MAX_ROWS` records (default
+/// 100,000); a larger one is 422 (`export_too_large`): narrow the filter.
 #[utoipa::path(tag = "kpis", params(RecordQuery),
     responses((status = 200, description = "A page of records (or the CSV export)",
-        content((paging::Page<KpiRecord> = "application/json"), (String = "text/csv")))))]
+        content((paging::Page<KpiRecord> = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "The CSV export would exceed KPI_EXPORT_MAX_ROWS",
+            body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/kpi-records")]
 pub async fn list_records(
     req: HttpRequest,
@@ -397,6 +402,21 @@ pub async fn list_records(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/csv"));
     if wants_csv {
+        // An export is one request however many rows it holds: roles other than admin get
+        // at most KPI_EXPORT_MAX_ROWS and narrow the filter for more.
+        if caller.role != Role::Admin {
+            let cap = settings.kpi_export_max_rows;
+            let wanted = filter.clone();
+            if db::run(&pool, move |conn| Ok(store::more_than(conn, &wanted, cap)?)).await? {
+                return Err(ApiError::Validation(vec![FieldError::query(
+                    "from",
+                    "export_too_large",
+                    format!(
+                        "the export would hold more than {cap} records (KPI_EXPORT_MAX_ROWS); narrow it with from, to, school_id, agreement_id or kpi_code"
+                    ),
+                )]));
+            }
+        }
         return Ok(export_csv(pool, filter, after, suppression));
     }
     let rows = db::run(&pool, move |conn| {

@@ -276,6 +276,30 @@ pub fn list(
     after: Option<&After>,
     limit: i64,
 ) -> QueryResult<Vec<RecordRow>> {
+    let query = filtered(filter);
+    let query = crate::keyset_page!(query, kpi_records, id, sort, after);
+    query.limit(limit).load(conn)
+}
+
+/// Whether more than `rows` records match `filter`.
+pub fn more_than(conn: &mut DbConnection, filter: &RecordFilter, rows: i64) -> QueryResult<bool> {
+    filtered(filter)
+        .offset(rows)
+        .limit(1)
+        .load::<RecordRow>(conn)
+        .map(|found| !found.is_empty())
+}
+
+type Filtered = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<kpi_records::table, kpi_definitions::table>,
+        diesel::dsl::AsSelect<RecordRow, MultiBackend>,
+    >,
+    MultiBackend,
+>;
+
+fn filtered(filter: &RecordFilter) -> Filtered {
     let mut query = kpi_records::table
         .inner_join(kpi_definitions::table)
         .select(RecordRow::as_select())
@@ -310,6 +334,5 @@ pub fn list(
     if let Some(v) = filter.updated_since {
         query = query.filter(kpi_records::updated_at.ge(v.naive_utc()));
     }
-    let query = crate::keyset_page!(query, kpi_records, id, sort, after);
-    query.limit(limit).load(conn)
+    query
 }

@@ -150,6 +150,22 @@ async fn agreement_kpis_combine_and_assess(db: TestDb) {
     seed(&app, &s).await;
     let url = format!("/api/v1/agreements/{}/kpis", s.agreement);
     let body = get(&app, &url).await.expect(200).body;
+    // A year up to today unless asked otherwise, and never more than three years at once.
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(body["to"], today.to_string());
+    assert_eq!(body["from"], (today - chrono::Days::new(365)).to_string());
+    let whole = get(&app, &format!("{url}?from=2000-01-01&to=2026-01-01"))
+        .await
+        .expect(422);
+    assert_eq!(whole.body["errors"][0]["code"], "window_too_long");
+    let old = get(&app, &format!("{url}?from=2020-01-01&to=2022-12-31"))
+        .await
+        .expect(200);
+    assert!(old.body["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k["series"].as_array().is_none_or(Vec::is_empty)));
 
     let attendance = kpi(&body, "attendance_rate", "all");
     let series = attendance["series"].as_array().unwrap();

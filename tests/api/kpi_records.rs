@@ -680,6 +680,31 @@ async fn csv_export_streams_every_row(db: TestDb) {
     );
     let paged = all_pages(&app, "/api/v1/kpi-records?limit=500").await;
     assert_eq!(paged.len(), 1320);
+
+    // Exports are capped per request for roles other than admin.
+    let capped = app_with(
+        &db,
+        Policy {
+            kpi_export_max_rows: 1000,
+            ..Policy::default()
+        },
+    )
+    .await;
+    let export = |who: &Principal, query: &str| {
+        TestRequest::get()
+            .uri(&format!("/api/v1/kpi-records{query}"))
+            .insert_header(("accept", "text/csv"))
+            .insert_header(who.header())
+    };
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let refused = send(&capped, export(&viewer, "")).await.expect(422);
+    assert_eq!(refused.body["errors"][0]["code"], "export_too_large");
+    let narrowed = send(&capped, export(&viewer, "?to=2025-06-30"))
+        .await
+        .expect(200);
+    assert_eq!(narrowed.text.lines().count(), 1 + 6 * 22 * 5);
+    let admin = principal(&db, Role::Admin, &[], None);
+    send(&capped, export(&admin, "")).await.expect(200);
 }
 
 async fn kpi_targets_crud(db: TestDb) {
