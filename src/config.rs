@@ -127,6 +127,9 @@ pub struct AppSettings {
     pub http: HttpSettings,
     pub policy: Policy,
     pub rate_limits: RateLimits,
+    /// The limiters every worker of the process shares (`serve` makes them once); `None`
+    /// makes a set for the App alone (tests).
+    pub sign_in_limits: Option<std::sync::Arc<crate::auth::limits::SignInLimits>>,
 }
 
 impl From<HttpSettings> for AppSettings {
@@ -340,6 +343,7 @@ impl Config {
                     cors_origins,
                 },
                 rate_limits,
+                sign_in_limits: None,
                 policy: Policy {
                     require_vetting: boolean(&lookup, "REQUIRE_VETTING", true)?,
                     kpi_batch_max_rows,

@@ -147,9 +147,11 @@ pub fn build_app(
     app.app_data(web::Data::new(pool))
         .app_data(web::Data::new(auth.clone()))
         .app_data(web::Data::new(app_settings.policy.clone()))
-        .app_data(web::Data::new(auth::limits::SignInLimits::new(
-            &app_settings.rate_limits,
-        )))
+        .app_data(web::Data::from(
+            app_settings.sign_in_limits.clone().unwrap_or_else(|| {
+                std::sync::Arc::new(auth::limits::SignInLimits::new(&app_settings.rate_limits))
+            }),
+        ))
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .app_data(web::Data::new(http::decoding::InflatedLimit(
             settings.max_body_bytes,
@@ -166,6 +168,7 @@ pub fn build_app(
                 .finish()
         })))
         .default_service(web::to(http::fallback::not_matched))
+        .wrap(from_fn(http::decoding::bounded_inflation))
         .wrap(Compress::default())
         .wrap(Condition::new(
             !settings.cors_origins.is_empty(),
@@ -175,6 +178,5 @@ pub fn build_app(
             "request_id=%{x-request-id}i %a \"%r\" %s %b %Dms",
         ))
         .wrap(from_fn(http::extract::refuse_control_characters))
-        .wrap(from_fn(http::decoding::bounded_inflation))
         .wrap(from_fn(http::request_id::middleware))
 }

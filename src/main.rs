@@ -169,7 +169,11 @@ fn serve(config: Config) -> Result<(), String> {
     let auth = config.tokens.resolve().map_err(|e| e.to_string())?;
     migrate(&config, false)?;
     let pool = db::establish(&config.database, &config.pool)?;
-    let app = config.app.clone();
+    let mut app = config.app.clone();
+    // One set of sign-in limiters for every worker, or each worker would grant its own budget.
+    app.sign_in_limits = Some(std::sync::Arc::new(
+        partnerships::auth::limits::SignInLimits::new(&app.rate_limits),
+    ));
     let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &app, &auth));
     if let Some(workers) = config.workers {
         server = server.workers(workers);

@@ -244,7 +244,7 @@ pub async fn issue_token(
         (None, Some(id), Some(secret)) => (id, secret),
         _ => return Err(oauth("invalid_client", "client credentials are required")),
     };
-    limits.attempt(&req, &client_id)?;
+    limits.attempt(&req, None)?;
     if form.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(oauth(
             "invalid_scope",
@@ -295,7 +295,7 @@ pub async fn issue_token(
                 Some(row) if row.revoked_at.is_some() => "revoked client",
                 Some(_) => "wrong secret",
             };
-            let source = limits.source(&req);
+            let source = limits.source(&req).map(|ip| ip.to_string());
             failed_sign_in(&pool, "client", &client_id, reason, source, request_id).await?;
             return Err(oauth("invalid_client", "unknown client or wrong secret"));
         }
@@ -450,7 +450,7 @@ pub async fn login(
         password: given,
     } = body.into_inner()?;
     let email = email.trim().to_lowercase();
-    limits.attempt(&req, &email)?;
+    limits.attempt(&req, Some(&email))?;
     let request_id = request_id::current();
     let settings = settings.into_inner();
     let wrong =
@@ -486,7 +486,8 @@ pub async fn login(
                 Some(row) if row.disabled_at.is_some() => "disabled user",
                 Some(_) => "wrong password",
             };
-            let source = limits.source(&req);
+            limits.failed(&email);
+            let source = limits.source(&req).map(|ip| ip.to_string());
             failed_sign_in(&pool, "user", &email, reason, source, request_id).await?;
             return Err(wrong());
         }

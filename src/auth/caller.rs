@@ -227,6 +227,9 @@ fn claim_by_email(
         return Err(unmatched());
     };
     let user = store::user_claimable_by_email(conn, email)?.ok_or_else(unmatched)?;
+    if user.disabled_at.is_some() {
+        return Err(refused("the user is disabled"));
+    }
     let bound = write_transaction(conn, |conn| {
         if !store::bind_subject(conn, &user.id, subject)? {
             return Ok(false);

@@ -143,8 +143,9 @@ pub fn establish(backend: &Backend, settings: &PoolSettings) -> Result<DbPool, S
 }
 
 /// The SQLite file holds figures derived from student records and the vetting of the adults
-/// who meet them: readable by its owner only. Created so if missing; an existing file that
-/// others could read is tightened (SQLite gives its -wal and -shm files the same mode).
+/// who meet them: readable by its owner only. Created so if missing; an existing file (or its
+/// -wal and -shm files, which SQLite creates with the main file's mode) that others could read
+/// is tightened.
 fn make_private(path: &std::path::Path) -> Result<(), String> {
     #[cfg(unix)]
     {
@@ -156,18 +157,23 @@ fn make_private(path: &std::path::Path) -> Result<(), String> {
             .mode(0o600)
             .open(path)
             .map_err(explain)?;
-        let mode = std::fs::metadata(path)
-            .map_err(explain)?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            log::warn!(
-                "{} was readable by others (mode {:o}); making it owner-only",
-                path.display(),
-                mode & 0o777
-            );
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
-                .map_err(explain)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = std::path::Path::new(&file);
+            let Ok(metadata) = std::fs::metadata(file) else {
+                continue;
+            };
+            let mode = metadata.permissions().mode();
+            if mode & 0o077 != 0 {
+                log::warn!(
+                    "{} was readable by others (mode {:o}); making it owner-only",
+                    file.display(),
+                    mode & 0o777
+                );
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(explain)?;
+            }
         }
     }
     Ok(())

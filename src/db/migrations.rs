@@ -1,4 +1,5 @@
 use diesel::connection::SimpleConnection;
+use diesel::RunQueryDsl;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use super::DbConnection;
@@ -20,15 +21,32 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationE
         // Each migration nests as a savepoint inside the write lock.
         DbConnection::Sqlite(_) => super::write_transaction(conn, apply),
         DbConnection::Postgres(_) => {
+            // Waiting for another replica's migrations, and a long migration, must not be
+            // cut by the statement timeout of request connections.
+            let before = diesel::sql_query("SELECT current_setting('statement_timeout') AS value")
+                .get_result::<Setting>(conn)?
+                .value;
+            conn.batch_execute("SET statement_timeout = 0")?;
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
             let applied = apply(conn);
             let unlocked =
                 conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let restored = conn.batch_execute(&format!(
+                "SET statement_timeout = '{}'",
+                before.replace('\'', "''")
+            ));
             let applied = applied?;
             unlocked?;
+            restored?;
             Ok(applied)
         }
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
 }
 
 /// The pending migrations, then the search keys of rows older than them.

@@ -15,6 +15,7 @@ use crate::kpi_records::suppression::Suppression;
 ///
 /// The series covers a window: by default the 365 days up to today; `from` and `to` choose
 /// another, of at most 1,096 days (longer is 422: page through the history window by window).
+/// `latest`, `progress` and `on_track` are computed from the window.
 #[utoipa::path(tag = "kpis", params(AgreementKpisPath, KpisQuery),
     responses((status = 200, description = "The agreement's KPI progress", body = AgreementKpis)))]
 #[get("/agreements/{id}/kpis")]

@@ -551,7 +551,13 @@ impl Resource for Partners {
             background_check_on: vetting.background_check_on,
             background_check_expires_on: vetting.background_check_expires_on,
             insurance_expires_on: vetting.insurance_expires_on,
-            vetting_notes: vetting.notes,
+            // Callers who cannot read the notes cannot change them either: a GET-then-PUT of
+            // what they see (`null`) keeps the notes.
+            vetting_notes: if ctx.caller.reads_vetting_notes() {
+                vetting.notes
+            } else {
+                current.and_then(|c| c.vetting_notes.clone())
+            },
             vetting_decided_by: None,
             vetting_decided_at: None,
         };

@@ -105,6 +105,19 @@ async fn only_administrators_decide_vetting(db: TestDb) {
     .await
     .expect(200);
     assert_eq!(get(&app, &uri).await.body["vetting"]["status"], "expired");
+    // An integration that cannot read the notes cannot wipe them by writing back the `null`
+    // it sees.
+    send(
+        &raw,
+        merge(
+            &uri,
+            &sync,
+            json!({"vetting": {"notes": null}, "description": "synced"}),
+        ),
+    )
+    .await
+    .expect(200);
+    assert_eq!(get(&app, &uri).await.body["vetting"]["notes"], "call back");
 
     // Staff propose evidence: recorded, and the vetting stays as decided.
     let history = format!("{uri}/vetting");
