@@ -68,21 +68,13 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// Whether diesel's transaction manager is inside a transaction, or broken.
+/// Whether the connection is inside a transaction, or its transaction manager is broken
+/// (diesel's own check counts an open transaction as broken).
 pub fn in_transaction(conn: &mut DbConnection) -> bool {
-    let broken = match conn {
+    match conn {
         DbConnection::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
         DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-    };
-    let status = match conn {
-        DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()
-            .map(|d| d.is_some()),
-        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()
-            .map(|d| d.is_some()),
-    };
-    broken || status.unwrap_or(true)
+    }
 }
 
 fn connect(

@@ -72,3 +72,12 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, Mig
     };
     Ok(reverted.into_iter().map(|v| v.to_string()).collect())
 }
+
+/// Reverts the newest applied migration; its version (tests of a migration's data step).
+pub fn revert_last_migration(conn: &mut DbConnection) -> Result<String, MigrationError> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE)?,
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES)?,
+    };
+    Ok(reverted.to_string())
+}

@@ -13,7 +13,7 @@ pub use connection::{
     establish, establish_lazy, in_transaction, write_transaction, Backend, DbConnection, DbPool,
     MultiBackend, PoolSettings,
 };
-pub use migrations::{revert_all_migrations, run_migrations};
+pub use migrations::{revert_all_migrations, revert_last_migration, run_migrations};
 
 /// Runs a blocking store function on a pooled connection off the async executor.
 ///

@@ -284,7 +284,8 @@ pub struct Vetting {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
+/// A stored code read back: a code the service no longer knows is a server fault.
+pub fn stored<T>(value: Option<T>, what: &str, text: &str) -> Result<T, ApiError> {
     value.ok_or_else(|| ApiError::Internal(format!("stored {what} {text:?} is unknown")))
 }
 

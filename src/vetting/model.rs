@@ -12,7 +12,7 @@ use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
-use crate::partners::model::{Partners, VettingStatus};
+use crate::partners::model::{stored, Partners, VettingStatus};
 use crate::partners::store::PartnerRow;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
@@ -108,11 +108,6 @@ crate::sort_enum! {
 
 pub struct VettingEntries;
 
-fn stored_kind(text: &str) -> Result<EntryKind, ApiError> {
-    EntryKind::parse(text)
-        .ok_or_else(|| ApiError::Internal(format!("stored vetting entry kind {text:?} is unknown")))
-}
-
 impl Resource for VettingEntries {
     const NAME: &'static str = "vetting_entry";
     const READ: Scope = Scope::PartnersRead;
@@ -127,13 +122,12 @@ impl Resource for VettingEntries {
 
     fn represent(row: EntryRow) -> Result<VettingEntry, ApiError> {
         Ok(VettingEntry {
-            kind: stored_kind(&row.kind)?,
-            status: match row.status.as_deref() {
-                None => None,
-                Some(text) => Some(VettingStatus::parse(text).ok_or_else(|| {
-                    ApiError::Internal(format!("stored vetting status {text:?} is unknown"))
-                })?),
-            },
+            kind: stored(EntryKind::parse(&row.kind), "vetting entry kind", &row.kind)?,
+            status: row
+                .status
+                .as_deref()
+                .map(|text| stored(VettingStatus::parse(text), "vetting status", text))
+                .transpose()?,
             id: row.id,
             partner_id: row.partner_id,
             background_check_on: row.background_check_on,

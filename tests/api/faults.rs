@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
-use diesel::prelude::*;
 use serde_json::json;
 
 use crate::both;
@@ -77,17 +76,8 @@ fn raw_http(port: u16, head: &str, body: &[u8]) -> Option<String> {
     Some(answer)
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 fn records(pool: &db::DbPool) -> i64 {
-    diesel::sql_query("SELECT COUNT(*) AS n FROM kpi_records")
-        .get_result::<Count>(&mut pool.get().unwrap())
-        .unwrap()
-        .n
+    count_rows(pool, "kpi_records")
 }
 
 /// `kill -9` while a 40,000-row batch is being written: after a restart the batch is all there

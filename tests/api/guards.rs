@@ -172,6 +172,14 @@ async fn only_administrators_decide_vetting(db: TestDb) {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["decision", "proposal", "decision"]);
+    let proposals = get(&app, &format!("{history}?kind=proposal"))
+        .await
+        .expect(200);
+    assert_eq!(proposals.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(proposals.body["data"][0]["kind"], "proposal");
+    get(&app, &format!("{history}?kind=verdict"))
+        .await
+        .expect(400);
     let first = &listed.body["data"][0];
     assert_eq!(first["background_check_expires_on"], "2020-01-01");
     assert_eq!(first["notes"], "ID seen in person");

@@ -4,7 +4,6 @@
 //! a refused write stores nothing; CSV exports neutralise every formula prefix.
 
 use actix_web::test::TestRequest;
-use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::agreements::vetted_partner;
@@ -32,17 +31,8 @@ fn hostile() -> Vec<String> {
     ]
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 fn audit_events(db: &TestDb) -> i64 {
-    diesel::sql_query("SELECT COUNT(*) AS n FROM audit_events")
-        .get_result::<Count>(&mut db.pool.get().unwrap())
-        .unwrap()
-        .n
+    count_rows(&db.pool, "audit_events")
 }
 
 /// The schema of a JSON request body, with `$ref`s followed.

@@ -7,7 +7,7 @@ use diesel::connection::TransactionManager;
 use diesel::prelude::*;
 
 use crate::both;
-use crate::support::{settings, TestDb};
+use crate::support::{count_rows, settings, TestDb};
 use partnerships::db::{self, Backend, DbConnection, PoolSettings};
 use partnerships::error::ApiError;
 
@@ -16,6 +16,7 @@ both!(
     replicas_migrate_together,
     a_connection_left_in_a_transaction_is_not_reused,
     runaway_statements_are_cancelled,
+    vetting_decisions_made_before_the_history_are_backfilled,
 );
 
 async fn migrations_revert_and_reapply(db: TestDb) {
@@ -81,6 +82,7 @@ async fn a_connection_left_in_a_transaction_is_not_reused(db: TestDb) {
         "the next request got a connection still inside the old transaction"
     );
     // And its writes commit: another connection sees them.
+    let before = count_rows(&db.pool, "audit_events");
     let actor = partnerships::audit::Actor {
         kind: "test",
         id: "probe".to_owned(),
@@ -89,21 +91,11 @@ async fn a_connection_left_in_a_transaction_is_not_reused(db: TestDb) {
     };
     partnerships::audit::record(&mut next, &actor, "probe", "p1", "probe", None).unwrap();
     drop(next);
-    let seen: i64 =
-        diesel::sql_query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'probe'")
-            .get_result::<Count>(&mut db.pool.get().unwrap())
-            .map(|c| c.n)
-            .unwrap();
     assert_eq!(
-        seen, 1,
+        count_rows(&db.pool, "audit_events"),
+        before + 1,
         "the write was lost in a transaction nobody commits"
     );
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 /// PostgreSQL cancels a statement past `DATABASE_STATEMENT_TIMEOUT_SECONDS`, and the caller
@@ -132,4 +124,51 @@ async fn runaway_statements_are_cancelled(db: TestDb) {
     let response = actix_web::ResponseError::error_response(&error);
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
+}
+
+/// A partner decided before the vetting history existed gets that decision as the first entry
+/// of its history when the migration runs.
+async fn vetting_decisions_made_before_the_history_are_backfilled(db: TestDb) {
+    use crate::support::{app, get, patch, post};
+    let app = app(&db).await;
+    let partner = post(
+        &app,
+        "/api/v1/partners",
+        serde_json::json!({"name": "Decided earlier", "kind": "museum"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let uri = format!("/api/v1/partners/{partner}");
+    patch(
+        &app,
+        &uri,
+        serde_json::json!({"vetting": {"status": "approved", "insurance_expires_on": "2030-01-01"}}),
+    )
+    .await
+    .expect(200);
+    let decided = get(&app, &uri).await.expect(200).body;
+    {
+        let mut conn = db.pool.get().unwrap();
+        let mut reverted = Vec::new();
+        while !reverted
+            .last()
+            .is_some_and(|v: &String| v.ends_with("000007"))
+        {
+            assert!(
+                reverted.len() < 20,
+                "the vetting migration was not found: {reverted:?}"
+            );
+            reverted.push(db::revert_last_migration(&mut conn).unwrap());
+        }
+        assert_eq!(count_rows(&db.pool, "partners"), 1, "partners survive");
+        db::run_migrations(&mut conn).unwrap();
+    }
+    let history = get(&app, &format!("{uri}/vetting")).await.expect(200).body;
+    let entries = history["data"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{history}");
+    assert_eq!(entries[0]["kind"], "decision");
+    assert_eq!(entries[0]["status"], "approved");
+    assert_eq!(entries[0]["insurance_expires_on"], "2030-01-01");
+    assert_eq!(entries[0]["recorded_by"], decided["vetting"]["decided_by"]);
 }

@@ -287,6 +287,16 @@ async fn compressed_bodies_are_bounded(db: TestDb) {
     send(&app, encoded("/api/v1/schools", "gzip", honest))
         .await
         .expect(201);
+    let deflated = {
+        use std::io::Write;
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(br#"{"name": "Deflate Middle"}"#).unwrap();
+        encoder.finish().unwrap()
+    };
+    send(&app, encoded("/api/v1/schools", "deflate", deflated))
+        .await
+        .expect(201);
 
     let mut bomb = b"{\"name\": \"Bomb\"".to_vec();
     bomb.resize(64 * 1024 * 1024, b' ');
@@ -310,7 +320,11 @@ async fn compressed_bodies_are_bounded(db: TestDb) {
         .iter()
         .filter_map(|s| s["name"].as_str())
         .collect();
-    assert_eq!(names, ["Gzip Elementary"], "the bomb wrote nothing");
+    assert_eq!(
+        names,
+        ["Gzip Elementary", "Deflate Middle"],
+        "the bomb wrote nothing"
+    );
 
     send(
         &app,

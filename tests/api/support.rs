@@ -43,6 +43,21 @@ pub fn settings() -> PoolSettings {
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The rows of `table`, counted straight in the database.
+pub fn count_rows(pool: &DbPool, table: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(&mut pool.get().expect("connection"))
+        .expect("count")
+        .n
+}
+
 impl TestDb {
     /// A database set up by the test itself.
     pub fn wrap(pool: DbPool, backend: Backend) -> TestDb {
