@@ -59,9 +59,9 @@ GROUPS = [
     "grade_12",
     "program_participants",
     "comparison",
-    "english_learners",
-    "students_with_disabilities",
-    "low_income",
+    "ell",
+    "swd",
+    "econ_disadv",
 ]
 
 FIELDS = [

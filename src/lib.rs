@@ -23,6 +23,7 @@ pub mod partners;
 pub mod resource;
 pub mod responsibilities;
 pub mod schools;
+pub mod student_groups;
 mod text_enum;
 pub mod timeline;
 pub mod users;
@@ -68,6 +69,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     responsibilities::routes(cfg);
     activities::routes(cfg);
     kpi_definitions::routes(cfg);
+    student_groups::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -14,9 +14,9 @@ use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
 use crate::db::{self, today, DbConnection, DbPool};
 use crate::error::ApiError;
-use crate::kpi_progress::series::{assess, catalogue, KpiPoint};
-use crate::kpi_progress::store::latest_target_cells;
-use crate::kpi_records::suppression::Suppression;
+use crate::kpi_progress::series::{assess, catalogue, cells_of, seen_targets, KpiPoint};
+use crate::kpi_progress::store::{latest_target_cells, latest_target_members};
+use crate::kpi_records::suppression::{Judge, Suppression};
 use crate::kpi_targets::store as targets;
 use crate::partners::store::{self as partners, PartnerFilter};
 use crate::responsibilities::investment::{investment_of, InvestmentSummary};
@@ -125,7 +125,8 @@ pub struct DistrictDashboard {
     pub vetting_expiring: Listed<ExpiringVetting>,
     pub overdue_responsibilities: Listed<OverdueResponsibility>,
     pub missed_check_ins: Listed<MissedCheckIn>,
-    /// KPI values from fewer students are suppressed for callers other than admin and staff.
+    /// The district's default suppression threshold (`KPI_MIN_CELL_SIZE`); a KPI may set its
+    /// own `min_cell_size`. Suppression applies to tokens without `kpi:read_small_cells`.
     pub min_cell_size: i64,
 }
 
@@ -189,18 +190,33 @@ fn gather(
     partners_by_continuum_level.sort_by_key(|l| (l.rank.is_none(), l.rank));
 
     let catalogue = catalogue(conn)?;
+    // Both reads come ordered by period: the last cell of a key is its latest.
+    let judge = Judge::load(conn, suppression)?;
     let mut latest_cells = BTreeMap::new();
-    for found in latest_target_cells(conn, today)? {
-        // Ordered by period: the last cell of a key is its latest.
-        let key = (
-            found.agreement_id,
-            found.cell.kpi_id.clone(),
-            found.cell.student_group.clone(),
-        );
-        latest_cells.insert(key, found.cell);
+    if judge.is_open() {
+        for found in latest_target_cells(conn, today)? {
+            let key = (
+                found.agreement_id,
+                found.cell.kpi_id.clone(),
+                found.cell.student_group.clone(),
+            );
+            latest_cells.insert(key, (found.cell, false));
+        }
+    } else {
+        let records = latest_target_members(conn, today)?;
+        for (agreement_id, cell, hidden) in cells_of(&judge, &records, |_| true) {
+            let key = (
+                agreement_id,
+                cell.kpi_id.clone(),
+                cell.student_group.clone(),
+            );
+            latest_cells.insert(key, (cell, hidden));
+        }
     }
     let mut items = Vec::new();
-    for (target, code) in targets::list(conn, &active)? {
+    let (active_targets, codes): (Vec<_>, Vec<_>) =
+        targets::list(conn, &active)?.into_iter().unzip();
+    for ((target, _), code) in seen_targets(&judge, active_targets).into_iter().zip(codes) {
         let Some(kpi) = catalogue.get(&target.kpi_id) else {
             continue;
         };
@@ -211,7 +227,7 @@ fn gather(
         );
         let latest = latest_cells
             .get(&key)
-            .map(|cell| KpiPoint::of(kpi, cell, suppression));
+            .map(|(cell, hidden)| KpiPoint::of(kpi, cell, *hidden));
         let (progress, on_track) = assess(kpi, Some(&target), latest.as_ref());
         items.push(TargetProgress {
             agreement_title: titles

@@ -288,6 +288,7 @@ diesel::table! {
         aggregation -> Text,
         min_value -> Nullable<Double>,
         max_value -> Nullable<Double>,
+        min_cell_size -> Nullable<BigInt>,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -306,6 +307,20 @@ diesel::table! {
         target_value -> Double,
         target_date -> Date,
         notes -> Nullable<Text>,
+        baseline_n -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    student_groups (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        part_of -> Nullable<Text>,
+        dimension -> Nullable<Text>,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -358,5 +373,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     kpi_definitions,
     kpi_targets,
-    kpi_records
+    kpi_records,
+    student_groups
 );

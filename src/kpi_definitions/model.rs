@@ -110,6 +110,12 @@ pub struct DefinitionInput {
     /// Largest allowed value of a record.
     #[serde(default)]
     pub max_value: Option<f64>,
+    /// Values of this KPI computed from fewer students (or with fewer students on either side
+    /// of a rate) are suppressed; `null` uses the district default, `KPI_MIN_CELL_SIZE`.
+    #[serde(default)]
+    #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub min_cell_size: Option<i64>,
 }
 
 impl DefinitionInput {
@@ -149,6 +155,8 @@ pub struct KpiDefinition {
     pub aggregation: KpiAggregation,
     pub min_value: Option<f64>,
     pub max_value: Option<f64>,
+    /// The suppression threshold of this KPI; `null`: the district default (`KPI_MIN_CELL_SIZE`).
+    pub min_cell_size: Option<i64>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -181,6 +189,7 @@ impl TryFrom<DefinitionRow> for KpiDefinition {
             description: row.description,
             min_value: row.min_value,
             max_value: row.max_value,
+            min_cell_size: row.min_cell_size,
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -240,6 +249,7 @@ impl Resource for KpiDefinitions {
             aggregation: KpiAggregation::parse(&row.aggregation),
             min_value: row.min_value,
             max_value: row.max_value,
+            min_cell_size: row.min_cell_size,
         })
     }
 
@@ -273,6 +283,7 @@ impl Resource for KpiDefinitions {
                 .to_owned(),
             min_value: input.min_value,
             max_value: input.max_value,
+            min_cell_size: input.min_cell_size,
             version: stamp.version,
             created_at: stamp.created_at,
             updated_at: stamp.updated_at,

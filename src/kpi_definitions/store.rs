@@ -19,6 +19,7 @@ pub struct DefinitionRow {
     pub aggregation: String,
     pub min_value: Option<f64>,
     pub max_value: Option<f64>,
+    pub min_cell_size: Option<i64>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

@@ -15,7 +15,9 @@ use crate::error::ApiError;
 use crate::kpi_definitions::model::KpiDefinition;
 use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
 use crate::kpi_definitions::store as definitions;
-use crate::kpi_records::suppression::Suppression;
+use crate::kpi_records::store::MemberRow;
+use crate::kpi_records::suppression::{Judge, Suppression};
+use crate::kpi_targets::model::{hidden_baselines, without_baseline};
 use crate::kpi_targets::store::{self as targets, TargetRow};
 
 /// A KPI's definition as progress needs it.
@@ -61,10 +63,8 @@ pub struct KpiPoint {
 }
 
 impl KpiPoint {
-    /// A cell is hidden when any record in it is: a combined value and the visible records
-    /// beside it would otherwise give the hidden record away by subtraction.
-    pub fn of(kpi: &Kpi, cell: &CellRow, suppression: Suppression) -> Self {
-        let hidden = suppression.hides(cell.min_n);
+    /// `hidden`: the cell is hidden from this caller (see [`judged_cells`]).
+    pub fn of(kpi: &Kpi, cell: &CellRow, hidden: bool) -> Self {
         KpiPoint {
             period_start: cell.period_start,
             period_end: cell.period_end,
@@ -76,28 +76,118 @@ impl KpiPoint {
     }
 }
 
+/// Records combined into cells (agreement, KPI, group, period), each with whether it is hidden
+/// from the caller: a cell is hidden when any record in it is, so a combined value never gives
+/// a hidden record away by subtraction from the visible ones beside it. `wanted` picks the
+/// cells to answer; every record is judged, wanted or not.
+pub fn cells_of(
+    judge: &Judge,
+    records: &[MemberRow],
+    wanted: impl Fn(&MemberRow) -> bool,
+) -> Vec<(String, CellRow, bool)> {
+    let hidden = judge.hidden_records(records);
+    type Key<'a> = (&'a str, &'a str, &'a str, NaiveDate, NaiveDate);
+    let mut cells: BTreeMap<Key, (Vec<&MemberRow>, bool)> = BTreeMap::new();
+    for (r, h) in records.iter().zip(hidden) {
+        if wanted(r) {
+            let key = (
+                r.agreement_key.as_str(),
+                r.kpi_id.as_str(),
+                r.student_group.as_str(),
+                r.period_end,
+                r.period_start,
+            );
+            let cell = cells.entry(key).or_default();
+            cell.0.push(r);
+            cell.1 |= h;
+        }
+    }
+    cells
+        .into_iter()
+        .filter_map(|((agreement, ..), (records, h))| {
+            CellRow::of_records(&records).map(|c| (agreement.to_owned(), c, h))
+        })
+        .collect()
+}
+
+/// The cells of an agreement's records as `filter` narrows them, oldest period first, each
+/// with whether it is hidden from the caller. A caller who sees every value gets the sums
+/// straight from the database; anyone else has every record of the window judged.
+fn judged_cells(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    filter: &CellFilter,
+    judge: &Judge,
+) -> Result<Vec<(CellRow, bool)>, ApiError> {
+    if judge.is_open() {
+        let cells = store::cells(conn, agreement_id, filter)?;
+        return Ok(cells.into_iter().map(|c| (c, false)).collect());
+    }
+    let kpi_ids = match &filter.kpi_id {
+        Some(id) => vec![id.clone()],
+        None => judge.kpi_ids(),
+    };
+    let records = crate::kpi_records::store::members_of_agreement(
+        conn,
+        agreement_id,
+        &kpi_ids,
+        judge.groups(),
+        filter.from,
+        filter.to,
+    )?;
+    let group = filter.student_group.as_deref();
+    let cells = cells_of(judge, &records, |r| {
+        group.is_none_or(|g| g == r.student_group)
+    });
+    Ok(cells.into_iter().map(|(_, c, h)| (c, h)).collect())
+}
+
 /// Baseline and target of a KPI for a group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TargetSummary {
     pub target_id: String,
+    /// `null` when suppressed.
     pub baseline_value: Option<f64>,
+    /// `null` when suppressed.
+    pub baseline_n: Option<i64>,
     pub baseline_period_start: Option<NaiveDate>,
     pub baseline_period_end: Option<NaiveDate>,
+    /// The baseline is hidden from this caller (as a record would be; always without
+    /// `baseline_n`). Progress is then measured without it.
+    pub baseline_suppressed: bool,
     pub target_value: f64,
     pub target_date: NaiveDate,
 }
 
-impl From<&TargetRow> for TargetSummary {
-    fn from(t: &TargetRow) -> Self {
+impl TargetSummary {
+    fn of(t: &TargetRow, hidden: bool) -> Self {
         TargetSummary {
             target_id: t.id.clone(),
-            baseline_value: t.baseline_value,
+            baseline_value: t.baseline_value.filter(|_| !hidden),
+            baseline_n: t.baseline_n.filter(|_| !hidden),
             baseline_period_start: t.baseline_period_start,
             baseline_period_end: t.baseline_period_end,
+            baseline_suppressed: hidden,
             target_value: t.target_value,
             target_date: t.target_date,
         }
     }
+}
+
+/// The targets of some agreements as this caller may use them: those whose baseline is hidden
+/// lose it (and progress is measured without it), with whether it was hidden.
+pub fn seen_targets(judge: &Judge, targets: Vec<TargetRow>) -> Vec<(TargetRow, bool)> {
+    let hidden = hidden_baselines(judge, &targets);
+    targets
+        .into_iter()
+        .map(|t| {
+            if hidden.contains(&t.id) {
+                (without_baseline(&t), true)
+            } else {
+                (t, false)
+            }
+        })
+        .collect()
 }
 
 /// One KPI for one student group of an agreement.
@@ -154,7 +244,8 @@ pub struct AgreementKpis {
     /// The window the series covers (the query's, or the default: the year up to today).
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Values from fewer students are suppressed for tokens without `kpi:read_small_cells`.
+    /// The district's default suppression threshold (`KPI_MIN_CELL_SIZE`); a KPI may set its
+    /// own `min_cell_size`. Suppression applies to tokens without `kpi:read_small_cells`.
     pub min_cell_size: i64,
     pub kpis: Vec<KpiProgress>,
 }
@@ -239,8 +330,13 @@ pub fn build(
         from: query.from,
         to: query.to,
     };
-    let mut groups: BTreeMap<(String, String), (Option<TargetRow>, Vec<CellRow>)> = BTreeMap::new();
-    for (target, _) in targets::list(conn, &[agreement_id.to_owned()])? {
+    let judge = Judge::load(conn, suppression)?;
+    type Cells = Vec<(CellRow, bool)>;
+    type Entry = (Option<(TargetRow, bool)>, Cells);
+    let mut groups: BTreeMap<(String, String), Entry> = BTreeMap::new();
+    let agreement_targets = targets::list(conn, &[agreement_id.to_owned()])?;
+    let agreement_targets = agreement_targets.into_iter().map(|(t, _)| t).collect();
+    for (target, hidden) in seen_targets(&judge, agreement_targets) {
         let wanted = kpi_id.as_ref().is_none_or(|k| *k == target.kpi_id)
             && query
                 .student_group
@@ -248,11 +344,11 @@ pub fn build(
                 .is_none_or(|g| *g == target.student_group);
         if wanted {
             let key = (target.kpi_id.clone(), target.student_group.clone());
-            groups.entry(key).or_default().0 = Some(target);
+            groups.entry(key).or_default().0 = Some((target, hidden));
         }
     }
-    for cell in store::cells(conn, agreement_id, &filter)? {
-        let key = (cell.kpi_id.clone(), cell.student_group.clone());
+    for cell in judged_cells(conn, agreement_id, &filter, &judge)? {
+        let key = (cell.0.kpi_id.clone(), cell.0.student_group.clone());
         groups.entry(key).or_default().1.push(cell);
     }
     let mut out = Vec::new();
@@ -262,10 +358,10 @@ pub fn build(
         };
         let series: Vec<KpiPoint> = cells
             .iter()
-            .map(|c| KpiPoint::of(kpi, c, suppression))
+            .map(|(c, hidden)| KpiPoint::of(kpi, c, *hidden))
             .collect();
         let latest = series.last().cloned();
-        let (progress, on_track) = assess(kpi, target.as_ref(), latest.as_ref());
+        let (progress, on_track) = assess(kpi, target.as_ref().map(|t| &t.0), latest.as_ref());
         out.push(KpiProgress {
             kpi_code: kpi.code.clone(),
             name: kpi.name.clone(),
@@ -273,7 +369,9 @@ pub fn build(
             direction: kpi.direction,
             aggregation: kpi.aggregation,
             student_group: group,
-            target: target.as_ref().map(TargetSummary::from),
+            target: target
+                .as_ref()
+                .map(|(t, hidden)| TargetSummary::of(t, *hidden)),
             series,
             latest,
             progress,

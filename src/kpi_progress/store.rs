@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Date, Double, Text};
 
 use super::model::CellSums;
 use crate::db::{DbConnection, MultiBackend};
+use crate::kpi_records::store::MemberRow;
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CellRow {
@@ -50,6 +51,41 @@ impl CellRow {
             numerator: self.numerator,
             denominator: self.denominator,
         }
+    }
+}
+
+impl CellRow {
+    /// What [`SUMS`] computes in SQL, from records already read: one cell of `records`, which
+    /// share a KPI, group and period.
+    pub fn of_records(records: &[&MemberRow]) -> Option<CellRow> {
+        let first = records.first()?;
+        let mut cell = CellRow {
+            kpi_id: first.kpi_id.clone(),
+            student_group: first.student_group.clone(),
+            period_start: first.period_start,
+            period_end: first.period_end,
+            records: 0,
+            n: 0,
+            min_n: i64::MAX,
+            weighted: 0.0,
+            value_sum: 0.0,
+            with_ratio: 0,
+            numerator: 0.0,
+            denominator: 0.0,
+        };
+        for r in records {
+            cell.records += 1;
+            cell.n += r.n;
+            cell.min_n = cell.min_n.min(r.n);
+            cell.weighted += r.value * r.n as f64;
+            cell.value_sum += r.value;
+            if r.numerator.is_some() && r.denominator.is_some() {
+                cell.with_ratio += 1;
+            }
+            cell.numerator += r.numerator.unwrap_or(0.0);
+            cell.denominator += r.denominator.unwrap_or(0.0);
+        }
+        Some(cell)
     }
 }
 
@@ -161,5 +197,30 @@ pub fn latest_target_cells(
          GROUP BY l.agreement_id, r.kpi_id, r.student_group, r.period_start, r.period_end \
          ORDER BY l.agreement_id, r.kpi_id, r.student_group, r.period_end, r.period_start"
     );
+    diesel::sql_query(sql).bind::<Date, _>(today).load(conn)
+}
+
+/// Every record of the latest period of each KPI target of the agreements active on `today`,
+/// in every student group (suppression judges a cell with the rest of its family). The join on
+/// the catalogue turns the read into one index seek per group.
+pub fn latest_target_members(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> QueryResult<Vec<MemberRow>> {
+    let sql = "WITH latest AS MATERIALIZED ( \
+           SELECT DISTINCT t.agreement_id AS agreement_id, t.kpi_id AS kpi_id, \
+             (SELECT MAX(m.period_end) FROM kpi_records m \
+               WHERE m.agreement_key = t.agreement_id AND m.kpi_id = t.kpi_id \
+               AND m.student_group = t.student_group) AS last_end \
+           FROM kpi_targets t JOIN agreements a ON a.id = t.agreement_id \
+           WHERE a.status = 'active' AND a.end_date >= $1) \
+         SELECT r.kpi_id AS kpi_id, r.school_id AS school_id, r.agreement_key AS agreement_key, \
+         r.student_group AS student_group, r.period_start AS period_start, \
+         r.period_end AS period_end, r.value AS value, r.n AS n, r.numerator AS numerator, \
+         r.denominator AS denominator \
+         FROM (SELECT DISTINCT agreement_id, kpi_id, last_end FROM latest) l \
+         CROSS JOIN student_groups g \
+         JOIN kpi_records r ON r.agreement_key = l.agreement_id AND r.kpi_id = l.kpi_id \
+           AND r.student_group = g.code AND r.period_end = l.last_end";
     diesel::sql_query(sql).bind::<Date, _>(today).load(conn)
 }

@@ -1,6 +1,7 @@
 //! Routes for `/kpi-records`: the bulk batch endpoint and the filtered read (JSON pages or a
 //! streamed CSV export), with small cells suppressed.
 
+use std::collections::{BTreeSet, HashSet};
 use std::io::{Seek, Write};
 
 use actix_web::http::header;
@@ -11,21 +12,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ingest::{self, BatchMode, BatchOutcome, Format, Ingest};
-use super::store::{self, RecordFilter, RecordRow};
-use super::suppression::Suppression;
+use super::store::{self, FamilyKey, RecordFilter, RecordRow};
+use super::suppression::{Judge, Suppression};
 use crate::audit;
 use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
 use crate::db::keyset::{After, ListSort, Sort};
-use crate::db::{self, write_transaction, DbPool};
+use crate::db::{self, write_transaction, DbConnection, DbPool};
 use crate::error::{ApiError, FieldError};
 use crate::http::paging::{self, PageRequest};
 use crate::http::text::inert;
 
 /// One aggregate value: a KPI for a school (and optionally an agreement), a student group and
-/// a period. `value`, `n`, `numerator` and `denominator` are `null` with `suppressed: true`
-/// when fewer than `KPI_MIN_CELL_SIZE` students are behind them and the caller is neither
-/// admin nor staff.
+/// a period. For tokens without `kpi:read_small_cells`, `value`, `n`, `numerator` and
+/// `denominator` are `null` with `suppressed: true` when the record is too small (fewer
+/// students than the KPI's threshold, `KPI_MIN_CELL_SIZE` by default), too extreme (fewer
+/// than the threshold counted, or not counted, in a rate), or could give a hidden record of
+/// the same KPI, school, agreement and period away by subtraction.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiRecord {
     pub id: String,
@@ -47,14 +50,14 @@ pub struct KpiRecord {
 }
 
 impl KpiRecord {
-    fn from_row(row: RecordRow, suppression: Suppression) -> Self {
-        let n = row.n;
+    fn from_row(row: RecordRow, hidden: bool) -> Self {
+        let shown = |v: Option<f64>| v.filter(|_| !hidden);
         KpiRecord {
-            value: suppression.show(n, row.value),
-            n: suppression.show(n, n),
-            numerator: row.numerator.and_then(|v| suppression.show(n, v)),
-            denominator: row.denominator.and_then(|v| suppression.show(n, v)),
-            suppressed: suppression.hides(n),
+            value: shown(Some(row.value)),
+            n: (!hidden).then_some(row.n),
+            numerator: shown(row.numerator),
+            denominator: shown(row.denominator),
+            suppressed: hidden,
             id: row.id,
             kpi_code: row.kpi_code,
             school_id: row.school_id,
@@ -68,6 +71,38 @@ impl KpiRecord {
             updated_at: row.updated_at.and_utc(),
         }
     }
+}
+
+/// Records as the caller may see them: each judged with the rest of its family.
+fn judged(
+    conn: &mut DbConnection,
+    suppression: Suppression,
+    rows: Vec<RecordRow>,
+) -> Result<Vec<KpiRecord>, ApiError> {
+    let judge = Judge::load(conn, suppression)?;
+    if judge.is_open() {
+        return Ok(rows
+            .into_iter()
+            .map(|r| KpiRecord::from_row(r, false))
+            .collect());
+    }
+    let keys: BTreeSet<FamilyKey> = rows.iter().map(RecordRow::family).collect();
+    let keys: Vec<FamilyKey> = keys.into_iter().collect();
+    let members = store::families(conn, &keys)?;
+    let hidden = judge.hidden_records(&members);
+    let hidden: HashSet<(FamilyKey, &str)> = members
+        .iter()
+        .zip(hidden)
+        .filter(|(_, h)| *h)
+        .map(|(m, _)| (m.family(), m.student_group.as_str()))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let h = hidden.contains(&(r.family(), r.student_group.as_str()));
+            KpiRecord::from_row(r, h)
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -328,16 +363,12 @@ fn export_csv(
         }
         let (filter, after) = (state.filter.clone(), state.after.clone());
         let page = db::run(&state.pool, move |conn| {
-            Ok(store::list(
-                conn,
-                &filter,
-                sort,
-                after.as_ref(),
-                EXPORT_PAGE,
-            )?)
+            let rows = store::list(conn, &filter, sort, after.as_ref(), EXPORT_PAGE)?;
+            let last = rows.last().map(|r| r.id.clone());
+            Ok((judged(conn, suppression, rows)?, last))
         })
         .await;
-        let rows = match page {
+        let (records, last) = match page {
             Ok(rows) => rows,
             Err(e) => {
                 // The status line is gone; end the body early so the client sees a broken
@@ -350,15 +381,11 @@ fn export_csv(
                 ));
             }
         };
-        state.done = (rows.len() as i64) < EXPORT_PAGE;
-        state.after = rows.last().map(|last| After {
+        state.done = (records.len() as i64) < EXPORT_PAGE;
+        state.after = last.map(|id| After {
             value: crate::db::keyset::KeyValue::Id,
-            id: last.id.clone(),
+            id,
         });
-        let records: Vec<KpiRecord> = rows
-            .into_iter()
-            .map(|r| KpiRecord::from_row(r, suppression))
-            .collect();
         let chunk = csv_chunk(&records, state.first)
             .map_err(|_| actix_web::error::ErrorInternalServerError("export failed"));
         state.first = false;
@@ -419,11 +446,11 @@ pub async fn list_records(
         }
         return Ok(export_csv(pool, filter, after, suppression));
     }
-    let rows = db::run(&pool, move |conn| {
-        Ok(store::list(conn, &filter, sort, after.as_ref(), limit + 1)?)
+    let (records, next_cursor) = db::run(&pool, move |conn| {
+        let rows = store::list(conn, &filter, sort, after.as_ref(), limit + 1)?;
+        let (rows, next_cursor) = paging::split(rows, limit, sort);
+        Ok((judged(conn, suppression, rows)?, next_cursor))
     })
     .await?;
-    paging::respond_rows(&req, rows, limit, sort, |row| {
-        Ok(KpiRecord::from_row(row, suppression))
-    })
+    Ok(paging::respond(&req, records, next_cursor))
 }

@@ -65,6 +65,8 @@ pub struct Ingest<'c> {
     max_rows: usize,
     now: NaiveDateTime,
     kpis: HashMap<String, Option<KpiRef>>,
+    /// The student-group catalogue's codes, read at the first row.
+    groups: Option<HashSet<String>>,
     schools: HashMap<Ref, Option<String>>,
     agreements: HashMap<Ref, Option<String>>,
     agreement_schools: HashMap<String, HashSet<String>>,
@@ -84,6 +86,7 @@ impl<'c> Ingest<'c> {
             max_rows,
             now: crate::db::now(),
             kpis: HashMap::new(),
+            groups: None,
             schools: HashMap::new(),
             agreements: HashMap::new(),
             agreement_schools: HashMap::new(),
@@ -203,6 +206,24 @@ impl<'c> Ingest<'c> {
                 }
             }
         }
+        let groups = match self.groups.take() {
+            Some(groups) => groups,
+            None => crate::student_groups::store::all(self.conn)?
+                .into_iter()
+                .map(|g| g.code)
+                .collect(),
+        };
+        if !groups.contains(&input.student_group) {
+            faults.push(Fault::field(
+                "student_group",
+                "unknown_student_group",
+                format!(
+                    "no student group has the code {:?}; GET /student-groups lists them",
+                    input.student_group
+                ),
+            ));
+        }
+        self.groups = Some(groups);
         let school = lookup(
             &mut self.schools,
             self.conn,

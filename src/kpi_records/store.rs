@@ -1,6 +1,8 @@
 //! SQL for KPI records: reference lookups for ingest, the bulk upsert on each backend's fast
 //! path, and the filtered, keyset-paged read.
 
+use std::collections::{BTreeSet, HashSet};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
@@ -222,6 +224,7 @@ pub fn agreement_id(
 #[diesel(table_name = kpi_records)]
 pub struct RecordRow {
     pub id: String,
+    pub kpi_id: String,
     #[diesel(select_expression = kpi_definitions::code)]
     #[diesel(select_expression_type = kpi_definitions::code)]
     pub kpi_code: String,
@@ -238,6 +241,104 @@ pub struct RecordRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl RecordRow {
+    /// The family this record belongs to, for suppression.
+    pub fn family(&self) -> FamilyKey {
+        FamilyKey {
+            kpi_id: self.kpi_id.clone(),
+            school_id: self.school_id.clone(),
+            agreement_key: self.agreement_id.clone().unwrap_or_default(),
+            period_start: self.period_start,
+            period_end: self.period_end,
+        }
+    }
+}
+
+/// Records that describe the same students from different sides: one KPI, school, agreement
+/// (or none) and period. Their student groups add up as the catalogue's partitions say.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FamilyKey {
+    pub kpi_id: String,
+    pub school_id: String,
+    pub agreement_key: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// What suppression reads of a record.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = kpi_records)]
+pub struct MemberRow {
+    pub kpi_id: String,
+    pub school_id: String,
+    pub agreement_key: String,
+    pub student_group: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub value: f64,
+    pub n: i64,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+}
+
+impl MemberRow {
+    pub fn family(&self) -> FamilyKey {
+        FamilyKey {
+            kpi_id: self.kpi_id.clone(),
+            school_id: self.school_id.clone(),
+            agreement_key: self.agreement_key.clone(),
+            period_start: self.period_start,
+            period_end: self.period_end,
+        }
+    }
+}
+
+/// Every record of the families `keys`. The read asks for the keys' schools and period ends,
+/// which the school index seeks on both databases, and keeps the families asked for.
+pub fn families(conn: &mut DbConnection, keys: &[FamilyKey]) -> QueryResult<Vec<MemberRow>> {
+    let wanted: HashSet<&FamilyKey> = keys.iter().collect();
+    let schools: BTreeSet<&str> = keys.iter().map(|k| k.school_id.as_str()).collect();
+    let ends: BTreeSet<NaiveDate> = keys.iter().map(|k| k.period_end).collect();
+    let kpis: BTreeSet<&str> = keys.iter().map(|k| k.kpi_id.as_str()).collect();
+    let found: Vec<MemberRow> = kpi_records::table
+        .filter(kpi_records::school_id.eq_any(schools))
+        .filter(kpi_records::period_end.eq_any(ends))
+        .filter(kpi_records::kpi_id.eq_any(kpis))
+        .select(MemberRow::as_select())
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .filter(|m| wanted.contains(&m.family()))
+        .collect())
+}
+
+/// Every record of one agreement in the KPIs `kpi_ids` and the student groups `groups`, with
+/// periods inside `from..=to`, for suppression of the agreement's series. Naming every KPI and
+/// group lets the natural-key index seek to each (KPI, group) instead of reading the
+/// agreement's whole history.
+pub fn members_of_agreement(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    kpi_ids: &[String],
+    groups: &[String],
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> QueryResult<Vec<MemberRow>> {
+    let mut query = kpi_records::table
+        .filter(kpi_records::agreement_key.eq(agreement_id.to_owned()))
+        .filter(kpi_records::kpi_id.eq_any(kpi_ids.to_vec()))
+        .filter(kpi_records::student_group.eq_any(groups.to_vec()))
+        .select(MemberRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(from) = from {
+        query = query.filter(kpi_records::period_end.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(kpi_records::period_start.le(to));
+    }
+    query.load(conn)
 }
 
 impl Keyed for RecordRow {

@@ -1,12 +1,34 @@
-//! Small-cell suppression: a value computed from fewer than `KPI_MIN_CELL_SIZE` students could
-//! identify them, so callers without `kpi:read_small_cells` (admin and staff tokens carry it
-//! unless narrowed) get `null` and `suppressed: true`.
+//! Small-cell suppression. A value about fewer students than the KPI's threshold could identify
+//! them, so callers without `kpi:read_small_cells` (admin and staff tokens carry it unless
+//! narrowed) get `null` and `suppressed: true`. The rules, in the order they apply:
+//!
+//! 1. **Small cells**: `n` under the threshold.
+//! 2. **Extremes**: for a rate, the students counted (`numerator`) or the others
+//!    (`denominator − numerator`) under the threshold. Percent KPIs without a numerator imply
+//!    one: `value × n / 100`. A group of 12 at 100 % tells that every one of them was present.
+//! 3. **Complementary cells**: within a family (one KPI, school, agreement and period), the
+//!    groups of a partition in the catalogue add up to the whole (`all` = `ell` + `non_ell`).
+//!    Whenever a hidden cell, or a group not reported whose count is small, could be worked out
+//!    from the visible ones by addition or subtraction, the smallest visible part of that
+//!    partition is hidden too, until nothing hidden can be worked out.
+//!
+//! A value combined across schools is hidden when any record in it is, so it only ever adds up
+//! what a reader could already add up. The threshold is the KPI's `min_cell_size`, or
+//! `KPI_MIN_CELL_SIZE`.
+
+use std::collections::{BTreeMap, HashMap};
 
 use crate::auth::{Caller, Scope};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::kpi_definitions::model::KpiUnit;
+use crate::kpi_records::store::MemberRow;
+use crate::student_groups::model::{partitions, Partition};
 
+/// Whether a caller's token reads small cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suppression {
-    /// `None`: this caller sees every value.
+    /// `None`: this caller sees every value. Else the district default threshold.
     min_cell: Option<i64>,
 }
 
@@ -20,14 +42,275 @@ impl Suppression {
         }
     }
 
-    /// Whether a value computed from `n` students is hidden.
-    pub fn hides(&self, n: i64) -> bool {
-        self.min_cell.is_some_and(|k| n < k)
+    /// The caller sees every value.
+    pub fn is_open(&self) -> bool {
+        self.min_cell.is_none()
+    }
+}
+
+/// The counts behind a value: students, and for rates those counted and the base.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Counts {
+    pub n: f64,
+    pub numerator: Option<f64>,
+    /// The base of a rate (`n` when the record gives none).
+    pub denominator: f64,
+}
+
+impl Counts {
+    /// The counts of a record of a KPI measured in `unit`.
+    pub fn of(
+        unit: KpiUnit,
+        n: i64,
+        value: f64,
+        numerator: Option<f64>,
+        denominator: Option<f64>,
+    ) -> Counts {
+        let n = n as f64;
+        let numerator = match numerator {
+            Some(v) => Some(v),
+            None if unit == KpiUnit::Percent => Some((value * n / 100.0).round()),
+            None => None,
+        };
+        Counts {
+            n,
+            numerator,
+            denominator: denominator.unwrap_or(n),
+        }
     }
 
-    /// `value`, or `None` when it is hidden.
-    pub fn show<T>(&self, n: i64, value: T) -> Option<T> {
-        (!self.hides(n)).then_some(value)
+    fn plus(self, other: Counts, sign: f64) -> Counts {
+        Counts {
+            n: self.n + sign * other.n,
+            numerator: self
+                .numerator
+                .zip(other.numerator)
+                .map(|(a, b)| a + sign * b),
+            denominator: self.denominator + sign * other.denominator,
+        }
+    }
+
+    /// Rules 1 and 2: the cell itself is too small or too extreme to show.
+    pub fn too_small(&self, min_cell: i64) -> bool {
+        let k = min_cell as f64;
+        self.n < k
+            || self
+                .numerator
+                .is_some_and(|x| x < k || self.denominator - x < k)
+    }
+}
+
+/// One cell of a family: a student group and its counts (`None`: counts unknown, as for a
+/// target baseline without `baseline_n`, which is then always hidden).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub group: String,
+    pub counts: Option<Counts>,
+}
+
+/// Which cells of one family are hidden, by rules 1 to 3.
+pub fn hidden_cells(cells: &[Cell], min_cell: i64, partitions: &[Partition]) -> Vec<bool> {
+    let mut hidden: Vec<bool> = cells
+        .iter()
+        .map(|c| c.counts.is_none_or(|counts| counts.too_small(min_cell)))
+        .collect();
+    // Each round hides one more visible cell, so this ends within `cells.len()` rounds.
+    while let Some(partition) = leak(cells, &hidden, min_cell, partitions) {
+        let group_of = |i: usize| cells[i].group.as_str();
+        let visible = |i: &usize| !hidden[*i];
+        let smallest = |candidates: Vec<usize>| {
+            candidates.into_iter().filter(visible).min_by(|a, b| {
+                let n = |i: usize| cells[i].counts.map_or(0.0, |c| c.n);
+                n(*a).total_cmp(&n(*b))
+            })
+        };
+        let parts: Vec<usize> = (0..cells.len())
+            .filter(|&i| partition.parts.iter().any(|p| p == group_of(i)))
+            .collect();
+        let whole: Vec<usize> = (0..cells.len())
+            .filter(|&i| group_of(i) == partition.whole)
+            .collect();
+        let in_partitions: Vec<usize> = (0..cells.len())
+            .filter(|&i| {
+                partitions
+                    .iter()
+                    .any(|p| p.whole == group_of(i) || p.parts.iter().any(|g| g == group_of(i)))
+            })
+            .collect();
+        match smallest(parts)
+            .or_else(|| smallest(whole))
+            .or_else(|| smallest(in_partitions))
+        {
+            Some(i) => hidden[i] = true,
+            None => break,
+        }
+    }
+    hidden
+}
+
+/// The first partition through which a hidden cell, or an unreported group with a small count,
+/// can be worked out from the visible cells; `None` when nothing leaks.
+fn leak<'p>(
+    cells: &[Cell],
+    hidden: &[bool],
+    min_cell: i64,
+    partitions: &'p [Partition],
+) -> Option<&'p Partition> {
+    let mut present: HashMap<&str, usize> = HashMap::new();
+    let mut known: HashMap<&str, Counts> = HashMap::new();
+    for (i, cell) in cells.iter().enumerate() {
+        present.insert(&cell.group, i);
+        if let (false, Some(counts)) = (hidden[i], cell.counts) {
+            known.insert(&cell.group, counts);
+        }
+    }
+    loop {
+        let mut learned = false;
+        for partition in partitions {
+            let members = std::iter::once(&partition.whole).chain(&partition.parts);
+            let unknown: Vec<&String> = members
+                .filter(|g| !known.contains_key(g.as_str()))
+                .collect();
+            let [group] = unknown.as_slice() else {
+                continue;
+            };
+            let sum_of_parts = |skip: &str| {
+                partition
+                    .parts
+                    .iter()
+                    .filter(|p| p.as_str() != skip)
+                    .filter_map(|p| known.get(p.as_str()).copied())
+                    .fold(Counts::default(), |acc, c| acc.plus(c, 1.0))
+            };
+            let derived = if **group == partition.whole {
+                sum_of_parts("")
+            } else {
+                known[partition.whole.as_str()].plus(sum_of_parts(group), -1.0)
+            };
+            let sensitive = match present.get(group.as_str()) {
+                // A hidden cell of the family can be worked out.
+                Some(_) => true,
+                // A group nobody reported: harmless when it has no students.
+                None => derived.n > 0.0 && derived.too_small(min_cell),
+            };
+            if sensitive {
+                return Some(partition);
+            }
+            known.insert(group.as_str(), derived);
+            learned = true;
+        }
+        if !learned {
+            return None;
+        }
+    }
+}
+
+/// Everything needed to judge KPI cells for one caller, read once per request: the KPIs'
+/// units and thresholds, and the catalogue's partitions.
+pub struct Judge {
+    suppression: Suppression,
+    kpis: HashMap<String, (KpiUnit, Option<i64>)>,
+    groups: Vec<String>,
+    partitions: Vec<Partition>,
+}
+
+impl Judge {
+    /// Reads nothing for a caller who sees every value.
+    pub fn load(conn: &mut DbConnection, suppression: Suppression) -> Result<Judge, ApiError> {
+        let mut judge = Judge {
+            suppression,
+            kpis: HashMap::new(),
+            groups: Vec::new(),
+            partitions: Vec::new(),
+        };
+        if suppression.is_open() {
+            return Ok(judge);
+        }
+        for row in crate::kpi_definitions::store::list(conn)? {
+            let unit = KpiUnit::parse(&row.unit).unwrap_or(KpiUnit::Count);
+            judge.kpis.insert(row.id, (unit, row.min_cell_size));
+        }
+        let groups = crate::student_groups::store::all(conn)?;
+        judge.partitions = partitions(&groups);
+        judge.groups = groups.into_iter().map(|g| g.code).collect();
+        Ok(judge)
+    }
+
+    /// Every KPI's id (empty for a caller who sees every value).
+    pub fn kpi_ids(&self) -> Vec<String> {
+        self.kpis.keys().cloned().collect()
+    }
+
+    /// Every student group's code (empty for a caller who sees every value).
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+
+    /// Which of these records are hidden, each judged with the rest of its family (the family
+    /// must be all there).
+    pub fn hidden_records(&self, records: &[MemberRow]) -> Vec<bool> {
+        self.hidden(
+            records,
+            |m| (m.kpi_id.clone(), m.family()),
+            |m, unit| Cell {
+                group: m.student_group.clone(),
+                counts: Some(Counts::of(unit, m.n, m.value, m.numerator, m.denominator)),
+            },
+        )
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.suppression.is_open()
+    }
+
+    /// The threshold of a KPI (by id) for this caller; `None` for a caller who sees every value.
+    pub fn min_cell(&self, kpi_id: &str) -> Option<i64> {
+        let default = self.suppression.min_cell?;
+        Some(
+            self.kpis
+                .get(kpi_id)
+                .and_then(|(_, own)| *own)
+                .unwrap_or(default),
+        )
+    }
+
+    /// The unit of a KPI (by id), for the numerator a percent implies.
+    pub fn unit(&self, kpi_id: &str) -> KpiUnit {
+        self.kpis
+            .get(kpi_id)
+            .map_or(KpiUnit::Count, |(unit, _)| *unit)
+    }
+
+    /// Which of `items` are hidden, each placed in its family by `family` (one KPI, by id, and
+    /// whatever else makes a family) and described by `cell`.
+    pub fn hidden<T, K: Ord>(
+        &self,
+        items: &[T],
+        family: impl Fn(&T) -> (String, K),
+        cell: impl Fn(&T, KpiUnit) -> Cell,
+    ) -> Vec<bool> {
+        let mut hidden = vec![false; items.len()];
+        if self.is_open() {
+            return hidden;
+        }
+        let mut families: BTreeMap<(String, K), Vec<usize>> = BTreeMap::new();
+        for (i, item) in items.iter().enumerate() {
+            families.entry(family(item)).or_default().push(i);
+        }
+        for ((kpi_id, _), members) in families {
+            let Some(min_cell) = self.min_cell(&kpi_id) else {
+                continue;
+            };
+            let unit = self.unit(&kpi_id);
+            let cells: Vec<Cell> = members.iter().map(|&i| cell(&items[i], unit)).collect();
+            for (i, h) in members
+                .iter()
+                .zip(hidden_cells(&cells, min_cell, &self.partitions))
+            {
+                hidden[*i] = h;
+            }
+        }
+        hidden
     }
 }
 
@@ -35,13 +318,117 @@ impl Suppression {
 mod tests {
     use super::*;
 
+    fn partitions() -> Vec<Partition> {
+        vec![
+            Partition {
+                whole: "all".into(),
+                parts: vec!["ell".into(), "non_ell".into()],
+            },
+            Partition {
+                whole: "all".into(),
+                parts: vec!["grade_09".into(), "grade_10".into(), "grade_11".into()],
+            },
+        ]
+    }
+
+    fn cell(group: &str, n: i64, numerator: f64) -> Cell {
+        Cell {
+            group: group.into(),
+            counts: Some(Counts::of(KpiUnit::Count, n, 0.0, Some(numerator), None)),
+        }
+    }
+
+    fn plain(group: &str, n: i64) -> Cell {
+        Cell {
+            group: group.into(),
+            counts: Some(Counts::of(KpiUnit::Score, n, 3.0, None, None)),
+        }
+    }
+
     #[test]
-    fn hides_below_the_minimum_only() {
-        let s = Suppression { min_cell: Some(10) };
-        assert!(s.hides(9));
-        assert!(!s.hides(10));
-        assert_eq!(s.show(3, 1.5), None);
-        let open = Suppression { min_cell: None };
-        assert!(!open.hides(0));
+    fn small_and_extreme_cells_are_hidden() {
+        let k = 10;
+        assert!(!plain("all", 10).counts.unwrap().too_small(k));
+        assert!(plain("all", 9).counts.unwrap().too_small(k));
+        // 12 students, all of them counted: nobody is on the other side.
+        assert!(cell("all", 12, 12.0).counts.unwrap().too_small(k));
+        // A numerator of 1 among many.
+        assert!(cell("all", 400, 1.0).counts.unwrap().too_small(k));
+        assert!(!cell("all", 400, 61.0).counts.unwrap().too_small(k));
+        // A percent implies its numerator: 92 % of 30 leaves 2 or 3 absent.
+        let percent = Counts::of(KpiUnit::Percent, 30, 92.0, None, None);
+        assert_eq!(percent.numerator, Some(28.0));
+        assert!(percent.too_small(k));
+        assert!(!Counts::of(KpiUnit::Percent, 420, 85.0, None, None).too_small(k));
+    }
+
+    #[test]
+    fn subtraction_cannot_recover_a_hidden_group() {
+        // The attack of the issue: all (420, 61) − non_ell (413, 55) = ell (7, 6).
+        let family = [
+            cell("all", 420, 61.0),
+            cell("ell", 7, 6.0),
+            cell("non_ell", 413, 55.0),
+        ];
+        let hidden = hidden_cells(&family, 10, &partitions());
+        assert_eq!(hidden, [false, true, true]);
+    }
+
+    #[test]
+    fn an_unreported_small_group_is_protected_too() {
+        // ell never pushed, but all − non_ell would give it.
+        let family = [cell("all", 420, 61.0), cell("non_ell", 413, 55.0)];
+        assert_eq!(hidden_cells(&family, 10, &partitions()), [false, true]);
+        // An empty group gives nothing away.
+        let family = [cell("all", 420, 61.0), cell("non_ell", 420, 61.0)];
+        assert_eq!(hidden_cells(&family, 10, &partitions()), [false, false]);
+    }
+
+    #[test]
+    fn the_next_smallest_part_is_hidden_and_the_rest_stays() {
+        let family = [
+            plain("all", 300),
+            plain("grade_09", 4),
+            plain("grade_10", 96),
+            plain("grade_11", 200),
+        ];
+        assert_eq!(
+            hidden_cells(&family, 10, &partitions()),
+            [false, true, true, false]
+        );
+    }
+
+    #[test]
+    fn a_whole_worked_out_from_another_partition_still_protects() {
+        // `all` is not reported, but ell + non_ell give it; then grade_10 = all − 09 − 11.
+        let family = [
+            plain("ell", 50),
+            plain("non_ell", 250),
+            plain("grade_09", 100),
+            plain("grade_10", 5),
+            plain("grade_11", 195),
+        ];
+        let hidden = hidden_cells(&family, 10, &partitions());
+        assert!(hidden[3]);
+        assert!(hidden.iter().filter(|h| **h).count() >= 2);
+        // Whatever stays visible, grade_10 can no more be worked out.
+        let shown: Vec<Cell> = family
+            .iter()
+            .zip(&hidden)
+            .map(|(c, h)| Cell {
+                group: c.group.clone(),
+                counts: if *h { None } else { c.counts },
+            })
+            .collect();
+        assert!(leak(&shown, &hidden, 10, &partitions()).is_none());
+    }
+
+    #[test]
+    fn unknown_counts_are_hidden() {
+        let family = [Cell {
+            group: "all".into(),
+            counts: None,
+        }];
+        assert_eq!(hidden_cells(&family, 10, &partitions()), [true]);
     }
 }

@@ -1,3 +1,5 @@
+use std::collections::{BTreeSet, HashSet};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,6 +13,7 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::kpi_definitions::model::group_slug;
 use crate::kpi_records::model::date_in_range;
+use crate::kpi_records::suppression::{Cell, Counts, Judge, Suppression};
 use crate::resource::{Access, Ctx, Place, Resource};
 
 /// The writable fields of a KPI target.
@@ -33,6 +36,12 @@ pub struct TargetInput {
     /// Where the KPI stood before the partnership (for progress).
     #[serde(default)]
     pub baseline_value: Option<f64>,
+    /// The students behind the baseline. Tokens without `kpi:read_small_cells` see a baseline
+    /// only when this is given and the baseline passes the same suppression rules as a record.
+    #[serde(default)]
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    pub baseline_n: Option<i64>,
     #[serde(default)]
     pub baseline_period_start: Option<NaiveDate>,
     #[serde(default)]
@@ -138,9 +147,15 @@ pub struct KpiTarget {
     pub kpi_id: String,
     pub kpi_code: String,
     pub student_group: String,
+    /// `null` when suppressed.
     pub baseline_value: Option<f64>,
+    /// `null` when suppressed.
+    pub baseline_n: Option<i64>,
     pub baseline_period_start: Option<NaiveDate>,
     pub baseline_period_end: Option<NaiveDate>,
+    /// The baseline is hidden from this caller: too few students behind it (or no
+    /// `baseline_n`), too extreme, or it would give another hidden baseline away.
+    pub baseline_suppressed: bool,
     pub target_value: f64,
     pub target_date: NaiveDate,
     pub notes: Option<String>,
@@ -159,8 +174,10 @@ impl KpiTarget {
             kpi_code,
             student_group: row.student_group,
             baseline_value: row.baseline_value,
+            baseline_n: row.baseline_n,
             baseline_period_start: row.baseline_period_start,
             baseline_period_end: row.baseline_period_end,
+            baseline_suppressed: false,
             target_value: row.target_value,
             target_date: row.target_date,
             notes: row.notes,
@@ -217,6 +234,7 @@ impl Resource for KpiTargets {
             kpi_code: Some(target.kpi_code.clone()),
             student_group: Some(row.student_group.clone()),
             baseline_value: row.baseline_value,
+            baseline_n: row.baseline_n,
             baseline_period_start: row.baseline_period_start,
             baseline_period_end: row.baseline_period_end,
             target_value: Some(row.target_value),
@@ -247,12 +265,21 @@ impl Resource for KpiTargets {
             )
         })?;
         input.check_range(kpi.min_value, kpi.max_value)?;
+        let group = input.group();
+        if crate::student_groups::store::find(conn, group)?.is_none_or(|g| g.code != group) {
+            return Err(ApiError::field(
+                "student_group",
+                "unknown_student_group",
+                format!("no student group has the code {group:?}; GET /student-groups lists them"),
+            ));
+        }
         let row = TargetRow {
             id: stamp.id,
             agreement_id: place.parent()?.to_owned(),
             kpi_id: kpi.id,
             student_group: input.group().to_owned(),
             baseline_value: input.baseline_value,
+            baseline_n: input.baseline_n,
             baseline_period_start: input.baseline_period_start,
             baseline_period_end: input.baseline_period_end,
             target_value: input.target_value.unwrap_or_default(),
@@ -280,6 +307,34 @@ impl Resource for KpiTargets {
         crate::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
     }
 
+    /// Baselines follow suppression, judged with the other targets of the agreement.
+    fn for_caller(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        mut targets: Vec<KpiTarget>,
+    ) -> Result<Vec<KpiTarget>, ApiError> {
+        let suppression = Suppression::for_caller(ctx.caller, ctx.policy.kpi_min_cell_size);
+        if suppression.is_open() {
+            return Ok(targets);
+        }
+        let judge = Judge::load(conn, suppression)?;
+        let agreements: BTreeSet<String> = targets.iter().map(|t| t.agreement_id.clone()).collect();
+        let agreements: Vec<String> = agreements.into_iter().collect();
+        let all: Vec<TargetRow> = store::list(conn, &agreements)?
+            .into_iter()
+            .map(|(row, _)| row)
+            .collect();
+        let hidden = hidden_baselines(&judge, &all);
+        for target in &mut targets {
+            if hidden.contains(&target.id) {
+                target.baseline_value = None;
+                target.baseline_n = None;
+                target.baseline_suppressed = true;
+            }
+        }
+        Ok(targets)
+    }
+
     fn list(
         conn: &mut DbConnection,
         _ctx: &Ctx,
@@ -304,5 +359,46 @@ pub fn range_text(min: Option<f64>, max: Option<f64>) -> String {
         (Some(a), None) => format!("[{a}, …)"),
         (None, Some(b)) => format!("(…, {b}]"),
         (None, None) => "(any)".to_owned(),
+    }
+}
+
+/// The ids of the targets, among `targets`, whose baseline this judge hides. A baseline is a
+/// cell like a record's: its family is the other baselines of the same agreement, KPI and
+/// baseline period, and one without `baseline_n` is always hidden.
+pub fn hidden_baselines(judge: &Judge, targets: &[TargetRow]) -> HashSet<String> {
+    let with_baseline: Vec<&TargetRow> = targets
+        .iter()
+        .filter(|t| t.baseline_value.is_some())
+        .collect();
+    let hidden = judge.hidden(
+        &with_baseline,
+        |t| {
+            let period = (t.baseline_period_start, t.baseline_period_end);
+            (t.kpi_id.clone(), (t.agreement_id.clone(), period))
+        },
+        |t, unit| Cell {
+            group: t.student_group.clone(),
+            counts: t
+                .baseline_n
+                .map(|n| Counts::of(unit, n, t.baseline_value.unwrap_or_default(), None, None)),
+        },
+    );
+    with_baseline
+        .iter()
+        .zip(hidden)
+        .filter(|(_, h)| *h)
+        .map(|(t, _)| t.id.clone())
+        .collect()
+}
+
+/// A target as a caller sees it when its baseline is hidden: progress is then measured
+/// without one.
+pub fn without_baseline(target: &TargetRow) -> TargetRow {
+    TargetRow {
+        baseline_value: None,
+        baseline_n: None,
+        baseline_period_start: None,
+        baseline_period_end: None,
+        ..target.clone()
     }
 }

@@ -21,6 +21,7 @@ pub struct TargetRow {
     pub target_value: f64,
     pub target_date: NaiveDate,
     pub notes: Option<String>,
+    pub baseline_n: Option<i64>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

@@ -51,7 +51,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "responsibilities", description = "Who does what by when, and what each party invests."),
         (name = "timeline", description = "Kickoff, check-ins, milestones, exhibitions, reviews and renewals of an agreement."),
         (name = "activities", description = "What actually happened: talks, field trips, mentoring, donations."),
-        (name = "kpis", description = "Key performance indicators: the catalogue of metrics, agreement targets, aggregate records pushed in bulk (JSON, NDJSON, CSV), progress per agreement and the district dashboard. Values from fewer than KPI_MIN_CELL_SIZE students are suppressed for callers other than admin and staff."),
+        (name = "kpis", description = "Key performance indicators: the catalogue of metrics, agreement targets, aggregate records pushed in bulk (JSON, NDJSON, CSV), progress per agreement and the district dashboard. For tokens without kpi:read_small_cells, values are suppressed (null, with suppressed: true) when fewer students than the KPI's threshold (min_cell_size, else KPI_MIN_CELL_SIZE) are behind them, when a rate counts fewer than the threshold on either side, and when they would give a hidden value of the same KPI, school, agreement and period away through the student-group catalogue's partitions; target baselines follow the same rules."),
         (name = "dashboards", description = "One call per page: the district at a glance."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
@@ -131,7 +131,9 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
             pick(AgreementsRead, AgreementsWrite)
         }
         "clients" | "users" | "audit" => vec![Admin],
-        "kpis" if path.starts_with("/kpi-definitions") => pick(KpiRead, Admin),
+        "kpis" if path.starts_with("/kpi-definitions") || path.starts_with("/student-groups") => {
+            pick(KpiRead, Admin)
+        }
         "kpis" if path.starts_with("/kpi-records") => pick(KpiRead, KpiWrite),
         "kpis" if write => vec![AgreementsWrite],
         "kpis" => vec![AgreementsRead, KpiRead],

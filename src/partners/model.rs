@@ -632,11 +632,17 @@ impl Resource for Partners {
         Ok(())
     }
 
-    fn for_caller(caller: &Caller, mut partner: Partner) -> Partner {
-        if !caller.reads_vetting_notes() {
-            partner.vetting.notes = None;
+    fn for_caller(
+        _conn: &mut DbConnection,
+        ctx: &Ctx,
+        mut partners: Vec<Partner>,
+    ) -> Result<Vec<Partner>, ApiError> {
+        if !ctx.caller.reads_vetting_notes() {
+            for partner in &mut partners {
+                partner.vetting.notes = None;
+            }
         }
-        partner
+        Ok(partners)
     }
 
     /// Refused while other partners name this one as referrer; its contacts go with it, each

@@ -72,36 +72,55 @@ pub fn locked<R: Resource>(
     visible::<R>(R::Row::find(conn, id)?, caller, place)
 }
 
-/// `GET` on a collection: one page, with `Link` to the next.
-/// A row as this caller may see it.
-fn shown<R: Resource>(caller: &Caller, row: R::Row) -> Result<R::Output, ApiError> {
-    Ok(R::for_caller(caller, R::represent(row)?))
+/// Rows as this caller may see them, judged in the operation's transaction.
+fn shown<R: Resource>(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    rows: Vec<R::Row>,
+) -> Result<Vec<R::Output>, ApiError> {
+    let outputs = rows
+        .into_iter()
+        .map(R::represent)
+        .collect::<Result<Vec<_>, _>>()?;
+    R::for_caller(conn, ctx, outputs)
 }
 
+/// One row as this caller may see it.
+fn shown_one<R: Resource>(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: R::Row,
+) -> Result<R::Output, ApiError> {
+    shown::<R>(conn, ctx, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("for_caller dropped the row".into()))
+}
+
+/// `GET` on a collection: one page, with `Link` to the next.
 pub async fn list<R: Resource>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = caller.clone();
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
     let ListQuery { filter, page } =
         ListQuery::<R::Filter>::parse_sorted::<R::Sort>(req.query_string())?;
-    let (sort, limit) = (page.sort, page.limit);
     let actor = caller.actor();
-    let rows = db::run(&pool, move |conn| {
+    let (data, next_cursor) = db::run(&pool, move |conn| {
         let ctx = Ctx {
             caller: &caller,
             actor: &actor,
             policy: &policy,
         };
         R::enter(conn, &ctx, &place, Access::Read)?;
-        R::list(conn, &ctx, &place, filter, &page)
+        let rows = R::list(conn, &ctx, &place, filter, &page)?;
+        let (rows, next_cursor) = paging::split(rows, page.limit, page.sort);
+        Ok((shown::<R>(conn, &ctx, rows)?, next_cursor))
     })
     .await?;
-    paging::respond_rows(&req, rows, limit, sort, |row| shown::<R>(&viewer, row))
+    Ok(paging::respond(&req, data, next_cursor))
 }
 
 /// `GET` on an item: 304 when `If-None-Match` holds the current version.
@@ -112,12 +131,11 @@ pub async fn get<R: Resource>(
     policy: web::Data<Policy>,
     if_none_match: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = caller.clone();
     caller.require(R::READ)?;
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();
-    let row = db::run(&pool, move |conn| {
+    let (version, output) = db::run(&pool, move |conn| {
         let ctx = Ctx {
             caller: &caller,
             actor: &actor,
@@ -125,18 +143,14 @@ pub async fn get<R: Resource>(
         };
         R::enter(conn, &ctx, &place, Access::Read)?;
         let id = locate::<R>(conn, &key)?;
-        visible::<R>(R::Row::find(conn, &id)?, &caller, &place)
+        let row = visible::<R>(R::Row::find(conn, &id)?, &caller, &place)?;
+        Ok((row.version(), shown_one::<R>(conn, &ctx, row)?))
     })
     .await?;
-    if if_none_match.matches(row.version()) {
-        return Ok(not_modified(row.version()));
+    if if_none_match.matches(version) {
+        return Ok(not_modified(version));
     }
-    let version = row.version();
-    Ok(json_with_etag(
-        StatusCode::OK,
-        &shown::<R>(&viewer, row)?,
-        version,
-    ))
+    Ok(json_with_etag(StatusCode::OK, &output, version))
 }
 
 /// `POST` on a collection: 201 with `Location` and `ETag`.
@@ -147,12 +161,11 @@ pub async fn create<R: Resource>(
     policy: web::Data<Policy>,
     body: Body<R::Input>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = caller.clone();
     caller.require(R::write_scope(&caller, None))?;
     let place = place::<R>(&req)?;
     let input = body.checked(|input| R::check(input, None))?;
     let actor = caller.actor();
-    let row = db::run(&pool, move |conn| {
+    let (id, version, output) = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
             let ctx = Ctx {
                 caller: &caller,
@@ -165,13 +178,13 @@ pub async fn create<R: Resource>(
             row.insert(conn)?;
             R::saved(conn, &ctx, None, &row)?;
             audit::created(conn, &actor, R::NAME, row.id(), &R::represent(row.clone())?)?;
-            Ok(row)
+            let (id, version) = (row.id().to_owned(), row.version());
+            Ok((id, version, shown_one::<R>(conn, &ctx, row)?))
         })
     })
     .await?;
-    let location = format!("{}/{}", req.path().trim_end_matches('/'), row.id());
-    let version = row.version();
-    Ok(created(&shown::<R>(&viewer, row)?, &location, version))
+    let location = format!("{}/{}", req.path().trim_end_matches('/'), id);
+    Ok(created(&output, &location, version))
 }
 
 /// A change to one item, in one transaction: the row locked and visible,
@@ -197,11 +210,10 @@ where
         + 'static,
 {
     caller.require(scope)?;
-    let viewer = caller.clone();
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();
-    let row = db::run(&pool, move |conn| {
+    let (version, output) = db::run(&pool, move |conn| {
         write_transaction(conn, |conn| {
             let ctx = Ctx {
                 caller: &caller,
@@ -217,7 +229,7 @@ where
             let next = change(conn, &ctx, &place, &current)?;
             if_match.check(current.version())?;
             let Some(next) = next else {
-                return Ok(current);
+                return Ok((current.version(), shown_one::<R>(conn, &ctx, current)?));
             };
             R::saving(conn, &ctx, Some(&current), &next)?;
             if !next.update(conn, current.version())? {
@@ -226,16 +238,11 @@ where
             R::saved(conn, &ctx, Some(&current), &next)?;
             let (before, after) = (R::represent(current)?, R::represent(next.clone())?);
             audit::updated(conn, &actor, R::NAME, next.id(), &before, &after)?;
-            Ok(next)
+            Ok((next.version(), shown_one::<R>(conn, &ctx, next)?))
         })
     })
     .await?;
-    let version = row.version();
-    Ok(json_with_etag(
-        StatusCode::OK,
-        &shown::<R>(&viewer, row)?,
-        version,
-    ))
+    Ok(json_with_etag(StatusCode::OK, &output, version))
 }
 
 async fn update<R: Resource>(

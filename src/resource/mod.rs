@@ -83,7 +83,7 @@ pub trait Resource: 'static {
     /// The writable fields: POST and PUT bodies; a merge patch is applied to this shape.
     type Input: Serialize + DeserializeOwned + Clone + Send + 'static;
     /// What readers see.
-    type Output: Serialize;
+    type Output: Serialize + Send + 'static;
     /// The list filters (query parameters other than `sort`, `limit` and `cursor`).
     type Filter: DeserializeOwned + Send + 'static;
     /// The orders a list may be asked for (`sort=`), mostly [`crate::db::keyset::ListSort`]; its
@@ -92,10 +92,15 @@ pub trait Resource: 'static {
 
     fn represent(row: Self::Row) -> Result<Self::Output, ApiError>;
 
-    /// What of a representation this caller may see (vetting notes are for admin and staff);
-    /// the audit trail keeps the whole representation.
-    fn for_caller(_caller: &Caller, output: Self::Output) -> Self::Output {
-        output
+    /// What of representations this caller may see, judged in the operation's transaction:
+    /// vetting notes are for admin and staff, a target's baseline follows suppression. The
+    /// audit trail keeps the whole representation.
+    fn for_caller(
+        _conn: &mut DbConnection,
+        _ctx: &Ctx,
+        outputs: Vec<Self::Output>,
+    ) -> Result<Vec<Self::Output>, ApiError> {
+        Ok(outputs)
     }
 
     /// The writable form of a stored row, into which a merge patch is merged.

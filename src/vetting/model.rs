@@ -141,11 +141,17 @@ impl Resource for VettingEntries {
         })
     }
 
-    fn for_caller(caller: &Caller, mut entry: VettingEntry) -> VettingEntry {
-        if !caller.reads_vetting_notes() {
-            entry.notes = None;
+    fn for_caller(
+        _conn: &mut DbConnection,
+        ctx: &Ctx,
+        mut entries: Vec<VettingEntry>,
+    ) -> Result<Vec<VettingEntry>, ApiError> {
+        if !ctx.caller.reads_vetting_notes() {
+            for entry in &mut entries {
+                entry.notes = None;
+            }
         }
-        entry
+        Ok(entries)
     }
 
     fn writable(row: &EntryRow) -> Result<VettingEntryInput, ApiError> {

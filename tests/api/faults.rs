@@ -92,9 +92,13 @@ async fn kill_nine_mid_batch_keeps_it_all_or_nothing(db: TestDb) {
     let admin = principal(&db, Role::Admin, &[], None);
     let mut csv =
         String::from("kpi_code,school_id,student_group,period_start,period_end,value,n\n");
+    // Distinct natural keys: every seeded group, on one day after another.
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
     for i in 0..ROWS {
+        let group = SEEDED_GROUPS[i % SEEDED_GROUPS.len()];
+        let day = start + chrono::Days::new((i / SEEDED_GROUPS.len()) as u64);
         csv.push_str(&format!(
-            "attendance_rate,{school},g{i},2026-09-01,2026-09-30,90.5,400\n"
+            "attendance_rate,{school},{group},{day},{day},90.5,400\n"
         ));
     }
     let head = format!(

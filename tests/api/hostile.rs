@@ -79,7 +79,19 @@ async fn hostile_values_never_break_the_service(db: TestDb) {
         path.replace("{partner_id}", &partner)
             .replace("{agreement_id}", &agreement)
     };
+    // An agreement has one target per KPI and group: each hostile target gets its own group.
+    const TARGET_GROUPS: u32 = 120;
+    for i in 0..TARGET_GROUPS {
+        post(
+            &app,
+            "/api/v1/student-groups",
+            json!({"code": format!("hg_{i}"), "name": "H"}),
+        )
+        .await
+        .expect(201);
+    }
     let mut serial = 0u32;
+    let mut targets = 0u32;
     let mut base = |path: &str| -> Option<Value> {
         serial += 1;
         let n = serial;
@@ -97,8 +109,13 @@ async fn hostile_values_never_break_the_service(db: TestDb) {
             "/agreements/{agreement_id}/timeline" => {
                 json!({"kind": "event", "title": "H", "scheduled_on": "2027-03-01"})
             }
-            "/agreements/{agreement_id}/kpi-targets" => json!({"kpi_code": "base_kpi",
-                "student_group": format!("g{n}"), "target_value": 90, "target_date": "2027-06-30"}),
+            "/agreements/{agreement_id}/kpi-targets" => {
+                targets += 1;
+                assert!(targets < TARGET_GROUPS, "more hostile targets than groups");
+                json!({"kpi_code": "base_kpi", "student_group": format!("hg_{targets}"),
+                    "target_value": 90, "target_date": "2027-06-30"})
+            }
+            "/student-groups" => json!({"code": format!("hs_{n}"), "name": "H"}),
             "/activities" => json!({"partner_id": partner, "school_id": school,
                 "agreement_id": agreement, "kind": "talk", "occurred_on": "2026-10-01"}),
             "/kpi-definitions" => json!({"code": format!("k_{n}"), "name": "H", "unit": "count",

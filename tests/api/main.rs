@@ -23,5 +23,6 @@ mod openapi;
 mod partners;
 mod schools;
 mod security;
+mod suppression;
 mod text;
 mod work;

@@ -413,6 +413,37 @@ const TABLE: &[(&str, &str, &str)] = &[
         "admin",
         "204 403 403 403 403 403 403 403",
     ),
+    // The student-group catalogue reads and changes as the KPI catalogue does.
+    (
+        "GET /student-groups",
+        "kpi:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /student-groups",
+        "admin",
+        "201 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /student-groups/{id}",
+        "kpi:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /student-groups/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /student-groups/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "DELETE /student-groups/{id}",
+        "admin",
+        "204 403 403 403 403 403 403 403",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -484,6 +515,7 @@ struct World {
     vetting: String,
     agreement: String,
     kpi: String,
+    group: String,
     target: String,
     responsibility: String,
     item: String,
@@ -586,6 +618,12 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             "unit": "percent", "direction": "higher_is_better", "aggregation": "weighted_mean"}))
         }
         "PATCH /kpi-definitions/{id}" => Some(json!({"description": format!("d{n}")})),
+        "POST /student-groups" => Some(json!({"code": format!("sg_{n}"), "name": "S"})),
+        "PUT /student-groups/{id}" => Some(
+            json!({"code": "matrix_group", "name": format!("Matrix {n}"),
+            "part_of": "all", "dimension": "matrix"}),
+        ),
+        "PATCH /student-groups/{id}" => Some(json!({"name": format!("Renamed {n}")})),
         "POST /kpi-records/batch" => Some(json!([{"kpi_code": "matrix_kpi", "school_id": w.school,
             "student_group": "all", "period_start": "2026-09-01", "period_end": "2026-09-30",
             "value": 90 + n % 9, "n": 400}])),
@@ -600,6 +638,20 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         }
         _ => None,
     };
+    // A target names a group of the catalogue, and an agreement has one target per KPI and
+    // group: a fresh group for each new target.
+    if matches!(
+        op,
+        "POST /agreements/{agreement_id}/kpi-targets"
+            | "DELETE /agreements/{agreement_id}/kpi-targets/{id}"
+    ) {
+        make(
+            admin,
+            "/api/v1/student-groups",
+            json!({"code": format!("g{n}"), "name": "G"}),
+        )
+        .await;
+    }
     // Deleted, revoked or moved: a fresh one for this call.
     let fresh = match op {
         "DELETE /schools/{id}" => make(admin, "/api/v1/schools", json!({"name": format!("Doomed {n}")})).await,
@@ -617,7 +669,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         }
         "DELETE /agreements/{agreement_id}/kpi-targets/{id}" => {
             make(admin, &format!("/api/v1/agreements/{a}/kpi-targets"),
-                json!({"kpi_code": "matrix_kpi", "student_group": format!("d{n}"), "target_value": 1, "target_date": "2027-06-30"})).await
+                json!({"kpi_code": "matrix_kpi", "student_group": format!("g{n}"), "target_value": 1, "target_date": "2027-06-30"})).await
         }
         "DELETE /agreements/{agreement_id}/responsibilities/{id}" => {
             make(admin, &format!("/api/v1/agreements/{a}/responsibilities"),
@@ -634,6 +686,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /kpi-definitions/{id}" => {
             make(admin, "/api/v1/kpi-definitions", json!({"code": format!("doomed_{n}"), "name": "D",
                 "unit": "count", "direction": "neutral", "aggregation": "sum"})).await
+        }
+        "DELETE /student-groups/{id}" => {
+            make(admin, "/api/v1/student-groups", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
         "POST /clients/{id}/revoke" | "POST /clients/{id}/secret" => {
             make(admin, "/api/v1/clients", json!({"name": format!("Doomed {n}"), "role": "viewer"})).await
@@ -665,6 +720,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/agreements/") => pick(a),
                 p if p.starts_with("/activities/") => pick(&w.activity),
                 p if p.starts_with("/kpi-definitions/") => pick(&w.kpi),
+                p if p.starts_with("/student-groups/") => pick(&w.group),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),
@@ -764,6 +820,12 @@ async fn every_operation_for_every_caller(db: TestDb) {
         json!({"rank": 99, "name": "Matrix level"}),
     )
     .await;
+    let group = make(
+        &admin,
+        "/api/v1/student-groups",
+        json!({"code": "matrix_group", "name": "Matrix"}),
+    )
+    .await;
     let client = make(
         &admin,
         "/api/v1/clients",
@@ -784,6 +846,7 @@ async fn every_operation_for_every_caller(db: TestDb) {
         vetting,
         agreement: String::new(),
         kpi,
+        group,
         target: String::new(),
         responsibility: String::new(),
         item: String::new(),

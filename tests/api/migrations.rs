@@ -17,6 +17,7 @@ both!(
     a_connection_left_in_a_transaction_is_not_reused,
     runaway_statements_are_cancelled,
     vetting_decisions_made_before_the_history_are_backfilled,
+    groups_in_use_join_the_catalogue,
 );
 
 async fn migrations_revert_and_reapply(db: TestDb) {
@@ -150,17 +151,7 @@ async fn vetting_decisions_made_before_the_history_are_backfilled(db: TestDb) {
     let decided = get(&app, &uri).await.expect(200).body;
     {
         let mut conn = db.pool.get().unwrap();
-        let mut reverted = Vec::new();
-        while !reverted
-            .last()
-            .is_some_and(|v: &String| v.ends_with("000007"))
-        {
-            assert!(
-                reverted.len() < 20,
-                "the vetting migration was not found: {reverted:?}"
-            );
-            reverted.push(db::revert_last_migration(&mut conn).unwrap());
-        }
+        revert_through(&mut conn, "000007");
         assert_eq!(count_rows(&db.pool, "partners"), 1, "partners survive");
         db::run_migrations(&mut conn).unwrap();
     }
@@ -171,4 +162,70 @@ async fn vetting_decisions_made_before_the_history_are_backfilled(db: TestDb) {
     assert_eq!(entries[0]["status"], "approved");
     assert_eq!(entries[0]["insurance_expires_on"], "2030-01-01");
     assert_eq!(entries[0]["recorded_by"], decided["vetting"]["decided_by"]);
+}
+
+/// Reverts migrations, newest first, up to and including the one whose version ends with
+/// `suffix`.
+fn revert_through(conn: &mut DbConnection, suffix: &str) {
+    let mut reverted = Vec::new();
+    while !reverted
+        .last()
+        .is_some_and(|v: &String| v.ends_with(suffix))
+    {
+        assert!(
+            reverted.len() < 20,
+            "the migration {suffix} was not found: {reverted:?}"
+        );
+        reverted.push(db::revert_last_migration(conn).unwrap());
+    }
+}
+
+/// Records pushed for a group before the catalogue existed stay valid: the migration adds the
+/// group, part of nothing.
+async fn groups_in_use_join_the_catalogue(db: TestDb) {
+    use crate::support::{app, get, post};
+    let app = app(&db).await;
+    let school = post(
+        &app,
+        "/api/v1/schools",
+        serde_json::json!({"name": "Legacy High"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    post(
+        &app,
+        "/api/v1/student-groups",
+        serde_json::json!({"code": "legacy_group", "name": "Pushed before the catalogue"}),
+    )
+    .await
+    .expect(201);
+    crate::kpi_records::push_json(
+        &app,
+        vec![
+            serde_json::json!({"kpi_code": "students_served", "school_id": school,
+            "student_group": "legacy_group", "period_start": "2026-09-01",
+            "period_end": "2026-09-30", "value": 40, "n": 40}),
+        ],
+    )
+    .await
+    .expect(200);
+    {
+        let mut conn = db.pool.get().unwrap();
+        revert_through(&mut conn, "000008");
+        assert_eq!(count_rows(&db.pool, "kpi_records"), 1, "records survive");
+        db::run_migrations(&mut conn).unwrap();
+    }
+    let group = get(&app, "/api/v1/student-groups/legacy_group")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(group["name"], "legacy_group");
+    assert!(group["part_of"].is_null());
+    assert!(partnerships::db::sql::is_id(group["id"].as_str().unwrap()));
+    assert_eq!(
+        count_rows(&db.pool, "student_groups"),
+        24,
+        "the seeded groups and the one in use"
+    );
 }

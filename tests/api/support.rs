@@ -520,3 +520,30 @@ pub fn ids(items: &[Value]) -> Vec<String> {
         .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// The student groups the catalogue comes seeded with.
+pub const SEEDED_GROUPS: [&str; 23] = [
+    "all",
+    "grade_pk",
+    "grade_kg",
+    "grade_01",
+    "grade_02",
+    "grade_03",
+    "grade_04",
+    "grade_05",
+    "grade_06",
+    "grade_07",
+    "grade_08",
+    "grade_09",
+    "grade_10",
+    "grade_11",
+    "grade_12",
+    "ell",
+    "non_ell",
+    "swd",
+    "non_swd",
+    "econ_disadv",
+    "non_econ_disadv",
+    "program_participants",
+    "comparison",
+];

@@ -1,0 +1,8 @@
+//! The student-group catalogue: the groups KPI records may be reported for, and which groups
+//! together make up another, so suppression can protect a hidden group from subtraction.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+pub use api::routes;
