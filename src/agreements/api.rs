@@ -60,7 +60,7 @@ pub async fn transition_agreement(
     let (to, note) = body.into_inner()?.checked()?;
     let id = path.into_inner().id;
     let actor = caller.actor();
-    let loaded = db::run(&pool, move |conn| {
+    let loaded = db::write(&pool, move |conn| {
         let ctx = Ctx {
             caller: &caller,
             actor: &actor,

@@ -300,7 +300,7 @@ pub async fn issue_token(
             return Err(oauth("invalid_client", "unknown client or wrong secret"));
         }
     };
-    let answer = db::run(&pool, move |conn| {
+    let answer = db::write(&pool, move |conn| {
         let grant = Grant::from_columns(
             &row.role,
             &row.scopes,
@@ -389,7 +389,7 @@ async fn failed_sign_in(
         "request_id={} sign-in refused: {kind} {account:?} from {source}: {reason}",
         request_id.as_deref().unwrap_or("-")
     );
-    db::run(pool, move |conn| {
+    db::write(pool, move |conn| {
         let actor = Actor {
             kind: "anonymous",
             id: String::new(),
@@ -492,7 +492,7 @@ pub async fn login(
             return Err(wrong());
         }
     };
-    let answer = db::run(&pool, move |conn| {
+    let answer = db::write(&pool, move |conn| {
         let grant = Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
         let scopes = grant.effective_scopes();
         let actor = Actor {

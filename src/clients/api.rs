@@ -85,7 +85,7 @@ pub async fn create_client(
     let input = body.checked(|input| input.check())?;
     let actor = caller.actor();
     let key = auth.secret_key.clone();
-    let (row, secret) = db::run(&pool, move |conn| {
+    let (row, secret) = db::write(&pool, move |conn| {
         actions::create(conn, input, &actor, &key)
     })
     .await?;
@@ -147,7 +147,7 @@ pub async fn patch_client(
     let id = path.into_inner().id;
     let actor = caller.actor();
     let change = Change::Merge(body.into_inner()?);
-    let row = db::run(&pool, move |conn| {
+    let row = db::write(&pool, move |conn| {
         actions::update(conn, &id, if_match, change, &actor)
     })
     .await?;
@@ -171,7 +171,7 @@ pub async fn revoke_client(
     caller.require_admin()?;
     let id = path.into_inner().id;
     let actor = caller.actor();
-    let row = db::run(&pool, move |conn| {
+    let row = db::write(&pool, move |conn| {
         actions::revoke(conn, &id, if_match, &actor)
     })
     .await?;
@@ -198,7 +198,7 @@ pub async fn rotate_client_secret(
     let id = path.into_inner().id;
     let actor = caller.actor();
     let key = auth.secret_key.clone();
-    let (row, secret) = db::run(&pool, move |conn| {
+    let (row, secret) = db::write(&pool, move |conn| {
         actions::rotate_secret(conn, &id, if_match, &actor, &key)
     })
     .await?;

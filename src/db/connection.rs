@@ -1,5 +1,8 @@
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool};
@@ -15,7 +18,67 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager>;
+/// The pool, and on SQLite the gate writers queue at before they take a connection.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager>,
+    /// SQLite has one writer at a time. A writer waiting for the write lock on a pooled
+    /// connection would hold that connection for as long as it waits, and ten of them would
+    /// leave readers none (503); writers wait here instead, holding nothing. `None` on
+    /// PostgreSQL, where writers do not block each other as a whole.
+    writers: Option<Arc<Semaphore>>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<ConnectionManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbPool")
+            .field("state", &self.pool.state())
+            .field("writer_gate", &self.writers.is_some())
+            .finish()
+    }
+}
+
+/// How long a writer waits its turn at the gate before the request answers 503: as long as
+/// SQLite's own busy_timeout.
+const WRITER_WAIT: Duration = Duration::from_secs(30);
+
+impl DbPool {
+    fn new(pool: Pool<ConnectionManager>, backend: &Backend) -> DbPool {
+        let writers = match backend {
+            Backend::Sqlite(_) => Some(Arc::new(Semaphore::new(1))),
+            Backend::Postgres(_) => None,
+        };
+        DbPool { pool, writers }
+    }
+
+    /// This writer's turn, held until the returned permit is dropped (nothing to wait for on
+    /// PostgreSQL); 503 when the turn does not come within [`WRITER_WAIT`].
+    pub async fn writer_turn(
+        &self,
+    ) -> Result<Option<OwnedSemaphorePermit>, crate::error::ApiError> {
+        let Some(gate) = &self.writers else {
+            return Ok(None);
+        };
+        match actix_web::rt::time::timeout(WRITER_WAIT, gate.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            Ok(Err(closed)) => Err(crate::error::ApiError::Internal(format!(
+                "the writer gate is closed: {closed}"
+            ))),
+            Err(_) => Err(crate::error::ApiError::Busy(format!(
+                "no turn to write within {} s",
+                WRITER_WAIT.as_secs()
+            ))),
+        }
+    }
+}
 
 /// Which database a `DATABASE_URL` names. Chosen from the scheme by us, never by trial: the
 /// derived `establish` would take any string as a SQLite path and hide why PostgreSQL failed.
@@ -124,14 +187,15 @@ pub fn establish(backend: &Backend, settings: &PoolSettings) -> Result<DbPool, S
     }
     connect(backend, settings.statement_timeout)
         .map_err(|e| format!("cannot connect to {}: {e}", backend.name()))?;
-    Pool::builder()
+    let pool = Pool::builder()
         .max_size(settings.max_size)
         .connection_timeout(settings.connect_timeout)
         .build(ConnectionManager {
             backend: backend.clone(),
             statement_timeout: settings.statement_timeout,
         })
-        .map_err(|e| format!("cannot open the {} pool: {e}", backend.name()))
+        .map_err(|e| format!("cannot open the {} pool: {e}", backend.name()))?;
+    Ok(DbPool::new(pool, backend))
 }
 
 /// The SQLite file holds figures derived from student records and the vetting of the adults
@@ -174,14 +238,15 @@ fn make_private(path: &std::path::Path) -> Result<(), String> {
 /// A pool that opens connections only when asked: for probes and tests of an unreachable
 /// database. `establish` is what the server uses.
 pub fn establish_lazy(backend: &Backend, settings: &PoolSettings) -> DbPool {
-    Pool::builder()
+    let pool = Pool::builder()
         .max_size(settings.max_size)
         .min_idle(Some(0))
         .connection_timeout(settings.connect_timeout)
         .build_unchecked(ConnectionManager {
             backend: backend.clone(),
             statement_timeout: settings.statement_timeout,
-        })
+        });
+    DbPool::new(pool, backend)
 }
 
 /// Runs `f` in a transaction that takes the write lock up front.

@@ -32,6 +32,18 @@ where
     .await?
 }
 
+/// [`run`] for work that writes. On SQLite, which has one writer at a time, the writer first
+/// waits its turn at the pool's writer gate, holding no connection, so however many writers
+/// queue, readers still find connections; the turn lasts until `f` returns.
+pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, crate::error::ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let _turn = pool.writer_turn().await?;
+    run(pool, f).await
+}
+
 /// Now, in UTC, to the microsecond: PostgreSQL keeps microseconds, so SQLite rows are cut the
 /// same way and cursors, ETags and comparisons agree on both backends.
 pub fn now() -> chrono::NaiveDateTime {

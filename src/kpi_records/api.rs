@@ -216,7 +216,7 @@ pub async fn ingest_batch(
     let mode = query.into_inner().mode.unwrap_or(BatchMode::All);
     let max_rows = settings.kpi_batch_max_rows;
     let actor = caller.actor();
-    let outcome = db::run(&pool, move |conn| {
+    let outcome = db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
             let mut batch = Ingest::new(conn, mode, max_rows);
             ingest::read(format, &file, &mut batch)?;

@@ -165,7 +165,7 @@ pub async fn create<R: Resource>(
     let place = place::<R>(&req)?;
     let input = body.checked(|input| R::check(input, None))?;
     let actor = caller.actor();
-    let (id, version, output) = db::run(&pool, move |conn| {
+    let (id, version, output) = db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
             let ctx = Ctx {
                 caller: &caller,
@@ -213,7 +213,7 @@ where
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();
-    let (version, output) = db::run(&pool, move |conn| {
+    let (version, output) = db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
             let ctx = Ctx {
                 caller: &caller,
@@ -337,7 +337,7 @@ pub async fn delete<R: Resource>(
     let place = place::<R>(&req)?;
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();
-    db::run(&pool, move |conn| {
+    db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
             let ctx = Ctx {
                 caller: &caller,

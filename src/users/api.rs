@@ -84,7 +84,7 @@ pub async fn create_user(
     caller.require_admin()?;
     let input = body.checked(|input| input.check())?;
     let actor = caller.actor();
-    let row = db::run(&pool, move |conn| actions::create(conn, input, &actor)).await?;
+    let row = db::write(&pool, move |conn| actions::create(conn, input, &actor)).await?;
     let user = User::from_row(&row)?;
     Ok(created(
         &user,
@@ -138,7 +138,7 @@ pub async fn patch_user(
     let id = path.into_inner().id;
     let actor = caller.actor();
     let change = Change::Merge(body.into_inner()?);
-    let row = db::run(&pool, move |conn| {
+    let row = db::write(&pool, move |conn| {
         actions::update(conn, &id, if_match, change, &actor)
     })
     .await?;

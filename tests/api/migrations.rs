@@ -229,3 +229,63 @@ async fn groups_in_use_join_the_catalogue(db: TestDb) {
         "the seeded groups and the one in use"
     );
 }
+
+/// The review's attack on SQLite: writers queued behind the write lock held every pooled
+/// connection while they waited (30 s), so reads found none and answered 503. Now writers
+/// wait at the writer gate holding nothing, and reads go on.
+#[actix_web::test]
+async fn queued_writers_leave_connections_for_readers() {
+    use std::rc::Rc;
+
+    use crate::support::{app, get, post};
+    let db = TestDb::sqlite();
+    let Backend::Sqlite(path) = db.backend.clone() else {
+        unreachable!("a SQLite test database")
+    };
+    let small = db::establish(
+        &db.backend,
+        &PoolSettings {
+            max_size: 3,
+            connect_timeout: Duration::from_secs(1),
+            ..settings()
+        },
+    )
+    .unwrap();
+    let small = TestDb::wrap(small, db.backend.clone());
+    let app = Rc::new(app(&small).await);
+    // Another process holds the write lock.
+    let mut holder = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(&mut holder, "BEGIN IMMEDIATE").unwrap();
+    let writers: Vec<_> = (0..10)
+        .map(|i| {
+            let app = app.clone();
+            actix_web::rt::spawn(async move {
+                post(
+                    &*app,
+                    "/api/v1/schools",
+                    serde_json::json!({"name": format!("Queued {i}")}),
+                )
+                .await
+                .status
+                .as_u16()
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let read = get(&*app, "/api/v1/schools").await;
+    assert_eq!(
+        read.status.as_u16(),
+        200,
+        "a read while ten writers queue: {}",
+        read.text
+    );
+    diesel::connection::SimpleConnection::batch_execute(&mut holder, "ROLLBACK").unwrap();
+    for writer in writers {
+        assert_eq!(
+            writer.await.unwrap(),
+            201,
+            "every queued writer gets its turn"
+        );
+    }
+    assert_eq!(count_rows(&db.pool, "schools"), 10);
+}
