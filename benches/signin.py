@@ -2,9 +2,11 @@
 """Sign-in under load: client-credential grants per second, and what a bad-credential flood
 does to everyone else (authenticated reads' p99, /readyz).
 
-    python3 benches/signin.py [--bin PATH] [--seconds 10]
+    python3 benches/signin.py [--bin PATH] [--seconds 10] [--postgres URL]
 
-Starts the release server twice on a fresh SQLite file: once with the sign-in rate limits off,
+Starts the release server twice on a fresh SQLite file (or, with ``--postgres
+postgres://user@host:port``, a fresh database on that server, created and dropped with psql):
+once with the sign-in rate limits off,
 to measure grants/s at 16 connections; once with the default limits, while 64 connections post
 wrong secrets and 4 others read `GET /api/v1/partners` with a token, and /readyz is polled ten
 times a second. Writes benches/results-signin.md. Standard library only, plus wrk.
@@ -37,11 +39,13 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, workdir, limits_off):
+    def __init__(self, binary, workdir, limits_off, database_url):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DATABASE_URL=f"sqlite://{workdir}/bench.db", HOST="127.0.0.1",
-                        PORT=str(self.port), RUST_LOG="error")
+        # PostgreSQL needs a shared signing key (SQLite makes one itself).
+        self.env = dict(os.environ, DATABASE_URL=database_url, HOST="127.0.0.1",
+                        PORT=str(self.port), RUST_LOG="error",
+                        JWT_SECRET="bench-secret-bench-secret-bench-secret-0123456789")
         if limits_off:
             self.env.update(RATE_LIMIT_SIGNIN_PER_MINUTE="0", RATE_LIMIT_ACCOUNT_PER_MINUTE="0")
         self.binary, self.workdir = binary, workdir
@@ -95,13 +99,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=os.environ.get("BIN", DEFAULT_BIN))
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL, without a database name")
     args = parser.parse_args()
+    if args.postgres:
+        name = f"signin_bench_{os.getpid()}"
+        subprocess.run(["psql", f"{args.postgres}/postgres", "-qc", f"CREATE DATABASE {name}"],
+                       check=True)
+        try:
+            run(args, f"{args.postgres}/{name}?sslmode=disable", "PostgreSQL")
+        finally:
+            subprocess.run(["psql", f"{args.postgres}/postgres", "-qc",
+                            f"DROP DATABASE {name} WITH (FORCE)"], check=True)
+    else:
+        run(args, None, "SQLite")
+
+
+def run(args, database_url, label):
     grant_lua = os.path.join(HERE, "wrk", "grant.lua")
     auth_lua = os.path.join(HERE, "wrk", "auth.lua")
     lines = []
 
     with tempfile.TemporaryDirectory() as workdir:
-        with Server(args.bin, workdir, limits_off=True) as server:
+        database_url = database_url or f"sqlite://{workdir}/bench.db"
+        with Server(args.bin, workdir, True, database_url) as server:
             client = server.cli("client", "create", "--name", "bench", "--role", "viewer")
             cid, secret = client["id"], client["client_secret"]
             rate, statuses, _, _ = wrk(server.base + "/api/v1/oauth/token", 16, args.seconds,
@@ -111,7 +131,7 @@ def main():
             lines.append(f"| Client-credential grants, 16 connections, limits off | "
                          f"{ok:,.0f} grants/s (all answers {rate:,.0f}/s; statuses {statuses}) |")
 
-        with Server(args.bin, workdir, limits_off=False) as server:
+        with Server(args.bin, workdir, False, database_url) as server:
             token = grant(server.base, cid, secret)
             readyz = {}
             stop = threading.Event()
@@ -153,8 +173,9 @@ def main():
 
     table = "| Figure | Result |\n|---|---|\n" + "\n".join(lines) + "\n"
     print(table)
-    with open(os.path.join(HERE, "results-signin.md"), "w") as f:
-        f.write(f"# Sign-in bench ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, SQLite, "
+    suffix = "" if label == "SQLite" else "-" + label.lower()
+    with open(os.path.join(HERE, f"results-signin{suffix}.md"), "w") as f:
+        f.write(f"# Sign-in bench ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {label}, "
                 f"{args.seconds} s per figure)\n\n" + table)
 
 

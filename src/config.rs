@@ -104,7 +104,8 @@ impl Default for HttpSettings {
     }
 }
 
-/// The district's rules that an operator may tune: vetting, KPI batch limits, suppression.
+/// The district's rules that an operator may tune: vetting, KPI batch limits, suppression,
+/// how long the change feed keeps changes.
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// Refuse to activate an agreement involving students unless every partner's vetting is
@@ -119,6 +120,8 @@ pub struct Policy {
     pub kpi_min_cell_size: i64,
     /// Most records in one CSV export for roles other than admin.
     pub kpi_export_max_rows: i64,
+    /// Days the change feed keeps a change; an older cursor must resync.
+    pub changes_retention_days: u32,
 }
 
 /// What the App is built with: HTTP limits, sign-in rate limits and the district's policy.
@@ -158,6 +161,7 @@ impl Default for Policy {
             kpi_batch_max_bytes: 32 * 1024 * 1024,
             kpi_min_cell_size: 10,
             kpi_export_max_rows: 100_000,
+            changes_retention_days: 30,
         }
     }
 }
@@ -350,6 +354,12 @@ impl Config {
                     kpi_batch_max_bytes,
                     kpi_min_cell_size,
                     kpi_export_max_rows,
+                    changes_retention_days: number(
+                        &lookup,
+                        "CHANGES_RETENTION_DAYS",
+                        30u32,
+                        1..=3650,
+                    )?,
                 },
             },
             workers,

@@ -187,6 +187,9 @@ pub enum ApiError {
     MethodNotAllowed(Vec<Method>),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// What was asked for is no longer kept (a change-feed cursor older than the retention).
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("payload too large: {0}")]
@@ -236,6 +239,7 @@ impl ApiError {
             ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => ("forbidden", "Forbidden"),
             ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::Gone(_) => ("gone", "Gone"),
             ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -255,6 +259,7 @@ impl ApiError {
             | ApiError::Unauthorized(d)
             | ApiError::Forbidden(d)
             | ApiError::Conflict(d)
+            | ApiError::Gone(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d) => d.clone(),
             ApiError::Validation(errors) => match errors.len() {
@@ -330,6 +335,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -6,6 +6,7 @@ pub mod address;
 pub mod agreements;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod clients;
 pub mod config;
 pub mod contacts;
@@ -57,6 +58,36 @@ async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
         .body(doc.0.clone())
 }
 
+/// The resource types the change feed lists, with the scopes that read each (a partner
+/// account also sees only changes that concern it).
+pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
+    use auth::Scope;
+    use resource::Resource;
+    fn read<R: Resource>() -> (&'static str, Vec<Scope>) {
+        (R::NAME, vec![R::READ])
+    }
+    vec![
+        read::<schools::model::Schools>(),
+        read::<partners::model::Partners>(),
+        read::<contacts::model::Contacts>(),
+        read::<vetting::model::VettingEntries>(),
+        read::<continuum::model::ContinuumLevels>(),
+        read::<agreements::model::Agreements>(),
+        read::<responsibilities::model::Responsibilities>(),
+        read::<timeline::model::TimelineItems>(),
+        read::<activities::model::Activities>(),
+        read::<kpi_definitions::model::KpiDefinitions>(),
+        read::<student_groups::model::StudentGroups>(),
+        // Targets are read with KPIs as well as agreements.
+        (
+            kpi_targets::model::KpiTargets::NAME,
+            vec![Scope::AgreementsRead, Scope::KpiRead],
+        ),
+        // A batch of KPI records is one change: a million rows would drown the feed.
+        (kpi_records::model::BATCH_RESOURCE, vec![Scope::KpiRead]),
+    ]
+}
+
 fn api_routes(cfg: &mut ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi_json));
     schools::api::routes(cfg);
@@ -74,6 +105,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);
     dashboards::routes(cfg);
+    changes::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

@@ -174,6 +174,7 @@ fn serve(config: Config) -> Result<(), String> {
     app.sign_in_limits = Some(std::sync::Arc::new(
         partnerships::auth::limits::SignInLimits::new(&app.rate_limits),
     ));
+    let housekeeping = (pool.clone(), config.app.policy.changes_retention_days);
     let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &app, &auth));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
@@ -191,6 +192,10 @@ fn serve(config: Config) -> Result<(), String> {
         partnerships::OPENAPI_PATH
     );
     actix_web::rt::System::new()
-        .block_on(server.run())
+        .block_on(async move {
+            let (pool, days) = housekeeping;
+            actix_web::rt::spawn(partnerships::changes::purge_every_hour(pool, days));
+            server.run().await
+        })
         .map_err(|e| format!("server stopped: {e}"))
 }

@@ -44,6 +44,9 @@ crate::sort_enum! {
 }
 
 /// The writable fields of an activity.
+///
+/// Across fields: `partner_id`, `school_id` and `agreement_id` name existing rows, and the
+/// partner is a party to the agreement when one is given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b", "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",

@@ -179,6 +179,11 @@ pub const MAX_YEARS: u32 = 10;
     "review_cadence": "quarterly",
     "involves_students": true
 }))]
+/// Across fields: `end_date` is not before `start_date`, and an agreement runs at most 10 years;
+/// `lead_partner_id` and `partner_ids` name existing partners, `school_ids` existing schools and
+/// `liaison_user_id` an existing user; an agreement that involves students needs every partner's
+/// vetting approved and valid on its dates; `status` changes only through `POST
+/// /agreements/{id}/transitions`.
 pub struct AgreementInput {
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 200))]
@@ -864,6 +869,9 @@ pub fn transition(
         }
     }
     record_version(conn, &next, "transition", ctx.actor)?;
+    let shown = serde_json::to_value(Agreements::represent(next.clone())?)
+        .map_err(|e| ApiError::Internal(format!("cannot represent the agreement: {e}")))?;
+    crate::changes::record_from(conn, Agreements::NAME, id, "updated", &shown)?;
     let changes =
         serde_json::json!({"status": {"old": from, "new": to}, "note": {"old": null, "new": note}});
     audit::record(

@@ -11,7 +11,27 @@ pub use store::record;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 
-/// Records a creation, with every field of the new representation.
+/// The write in the change feed, from the resource as readers see it.
+fn feed(
+    conn: &mut DbConnection,
+    resource_type: &str,
+    id: &str,
+    action: &str,
+    shown: &impl Serialize,
+) -> Result<(), ApiError> {
+    let shown = serde_json::to_value(shown)
+        .map_err(|e| ApiError::Internal(format!("cannot represent {resource_type}: {e}")))?;
+    Ok(crate::changes::record_from(
+        conn,
+        resource_type,
+        id,
+        action,
+        &shown,
+    )?)
+}
+
+/// Records a creation, with every field of the new representation, in the audit trail and
+/// the change feed.
 pub fn created(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -19,6 +39,7 @@ pub fn created(
     id: &str,
     new: &impl Serialize,
 ) -> Result<(), ApiError> {
+    feed(conn, resource_type, id, "created", new)?;
     Ok(record(
         conn,
         actor,
@@ -29,7 +50,7 @@ pub fn created(
     )?)
 }
 
-/// Records an update, with the fields that changed.
+/// Records an update, with the fields that changed, in the audit trail and the change feed.
 pub fn updated(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -38,6 +59,7 @@ pub fn updated(
     old: &impl Serialize,
     new: &impl Serialize,
 ) -> Result<(), ApiError> {
+    feed(conn, resource_type, id, "updated", new)?;
     Ok(record(
         conn,
         actor,
@@ -48,7 +70,8 @@ pub fn updated(
     )?)
 }
 
-/// Records a deletion, with the fields the resource had.
+/// Records a deletion, with the fields the resource had, in the audit trail and the change
+/// feed.
 pub fn deleted(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -56,6 +79,7 @@ pub fn deleted(
     id: &str,
     old: &impl Serialize,
 ) -> Result<(), ApiError> {
+    feed(conn, resource_type, id, "deleted", old)?;
     Ok(record(
         conn,
         actor,

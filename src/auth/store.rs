@@ -47,12 +47,30 @@ pub fn client(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ClientCre
         .optional()
 }
 
-/// Takes the client's write lock for the rest of the transaction.
+/// Holds the client still for the rest of the transaction: a change to it (a rotation, a
+/// revocation) waits until the grant commits, while grants for the same client run side by
+/// side (a shared lock; SQLite's write transaction already holds every row still).
 pub fn lock_client(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(api_clients::table.filter(api_clients::id.eq(id)))
-        .set(api_clients::version.eq(api_clients::version))
-        .execute(conn)
-        .map(|n| n == 1)
+    share_lock(conn, "api_clients", id)
+}
+
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[allow(dead_code)]
+    held: i32,
+}
+
+/// `SELECT … FOR SHARE` of one row of `table` (one of ours, never user input).
+fn share_lock(conn: &mut DbConnection, table: &'static str, id: &str) -> QueryResult<bool> {
+    let lock = match conn {
+        DbConnection::Postgres(_) => " FOR SHARE",
+        DbConnection::Sqlite(_) => "",
+    };
+    diesel::sql_query(format!("SELECT 1 AS held FROM {table} WHERE id = $1{lock}"))
+        .bind::<diesel::sql_types::Text, _>(id)
+        .load::<Held>(conn)
+        .map(|rows| rows.len() == 1)
 }
 
 pub fn user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserCredentials>> {
@@ -119,10 +137,7 @@ pub fn upgrade_client_secret(conn: &mut DbConnection, id: &str, digest: &str) ->
         .map(|_| ())
 }
 
-/// Takes the user's write lock for the rest of the transaction.
+/// Holds the user still for the rest of the transaction, as `lock_client` does a client.
 pub fn lock_user(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(users::table.filter(users::id.eq(id)))
-        .set(users::version.eq(users::version))
-        .execute(conn)
-        .map(|n| n == 1)
+    share_lock(conn, "users", id)
 }

@@ -328,6 +328,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        resource -> Text,
+        resource_id -> Text,
+        external_id -> Nullable<Text>,
+        action -> Text,
+        version -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    change_partners (partner_id, seq) {
+        seq -> BigInt,
+        partner_id -> Text,
+    }
+}
+
+diesel::table! {
+    changes_purged (id) {
+        id -> BigInt,
+        upto -> BigInt,
+    }
+}
+
+diesel::table! {
     kpi_records (id) {
         id -> Text,
         kpi_id -> Text,
@@ -374,5 +400,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     kpi_definitions,
     kpi_targets,
     kpi_records,
-    student_groups
+    student_groups,
+    changes,
+    change_partners,
+    changes_purged
 );

@@ -74,6 +74,8 @@ pub fn group_slug(group: &str) -> Result<(), validator::ValidationError> {
 }
 
 /// The writable fields of a KPI definition.
+///
+/// Across fields: `max_value` is not below `min_value`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "attendance_rate", "name": "Attendance rate", "unit": "percent",

@@ -230,14 +230,15 @@ pub async fn ingest_batch(
                     "unchanged": outcome.unchanged,
                     "rejected": outcome.rejected,
                 });
-                audit::record(
+                let batch = crate::db::sql::new_id();
+                crate::changes::record_from(
                     conn,
-                    &actor,
-                    "kpi_batch",
-                    &crate::db::sql::new_id(),
-                    "ingest",
-                    Some(counts),
+                    super::model::BATCH_RESOURCE,
+                    &batch,
+                    "created",
+                    &counts,
                 )?;
+                audit::record(conn, &actor, "kpi_batch", &batch, "ingest", Some(counts))?;
             }
             Ok(outcome)
         })

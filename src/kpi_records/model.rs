@@ -10,6 +10,10 @@ use utoipa::ToSchema;
 use crate::error::RowError;
 use crate::kpi_definitions::model::{is_slug, SLUG_RULE};
 
+/// The change feed's name for a batch of KPI records: one change per batch that wrote
+/// something, its id the batch's audit event.
+pub const BATCH_RESOURCE: &str = "kpi_record_batch";
+
 /// The fields of a record, in CSV column order.
 pub const FIELDS: &[&str] = &[
     "kpi_code",

@@ -17,6 +17,11 @@ use crate::kpi_records::suppression::{Cell, Counts, Judge, Suppression};
 use crate::resource::{Access, Ctx, Place, Resource};
 
 /// The writable fields of a KPI target.
+///
+/// Across fields: `baseline_period_start` and `baseline_period_end` go together, and the end is
+/// not before the start; `baseline_value` and `target_value` lie within the KPI's
+/// `min_value`..`max_value`; one target per KPI and student group of an agreement (409);
+/// `student_group` is a code of the student-group catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kpi_code": "attendance_rate", "student_group": "program_participants",

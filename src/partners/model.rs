@@ -143,6 +143,9 @@ pub fn offerings_from_column(column: &str) -> Result<Vec<Offering>, ApiError> {
     "status": "active",
     "referred_by": null
 }))]
+/// Across fields: `referred_by` names another existing partner (never itself);
+/// `continuum_level_id` an existing level; `vetting.status` is never `expired` (computed from the
+/// dates), and changing the vetting is a decision (admin or `vetting:decide`).
 pub struct PartnerInput {
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 200))]

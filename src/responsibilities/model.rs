@@ -85,6 +85,8 @@ pub struct InvestmentInput {
     "due_on": "2027-03-15", "status": "planned",
     "investment": {"kind": "hours", "committed": 40, "delivered": 0, "unit": "hours"}
 }))]
+/// Across fields: `assignee_contact_id` is a contact of one of the agreement's partners, and
+/// `assignee_user_id` an existing user.
 pub struct ResponsibilityInput {
     #[serde(default)]
     #[validate(required)]

@@ -45,6 +45,7 @@ crate::text_enum! {
     "highest_grade": "08",
     "active": true
 }))]
+/// Across fields: `highest_grade` is not below `lowest_grade`.
 pub struct SchoolInput {
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 200))]

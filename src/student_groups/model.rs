@@ -28,6 +28,9 @@ fn slug_field(text: &str) -> Result<(), validator::ValidationError> {
 }
 
 /// The writable fields of a student group.
+///
+/// Across fields: `part_of` and `dimension` go together; `part_of` names an existing group, never
+/// the group itself or one of its parts; `code` never changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "ell", "name": "English learners", "part_of": "all",

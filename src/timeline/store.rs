@@ -157,6 +157,8 @@ pub fn insert_generated_check_ins(
         .collect();
     for row in &rows {
         row.insert(conn)?;
+        let shown = serde_json::json!({"agreement_id": agreement_id, "version": row.version});
+        crate::changes::record_from(conn, "timeline_item", &row.id, "created", &shown)?;
     }
     Ok(rows.len())
 }

@@ -27,6 +27,9 @@ crate::text_enum! {
 
 /// A decision, when the caller may decide (admin, or the `vetting:decide` scope); otherwise a
 /// proposal of evidence that changes nothing the vetting rule reads.
+///
+/// Across fields: `expired` is never sent (it is computed from the expiry dates); a decision (a
+/// change of status or dates) needs admin or `vetting:decide`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "approved", "background_check_on": "2026-08-15",

@@ -72,6 +72,7 @@ pub fn record_decision(
     };
     diesel::insert_into(vetting_entries::table)
         .values(&row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    let shown = serde_json::json!({"partner_id": row.partner_id, "version": row.version});
+    crate::changes::record_from(conn, "vetting_entry", &row.id, "created", &shown)
 }

@@ -1,0 +1,3 @@
+DROP TABLE changes_purged;
+DROP TABLE change_partners;
+DROP TABLE changes;

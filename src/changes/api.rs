@@ -1,0 +1,56 @@
+//! `GET /changes`.
+
+use actix_web::{get, web, HttpResponse};
+
+use super::model::{partner_scope, readable, Change, ChangePage, ChangesQuery};
+use super::store;
+use crate::auth::Caller;
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+
+/// Every committed write, in commit order: poll with the last `next_cursor` and no change is
+/// ever missed, even when transactions commit out of order. Each resource type needs its read
+/// scope; a partner account sees only changes that concern it. Changes are kept for
+/// `CHANGES_RETENTION_DAYS`; an older cursor answers 410, and the client resyncs from the
+/// lists.
+#[utoipa::path(tag = "changes", params(ChangesQuery),
+    responses((status = 200, description = "Changes after the cursor", body = ChangePage),
+        (status = 410, description = "The cursor is older than the retention: resync",
+            body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/changes")]
+pub async fn list_changes(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    query: web::Query<ChangesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let after = query.after()?;
+    let limit = query.limit()?;
+    let resources = readable(&caller, &crate::feed_resources(), query.resource.as_deref())?;
+    let partner = partner_scope(&caller)?;
+    let page = db::run(&pool, move |conn| {
+        let purged = store::purged_upto(conn)?;
+        let from = match after {
+            Some(after) if after < purged => {
+                return Err(ApiError::Gone(format!(
+                    "changes up to {purged} are no longer kept (CHANGES_RETENTION_DAYS); resync from the lists, then follow the feed without a cursor"
+                )))
+            }
+            Some(after) => after,
+            None => purged,
+        };
+        let rows = store::page(conn, from, Some(&resources), partner.as_deref(), limit)?;
+        let next_cursor = rows.last().map_or(from, |r| r.seq).to_string();
+        let data = rows
+            .into_iter()
+            .map(Change::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ChangePage { data, next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_changes);
+}
