@@ -122,6 +122,8 @@ pub struct Policy {
     pub kpi_export_max_rows: i64,
     /// Days the change feed keeps a change; an older cursor must resync.
     pub changes_retention_days: u32,
+    /// Seconds an `Idempotency-Key` and its answer are kept.
+    pub idempotency_ttl_seconds: i64,
 }
 
 /// What the App is built with: HTTP limits, sign-in rate limits and the district's policy.
@@ -162,6 +164,7 @@ impl Default for Policy {
             kpi_min_cell_size: 10,
             kpi_export_max_rows: 100_000,
             changes_retention_days: 30,
+            idempotency_ttl_seconds: 86_400,
         }
     }
 }
@@ -359,6 +362,12 @@ impl Config {
                         "CHANGES_RETENTION_DAYS",
                         30u32,
                         1..=3650,
+                    )?,
+                    idempotency_ttl_seconds: number(
+                        &lookup,
+                        "IDEMPOTENCY_TTL_SECONDS",
+                        86_400i64,
+                        60..=30 * 86_400,
                     )?,
                 },
             },

@@ -14,7 +14,9 @@ pub mod continuum;
 pub mod dashboards;
 pub mod db;
 pub mod error;
+pub mod housekeeping;
 pub mod http;
+pub mod idempotency;
 pub mod kpi_definitions;
 pub mod kpi_progress;
 pub mod kpi_records;
@@ -140,12 +142,14 @@ fn cors(settings: &HttpSettings) -> Cors {
             header::IF_NONE_MATCH,
             header::ACCEPT,
             http::request_id::HEADER,
+            header::HeaderName::from_static(idempotency::HEADER),
         ])
         .expose_headers([
             header::ETAG,
             header::LINK,
             header::LOCATION,
             http::request_id::HEADER,
+            header::HeaderName::from_static(idempotency::REPLAYED),
         ])
         .max_age(3600);
     for origin in &settings.cors_origins {
@@ -203,6 +207,7 @@ pub fn build_app(
         })))
         .default_service(web::to(http::fallback::not_matched))
         .wrap(from_fn(http::decoding::bounded_inflation))
+        .wrap(from_fn(idempotency::idempotent))
         .wrap(Compress::default())
         .wrap(Condition::new(
             !settings.cors_origins.is_empty(),

@@ -174,7 +174,7 @@ fn serve(config: Config) -> Result<(), String> {
     app.sign_in_limits = Some(std::sync::Arc::new(
         partnerships::auth::limits::SignInLimits::new(&app.rate_limits),
     ));
-    let housekeeping = (pool.clone(), config.app.policy.changes_retention_days);
+    let housekeeping = (pool.clone(), config.app.policy.clone());
     let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &app, &auth));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
@@ -193,8 +193,8 @@ fn serve(config: Config) -> Result<(), String> {
     );
     actix_web::rt::System::new()
         .block_on(async move {
-            let (pool, days) = housekeeping;
-            actix_web::rt::spawn(partnerships::changes::purge_every_hour(pool, days));
+            let (pool, policy) = housekeeping;
+            actix_web::rt::spawn(partnerships::housekeeping::every_hour(pool, policy));
             server.run().await
         })
         .map_err(|e| format!("server stopped: {e}"))

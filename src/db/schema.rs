@@ -354,6 +354,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (principal, key) {
+        principal -> Text,
+        key -> Text,
+        method_path -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     kpi_records (id) {
         id -> Text,
         kpi_id -> Text,
@@ -403,5 +418,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     student_groups,
     changes,
     change_partners,
-    changes_purged
+    changes_purged,
+    idempotency_keys
 );

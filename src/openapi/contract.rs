@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 
 /// Non-blank text without control characters (tab, line feed and carriage return allowed).
 pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = r"^[\x21-\x7e]{1,255}$";
 /// Query text: no control characters.
 pub const QUERY_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
 /// `*` or a list of (possibly weak) entity tags.
@@ -40,6 +42,66 @@ pub fn state_rules(doc: &mut Value) {
     // Made from the request schemas as stated above.
     merge_patch_schemas(doc);
     parameters(doc);
+    idempotency_keys(doc);
+}
+
+/// Every POST that takes a token takes an `Idempotency-Key` (see `crate::idempotency`).
+fn idempotency_keys(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let protected = op
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.iter().any(|r| r.get("bearer").is_some()));
+        if !protected {
+            continue;
+        }
+        let parameters = op.entry("parameters").or_insert_with(|| json!([]));
+        if let Some(parameters) = parameters.as_array_mut() {
+            parameters.push(json!({
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": false,
+                "description": "Makes a retry safe: the same key with the same request within IDEMPOTENCY_TTL_SECONDS (default one day) answers the first answer again, with `Idempotent-Replayed: true`, and does nothing twice. The same key with another request is 422; while the first request with the key runs, another is 409. Keys belong to the caller; server faults are not kept, so a retry after a 5xx runs again.",
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}
+            }));
+        }
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            if status.starts_with('2') {
+                if let Some(response) = response.as_object_mut() {
+                    let headers = response.entry("headers").or_insert_with(|| json!({}));
+                    if let Some(headers) = headers.as_object_mut() {
+                        headers.insert(
+                            "Idempotent-Replayed".into(),
+                            json!({"description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}}),
+                        );
+                    }
+                }
+            }
+        }
+        for (status, description) in [
+            (
+                "409",
+                "A request with the same Idempotency-Key is still running",
+            ),
+            (
+                "422",
+                "Validation failed, or the Idempotency-Key was used for another request",
+            ),
+        ] {
+            responses.entry(status).or_insert_with(|| {
+                json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+            });
+        }
+    }
 }
 
 fn operations(doc: &mut Value) -> Vec<&mut Map<String, Value>> {

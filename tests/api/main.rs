@@ -15,6 +15,7 @@ mod conventions;
 mod faults;
 mod guards;
 mod hostile;
+mod idempotency;
 mod kpi_progress;
 mod kpi_records;
 mod kpis;
