@@ -1,5 +1,6 @@
-//! The `client` and `user` commands: bootstrap and manage credentials from the server's shell.
-//! They run the same actions as the admin endpoints, audited as the operator (`cli`).
+//! The `client`, `user` and `import` commands: bootstrap and manage credentials, and import
+//! other systems' records, from the server's shell. They run the same actions as the
+//! endpoints, audited as the operator (`cli`).
 
 use serde_json::{json, Value};
 
@@ -11,7 +12,7 @@ use partnerships::error::ApiError;
 use partnerships::http::etag::IfMatch;
 use partnerships::users::{self, model::User};
 
-use crate::{ClientCommand, UserCommand};
+use crate::{ClientCommand, ImportCommand, UserCommand};
 
 fn connection(config: &Config) -> Result<db::DbPool, String> {
     crate::migrate_quietly(config)
@@ -23,6 +24,18 @@ fn explain(e: ApiError) -> String {
         ApiError::Validation(errors) => errors
             .iter()
             .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ApiError::RowsRejected { rows, .. } => rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "line {}: {}: {}",
+                    r.line.unwrap_or_default(),
+                    r.field.as_deref().unwrap_or("row"),
+                    r.message
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n"),
         ApiError::Internal(cause) | ApiError::Unavailable(cause) => cause,
@@ -166,6 +179,27 @@ pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
                 users::actions::update(conn, &id, IfMatch::none(), change, &actor)
             })?;
             print(&User::from_row(&row).map_err(explain)?)
+        }
+    }
+}
+
+pub fn import(config: &Config, command: ImportCommand) -> Result<(), String> {
+    let actor = Actor::command_line();
+    match command {
+        ImportCommand::OnerosterOrgs { file } => {
+            let csv =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let outcome = with_conn(config, |conn| {
+                db::write_transaction(conn, |conn| {
+                    partnerships::schools::import::import_orgs(
+                        conn,
+                        &csv,
+                        partnerships::kpi_records::ingest::BatchMode::All,
+                        &actor,
+                    )
+                })
+            })?;
+            print(&outcome)
         }
     }
 }

@@ -92,6 +92,8 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
 
 fn api_routes(cfg: &mut ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi_json));
+    // Before the school routes: `/schools/{id}` would otherwise claim the path and answer 405.
+    cfg.service(schools::api::import_schools);
     schools::api::routes(cfg);
     partners::routes(cfg);
     contacts::routes(cfg);

@@ -37,6 +37,21 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Import records from other systems.
+    Import {
+        #[command(subcommand)]
+        action: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Upsert the schools of a OneRoster 1.1/1.2 orgs.csv, as `POST /schools/import` does
+    /// (all or nothing); prints the counts as JSON.
+    OnerosterOrgs {
+        /// The orgs.csv file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,6 +135,9 @@ fn main() -> ExitCode {
         Command::User { action } => Config::from_env()
             .map_err(|e| e.to_string())
             .and_then(|config| admin::user(&config, action)),
+        Command::Import { action } => Config::from_env()
+            .map_err(|e| e.to_string())
+            .and_then(|config| admin::import(&config, action)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,7 +33,7 @@ crate::text_enum! {
 }
 
 /// The writable fields of a school (POST and PUT bodies; PATCH merges into this shape).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "Richmond Middle School",
@@ -257,7 +257,7 @@ impl Resource for Schools {
 }
 
 /// The row `input` describes, with the identity and bookkeeping of `stamp`.
-fn row_from(input: SchoolInput, stamp: Stamp) -> SchoolRow {
+pub fn row_from(input: SchoolInput, stamp: Stamp) -> SchoolRow {
     let [address_line1, address_line2, city, region, postal_code, country] =
         input.address.unwrap_or_default().into_columns();
     SchoolRow {

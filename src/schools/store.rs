@@ -68,3 +68,15 @@ pub fn list(
     let query = crate::keyset_page!(query, schools, sort, after);
     query.limit(limit).load(conn)
 }
+
+/// The school other systems know as `external_id`.
+pub fn by_external_id(
+    conn: &mut DbConnection,
+    external_id: &str,
+) -> QueryResult<Option<SchoolRow>> {
+    schools::table
+        .filter(schools::external_id.eq(external_id))
+        .select(SchoolRow::as_select())
+        .first(conn)
+        .optional()
+}

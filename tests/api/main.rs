@@ -21,6 +21,7 @@ mod kpi_records;
 mod kpis;
 mod matrix;
 mod migrations;
+mod oneroster;
 mod openapi;
 mod partners;
 mod schools;

@@ -383,6 +383,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     // KPIs: everyone reads the catalogue and records (small cells hidden); only
     // administrators change the catalogue; kpi:write pushes records.
+    // The district's school list from the SIS: admin or an integration, never staff.
+    (
+        "POST /schools/import",
+        "schools:write",
+        "200 403 403 403 403 403 200 403",
+    ),
     (
         "GET /kpi-definitions",
         "kpi:read",
@@ -737,6 +743,11 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
     let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
     let req = TestRequest::default().method(method.clone()).uri(&uri);
     match (op, body) {
+        ("POST /schools/import", _) => req
+            .insert_header(("content-type", "text/csv"))
+            .set_payload(format!(
+                "sourcedId,status,name,type,identifier\nm-{n},active,Imported {n},school,\n"
+            )),
         ("POST /oauth/token", _) => req
             .insert_header(("content-type", "application/x-www-form-urlencoded"))
             .set_payload(format!(

@@ -1,0 +1,289 @@
+//! OneRoster 1.1 / 1.2 `orgs.csv` import: the district's SIS export keeps the school list in
+//! step. Rows of type `school` are upserted by `sourcedId` (our `external_id`), `identifier`
+//! becomes `state_id`, and rows with status `tobedeleted` deactivate their school. Other org
+//! types (district, department…) are counted and skipped.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::model::{row_from, School, SchoolInput, Schools};
+use super::store::{self, SchoolRow};
+use crate::audit::{self, Actor};
+use crate::db::{DbConnection, Stamp};
+use crate::error::{ApiError, FieldError, RowError};
+use crate::kpi_records::ingest::{BatchMode, MAX_LISTED_ROWS};
+use crate::resource::{Resource, Stored};
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ImportOutcome {
+    /// Rows in the file (not counting the header).
+    pub received: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Schools set inactive by a `tobedeleted` row.
+    pub deactivated: usize,
+    /// Rows of another org type, or `tobedeleted` rows of schools we never had.
+    pub skipped: usize,
+    pub rejected: usize,
+    /// The bad rows (partial mode; in `all` mode they come in a 422).
+    pub errors: Vec<RowError>,
+}
+
+/// One school row, checked.
+struct OrgRow {
+    sourced_id: String,
+    name: String,
+    identifier: Option<String>,
+    deleted: bool,
+}
+
+/// The columns we read, by their OneRoster names (case-insensitive).
+struct Columns {
+    sourced_id: usize,
+    name: usize,
+    kind: usize,
+    status: Option<usize>,
+    identifier: Option<usize>,
+}
+
+impl Columns {
+    fn of(headers: &csv::StringRecord) -> Result<Columns, ApiError> {
+        let position: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                    i,
+                )
+            })
+            .collect();
+        let required = |name: &str| {
+            position.get(name).copied().ok_or_else(|| {
+                ApiError::Validation(vec![FieldError::new(
+                    name,
+                    "required",
+                    format!(
+                        "orgs.csv has no {name} column (OneRoster 1.1 or 1.2 headers expected)"
+                    ),
+                )])
+            })
+        };
+        Ok(Columns {
+            sourced_id: required("sourcedid")?,
+            name: required("name")?,
+            kind: required("type")?,
+            status: position.get("status").copied(),
+            identifier: position.get("identifier").copied(),
+        })
+    }
+}
+
+fn row_error(index: usize, line: u64, field: &str, code: &str, message: String) -> RowError {
+    RowError {
+        index,
+        line: Some(line),
+        field: Some(field.to_owned()),
+        code: code.to_owned(),
+        message,
+    }
+}
+
+/// A school row's fields, or what is wrong with them; `Ok(None)` for another org type.
+fn read_row(
+    record: &csv::StringRecord,
+    columns: &Columns,
+    index: usize,
+    line: u64,
+) -> Result<Option<OrgRow>, Vec<RowError>> {
+    let cell = |i: usize| record.get(i).unwrap_or("").trim();
+    let optional = |i: Option<usize>| i.map(cell).filter(|v| !v.is_empty());
+    if !cell(columns.kind).eq_ignore_ascii_case("school") {
+        return Ok(None);
+    }
+    let mut errors = Vec::new();
+    let mut check = |field: &str, value: &str, max: usize, required: bool| {
+        if value.chars().any(crate::http::body::is_forbidden_control) {
+            errors.push(row_error(
+                index,
+                line,
+                field,
+                "invalid",
+                format!("{field} holds control characters"),
+            ));
+        } else if required && value.is_empty() {
+            errors.push(row_error(
+                index,
+                line,
+                field,
+                "required",
+                format!("{field} is required"),
+            ));
+        } else if value.chars().count() > max {
+            errors.push(row_error(
+                index,
+                line,
+                field,
+                "length",
+                format!("{field} is longer than {max} characters"),
+            ));
+        }
+    };
+    let (sourced_id, name) = (cell(columns.sourced_id), cell(columns.name));
+    let identifier = optional(columns.identifier);
+    check("sourcedId", sourced_id, 100, true);
+    check("name", name, 200, true);
+    check("identifier", identifier.unwrap_or(""), 50, false);
+    let status = optional(columns.status).unwrap_or("active");
+    let deleted = match status.to_ascii_lowercase().as_str() {
+        "active" => false,
+        "tobedeleted" => true,
+        _ => {
+            errors.push(row_error(
+                index,
+                line,
+                "status",
+                "invalid",
+                format!("status must be active or tobedeleted, not {status:?}"),
+            ));
+            false
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Some(OrgRow {
+        sourced_id: sourced_id.to_owned(),
+        name: name.to_owned(),
+        identifier: identifier.map(str::to_owned),
+        deleted,
+    }))
+}
+
+/// Imports `csv` (the whole of an `orgs.csv`) in the caller's transaction: in `all` mode one
+/// bad row rejects the file (422 listing the bad rows) and nothing is written.
+pub fn import_orgs(
+    conn: &mut DbConnection,
+    csv: &[u8],
+    mode: BatchMode,
+    actor: &Actor,
+) -> Result<ImportOutcome, ApiError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::BadRequest(format!("orgs.csv cannot be read: {e}")))?
+        .clone();
+    let columns = Columns::of(&headers)?;
+    let mut outcome = ImportOutcome::default();
+    let mut seen = HashSet::new();
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        outcome.received += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(row_error(
+                    index,
+                    line,
+                    "",
+                    "malformed",
+                    format!("not CSV: {e}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        match read_row(&record, &columns, index, line) {
+            Ok(None) => outcome.skipped += 1,
+            Ok(Some(row)) if !seen.insert(row.sourced_id.clone()) => errors.push(row_error(
+                index,
+                line,
+                "sourcedId",
+                "duplicate",
+                format!("sourcedId {:?} appears twice in the file", row.sourced_id),
+            )),
+            Ok(Some(row)) => rows.push(row),
+            Err(bad) => errors.extend(bad),
+        }
+    }
+    outcome.rejected = errors.iter().map(|e| e.index).collect::<HashSet<_>>().len();
+    if mode == BatchMode::All && !errors.is_empty() {
+        let truncated = errors.len() > MAX_LISTED_ROWS;
+        errors.truncate(MAX_LISTED_ROWS);
+        return Err(ApiError::RowsRejected {
+            received: outcome.received,
+            rejected: outcome.rejected,
+            rows: errors,
+            truncated,
+        });
+    }
+    for row in rows {
+        upsert(conn, row, actor, &mut outcome)?;
+    }
+    errors.truncate(MAX_LISTED_ROWS);
+    outcome.errors = errors;
+    Ok(outcome)
+}
+
+/// Writes one school row, audited (and so in the change feed) like any other write.
+fn upsert(
+    conn: &mut DbConnection,
+    row: OrgRow,
+    actor: &Actor,
+    outcome: &mut ImportOutcome,
+) -> Result<(), ApiError> {
+    let current = store::by_external_id(conn, &row.sourced_id)?;
+    let Some(current) = current else {
+        if row.deleted {
+            outcome.skipped += 1;
+            return Ok(());
+        }
+        let input = SchoolInput {
+            name: Some(row.name),
+            external_id: Some(row.sourced_id),
+            state_id: row.identifier,
+            ..SchoolInput::default()
+        };
+        let created = row_from(input, Stamp::fresh());
+        created.insert(conn)?;
+        audit::created(
+            conn,
+            actor,
+            Schools::NAME,
+            &created.id,
+            &School::try_from(created.clone())?,
+        )?;
+        outcome.created += 1;
+        return Ok(());
+    };
+    let mut input = Schools::writable(&current)?;
+    input.name = Some(row.name);
+    input.state_id = row.identifier;
+    // The SIS is the source: `active` brings a school back, `tobedeleted` retires it.
+    input.active = Some(!row.deleted);
+    if row_from(input.clone(), current.stamp()) == current {
+        outcome.unchanged += 1;
+        return Ok(());
+    }
+    let next: SchoolRow = row_from(input, current.stamp().bumped());
+    if !next.update(conn, current.version)? {
+        return Err(ApiError::raced());
+    }
+    let (before, after) = (
+        School::try_from(current.clone())?,
+        School::try_from(next.clone())?,
+    );
+    audit::updated(conn, actor, Schools::NAME, &next.id, &before, &after)?;
+    if row.deleted && current.active {
+        outcome.deactivated += 1;
+    } else {
+        outcome.updated += 1;
+    }
+    Ok(())
+}
