@@ -203,3 +203,14 @@ pub fn import(config: &Config, command: ImportCommand) -> Result<(), String> {
         }
     }
 }
+
+pub fn seed(config: &Config, demo: bool) -> Result<(), String> {
+    if !demo {
+        return Err("say --demo: the demo district is the only seed".into());
+    }
+    let policy = config.app.policy.clone();
+    let outcome = with_conn(config, |conn| {
+        db::write_transaction(conn, |conn| partnerships::seed::demo(conn, &policy))
+    })?;
+    print(&outcome)
+}

@@ -26,6 +26,7 @@ pub mod partners;
 pub mod resource;
 pub mod responsibilities;
 pub mod schools;
+pub mod seed;
 pub mod student_groups;
 mod text_enum;
 pub mod timeline;

@@ -37,6 +37,13 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Fill an empty database with a believable district (schools, partners, agreements in
+    /// every status, KPI history); does nothing when the demo is there already.
+    Seed {
+        /// The demo district (the only seed there is; say so, to be sure).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Import records from other systems.
     Import {
         #[command(subcommand)]
@@ -135,6 +142,9 @@ fn main() -> ExitCode {
         Command::User { action } => Config::from_env()
             .map_err(|e| e.to_string())
             .and_then(|config| admin::user(&config, action)),
+        Command::Seed { demo } => Config::from_env()
+            .map_err(|e| e.to_string())
+            .and_then(|config| admin::seed(&config, demo)),
         Command::Import { action } => Config::from_env()
             .map_err(|e| e.to_string())
             .and_then(|config| admin::import(&config, action)),

@@ -153,6 +153,31 @@ pub async fn get<R: Resource>(
     Ok(json_with_etag(StatusCode::OK, &output, version))
 }
 
+/// Creates a row as `POST` does, inside the caller's transaction: the parent entered, the
+/// input checked and built, `saving`, the insert, `saved` and the audit event. The handler
+/// below runs it; so does anything else that creates (demo data).
+pub fn create_in<R: Resource>(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    place: &Place,
+    input: R::Input,
+) -> Result<R::Row, ApiError> {
+    R::enter(conn, ctx, place, Access::Write)?;
+    R::check(&input, None)?;
+    let row = R::build(conn, input, place, Stamp::fresh(), None, ctx)?;
+    R::saving(conn, ctx, None, &row)?;
+    row.insert(conn)?;
+    R::saved(conn, ctx, None, &row)?;
+    audit::created(
+        conn,
+        ctx.actor,
+        R::NAME,
+        row.id(),
+        &R::represent(row.clone())?,
+    )?;
+    Ok(row)
+}
+
 /// `POST` on a collection: 201 with `Location` and `ETag`.
 pub async fn create<R: Resource>(
     req: HttpRequest,
@@ -172,12 +197,7 @@ pub async fn create<R: Resource>(
                 actor: &actor,
                 policy: &policy,
             };
-            R::enter(conn, &ctx, &place, Access::Write)?;
-            let row = R::build(conn, input, &place, Stamp::fresh(), None, &ctx)?;
-            R::saving(conn, &ctx, None, &row)?;
-            row.insert(conn)?;
-            R::saved(conn, &ctx, None, &row)?;
-            audit::created(conn, &actor, R::NAME, row.id(), &R::represent(row.clone())?)?;
+            let row = create_in::<R>(conn, &ctx, &place, input)?;
             let (id, version) = (row.id().to_owned(), row.version());
             Ok((id, version, shown_one::<R>(conn, &ctx, row)?))
         })

@@ -11,7 +11,7 @@ mod list_query;
 mod routes;
 mod stored;
 
-pub use handlers::{create, delete, get, list, locked, modify, patch, replace};
+pub use handlers::{create, create_in, delete, get, list, locked, modify, patch, replace};
 pub use list_query::{ListParams, ListQuery};
 pub use stored::Stored;
 

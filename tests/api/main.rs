@@ -26,6 +26,7 @@ mod openapi;
 mod partners;
 mod schools;
 mod security;
+mod seed;
 mod suppression;
 mod text;
 mod work;

@@ -743,11 +743,12 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
     let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
     let req = TestRequest::default().method(method.clone()).uri(&uri);
     match (op, body) {
-        ("POST /schools/import", _) => req
-            .insert_header(("content-type", "text/csv"))
-            .set_payload(format!(
-                "sourcedId,status,name,type,identifier\nm-{n},active,Imported {n},school,\n"
-            )),
+        ("POST /schools/import", _) => {
+            req.insert_header(("content-type", "text/csv"))
+                .set_payload(format!(
+                    "sourcedId,status,name,type,identifier\nm-{n},active,Imported {n},school,\n"
+                ))
+        }
         ("POST /oauth/token", _) => req
             .insert_header(("content-type", "application/x-www-form-urlencoded"))
             .set_payload(format!(
