@@ -6,6 +6,7 @@ pub mod address;
 pub mod agreements;
 pub mod audit;
 pub mod auth;
+pub mod calendars;
 pub mod changes;
 pub mod clients;
 pub mod config;
@@ -111,6 +112,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     kpi_progress::routes(cfg);
     dashboards::routes(cfg);
     changes::routes(cfg);
+    calendars::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

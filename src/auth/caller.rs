@@ -286,6 +286,20 @@ fn admit(
     })
 }
 
+/// The caller a principal would be now, narrowed to `scopes` (what its token held when it
+/// set something up that acts later on its behalf, such as a calendar feed). Refused when the
+/// principal is gone, revoked or disabled.
+pub fn acting_as(
+    conn: &mut DbConnection,
+    kind: PrincipalKind,
+    id: &str,
+    scopes: BTreeSet<Scope>,
+) -> Result<Caller, ApiError> {
+    let principal = fetch_local(conn, kind, id)?;
+    let valid_after = principal.valid_after.and_utc().timestamp_millis();
+    admit(principal, Some(scopes), valid_after)
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;

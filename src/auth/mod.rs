@@ -13,7 +13,7 @@ pub mod settings;
 mod store;
 pub mod token;
 
-pub use caller::Caller;
+pub use caller::{acting_as, Caller};
 pub use grant::Grant;
 pub use permissions::{Role, Scope};
 pub use settings::AuthSettings;

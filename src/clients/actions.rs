@@ -87,12 +87,17 @@ pub fn create(
     Ok((row, secret))
 }
 
-/// Locks, loads and checks `If-Match`; the start of every change.
-fn current(conn: &mut DbConnection, id: &str, if_match: &IfMatch) -> Result<ClientRow, ApiError> {
+/// Locks and loads; the start of every change.
+fn locked(conn: &mut DbConnection, id: &str) -> Result<ClientRow, ApiError> {
     if !crate::db::sql::is_id(id) || !store::lock(conn, id)? {
         return Err(not_found());
     }
-    let row = store::find(conn, id)?.ok_or_else(not_found)?;
+    store::find(conn, id)?.ok_or_else(not_found)
+}
+
+/// Locks, loads and checks `If-Match`, for changes without a body.
+fn current(conn: &mut DbConnection, id: &str, if_match: &IfMatch) -> Result<ClientRow, ApiError> {
+    let row = locked(conn, id)?;
     if_match.check(row.version)?;
     Ok(row)
 }
@@ -122,9 +127,12 @@ pub fn update(
     actor: &Actor,
 ) -> Result<ClientRow, ApiError> {
     forgetting(write_transaction(conn, |conn| {
-        let before = current(conn, id, &if_match)?;
+        let before = locked(conn, id)?;
+        // The body is judged before the precondition, as everywhere: a malformed change is
+        // 400 or 422 whatever version it names.
         let input = change.resolve(&input_of(&before)?)?;
         input.check()?;
+        if_match.check(before.version)?;
         let mut after = before.clone();
         apply(&mut after, &input);
         if after == before {

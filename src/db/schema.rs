@@ -369,6 +369,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_feeds (id) {
+        id -> Text,
+        scope -> Text,
+        target_id -> Nullable<Text>,
+        token_digest -> Text,
+        principal_kind -> Text,
+        principal_id -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     kpi_records (id) {
         id -> Text,
         kpi_id -> Text,
@@ -419,5 +432,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes,
     change_partners,
     changes_purged,
-    idempotency_keys
+    idempotency_keys,
+    calendar_feeds
 );

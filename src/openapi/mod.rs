@@ -43,6 +43,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "schools", description = "The district's schools and their external ids (SIS, NCES, state)."),
         (name = "partners", description = "Community partners: businesses, nonprofits, colleges, museums, libraries and more."),
         (name = "contacts", description = "The people at a partner."),
+        (name = "calendars", description = "Calendar feeds: secret iCalendar URLs that calendar apps subscribe to without a token, showing the agreements, timelines, check-ins and due dates their creator may read."),
         (name = "changes", description = "The change feed: every committed write of every resource, in commit order, for clients that keep a copy. Poll with the last next_cursor; each resource type needs its read scope, and a partner account sees only changes that concern it."),
         (name = "continuum", description = "The district's partnership continuum: levels from light involvement to deep engagement."),
         (name = "auth", description = "Access tokens: OAuth2 client credentials for scripts, sign-in for people."),
@@ -139,6 +140,7 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
         "kpis" if write => vec![AgreementsWrite],
         "kpis" => vec![AgreementsRead, KpiRead],
         "dashboards" => vec![AgreementsRead, PartnersRead, KpiRead],
+        "calendars" => vec![AgreementsRead],
         _ => Vec::new(),
     }
 }

@@ -125,9 +125,11 @@ pub fn update(
             return Err(not_found());
         }
         let before = store::find(conn, id)?.ok_or_else(not_found)?;
-        if_match.check(before.version)?;
+        // The body is judged before the precondition, as everywhere: a malformed change is
+        // 400 or 422 whatever version it names.
         let input = change.resolve(&input_of(&before)?)?;
         input.check()?;
+        if_match.check(before.version)?;
         let mut after = before.clone();
         apply(&mut after, &input, hash);
         if after == before {

@@ -8,6 +8,7 @@ mod access;
 mod agreements;
 mod audit;
 mod auth;
+mod calendars;
 mod changes;
 mod contacts;
 mod continuum;

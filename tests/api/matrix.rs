@@ -464,6 +464,29 @@ const TABLE: &[(&str, &str, &str)] = &[
     // only its own rows). It names no scope of its own: "with the scope" is an integration
     // holding none, refused; "without it" holds the rest, and follows.
     ("GET /changes", "", "200 200 200 200 200 200 403 200"),
+    // Calendar feeds: anyone who reads agreements makes and lists their own; a feed is
+    // revoked by its creator or an admin (another caller does not see it: 404); the .ics is
+    // public, its URL the key.
+    (
+        "POST /calendar-feeds",
+        "agreements:read",
+        "201 201 201 201 201 201 201 403",
+    ),
+    (
+        "GET /calendar-feeds",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "DELETE /calendar-feeds/{id}",
+        "agreements:read",
+        "204 404 404 404 404 404 404 403",
+    ),
+    (
+        "GET /calendars/{token}.ics",
+        "",
+        "200 200 200 200 200 200 200 200",
+    ),
     (
         "GET /dashboards/district",
         "agreements:read partners:read kpi:read",
@@ -526,6 +549,8 @@ struct World {
     agreement: String,
     kpi: String,
     group: String,
+    /// The token of a calendar feed the admin made.
+    calendar: String,
     target: String,
     responsibility: String,
     item: String,
@@ -629,6 +654,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         }
         "PATCH /kpi-definitions/{id}" => Some(json!({"description": format!("d{n}")})),
         "POST /student-groups" => Some(json!({"code": format!("sg_{n}"), "name": "S"})),
+        "POST /calendar-feeds" => Some(json!({"scope": "district"})),
         "PUT /student-groups/{id}" => Some(
             json!({"code": "matrix_group", "name": format!("Matrix {n}"),
             "part_of": "all", "dimension": "matrix"}),
@@ -697,6 +723,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             make(admin, "/api/v1/kpi-definitions", json!({"code": format!("doomed_{n}"), "name": "D",
                 "unit": "count", "direction": "neutral", "aggregation": "sum"})).await
         }
+        "DELETE /calendar-feeds/{id}" => {
+            make(admin, "/api/v1/calendar-feeds", json!({"scope": "district"})).await
+        }
         "DELETE /student-groups/{id}" => {
             make(admin, "/api/v1/student-groups", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -716,6 +745,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         .replace("{partner_id}", &w.partner)
         .replace("{agreement_id}", a)
         .replace("{version}", "2")
+        .replace("{token}", &w.calendar)
         .replace(
             "{id}",
             &match path {
@@ -731,6 +761,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/activities/") => pick(&w.activity),
                 p if p.starts_with("/kpi-definitions/") => pick(&w.kpi),
                 p if p.starts_with("/student-groups/") => pick(&w.group),
+                p if p.starts_with("/calendar-feeds/") => pick(""),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),
@@ -852,6 +883,19 @@ async fn every_operation_for_every_caller(db: TestDb) {
         json!({"code": "matrix_group", "name": "Matrix"}),
     )
     .await;
+    let feed = post(
+        &admin,
+        "/api/v1/calendar-feeds",
+        json!({"scope": "district"}),
+    )
+    .await
+    .expect(201);
+    let calendar = feed.body["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/api/v1/calendars/")
+        .trim_end_matches(".ics")
+        .to_owned();
     let client = make(
         &admin,
         "/api/v1/clients",
@@ -873,6 +917,7 @@ async fn every_operation_for_every_caller(db: TestDb) {
         agreement: String::new(),
         kpi,
         group,
+        calendar,
         target: String::new(),
         responsibility: String::new(),
         item: String::new(),

@@ -1,0 +1,8 @@
+//! Calendar feeds: secret iCalendar URLs that calendar apps subscribe to, showing the dated
+//! things of the agreements their creator may read.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+pub use api::routes;
