@@ -135,6 +135,11 @@ pub struct AppSettings {
     /// The limiters every worker of the process shares (`serve` makes them once); `None`
     /// makes a set for the App alone (tests).
     pub sign_in_limits: Option<std::sync::Arc<crate::auth::limits::SignInLimits>>,
+    /// `METRICS_TOKEN`: the bearer `/metrics` asks for; without it `/metrics` is off.
+    pub metrics_token: Option<String>,
+    /// The metrics every worker of the process shares (`serve` makes them once); `None` makes
+    /// a set for the App alone (tests).
+    pub metrics: Option<std::sync::Arc<crate::http::metrics::Metrics>>,
 }
 
 impl From<HttpSettings> for AppSettings {
@@ -351,6 +356,8 @@ impl Config {
                 },
                 rate_limits,
                 sign_in_limits: None,
+                metrics_token: lookup("METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
+                metrics: None,
                 policy: Policy {
                     require_vetting: boolean(&lookup, "REQUIRE_VETTING", true)?,
                     kpi_batch_max_rows,

@@ -127,6 +127,7 @@ where
         .openapi(openapi::ApiDoc::openapi())
         .service(http::health::healthz)
         .service(http::health::readyz)
+        .service(http::metrics::metrics_text)
         .service(scope(API_PREFIX).configure(api_routes))
 }
 
@@ -195,6 +196,12 @@ pub fn build_app(
                 std::sync::Arc::new(auth::limits::SignInLimits::new(&app_settings.rate_limits))
             }),
         ))
+        .app_data(web::Data::from(
+            app_settings
+                .metrics
+                .clone()
+                .unwrap_or_else(|| http::metrics::Metrics::new(app_settings.metrics_token.clone())),
+        ))
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .app_data(web::Data::new(http::decoding::InflatedLimit(
             settings.max_body_bytes,
@@ -222,5 +229,6 @@ pub fn build_app(
             "request_id=%{x-request-id}i %a \"%r\" %s %b %Dms",
         ))
         .wrap(from_fn(http::extract::refuse_control_characters))
+        .wrap(from_fn(http::metrics::record))
         .wrap(from_fn(http::request_id::middleware))
 }

@@ -202,6 +202,9 @@ fn serve(config: Config) -> Result<(), String> {
     app.sign_in_limits = Some(std::sync::Arc::new(
         partnerships::auth::limits::SignInLimits::new(&app.rate_limits),
     ));
+    app.metrics = Some(partnerships::http::metrics::Metrics::new(
+        app.metrics_token.clone(),
+    ));
     let housekeeping = (pool.clone(), config.app.policy.clone());
     let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &app, &auth));
     if let Some(workers) = config.workers {

@@ -152,3 +152,11 @@ pub fn purge(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usiz
         diesel::delete(changes::table.filter(changes::seq.le(newest))).execute(conn)
     })
 }
+
+/// The newest change's number (0 when there is none).
+pub fn latest_seq(conn: &mut DbConnection) -> QueryResult<i64> {
+    let newest: Option<i64> = changes::table
+        .select(diesel::dsl::max(changes::seq))
+        .first(conn)?;
+    Ok(newest.unwrap_or(0))
+}

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod merge_patch;
+pub mod metrics;
 pub mod paging;
 pub mod request_id;
 pub mod text;

@@ -190,6 +190,7 @@ pub async fn ingest_batch(
     pool: web::Data<DbPool>,
     settings: web::Data<Policy>,
     query: web::Query<BatchQuery>,
+    metrics: web::Data<crate::http::metrics::Metrics>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::KpiWrite)?;
@@ -244,6 +245,12 @@ pub async fn ingest_batch(
         })
     })
     .await?;
+    metrics.ingested(
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.rejected,
+    );
     Ok(HttpResponse::Ok().json(outcome))
 }
 

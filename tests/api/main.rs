@@ -21,6 +21,7 @@ mod kpi_progress;
 mod kpi_records;
 mod kpis;
 mod matrix;
+mod metrics;
 mod migrations;
 mod oneroster;
 mod openapi;

@@ -1,0 +1,217 @@
+//! `GET /metrics`: the Prometheus text exposition, for the district's monitoring. Off unless
+//! `METRICS_TOKEN` is set; the scraper sends it as a bearer token.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::db::DbPool;
+use crate::error::ApiError;
+
+/// The process's metrics, shared by every worker.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool: IntGaugeVec,
+    pub ingest_rows: IntCounterVec,
+    latest_change: IntGauge,
+    /// `METRICS_TOKEN`; `None`: `/metrics` answers 404.
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("enabled", &self.token.is_some())
+            .finish()
+    }
+}
+
+fn registered<T: prometheus::core::Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: prometheus::Result<T>,
+) -> T {
+    // The names and labels below are constants: a failure here is a programming error caught
+    // by the first test that builds an App, never something a request can cause.
+    let metric = metric.expect("a valid metric");
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("metric names are unique");
+    metric
+}
+
+impl Metrics {
+    pub fn new(token: Option<String>) -> Arc<Metrics> {
+        let registry = Registry::new();
+        let requests = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "http_requests_total",
+                    "Requests answered, by route template and status",
+                ),
+                &["method", "route", "status"],
+            ),
+        );
+        let latency = registered(
+            &registry,
+            HistogramVec::new(
+                HistogramOpts::new(
+                    "http_request_duration_seconds",
+                    "Time to answer, by route template",
+                )
+                .buckets(vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+                ]),
+                &["method", "route"],
+            ),
+        );
+        let pool = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "db_pool_connections",
+                    "Pooled database connections, by state",
+                ),
+                &["state"],
+            ),
+        );
+        let ingest_rows = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "kpi_ingest_rows_total",
+                    "KPI batch rows, by what became of them",
+                ),
+                &["outcome"],
+            ),
+        );
+        let latest_change = registered(
+            &registry,
+            IntGauge::new(
+                "changes_latest_seq",
+                "The newest change-feed sequence number",
+            ),
+        );
+        Arc::new(Metrics {
+            registry,
+            requests,
+            latency,
+            pool,
+            ingest_rows,
+            latest_change,
+            token: token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// Counts the rows of a KPI batch.
+    pub fn ingested(&self, inserted: usize, updated: usize, unchanged: usize, rejected: usize) {
+        for (outcome, n) in [
+            ("inserted", inserted),
+            ("updated", updated),
+            ("unchanged", unchanged),
+            ("rejected", rejected),
+        ] {
+            self.ingest_rows
+                .with_label_values(&[outcome])
+                .inc_by(n as u64);
+        }
+    }
+}
+
+/// Counts every answer by method, route template (never the raw path, whose ids would make
+/// a series per row) and status, and times it.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let shared = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.call(req).await?;
+    if let Some(shared) = shared {
+        let status = response.status().as_u16().to_string();
+        shared
+            .requests
+            .with_label_values(&[&method, &route, &status])
+            .inc();
+        shared
+            .latency
+            .with_label_values(&[&method, &route])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}
+
+/// Prometheus metrics (text exposition): requests by route and status with a latency
+/// histogram, pool connections in use and idle, KPI ingest rows, the newest change-feed
+/// number. 404 unless `METRICS_TOKEN` is set; then the token is the bearer.
+#[utoipa::path(tag = "health", security(()),
+    responses((status = 200, description = "Metrics", content_type = "text/plain", body = String),
+        (status = 401, description = "Wrong or missing METRICS_TOKEN", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Metrics are off (no METRICS_TOKEN)", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/metrics")]
+pub async fn metrics_text(
+    req: HttpRequest,
+    metrics: web::Data<Metrics>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(token) = &metrics.token else {
+        return Err(ApiError::not_found("metrics endpoint"));
+    };
+    let sent = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let same = sent.len() == token.len()
+        && sent
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Err(ApiError::Unauthorized(
+            "send METRICS_TOKEN as the bearer token".into(),
+        ));
+    }
+    let state = pool.state();
+    let in_use = state.connections.saturating_sub(state.idle_connections);
+    metrics
+        .pool
+        .with_label_values(&["in_use"])
+        .set(i64::from(in_use));
+    metrics
+        .pool
+        .with_label_values(&["idle"])
+        .set(i64::from(state.idle_connections));
+    metrics
+        .pool
+        .with_label_values(&["max"])
+        .set(i64::from(pool.max_size()));
+    let latest = crate::db::run(&pool, |conn| Ok(crate::changes::store::latest_seq(conn)?))
+        .await
+        .unwrap_or(-1);
+    metrics.latest_change.set(latest);
+    let mut out = Vec::new();
+    TextEncoder::new()
+        .encode(&metrics.registry.gather(), &mut out)
+        .map_err(|e| ApiError::Internal(format!("cannot encode metrics: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(out))
+}
