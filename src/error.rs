@@ -424,6 +424,11 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Conflict("a concurrent change won; retry the request".to_owned())
             }
+            // PostgreSQL broke a lock cycle between two writes by rolling this one back: it
+            // changed nothing and may simply be retried.
+            Error::DatabaseError(_, info) if info.message().starts_with("deadlock detected") => {
+                ApiError::Conflict("a concurrent change won; retry the request".to_owned())
+            }
             // SQLite reports some constraint failures (e.g. ON DELETE RESTRICT) without the
             // extended code diesel maps; its message is stable.
             Error::DatabaseError(_, info) if info.message().starts_with("FOREIGN KEY constraint failed") => {

@@ -631,6 +631,14 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
         records::upsert(conn, chunk, now)?;
     }
     out.kpi_records = batch.len();
+    let counts = json!({"mode": "all", "received": batch.len(), "inserted": batch.len()});
+    crate::changes::record_from(
+        conn,
+        crate::kpi_records::model::BATCH_RESOURCE,
+        &crate::db::sql::new_id(),
+        "created",
+        &counts,
+    )?;
     Ok(out)
 }
 

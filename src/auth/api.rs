@@ -331,7 +331,13 @@ pub async fn issue_token(
             // The secret was checked outside any lock. Under the row's lock the client must be
             // unchanged: a rotation or revocation that committed meanwhile wins, and one that
             // comes later sets its cut-off after this token.
-            super::store::lock_client(conn, &row.id)?;
+            // Upgrading a legacy hash writes the row: take it exclusively then, or two
+            // concurrent grants would each wait for the other's shared lock.
+            if upgrade.is_some() {
+                super::store::lock_client_exclusively(conn, &row.id)?;
+            } else {
+                super::store::lock_client(conn, &row.id)?;
+            }
             if super::store::client(conn, &row.id)?.as_ref() != Some(&row) {
                 return Ok(Err(oauth(
                     "invalid_client",

@@ -287,17 +287,18 @@ fn admit(
 }
 
 /// The caller a principal would be now, narrowed to `scopes` (what its token held when it
-/// set something up that acts later on its behalf, such as a calendar feed). Refused when the
-/// principal is gone, revoked or disabled.
+/// set up, at `since`, something that acts later on its behalf, such as a calendar feed).
+/// Refused when the principal is gone, revoked or disabled, or its credentials changed after
+/// `since` (a password change or secret rotation ends what a stolen token set up).
 pub fn acting_as(
     conn: &mut DbConnection,
     kind: PrincipalKind,
     id: &str,
     scopes: BTreeSet<Scope>,
+    since: chrono::NaiveDateTime,
 ) -> Result<Caller, ApiError> {
     let principal = fetch_local(conn, kind, id)?;
-    let valid_after = principal.valid_after.and_utc().timestamp_millis();
-    admit(principal, Some(scopes), valid_after)
+    admit(principal, Some(scopes), since.and_utc().timestamp_millis())
 }
 
 impl FromRequest for Caller {

@@ -54,6 +54,14 @@ pub fn lock_client(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     share_lock(conn, "api_clients", id)
 }
 
+/// Takes the client's row for writing, for the rest of the transaction.
+pub fn lock_client_exclusively(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::update(api_clients::table.filter(api_clients::id.eq(id)))
+        .set(api_clients::version.eq(api_clients::version))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 #[derive(QueryableByName)]
 struct Held {
     #[diesel(sql_type = diesel::sql_types::Integer)]

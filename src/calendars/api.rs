@@ -212,7 +212,8 @@ pub async fn calendar_ics(
         let kind = PrincipalKind::parse(&feed.principal_kind).ok_or_else(not_found)?;
         let scopes: BTreeSet<Scope> = feed.scopes.split(' ').filter_map(Scope::parse).collect();
         // Whoever made the feed must still exist and still read agreements.
-        let creator = acting_as(conn, kind, &feed.principal_id, scopes).map_err(|_| not_found())?;
+        let creator = acting_as(conn, kind, &feed.principal_id, scopes, feed.created_at)
+            .map_err(|_| not_found())?;
         if !creator.scopes.contains(&Scope::AgreementsRead) {
             return Err(not_found());
         }

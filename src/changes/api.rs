@@ -40,6 +40,13 @@ pub async fn list_changes(
             None => purged,
         };
         let rows = store::page(conn, from, Some(&resources), partner.as_deref(), limit)?;
+        // A purge that committed between the two reads may have taken changes after the
+        // cursor: the client must resync rather than skip them.
+        if store::purged_upto(conn)? > from {
+            return Err(ApiError::Gone(
+                "changes after this cursor were just purged (CHANGES_RETENTION_DAYS); resync from the lists".into(),
+            ));
+        }
         let next_cursor = rows.last().map_or(from, |r| r.seq).to_string();
         let data = rows
             .into_iter()

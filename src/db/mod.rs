@@ -40,8 +40,14 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let _turn = pool.writer_turn().await?;
-    run(pool, f).await
+    let turn = pool.writer_turn().await?;
+    // The turn goes with the work, not with the request: a request dropped mid-write (the
+    // client went away) leaves its write running, and the next writer must still wait.
+    run(pool, move |conn| {
+        let _turn = turn;
+        f(conn)
+    })
+    .await
 }
 
 /// Now, in UTC, to the microsecond: PostgreSQL keeps microseconds, so SQLite rows are cut the

@@ -133,7 +133,15 @@ pub async fn idempotent(
         hasher.update(part);
     }
     let hash = hex(&hasher.finalize());
-    let principal = format!("{}:{}", caller.kind.as_str(), caller.id);
+    // Keys belong to the principal and what its token may do: a narrowed token of the same
+    // client does not get a wider token's answers.
+    let scopes: Vec<&str> = caller.scopes.iter().map(|s| s.as_str()).collect();
+    let principal = format!(
+        "{}:{}:{}",
+        caller.kind.as_str(),
+        caller.id,
+        &hex(&Sha256::digest(scopes.join(" ").as_bytes()))[..16]
+    );
     let now = db::now();
     let lapse = store::Lapse {
         answered_before: now - chrono::Duration::seconds(policy.idempotency_ttl_seconds),

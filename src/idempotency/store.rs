@@ -57,8 +57,9 @@ pub fn claim(
     let claimed = write_transaction(conn, |conn| {
         diesel::delete(
             this.filter(
-                idempotency_keys::created_at
-                    .lt(lapse.answered_before)
+                idempotency_keys::status
+                    .is_not_null()
+                    .and(idempotency_keys::created_at.lt(lapse.answered_before))
                     .or(idempotency_keys::status
                         .is_null()
                         .and(idempotency_keys::created_at.lt(lapse.unanswered_before))),

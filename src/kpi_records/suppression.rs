@@ -70,6 +70,11 @@ impl Counts {
         let numerator = match numerator {
             Some(v) => Some(v),
             None if unit == KpiUnit::Percent => Some((value * n / 100.0).round()),
+            // A ratio between 0 and 1 is a proportion of the students (a ratio above 1, such
+            // as students per mentor, is not).
+            None if unit == KpiUnit::Ratio && (0.0..=1.0).contains(&value) => {
+                Some((value * n).round())
+            }
             None => None,
         };
         Counts {
@@ -148,8 +153,14 @@ pub fn hidden_cells(cells: &[Cell], min_cell: i64, partitions: &[Partition]) -> 
     hidden
 }
 
-/// The first partition through which a hidden cell, or an unreported group with a small count,
-/// can be worked out from the visible cells; `None` when nothing leaks.
+/// The first partition through which a hidden cell, or the students of the groups nobody
+/// reported, can be worked out from the visible cells; `None` when nothing leaks.
+///
+/// A reader may know that the groups a school does not report are empty (a high school has
+/// no grade 3). So with the whole known, its visible parts give a remainder: when it matches
+/// the one hidden part, that part is given away; and it must not be a small or extreme cell
+/// in any case (the total of several hidden parts, or of the groups not reported). With the
+/// whole unknown and no part hidden, the parts give the whole.
 fn leak<'p>(
     cells: &[Cell],
     hidden: &[bool],
@@ -164,40 +175,47 @@ fn leak<'p>(
             known.insert(&cell.group, counts);
         }
     }
+    let small = |c: &Counts| c.n > 0.0 && c.too_small(min_cell);
     loop {
         let mut learned = false;
         for partition in partitions {
-            let members = std::iter::once(&partition.whole).chain(&partition.parts);
-            let unknown: Vec<&String> = members
-                .filter(|g| !known.contains_key(g.as_str()))
+            let hidden: Vec<usize> = partition
+                .parts
+                .iter()
+                .filter(|p| !known.contains_key(p.as_str()))
+                .filter_map(|p| present.get(p.as_str()).copied())
                 .collect();
-            let [group] = unknown.as_slice() else {
-                continue;
-            };
-            let sum_of_parts = |skip: &str| {
-                partition
-                    .parts
-                    .iter()
-                    .filter(|p| p.as_str() != skip)
-                    .filter_map(|p| known.get(p.as_str()).copied())
-                    .fold(Counts::default(), |acc, c| acc.plus(c, 1.0))
-            };
-            let derived = if **group == partition.whole {
-                sum_of_parts("")
-            } else {
-                known[partition.whole.as_str()].plus(sum_of_parts(group), -1.0)
-            };
-            let sensitive = match present.get(group.as_str()) {
-                // A hidden cell of the family can be worked out.
-                Some(_) => true,
-                // A group nobody reported: harmless when it has no students.
-                None => derived.n > 0.0 && derived.too_small(min_cell),
-            };
-            if sensitive {
-                return Some(partition);
+            let hidden_parts = hidden.len();
+            let shown = partition
+                .parts
+                .iter()
+                .filter_map(|p| known.get(p.as_str()).copied())
+                .fold(Counts::default(), |acc, c| acc.plus(c, 1.0));
+            match known.get(partition.whole.as_str()).copied() {
+                Some(whole) => {
+                    let rest = whole.plus(shown, -1.0);
+                    // One hidden part is given away when the remainder is all its own, that
+                    // is when the groups not reported are indeed empty.
+                    let given_away = match hidden.as_slice() {
+                        [one] => cells[*one]
+                            .counts
+                            .is_none_or(|c| (c.n - rest.n).abs() < 0.5),
+                        _ => false,
+                    };
+                    if given_away || small(&rest) {
+                        return Some(partition);
+                    }
+                }
+                None if hidden_parts == 0 => {
+                    // The whole follows from its parts.
+                    if present.contains_key(partition.whole.as_str()) || small(&shown) {
+                        return Some(partition);
+                    }
+                    known.insert(partition.whole.as_str(), shown);
+                    learned = true;
+                }
+                None => {}
             }
-            known.insert(group.as_str(), derived);
-            learned = true;
         }
         if !learned {
             return None;
@@ -421,6 +439,49 @@ mod tests {
             })
             .collect();
         assert!(leak(&shown, &hidden, 10, &partitions()).is_none());
+    }
+
+    #[test]
+    fn groups_not_reported_count_as_empty() {
+        // A high school reports three of its four grades' partition members: grade_12 is not
+        // a group it has. all − grade_10 − grade_11 still gives grade_09.
+        let partitions = vec![Partition {
+            whole: "all".into(),
+            parts: vec![
+                "grade_09".into(),
+                "grade_10".into(),
+                "grade_11".into(),
+                "grade_12".into(),
+            ],
+        }];
+        let family = [
+            plain("all", 300),
+            plain("grade_09", 4),
+            plain("grade_10", 96),
+            plain("grade_11", 200),
+        ];
+        assert_eq!(
+            hidden_cells(&family, 10, &partitions),
+            [false, true, true, false]
+        );
+        // Two hidden groups whose total is itself small: a third goes too.
+        let family = [
+            plain("all", 300),
+            plain("grade_09", 3),
+            plain("grade_10", 4),
+            plain("grade_11", 93),
+            plain("grade_12", 200),
+        ];
+        let hidden = hidden_cells(&family, 10, &partitions);
+        assert_eq!(hidden, [false, true, true, true, false]);
+    }
+
+    #[test]
+    fn proportions_imply_a_numerator() {
+        let all_present = Counts::of(KpiUnit::Ratio, 12, 1.0, None, None);
+        assert!(all_present.too_small(10));
+        let per_mentor = Counts::of(KpiUnit::Ratio, 40, 12.5, None, None);
+        assert!(!per_mentor.too_small(10));
     }
 
     #[test]

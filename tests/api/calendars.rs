@@ -161,6 +161,32 @@ async fn feeds_follow_their_creator(db: TestDb) {
     )
     .await
     .expect(404);
+    // A feed made before its creator's secret was rotated ends with the rotation (a stolen
+    // token cannot leave a feed behind).
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let rotated = send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/calendar-feeds")
+            .insert_header(viewer.header())
+            .set_json(json!({"scope": "district"})),
+    )
+    .await
+    .expect(201);
+    let rotated_url = rotated.body["url"].as_str().unwrap().to_owned();
+    send(&raw, TestRequest::get().uri(&rotated_url))
+        .await
+        .expect(200);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    send(
+        &app,
+        TestRequest::post().uri(&format!("/api/v1/clients/{}/secret", viewer.id)),
+    )
+    .await
+    .expect(200);
+    send(&raw, TestRequest::get().uri(&rotated_url))
+        .await
+        .expect(404);
     // The creator is revoked: the feed goes with it.
     send(
         &app,

@@ -130,16 +130,18 @@ async fn a_reused_key_or_a_running_one_is_refused(db: TestDb) {
     assert_eq!(count_rows(&db.pool, "schools"), 1);
     assert_eq!(count_rows(&db.pool, "partners"), 0);
 
-    // A request with this key is still running (claimed, not answered).
+    // A request with this key is still running (claimed, not answered yet).
     let raw = raw_app(&db, auth_settings()).await;
     let caller = principal(&db, Role::Admin, &[], None);
-    diesel::sql_query(format!(
-        "INSERT INTO idempotency_keys (principal, key, method_path, request_hash, created_at) \
-         VALUES ('client:{}', 'busy', 'POST /api/v1/schools', 'x', CURRENT_TIMESTAMP)",
-        caller.id
-    ))
-    .execute(&mut db.pool.get().unwrap())
-    .unwrap();
+    send(
+        &raw,
+        keyed("/api/v1/schools", "busy", json!({"name": "Busy"})).insert_header(caller.header()),
+    )
+    .await
+    .expect(201);
+    diesel::sql_query("UPDATE idempotency_keys SET status = NULL WHERE key = 'busy'")
+        .execute(&mut db.pool.get().unwrap())
+        .unwrap();
     let running = send(
         &raw,
         keyed("/api/v1/schools", "busy", json!({"name": "Busy"})).insert_header(caller.header()),
@@ -147,7 +149,7 @@ async fn a_reused_key_or_a_running_one_is_refused(db: TestDb) {
     .await
     .expect(409);
     assert!(running.text.contains("still running"));
-    assert_eq!(count_rows(&db.pool, "schools"), 1);
+    assert_eq!(count_rows(&db.pool, "schools"), 2);
 }
 
 /// Several copies of one request at once: exactly one runs; the others are told it is running

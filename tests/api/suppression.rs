@@ -12,6 +12,7 @@ use partnerships::auth::Role;
 
 both!(
     subtraction_recovers_no_hidden_group,
+    grades_a_school_lacks_do_not_shield_a_small_one,
     extreme_rates_are_hidden,
     target_baselines_follow_the_rules,
     thresholds_are_per_kpi,
@@ -453,4 +454,43 @@ async fn student_groups_are_a_catalogue(db: TestDb) {
     )
     .await
     .expect(403);
+}
+
+/// The review's second attack: a high school reports `all` and three grades of the fourteen;
+/// a reader who knows it has no other grades subtracts: 300 − 96 − 200 = 4.
+async fn grades_a_school_lacks_do_not_shield_a_small_one(db: TestDb) {
+    let app = app(&db).await;
+    let s = setup(&app).await;
+    let cell = |group: &str, n: i64| {
+        json!({"kpi_code": "engagement_index", "school_id": s.school, "student_group": group,
+            "period_start": "2026-10-01", "period_end": "2026-10-31", "value": 3.1, "n": n})
+    };
+    push_json(
+        &app,
+        vec![
+            cell("all", 300),
+            cell("grade_09", 4),
+            cell("grade_10", 96),
+            cell("grade_11", 200),
+        ],
+    )
+    .await
+    .expect(200);
+    let raw = raw_app(&db, auth_settings()).await;
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let reply = read(
+        &raw,
+        &viewer,
+        &format!(
+            "/api/v1/kpi-records?school_id={}&kpi=engagement_index",
+            s.school
+        ),
+    )
+    .await;
+    assert_eq!(
+        hidden_groups(&reply),
+        ["grade_09", "grade_10"],
+        "{}",
+        reply.text
+    );
 }
