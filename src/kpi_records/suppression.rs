@@ -206,8 +206,13 @@ fn leak<'p>(
                         return Some(partition);
                     }
                 }
-                None if hidden_parts == 0 => {
-                    // The whole follows from its parts.
+                // The whole follows from its parts, when the school reports any of them.
+                None if hidden_parts == 0
+                    && partition
+                        .parts
+                        .iter()
+                        .any(|p| known.contains_key(p.as_str())) =>
+                {
                     if present.contains_key(partition.whole.as_str()) || small(&shown) {
                         return Some(partition);
                     }
@@ -474,6 +479,34 @@ mod tests {
         ];
         let hidden = hidden_cells(&family, 10, &partitions);
         assert_eq!(hidden, [false, true, true, true, false]);
+    }
+
+    #[test]
+    fn a_partition_nobody_reported_proves_nothing() {
+        // The ELL partition is not reported at all; the disability one gives `all`, and then
+        // the grades give grade_09 away.
+        let partitions = vec![
+            Partition {
+                whole: "all".into(),
+                parts: vec!["ell".into(), "non_ell".into()],
+            },
+            Partition {
+                whole: "all".into(),
+                parts: vec!["swd".into(), "non_swd".into()],
+            },
+            Partition {
+                whole: "all".into(),
+                parts: vec!["grade_09".into(), "grade_10".into()],
+            },
+        ];
+        let family = [
+            plain("swd", 40),
+            plain("non_swd", 260),
+            plain("grade_09", 4),
+            plain("grade_10", 296),
+        ];
+        let hidden = hidden_cells(&family, 10, &partitions);
+        assert!(hidden[2] && hidden[3], "{hidden:?}");
     }
 
     #[test]
