@@ -33,6 +33,18 @@ fn mac(key: &[u8]) -> Hmac<Sha256> {
     Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
+/// SHA-256 of `bytes`, in lowercase hex: the stored form of a high-entropy token that needs
+/// no key (a calendar feed's), and a request's fingerprint.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes in lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl SecretKey {
     /// Derived from the token key, so a deployment keeps one secret. Changing `JWT_SECRET`
     /// therefore also invalidates client secrets (README: rotate them together).

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpResponse};
-use sha2::{Digest, Sha256};
 
 use super::model::{calendar, CalendarFeed, Entry, FeedInput, FeedScope};
 use super::store::{self, FeedRow};
@@ -23,10 +22,7 @@ use crate::resource::{Ctx, Place, Resource, Stored};
 const MAX_AGREEMENTS: i64 = 500;
 
 fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::auth::secret::sha256_hex(token.as_bytes())
 }
 
 fn not_found() -> ApiError {

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use self::store::{Claim, KeyRow};
+use crate::auth::secret::{hex, sha256_hex};
 use crate::auth::Caller;
 use crate::config::Policy;
 use crate::db::{self, DbPool};
@@ -140,7 +141,7 @@ pub async fn idempotent(
         "{}:{}:{}",
         caller.kind.as_str(),
         caller.id,
-        &hex(&Sha256::digest(scopes.join(" ").as_bytes()))[..16]
+        &sha256_hex(scopes.join(" ").as_bytes())[..16]
     );
     let now = db::now();
     let lapse = store::Lapse {
@@ -241,8 +242,4 @@ async fn secret_kept_back(location: Option<String>) -> KeyRow {
         etag: None,
         body: Some(String::from_utf8_lossy(&body).into_owned()),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

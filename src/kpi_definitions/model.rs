@@ -52,25 +52,31 @@ pub fn is_slug(text: &str) -> bool {
 
 pub const SLUG_RULE: &str = "2 to 64 characters of a-z, 0-9 and _, starting with a letter";
 
-fn slug(code: &str) -> Result<(), validator::ValidationError> {
-    if is_slug(code) {
-        Ok(())
-    } else {
-        let mut e = validator::ValidationError::new("slug");
-        e.message = Some(format!("code must be {SLUG_RULE}").into());
-        Err(e)
+/// The slug rule as a field error, its message naming `field` (or none).
+fn slug_for(field: Option<&str>, text: &str) -> Result<(), validator::ValidationError> {
+    if is_slug(text) {
+        return Ok(());
     }
+    let mut e = validator::ValidationError::new("slug");
+    e.message = Some(match field {
+        Some(field) => format!("{field} must be {SLUG_RULE}").into(),
+        None => format!("must be {SLUG_RULE}").into(),
+    });
+    Err(e)
+}
+
+fn slug(code: &str) -> Result<(), validator::ValidationError> {
+    slug_for(Some("code"), code)
 }
 
 /// Validator for student group codes (`all`, `grade_09`, `program_participants`).
 pub fn group_slug(group: &str) -> Result<(), validator::ValidationError> {
-    if is_slug(group) {
-        Ok(())
-    } else {
-        let mut e = validator::ValidationError::new("slug");
-        e.message = Some(format!("student_group must be {SLUG_RULE}").into());
-        Err(e)
-    }
+    slug_for(Some("student_group"), group)
+}
+
+/// Validator for any slug field; the field error names the field.
+pub fn any_slug(text: &str) -> Result<(), validator::ValidationError> {
+    slug_for(None, text)
 }
 
 /// The writable fields of a KPI definition.

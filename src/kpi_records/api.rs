@@ -76,10 +76,9 @@ impl KpiRecord {
 /// Records as the caller may see them: each judged with the rest of its family.
 fn judged(
     conn: &mut DbConnection,
-    suppression: Suppression,
+    judge: &Judge,
     rows: Vec<RecordRow>,
 ) -> Result<Vec<KpiRecord>, ApiError> {
-    let judge = Judge::load(conn, suppression)?;
     if judge.is_open() {
         return Ok(rows
             .into_iter()
@@ -355,6 +354,8 @@ fn export_csv(
         pool: web::Data<DbPool>,
         filter: RecordFilter,
         after: Option<After>,
+        /// Read with the first page and kept for the others.
+        judge: Option<std::sync::Arc<Judge>>,
         first: bool,
         done: bool,
     }
@@ -362,6 +363,7 @@ fn export_csv(
         pool,
         filter,
         after,
+        judge: None,
         first: true,
         done: false,
     };
@@ -370,14 +372,22 @@ fn export_csv(
             return None;
         }
         let (filter, after) = (state.filter.clone(), state.after.clone());
+        let judge = state.judge.clone();
         let page = db::run(&state.pool, move |conn| {
+            let judge = match judge {
+                Some(judge) => judge,
+                None => std::sync::Arc::new(Judge::load(conn, suppression)?),
+            };
             let rows = store::list(conn, &filter, sort, after.as_ref(), EXPORT_PAGE)?;
             let last = rows.last().map(|r| r.id.clone());
-            Ok((judged(conn, suppression, rows)?, last))
+            Ok((judged(conn, &judge, rows)?, last, judge))
         })
         .await;
         let (records, last) = match page {
-            Ok(rows) => rows,
+            Ok((records, last, judge)) => {
+                state.judge = Some(judge);
+                (records, last)
+            }
             Err(e) => {
                 // The status line is gone; end the body early so the client sees a broken
                 // transfer rather than a short file that looks complete.
@@ -457,7 +467,8 @@ pub async fn list_records(
     let (records, next_cursor) = db::run(&pool, move |conn| {
         let rows = store::list(conn, &filter, sort, after.as_ref(), limit + 1)?;
         let (rows, next_cursor) = paging::split(rows, limit, sort);
-        Ok((judged(conn, suppression, rows)?, next_cursor))
+        let judge = Judge::load(conn, suppression)?;
+        Ok((judged(conn, &judge, rows)?, next_cursor))
     })
     .await?;
     Ok(paging::respond(&req, records, next_cursor))

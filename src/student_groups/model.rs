@@ -14,18 +14,8 @@ use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
-use crate::kpi_definitions::model::{is_slug, SLUG_RULE};
+use crate::kpi_definitions::model::any_slug;
 use crate::resource::{Access, Ctx, Place, Resource};
-
-fn slug_field(text: &str) -> Result<(), validator::ValidationError> {
-    if is_slug(text) {
-        Ok(())
-    } else {
-        let mut e = validator::ValidationError::new("slug");
-        e.message = Some(format!("must be {SLUG_RULE}").into());
-        Err(e)
-    }
-}
 
 /// The writable fields of a student group.
 ///
@@ -38,7 +28,7 @@ fn slug_field(text: &str) -> Result<(), validator::ValidationError> {
 pub struct GroupInput {
     /// A stable slug; unique. Records and targets name their group by it. It cannot change.
     #[serde(default)]
-    #[validate(required, custom(function = "slug_field"))]
+    #[validate(required, custom(function = "any_slug"))]
     #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
@@ -49,12 +39,12 @@ pub struct GroupInput {
     /// `dimension` together make up `part_of`: `ell` and `non_ell` make up `all`. Set with
     /// `dimension`, or neither.
     #[serde(default)]
-    #[validate(custom(function = "slug_field"))]
+    #[validate(custom(function = "any_slug"))]
     #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub part_of: Option<String>,
     /// What splits `part_of` into this group and its siblings (`grade`, `english_learner`).
     #[serde(default)]
-    #[validate(custom(function = "slug_field"))]
+    #[validate(custom(function = "any_slug"))]
     #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub dimension: Option<String>,
 }
