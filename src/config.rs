@@ -17,6 +17,32 @@ pub struct Config {
     pub app: AppSettings,
     pub workers: Option<usize>,
     pub tokens: TokenConfig,
+    pub webhooks: WebhookDelivery,
+}
+
+/// How the delivery worker sends webhook events.
+#[derive(Debug, Clone)]
+pub struct WebhookDelivery {
+    /// `WEBHOOK_RETRY_HOURS`: how long an event is retried before it is given up and its
+    /// endpoint marked failing.
+    pub retry_window: Duration,
+    /// The wait before the first retry; each later wait doubles (at most two hours).
+    pub first_retry: Duration,
+    /// `WEBHOOK_TIMEOUT_SECONDS`: how long one attempt may take.
+    pub timeout: Duration,
+    /// How often the worker looks for due events when none were due.
+    pub poll: Duration,
+}
+
+impl Default for WebhookDelivery {
+    fn default() -> Self {
+        WebhookDelivery {
+            retry_window: Duration::from_secs(24 * 3600),
+            first_retry: Duration::from_secs(10),
+            timeout: Duration::from_secs(10),
+            poll: Duration::from_secs(1),
+        }
+    }
 }
 
 /// Where the token key comes from and what tokens say; resolved into `AuthSettings` at start.
@@ -54,8 +80,12 @@ pub struct ProviderConfig {
     pub issuer: String,
     pub audience: String,
     pub algorithm: String,
-    pub public_key_file: PathBuf,
+    /// The offline option: one static key. Without it the keys are discovered from `issuer`.
+    pub public_key_file: Option<PathBuf>,
 }
+
+/// The shortest time between two fetches of the identity provider's keys.
+pub const PROVIDER_KEYS_MIN_REFRESH: Duration = Duration::from_secs(10);
 
 impl TokenConfig {
     /// The settings the App needs; reads (or creates) the secret file and the provider key.
@@ -71,16 +101,27 @@ impl TokenConfig {
             crate::auth::AuthSettings::new(&secret, &self.issuer, &self.audience, self.ttl);
         settings.principal_cache_ttl = self.principal_cache_ttl;
         if let Some(p) = &self.identity_provider {
-            let pem = std::fs::read(&p.public_key_file).map_err(|e| {
-                invalid(
-                    "OIDC_PUBLIC_KEY_FILE",
-                    format!("cannot read {}: {e}", p.public_key_file.display()),
-                )
-            })?;
-            settings.identity_provider = Some(
-                IdentityProvider::new(&p.issuer, &p.audience, &p.algorithm, &pem)
-                    .map_err(|m| invalid("OIDC_ALGORITHM", m))?,
-            );
+            settings.identity_provider = Some(match &p.public_key_file {
+                Some(file) => {
+                    let pem = std::fs::read(file).map_err(|e| {
+                        invalid(
+                            "OIDC_PUBLIC_KEY_FILE",
+                            format!("cannot read {}: {e}", file.display()),
+                        )
+                    })?;
+                    IdentityProvider::new(&p.issuer, &p.audience, &p.algorithm, &pem)
+                        .map_err(|m| invalid("OIDC_ALGORITHM", m))?
+                }
+                None => {
+                    let jwks = crate::auth::provider::Jwks::new(
+                        &p.issuer,
+                        PROVIDER_KEYS_MIN_REFRESH,
+                        Duration::from_secs(5),
+                    )
+                    .map_err(|m| invalid("OIDC_ISSUER", m))?;
+                    IdentityProvider::discovered(&p.issuer, &p.audience, std::sync::Arc::new(jwks))
+                }
+            });
         }
         Ok(settings)
     }
@@ -124,6 +165,9 @@ pub struct Policy {
     pub changes_retention_days: u32,
     /// Seconds an `Idempotency-Key` and its answer are kept.
     pub idempotency_ttl_seconds: i64,
+    /// `WEBHOOK_ALLOWED_HOSTS`: hosts (optionally `host:port`) webhooks may reach though they
+    /// are not public, or over plain `http`.
+    pub webhook_allowed_hosts: Vec<String>,
 }
 
 /// What the App is built with: HTTP limits, sign-in rate limits and the district's policy.
@@ -170,6 +214,7 @@ impl Default for Policy {
             kpi_export_max_rows: 100_000,
             changes_retention_days: 30,
             idempotency_ttl_seconds: 86_400,
+            webhook_allowed_hosts: Vec::new(),
         }
     }
 }
@@ -376,10 +421,48 @@ impl Config {
                         86_400i64,
                         60..=30 * 86_400,
                     )?,
+                    webhook_allowed_hosts: lookup("WEBHOOK_ALLOWED_HOSTS")
+                        .map(|list| {
+                            list.split(',')
+                                .map(|h| h.trim().to_ascii_lowercase())
+                                .filter(|h| !h.is_empty())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 },
             },
             workers,
+            webhooks: WebhookDelivery {
+                retry_window: Duration::from_secs(
+                    3600 * number(&lookup, "WEBHOOK_RETRY_HOURS", 24u64, 1..=720)?,
+                ),
+                timeout: Duration::from_secs(number(
+                    &lookup,
+                    "WEBHOOK_TIMEOUT_SECONDS",
+                    10u64,
+                    1..=120,
+                )?),
+                ..WebhookDelivery::default()
+            },
         })
+    }
+}
+
+/// The provider's URL: `https`, or `http` only on this machine (a provider in a test).
+fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let parsed =
+        url::Url::parse(issuer).map_err(|e| invalid("OIDC_ISSUER", format!("not a URL: {e}")))?;
+    let local = matches!(
+        parsed.host_str(),
+        Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+    );
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        _ => Err(invalid(
+            "OIDC_ISSUER",
+            "must be an https URL (the provider's keys are fetched from it)",
+        )),
     }
 }
 
@@ -422,22 +505,22 @@ fn token_config(
         },
     };
     let ttl = number(lookup, "TOKEN_TTL_SECONDS", 3600u64, 60..=86_400)?;
-    let provider = match (
-        lookup("OIDC_ISSUER"),
-        lookup("OIDC_AUDIENCE"),
-        lookup("OIDC_PUBLIC_KEY_FILE"),
-    ) {
-        (None, None, None) => None,
-        (Some(issuer), Some(audience), Some(key)) => Some(ProviderConfig {
-            issuer,
-            audience,
-            algorithm: lookup("OIDC_ALGORITHM").unwrap_or_else(|| "RS256".to_owned()),
-            public_key_file: PathBuf::from(key),
-        }),
+    let provider = match (lookup("OIDC_ISSUER"), lookup("OIDC_AUDIENCE")) {
+        (None, None) if lookup("OIDC_PUBLIC_KEY_FILE").is_none() => None,
+        (Some(issuer), Some(audience)) => {
+            let issuer = issuer.trim().to_owned();
+            check_issuer(&issuer)?;
+            Some(ProviderConfig {
+                issuer,
+                audience,
+                algorithm: lookup("OIDC_ALGORITHM").unwrap_or_else(|| "RS256".to_owned()),
+                public_key_file: lookup("OIDC_PUBLIC_KEY_FILE").map(PathBuf::from),
+            })
+        }
         _ => {
             return Err(invalid(
                 "OIDC_ISSUER",
-                "OIDC_ISSUER, OIDC_AUDIENCE and OIDC_PUBLIC_KEY_FILE go together",
+                "OIDC_ISSUER and OIDC_AUDIENCE go together (OIDC_PUBLIC_KEY_FILE is optional)",
             ));
         }
     };
@@ -569,6 +652,33 @@ mod tests {
             config(&[("OIDC_ISSUER", "https://idp")])
                 .unwrap_err()
                 .variable,
+            "OIDC_ISSUER"
+        );
+        // The issuer alone (with its audience) is enough: the keys are discovered from it.
+        let discovered = config(&[
+            (
+                "OIDC_ISSUER",
+                "https://login.microsoftonline.com/tenant/v2.0",
+            ),
+            ("OIDC_AUDIENCE", "partnerships"),
+            ("JWT_SECRET", "a-test-secret-long-enough-0123456789abcdef"),
+        ])
+        .unwrap();
+        let provider = discovered.tokens.identity_provider.clone().unwrap();
+        assert_eq!(provider.public_key_file, None);
+        let settings = discovered.tokens.resolve().unwrap();
+        assert!(matches!(
+            settings.identity_provider.map(|p| p.keys),
+            Some(crate::auth::provider::ProviderKeys::Published(_))
+        ));
+        // Its keys are fetched from it: never over plain http to another machine.
+        assert_eq!(
+            config(&[
+                ("OIDC_ISSUER", "http://idp.district.example.org"),
+                ("OIDC_AUDIENCE", "partnerships"),
+            ])
+            .unwrap_err()
+            .variable,
             "OIDC_ISSUER"
         );
     }

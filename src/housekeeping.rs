@@ -1,5 +1,5 @@
-//! What the server tidies every hour: changes past `CHANGES_RETENTION_DAYS`, idempotency keys
-//! past `IDEMPOTENCY_TTL_SECONDS`.
+//! What the server tidies every hour: changes and delivered webhook events past
+//! `CHANGES_RETENTION_DAYS`, idempotency keys past `IDEMPOTENCY_TTL_SECONDS`.
 
 use std::time::Duration;
 
@@ -22,6 +22,15 @@ pub async fn every_hour(pool: DbPool, policy: Policy) {
             Ok(0) => {}
             Ok(n) => log::info!("purged {n} changes older than {days} days"),
             Err(e) => log::warn!("purging old changes failed: {e}"),
+        }
+        match db::write(&pool, move |conn| {
+            Ok(crate::webhooks::store::purge_delivered(conn, changes)?)
+        })
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => log::info!("forgot {n} delivered webhook events older than {days} days"),
+            Err(e) => log::warn!("purging delivered webhook events failed: {e}"),
         }
         let keys = db::now() - chrono::Duration::seconds(policy.idempotency_ttl_seconds);
         match db::write(&pool, move |conn| {

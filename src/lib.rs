@@ -33,6 +33,7 @@ mod text_enum;
 pub mod timeline;
 pub mod users;
 pub mod vetting;
+pub mod webhooks;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -113,6 +114,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     dashboards::routes(cfg);
     changes::routes(cfg);
     calendars::routes(cfg);
+    webhooks::routes(cfg);
     auth::routes(cfg);
     clients::routes(cfg);
     users::routes(cfg);

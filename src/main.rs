@@ -206,6 +206,14 @@ fn serve(config: Config) -> Result<(), String> {
         app.metrics_token.clone(),
     ));
     let housekeeping = (pool.clone(), config.app.policy.clone());
+    let webhooks = partnerships::webhooks::delivery::Sender::new(
+        &config.webhooks,
+        &config.app.policy.webhook_allowed_hosts,
+    )?;
+    let provider_keys = match auth.identity_provider.as_ref().map(|p| &p.keys) {
+        Some(partnerships::auth::provider::ProviderKeys::Published(jwks)) => Some(jwks.clone()),
+        _ => None,
+    };
     let mut server = HttpServer::new(move || partnerships::build_app(pool.clone(), &app, &auth));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
@@ -225,7 +233,11 @@ fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::System::new()
         .block_on(async move {
             let (pool, policy) = housekeeping;
-            actix_web::rt::spawn(partnerships::housekeeping::every_hour(pool, policy));
+            actix_web::rt::spawn(partnerships::housekeeping::every_hour(pool.clone(), policy));
+            actix_web::rt::spawn(partnerships::webhooks::delivery::run(pool, webhooks));
+            if let Some(jwks) = provider_keys {
+                actix_web::rt::spawn(async move { jwks.warm().await });
+            }
             server.run().await
         })
         .map_err(|e| format!("server stopped: {e}"))

@@ -316,6 +316,9 @@ impl FromRequest for Caller {
                     "authentication is not configured".into(),
                 ));
             };
+            if let Some(provider) = &settings.identity_provider {
+                provider.prepare(&token).await;
+            }
             let verified = token::verify(&settings, &token)?;
             let ttl = settings.principal_cache_ttl;
             if let Verified::Local {

@@ -8,6 +8,7 @@ pub mod limits;
 pub mod password;
 pub mod permissions;
 pub mod principal_cache;
+pub mod provider;
 pub mod secret;
 pub mod settings;
 mod store;

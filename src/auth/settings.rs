@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{DecodingKey, EncodingKey};
 
 use super::password::HashPool;
+pub use super::provider::IdentityProvider;
 use super::secret::SecretKey;
 
 /// The shortest accepted `JWT_SECRET`, in bytes.
@@ -45,16 +46,6 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
-/// The district's identity provider: its tokens are accepted when signed with `algorithm` by
-/// the key in `key`, issued by `issuer` for `audience`; they map to a user by `sub` or `email`.
-#[derive(Clone)]
-pub struct IdentityProvider {
-    pub issuer: String,
-    pub audience: String,
-    pub algorithm: Algorithm,
-    pub key: DecodingKey,
-}
-
 impl AuthSettings {
     pub fn new(secret: &[u8], issuer: &str, audience: &str, token_ttl: Duration) -> Self {
         AuthSettings {
@@ -69,24 +60,6 @@ impl AuthSettings {
             secret_key: SecretKey::derive(secret),
             hashing: HashPool::per_core(),
         }
-    }
-}
-
-impl IdentityProvider {
-    /// `algorithm` is `RS256` or `ES256`; `pem` the provider's public key.
-    pub fn new(issuer: &str, audience: &str, algorithm: &str, pem: &[u8]) -> Result<Self, String> {
-        let (algorithm, key) = match algorithm {
-            "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem)),
-            "ES256" => (Algorithm::ES256, DecodingKey::from_ec_pem(pem)),
-            other => return Err(format!("must be RS256 or ES256, got {other:?}")),
-        };
-        let key = key.map_err(|e| format!("not a {algorithm:?} public key in PEM form: {e}"))?;
-        Ok(IdentityProvider {
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            algorithm,
-            key,
-        })
     }
 }
 

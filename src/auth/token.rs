@@ -162,15 +162,11 @@ pub fn verify(settings: &AuthSettings, token: &str) -> Result<Verified, ApiError
         });
     }
     match &settings.identity_provider {
-        Some(provider) if header.alg == provider.algorithm => {
-            let mut v = validation(
-                provider.algorithm,
-                &provider.issuer,
-                &provider.audience,
-                leeway,
-            );
+        Some(provider) => {
+            let (algorithm, key) = provider.key_for(&header)?;
+            let mut v = validation(algorithm, &provider.issuer, &provider.audience, leeway);
             v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-            let data = decode::<ProviderClaims>(token, &provider.key, &v)
+            let data = decode::<ProviderClaims>(token, &key, &v)
                 .map_err(|e| ApiError::InvalidToken(reason(e)))?;
             if future_iat(data.claims.iat) {
                 return Err(ApiError::InvalidToken(

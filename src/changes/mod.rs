@@ -7,4 +7,16 @@ pub mod model;
 pub mod store;
 
 pub use api::routes;
-pub use store::record_from;
+/// Records a change of `resource` `id` (see [`store::record_from`]) and queues the webhook
+/// events it makes, inside the write's transaction: an acknowledged write is never missing
+/// from the feed or from a subscriber's queue.
+pub fn record_from(
+    conn: &mut crate::db::DbConnection,
+    resource: &str,
+    id: &str,
+    action: &str,
+    shown: &serde_json::Value,
+) -> diesel::QueryResult<()> {
+    store::record_from(conn, resource, id, action, shown)?;
+    crate::webhooks::outbox::enqueue(conn, resource, action, shown)
+}

@@ -409,6 +409,45 @@ diesel::joinable!(agreement_partners -> agreements (agreement_id));
 diesel::joinable!(agreement_schools -> agreements (agreement_id));
 diesel::joinable!(responsibilities -> agreements (agreement_id));
 diesel::joinable!(timeline_items -> agreements (agreement_id));
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        secret -> Text,
+        failing_since -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        endpoint_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        retry_from -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -433,5 +472,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_partners,
     changes_purged,
     idempotency_keys,
-    calendar_feeds
+    calendar_feeds,
+    webhook_endpoints,
+    webhook_deliveries
 );

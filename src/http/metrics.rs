@@ -25,6 +25,8 @@ pub struct Metrics {
     pool: IntGaugeVec,
     pub ingest_rows: IntCounterVec,
     latest_change: IntGauge,
+    webhook_backlog: IntGaugeVec,
+    webhooks_failing: IntGauge,
     /// `METRICS_TOKEN`; `None`: `/metrics` answers 404.
     token: Option<String>,
 }
@@ -103,6 +105,23 @@ impl Metrics {
                 "The newest change-feed sequence number",
             ),
         );
+        let webhook_backlog = registered(
+            &registry,
+            IntGaugeVec::new(
+                Opts::new(
+                    "webhook_deliveries",
+                    "Webhook events not delivered: pending (queued or retrying) and failed (given up)",
+                ),
+                &["state"],
+            ),
+        );
+        let webhooks_failing = registered(
+            &registry,
+            IntGauge::new(
+                "webhook_endpoints_failing",
+                "Enabled webhook endpoints marked failing",
+            ),
+        );
         Arc::new(Metrics {
             registry,
             requests,
@@ -110,6 +129,8 @@ impl Metrics {
             pool,
             ingest_rows,
             latest_change,
+            webhook_backlog,
+            webhooks_failing,
             token: token.filter(|t| !t.is_empty()),
         })
     }
@@ -158,7 +179,7 @@ pub async fn record(
 
 /// Prometheus metrics (text exposition): requests by route and status with a latency
 /// histogram, pool connections in use and idle, KPI ingest rows, the newest change-feed
-/// number. 404 unless `METRICS_TOKEN` is set; then the token is the bearer.
+/// number, webhook events pending and failed, and failing webhook endpoints. 404 unless `METRICS_TOKEN` is set; then the token is the bearer.
 #[utoipa::path(tag = "health", security(()),
     responses((status = 200, description = "Metrics", content_type = "text/plain", body = String),
         (status = 401, description = "Wrong or missing METRICS_TOKEN", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -203,10 +224,29 @@ pub async fn metrics_text(
         .pool
         .with_label_values(&["max"])
         .set(i64::from(pool.max_size()));
-    let latest = crate::db::run(&pool, |conn| Ok(crate::changes::store::latest_seq(conn)?))
-        .await
-        .unwrap_or(-1);
-    metrics.latest_change.set(latest);
+    let read = crate::db::run(&pool, |conn| {
+        Ok((
+            crate::changes::store::latest_seq(conn)?,
+            crate::webhooks::store::backlog(conn)?,
+            crate::webhooks::store::failing(conn)?,
+        ))
+    })
+    .await;
+    match read {
+        Ok((latest, backlog, failing)) => {
+            metrics.latest_change.set(latest);
+            for state in ["pending", "failed"] {
+                let n = backlog
+                    .iter()
+                    .find(|(s, _)| s == state)
+                    .map_or(0, |(_, n)| *n);
+                metrics.webhook_backlog.with_label_values(&[state]).set(n);
+            }
+            metrics.webhooks_failing.set(failing);
+        }
+        // The scrape still shows the process's own figures while the database is away.
+        Err(_) => metrics.latest_change.set(-1),
+    }
     let mut out = Vec::new();
     TextEncoder::new()
         .encode(&metrics.registry.gather(), &mut out)

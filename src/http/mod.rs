@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP pieces every resource uses.
 
 pub mod body;
+pub mod client;
 pub mod decoding;
 pub mod etag;
 pub mod extract;

@@ -22,6 +22,7 @@ use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
 use crate::kpi_records::ingest::BatchMode;
 use crate::kpi_records::model::KpiRecordInput;
+use crate::webhooks::model::WebhookEvent;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -54,13 +55,14 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "timeline", description = "Kickoff, check-ins, milestones, exhibitions, reviews and renewals of an agreement."),
         (name = "activities", description = "What actually happened: talks, field trips, mentoring, donations."),
         (name = "kpis", description = "Key performance indicators: the catalogue of metrics, agreement targets, aggregate records pushed in bulk (JSON, NDJSON, CSV), progress per agreement and the district dashboard. For tokens without kpi:read_small_cells, values are suppressed (null, with suppressed: true) when fewer students than the KPI's threshold (min_cell_size, else KPI_MIN_CELL_SIZE) are behind them, when a rate counts fewer than the threshold on either side, and when they would give a hidden value of the same KPI, school, agreement and period away through the student-group catalogue's partitions; target baselines follow the same rules."),
+        (name = "webhooks", description = "Webhook endpoints (admin): every committed change an endpoint subscribes to is POSTed to it as a Standard Webhooks event (schema WebhookEvent), signed with the endpoint's secret, in order and at least once, retried with backoff for WEBHOOK_RETRY_HOURS. Only public https receivers are reached unless their host is in WEBHOOK_ALLOWED_HOSTS."),
         (name = "dashboards", description = "One call per page: the district at a glance."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     modifiers(&SecuritySchemes),
     // Types only referenced from query parameters are not collected from the routes.
-    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat, BatchMode, KpiRecordInput))
+    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat, BatchMode, KpiRecordInput, WebhookEvent))
 )]
 pub struct ApiDoc;
 
@@ -132,7 +134,7 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
         "agreements" | "responsibilities" | "timeline" | "activities" => {
             pick(AgreementsRead, AgreementsWrite)
         }
-        "clients" | "users" | "audit" => vec![Admin],
+        "clients" | "users" | "audit" | "webhooks" => vec![Admin],
         "kpis" if path.starts_with("/kpi-definitions") || path.starts_with("/student-groups") => {
             pick(KpiRead, Admin)
         }

@@ -19,6 +19,7 @@ both!(
     unacceptable_tokens_are_401,
     people_sign_in,
     identity_provider_tokens,
+    provider_keys_are_discovered_and_survive_rotation,
     command_line_bootstrap,
     revocation_outside_the_api_and_the_principal_cache,
     bad_changes_to_clients_and_users_are_judged_before_if_match,
@@ -1117,4 +1118,170 @@ async fn revocation_outside_the_api_and_the_principal_cache(db: TestDb) {
     call(&cached, TestRequest::get().uri("/api/v1/schools"), &bearer)
         .await
         .expect(401);
+}
+
+/// An identity provider on loopback: its discovery document, and the keys it publishes now.
+struct Provider {
+    keys: std::sync::Arc<std::sync::Mutex<Value>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    port: u16,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Provider {
+    fn start(keys: Value) -> Provider {
+        use actix_web::{web, App, HttpResponse, HttpServer};
+        let published = std::sync::Arc::new(std::sync::Mutex::new(keys));
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (k, f) = (published.clone(), fetches.clone());
+        let server = HttpServer::new(move || {
+            let (k, f) = (k.clone(), f.clone());
+            App::new()
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(move || async move {
+                        let base = format!("http://127.0.0.1:{port}");
+                        HttpResponse::Ok().json(json!({"issuer": base,
+                            "jwks_uri": format!("{base}/keys"),
+                            "id_token_signing_alg_values_supported": ["RS256", "ES256"]}))
+                    }),
+                )
+                .route(
+                    "/keys",
+                    web::get().to(move || {
+                        let (k, f) = (k.clone(), f.clone());
+                        async move {
+                            f.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let keys = k.lock().unwrap().clone();
+                            HttpResponse::Ok().json(keys)
+                        }
+                    }),
+                )
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Provider {
+            keys: published,
+            fetches,
+            port,
+            handle,
+        }
+    }
+
+    fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn publish(&self, keys: Value) {
+        *self.keys.lock().unwrap() = keys;
+    }
+}
+
+/// The public half of `key` as the provider publishes it, under `kid`.
+fn published(key: &EncodingKey, alg: Algorithm, kid: &str) -> Value {
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(key, alg).unwrap();
+    jwk.common.key_id = Some(kid.to_owned());
+    serde_json::to_value(jwk).unwrap()
+}
+
+async fn provider_keys_are_discovered_and_survive_rotation(db: TestDb) {
+    use std::time::Duration;
+    let rsa = EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap();
+    let ec = EncodingKey::from_ec_pem(EC_PRIVATE).unwrap();
+    let idp = Provider::start(json!({"keys": [published(&rsa, Algorithm::RS256, "2026")]}));
+    let issuer = idp.issuer();
+    // OIDC_ISSUER alone: the keys are found through discovery.
+    let refresh = Duration::from_millis(1000);
+    let jwks =
+        partnerships::auth::provider::Jwks::new(&issuer, refresh, Duration::from_secs(2)).unwrap();
+    let mut settings = auth_settings();
+    settings.identity_provider = Some(IdentityProvider::discovered(
+        &issuer,
+        "partnerships",
+        std::sync::Arc::new(jwks),
+    ));
+    let admin = app(&db).await;
+    let raw = raw_app(&db, settings).await;
+    post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "ada@district.example.org", "name": "Ada", "role": "staff", "external_subject": "idp|42"}),
+    )
+    .await
+    .expect(201);
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"iss": issuer, "aud": "partnerships", "sub": "idp|42", "iat": now, "exp": now + 600});
+    let token = |key: &EncodingKey, alg: Algorithm, kid: Option<&str>| {
+        let mut header = Header::new(alg);
+        header.kid = kid.map(str::to_owned);
+        encode(&header, &claims, key).unwrap()
+    };
+    let partners = || TestRequest::get().uri("/api/v1/partners");
+
+    let old = token(&rsa, Algorithm::RS256, Some("2026"));
+    call(&raw, partners(), &old).await.expect(200);
+    call(&raw, partners(), &old).await.expect(200);
+    assert_eq!(idp.fetches(), 1, "the keys are cached");
+    // Attack: another key under the published kid, or a shared-secret algorithm.
+    call(
+        &raw,
+        partners(),
+        &token(&ec, Algorithm::ES256, Some("2026")),
+    )
+    .await
+    .expect(401);
+    call(
+        &raw,
+        partners(),
+        &token(
+            &EncodingKey::from_secret(b"guess"),
+            Algorithm::HS384,
+            Some("2026"),
+        ),
+    )
+    .await
+    .expect(401);
+
+    // The provider rotates its key: a token with the new kid makes the server fetch again.
+    idp.publish(json!({"keys": [published(&ec, Algorithm::ES256, "2027")]}));
+    actix_web::rt::time::sleep(refresh + Duration::from_millis(50)).await;
+    let new = token(&ec, Algorithm::ES256, Some("2027"));
+    call(&raw, partners(), &new).await.expect(200);
+    assert_eq!(idp.fetches(), 2);
+    // One key published: a token without a kid is checked with it.
+    call(&raw, partners(), &token(&ec, Algorithm::ES256, None))
+        .await
+        .expect(200);
+    // The retired key is no longer accepted.
+    call(&raw, partners(), &old).await.expect(401);
+    // A flood of unknown kids costs the provider at most one fetch per interval.
+    for n in 0..20 {
+        let unknown = token(&ec, Algorithm::ES256, Some(&format!("forged-{n}")));
+        call(&raw, partners(), &unknown).await.expect(401);
+    }
+    assert!(idp.fetches() <= 3, "{} fetches", idp.fetches());
+
+    // The provider goes away: the cached key keeps working, an unknown one does not.
+    idp.handle.stop(false).await;
+    actix_web::rt::time::sleep(refresh + Duration::from_millis(50)).await;
+    call(&raw, partners(), &new).await.expect(200);
+    call(
+        &raw,
+        partners(),
+        &token(&ec, Algorithm::ES256, Some("2028")),
+    )
+    .await
+    .expect(401);
+    call(&raw, partners(), &new).await.expect(200);
 }

@@ -31,4 +31,5 @@ mod security;
 mod seed;
 mod suppression;
 mod text;
+mod webhooks;
 mod work;

@@ -495,6 +495,38 @@ const TABLE: &[(&str, &str, &str)] = &[
         "200 200 200 403 403 200 200 403",
     ),
     // administration: the admin role only (no integration holds `admin`).
+    ("GET /webhooks", "admin", "200 403 403 403 403 403 403 403"),
+    ("POST /webhooks", "admin", "201 403 403 403 403 403 403 403"),
+    (
+        "GET /webhooks/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /webhooks/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "DELETE /webhooks/{id}",
+        "admin",
+        "204 403 403 403 403 403 403 403",
+    ),
+    (
+        "POST /webhooks/{id}/ping",
+        "admin",
+        "202 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /webhooks/{id}/deliveries",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "POST /webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        "admin",
+        "202 403 403 403 403 403 403 403",
+    ),
     ("GET /clients", "admin", "200 403 403 403 403 403 403 403"),
     ("POST /clients", "admin", "201 403 403 403 403 403 403 403"),
     (
@@ -553,6 +585,9 @@ struct World {
     group: String,
     /// The token of a calendar feed the admin made.
     calendar: String,
+    webhook: String,
+    /// A ping queued for `webhook`.
+    delivery: String,
     target: String,
     responsibility: String,
     item: String,
@@ -657,6 +692,10 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "PATCH /kpi-definitions/{id}" => Some(json!({"description": format!("d{n}")})),
         "POST /student-groups" => Some(json!({"code": format!("sg_{n}"), "name": "S"})),
         "POST /calendar-feeds" => Some(json!({"scope": "district"})),
+        "POST /webhooks" => {
+            Some(json!({"url": format!("https://hooks.district.example.org/{n}"), "events": ["*"]}))
+        }
+        "PATCH /webhooks/{id}" => Some(json!({"description": format!("d{n}")})),
         "PUT /student-groups/{id}" => Some(
             json!({"code": "matrix_group", "name": format!("Matrix {n}"),
             "part_of": "all", "dimension": "matrix"}),
@@ -728,6 +767,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /calendar-feeds/{id}" => {
             make(admin, "/api/v1/calendar-feeds", json!({"scope": "district"})).await
         }
+        "DELETE /webhooks/{id}" => {
+            make(admin, "/api/v1/webhooks", json!({"url": "https://hooks.district.example.org/doomed", "events": ["*"]})).await
+        }
         "DELETE /student-groups/{id}" => {
             make(admin, "/api/v1/student-groups", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -748,6 +790,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         .replace("{agreement_id}", a)
         .replace("{version}", "2")
         .replace("{token}", &w.calendar)
+        .replace("{delivery_id}", &w.delivery)
         .replace(
             "{id}",
             &match path {
@@ -764,6 +807,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/kpi-definitions/") => pick(&w.kpi),
                 p if p.starts_with("/student-groups/") => pick(&w.group),
                 p if p.starts_with("/calendar-feeds/") => pick(""),
+                p if p.starts_with("/webhooks/") => pick(&w.webhook),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),
@@ -904,6 +948,20 @@ async fn every_operation_for_every_caller(db: TestDb) {
         json!({"name": "Some client", "role": "viewer"}),
     )
     .await;
+    let webhook = make(
+        &admin,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.district.example.org/matrix", "events": ["partner.*"]}),
+    )
+    .await;
+    let delivery = post(
+        &admin,
+        &format!("/api/v1/webhooks/{webhook}/ping"),
+        json!({}),
+    )
+    .await
+    .expect(202)
+    .id();
     let user = make(
         &admin,
         "/api/v1/users",
@@ -920,6 +978,8 @@ async fn every_operation_for_every_caller(db: TestDb) {
         kpi,
         group,
         calendar,
+        webhook,
+        delivery,
         target: String::new(),
         responsibility: String::new(),
         item: String::new(),

@@ -1,5 +1,6 @@
 //! `GET /metrics`: off without `METRICS_TOKEN`, its token as the bearer, and the series a
-//! district's Prometheus scrapes: requests by route template, pool connections, ingest rows.
+//! district's Prometheus scrapes: requests by route template, pool connections, ingest rows,
+//! the webhook queue.
 
 use actix_web::test::TestRequest;
 use serde_json::json;
@@ -20,6 +21,14 @@ async fn metrics_count_requests_by_route_behind_a_token(db: TestDb) {
         ..AppSettings::default()
     };
     let app = app_with(&db, settings).await;
+    // A webhook endpoint whose first event waits in the queue.
+    post(
+        &app,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.district.example.org/m", "events": ["school.created"]}),
+    )
+    .await
+    .expect(201);
     let school = post(&app, "/api/v1/schools", json!({"name": "Metric High"}))
         .await
         .expect(201)
@@ -55,4 +64,10 @@ async fn metrics_count_requests_by_route_behind_a_token(db: TestDb) {
     assert!(text.contains("db_pool_connections{state=\"idle\"}"));
     assert!(text.contains("kpi_ingest_rows_total{outcome=\"inserted\"} 1"));
     assert!(text.contains("changes_latest_seq"));
+    assert!(
+        text.contains("webhook_deliveries{state=\"pending\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("webhook_deliveries{state=\"failed\"} 0"));
+    assert!(text.contains("webhook_endpoints_failing 0"));
 }
