@@ -5,11 +5,14 @@
 use serde_json::{json, Value};
 
 use partnerships::audit::Actor;
+use partnerships::auth::Caller;
 use partnerships::clients::{self, model::ClientWithSecret};
 use partnerships::config::Config;
+use partnerships::config::Policy;
 use partnerships::db::{self, DbConnection};
 use partnerships::error::ApiError;
 use partnerships::http::etag::IfMatch;
+use partnerships::resource::Ctx;
 use partnerships::users::{self, model::User};
 
 use crate::{ClientCommand, ImportCommand, UserCommand};
@@ -64,8 +67,19 @@ fn with_conn<T>(
     f(&mut conn).map_err(explain)
 }
 
+/// How the pipeline sees the operator at the command line.
+fn cli_ctx<'a>(caller: &'a Caller, actor: &'a Actor, policy: &'a Policy) -> Ctx<'a> {
+    Ctx {
+        caller,
+        actor,
+        policy,
+    }
+}
+
 pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
     let actor = Actor::command_line();
+    let caller = Caller::command_line();
+    let policy = &config.app.policy;
     // Secrets are digested under the key the server derives from its token key.
     let key = config
         .tokens
@@ -87,7 +101,7 @@ pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
                 "partner_id": partner,
             }))?;
             let (row, secret) = with_conn(config, |conn| {
-                clients::actions::create(conn, input, &actor, &key)
+                clients::actions::create(conn, &cli_ctx(&caller, &actor, policy), input, &key)
             })?;
             let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
             print(&ClientWithSecret {
@@ -96,9 +110,7 @@ pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
             })
         }
         ClientCommand::List => {
-            let rows = with_conn(config, |conn| {
-                Ok(clients::store::list(conn, None, None, None, i64::MAX)?)
-            })?;
+            let rows = with_conn(config, |conn| Ok(clients::store::all(conn)?))?;
             for row in rows {
                 let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
                 println!(
@@ -110,13 +122,24 @@ pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
         }
         ClientCommand::Revoke { id } => {
             let row = with_conn(config, |conn| {
-                clients::actions::revoke(conn, &id, IfMatch::none(), &actor)
+                clients::actions::revoke(
+                    conn,
+                    &cli_ctx(&caller, &actor, policy),
+                    &id,
+                    &IfMatch::none(),
+                )
             })?;
             print(&clients::model::ApiClient::from_row(&row).map_err(explain)?)
         }
         ClientCommand::Rotate { id } => {
             let (row, secret) = with_conn(config, |conn| {
-                clients::actions::rotate_secret(conn, &id, IfMatch::none(), &actor, &key)
+                clients::actions::rotate_secret(
+                    conn,
+                    &cli_ctx(&caller, &actor, policy),
+                    &id,
+                    &IfMatch::none(),
+                    &key,
+                )
             })?;
             let client = clients::model::ApiClient::from_row(&row).map_err(explain)?;
             print(&ClientWithSecret {
@@ -129,6 +152,8 @@ pub fn client(config: &Config, command: ClientCommand) -> Result<(), String> {
 
 pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
     let actor = Actor::command_line();
+    let caller = Caller::command_line();
+    let policy = &config.app.policy;
     match command {
         UserCommand::Create {
             email,
@@ -152,7 +177,12 @@ pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
                 "school_ids": (!schools.is_empty()).then_some(schools),
                 "partner_id": partner,
             }))?;
-            let row = with_conn(config, |conn| users::actions::create(conn, input, &actor))?;
+            let mut input: users::model::UserInput = input;
+            input.password_hash =
+                users::actions::hash_for(input.password.as_deref()).map_err(explain)?;
+            let row = with_conn(config, |conn| {
+                users::actions::create(conn, &cli_ctx(&caller, &actor, policy), input)
+            })?;
             let user = User::from_row(&row).map_err(explain)?;
             let mut out = serde_json::to_value(&user).map_err(|e| e.to_string())?;
             if let Some(password) = generated {
@@ -161,9 +191,7 @@ pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
             print(&out)
         }
         UserCommand::List => {
-            let rows = with_conn(config, |conn| {
-                Ok(users::store::list(conn, None, None, None, None, i64::MAX)?)
-            })?;
+            let rows = with_conn(config, |conn| Ok(users::store::all(conn)?))?;
             for row in rows {
                 let user = User::from_row(&row).map_err(explain)?;
                 println!(
@@ -174,9 +202,14 @@ pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
             Ok(())
         }
         UserCommand::Disable { id } => {
-            let change = partnerships::http::merge_patch::Change::Merge(json!({"disabled": true}));
             let row = with_conn(config, |conn| {
-                users::actions::update(conn, &id, IfMatch::none(), change, &actor)
+                users::actions::update(
+                    conn,
+                    &cli_ctx(&caller, &actor, policy),
+                    &id,
+                    &IfMatch::none(),
+                    json!({"disabled": true}),
+                )
             })?;
             print(&User::from_row(&row).map_err(explain)?)
         }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::activities::model::Activities;
 use crate::agreements::model::{transition, AgreementStatus, Agreements};
 use crate::audit::Actor;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::config::Policy;
 use crate::contacts::model::Contacts;
 use crate::db::{today, DbConnection};
@@ -263,14 +263,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
                 .into(),
         ));
     }
-    let caller = Caller {
-        kind: crate::auth::token::PrincipalKind::User,
-        id: "demo".into(),
-        role: Role::Admin,
-        scopes: Role::Admin.implied_scopes(),
-        school_ids: Vec::new(),
-        partner_id: None,
-    };
+    let caller = Caller::command_line();
     let actor = Actor::command_line();
     let ctx = Ctx {
         caller: &caller,

@@ -59,15 +59,33 @@ pub fn updated(
     old: &impl Serialize,
     new: &impl Serialize,
 ) -> Result<(), ApiError> {
+    changed(conn, actor, resource_type, id, "update", old, new, &[])
+}
+
+/// Records an update the audit trail names `action` (`revoke`, `rotate_secret`); the change
+/// feed lists it as updated. `secrets` names write-only fields that changed (a password),
+/// each with whether it was set before: the trail says they changed, never what they are.
+#[allow(clippy::too_many_arguments)]
+pub fn changed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &str,
+    id: &str,
+    action: &str,
+    old: &impl Serialize,
+    new: &impl Serialize,
+    secrets: &[(&str, bool)],
+) -> Result<(), ApiError> {
     feed(conn, resource_type, id, "updated", new)?;
-    Ok(record(
-        conn,
-        actor,
-        resource_type,
-        id,
-        "update",
-        diff(old, new),
-    )?)
+    let mut changes = diff(old, new);
+    for (field, was_set) in secrets {
+        let entry = changes.get_or_insert_with(|| Value::Object(Map::new()));
+        entry[*field] = serde_json::json!({
+            "old": if *was_set { Value::from("(set)") } else { Value::Null },
+            "new": "(changed)",
+        });
+    }
+    Ok(record(conn, actor, resource_type, id, action, changes)?)
 }
 
 /// Records a deletion, with the fields the resource had, in the audit trail and the change

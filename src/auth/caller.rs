@@ -32,6 +32,19 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The operator at the server's command line (`partnerships client …`, `seed --demo`): an
+    /// administrator.
+    pub fn command_line() -> Caller {
+        Caller {
+            kind: PrincipalKind::User,
+            id: "cli".into(),
+            role: Role::Admin,
+            scopes: Role::Admin.implied_scopes(),
+            school_ids: Vec::new(),
+            partner_id: None,
+        }
+    }
+
     /// 403 unless the caller holds `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         if self.scopes.contains(&scope) {

@@ -2,9 +2,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::store::{self, ClientFilter, ClientRow};
 use crate::auth::{Grant, Role, Scope};
+use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
 /// The writable fields of an API client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -36,6 +40,10 @@ pub struct ClientInput {
     /// Partner role only: the partner it is bound to.
     #[serde(default, deserialize_with = "trimmed")]
     pub partner_id: Option<String>,
+    /// The digest of a new secret, set by the server when it makes one; never read from a
+    /// request.
+    #[serde(skip)]
+    pub secret_hash: Option<String>,
 }
 
 impl ClientInput {
@@ -119,4 +127,192 @@ pub struct ClientWithSecret {
     pub client: ApiClient,
     /// Store it now: only its hash is kept.
     pub client_secret: String,
+}
+
+crate::sort_enum! {
+    /// Order of the clients: by creation (the default), or by `name`; `-` for descending.
+    pub enum ClientSort default Id {
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        Name => "name": Name;
+        NameDesc => "-name": Name desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
+    }
+}
+
+/// The filters of `GET /clients`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClientQuery {
+    pub role: Option<Role>,
+    pub revoked: Option<bool>,
+}
+
+/// The client a revocation leaves: no new tokens, and none issued before it work. `None` when
+/// it is revoked already.
+pub fn revoked(current: &ClientRow) -> Option<ClientRow> {
+    if current.revoked_at.is_some() {
+        return None;
+    }
+    let stamp = current.stamp().bumped();
+    Some(ClientRow {
+        revoked_at: Some(stamp.updated_at),
+        tokens_valid_after: stamp.updated_at,
+        version: stamp.version,
+        updated_at: stamp.updated_at,
+        ..current.clone()
+    })
+}
+
+/// The client with the secret whose digest is `secret_hash`: the old secret and the tokens
+/// issued with it stop working. A revoked client keeps its revocation (409).
+pub fn with_secret(current: &ClientRow, secret_hash: String) -> Result<ClientRow, ApiError> {
+    if current.revoked_at.is_some() {
+        return Err(ApiError::Conflict(
+            "the client is revoked; create a new one".to_owned(),
+        ));
+    }
+    let stamp = current.stamp().bumped();
+    Ok(ClientRow {
+        secret_hash,
+        tokens_valid_after: stamp.updated_at,
+        version: stamp.version,
+        updated_at: stamp.updated_at,
+        ..current.clone()
+    })
+}
+
+pub struct ApiClients;
+
+impl Resource for ApiClients {
+    const NAME: &'static str = "client";
+    const READ: Scope = Scope::Admin;
+    const WRITE: Scope = Scope::Admin;
+
+    type Row = ClientRow;
+    type Input = ClientInput;
+    type Output = ApiClient;
+    type Filter = ClientQuery;
+    type Sort = ClientSort;
+
+    fn represent(row: ClientRow) -> Result<ApiClient, ApiError> {
+        ApiClient::from_row(&row)
+    }
+
+    fn writable(row: &ClientRow) -> Result<ClientInput, ApiError> {
+        let grant = Grant::from_columns(
+            &row.role,
+            &row.scopes,
+            &row.school_ids,
+            row.partner_id.as_deref(),
+        )?;
+        Ok(ClientInput {
+            name: Some(row.name.clone()),
+            role: Some(grant.role),
+            scopes: (!grant.scopes.is_empty()).then(|| grant.scopes.into_iter().collect()),
+            school_ids: (!grant.school_ids.is_empty()).then_some(grant.school_ids),
+            partner_id: grant.partner_id,
+            secret_hash: None,
+        })
+    }
+
+    fn check(input: &ClientInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: ClientInput,
+        _place: &Place,
+        stamp: Stamp,
+        current: Option<&ClientRow>,
+        _ctx: &Ctx,
+    ) -> Result<ClientRow, ApiError> {
+        let grant = input.grant();
+        let secret_hash = match (input.secret_hash, current) {
+            (Some(hash), _) => hash,
+            (None, Some(c)) => c.secret_hash.clone(),
+            (None, None) => {
+                return Err(ApiError::Internal(
+                    "a client was created without a secret".into(),
+                ))
+            }
+        };
+        Ok(ClientRow {
+            id: stamp.id,
+            name: input.name.unwrap_or_default(),
+            role: grant.role.as_str().to_owned(),
+            scopes: grant.scopes_column(),
+            school_ids: grant.school_ids_column(),
+            partner_id: grant.partner_id,
+            secret_hash,
+            revoked_at: current.and_then(|c| c.revoked_at),
+            tokens_valid_after: current.map_or(stamp.created_at, |c| c.tokens_valid_after),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// Clients hold credentials: the admin role, not only the scope.
+    fn enter(
+        _conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        _access: Access,
+    ) -> Result<(), ApiError> {
+        ctx.caller.require_admin()
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _place: &Place,
+        query: ClientQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<ClientRow>, ApiError> {
+        let filter = ClientFilter {
+            role: query.role.map(|r| r.as_str().to_owned()),
+            revoked: query.revoked,
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// The school and partner a grant binds to exist.
+    fn saving(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _before: Option<&ClientRow>,
+        after: &ClientRow,
+    ) -> Result<(), ApiError> {
+        Grant::from_columns(
+            &after.role,
+            &after.scopes,
+            &after.school_ids,
+            after.partner_id.as_deref(),
+        )?
+        .check_references(conn)
+    }
+
+    fn secrets_changed(before: &ClientRow, after: &ClientRow) -> Vec<(&'static str, bool)> {
+        match before.secret_hash == after.secret_hash {
+            true => Vec::new(),
+            false => vec![("client_secret", true)],
+        }
+    }
+
+    /// Tokens are checked against the new grant from the next request on, in this process.
+    fn committed() {
+        crate::auth::principal_cache::forget_all();
+    }
 }

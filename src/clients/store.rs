@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::keyset::{KeyValue, Keyed, SortKey};
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::api_clients;
 use crate::db::{DbConnection, MultiBackend};
 
@@ -24,15 +24,7 @@ pub struct ClientRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl Keyed for ClientRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, _key: SortKey) -> KeyValue {
-        KeyValue::Id
-    }
-}
+crate::stored_rows!(ClientRow, api_clients, name = name);
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ClientRow>> {
     api_clients::table
@@ -42,36 +34,42 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ClientRow>>
         .optional()
 }
 
-pub fn list(
+/// The filters of a page of clients.
+#[derive(Debug, Default)]
+pub struct ClientFilter {
+    pub role: Option<String>,
+    pub revoked: Option<bool>,
+}
+
+/// Up to `limit` clients after `after` in `sort` order (`SortKey::Name` is the name).
+pub fn page(
     conn: &mut DbConnection,
-    role: Option<&str>,
-    revoked: Option<bool>,
-    after_id: Option<&str>,
+    filter: &ClientFilter,
+    sort: Sort,
+    after: Option<&After>,
     limit: i64,
 ) -> QueryResult<Vec<ClientRow>> {
     let mut query = api_clients::table
         .select(ClientRow::as_select())
         .into_boxed::<MultiBackend>();
-    if let Some(role) = role {
-        query = query.filter(api_clients::role.eq(role.to_owned()));
+    if let Some(role) = &filter.role {
+        query = query.filter(api_clients::role.eq(role.clone()));
     }
-    match revoked {
+    match filter.revoked {
         Some(true) => query = query.filter(api_clients::revoked_at.is_not_null()),
         Some(false) => query = query.filter(api_clients::revoked_at.is_null()),
         None => {}
     }
-    if let Some(id) = after_id {
-        query = query.filter(api_clients::id.gt(id.to_owned()));
-    }
-    query.order(api_clients::id.asc()).limit(limit).load(conn)
+    let query = crate::keyset_page!(query, api_clients, name, sort, after);
+    query.limit(limit).load(conn)
 }
 
-/// Takes the row's write lock for the rest of the transaction; false when there is no row.
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(api_clients::table.filter(api_clients::id.eq(id)))
-        .set(api_clients::version.eq(api_clients::version))
-        .execute(conn)
-        .map(|n| n == 1)
+/// Every client, oldest first (for the command line).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<ClientRow>> {
+    api_clients::table
+        .order(api_clients::id.asc())
+        .select(ClientRow::as_select())
+        .load(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ClientRow) -> QueryResult<()> {
@@ -79,19 +77,4 @@ pub fn insert(conn: &mut DbConnection, row: &ClientRow) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(|_| ())
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    row: &ClientRow,
-    expected_version: i64,
-) -> QueryResult<bool> {
-    diesel::update(
-        api_clients::table
-            .filter(api_clients::id.eq(&row.id))
-            .filter(api_clients::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
 }

@@ -203,16 +203,63 @@ pub async fn create<R: Resource>(
         })
     })
     .await?;
+    R::committed();
     let location = format!("{}/{}", req.path().trim_end_matches('/'), id);
     Ok(created(&output, &location, version))
 }
 
-/// A change to one item, in one transaction: the row locked and visible,
+/// The in-transaction half of a change to one item: the row locked and visible,
 /// [`Resource::may_change`] holding, `change` making the next row from the current one (`None`:
 /// nothing to change, the version stays), `If-Match` holding, then [`Resource::saving`], the
-/// versioned update,
-/// [`Resource::saved`] and the audit event. PUT and PATCH are this; so is a resource's own kind
-/// of write (recording a check-in). Answers 200 with the new version.
+/// versioned update, [`Resource::saved`] and the audit event named `action`. Returns the row as
+/// it now is. [`modify`] runs it for a request; the admin commands run it too.
+pub fn change_in<R, F>(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    place: &Place,
+    key: &str,
+    if_match: &IfMatch,
+    action: &str,
+    change: F,
+) -> Result<R::Row, ApiError>
+where
+    R: Resource,
+    F: FnOnce(&mut DbConnection, &Ctx, &Place, &R::Row) -> Result<Option<R::Row>, ApiError>,
+{
+    R::enter(conn, ctx, place, Access::Write)?;
+    let id = locate::<R>(conn, key)?;
+    let current = locked::<R>(conn, ctx.caller, place, &id)?;
+    R::may_change(conn, ctx, &current)?;
+    // The body is judged before the precondition: a malformed change is 400 or 422 whatever
+    // version it names.
+    let next = change(conn, ctx, place, &current)?;
+    if_match.check(current.version())?;
+    let Some(next) = next else {
+        return Ok(current);
+    };
+    R::saving(conn, ctx, Some(&current), &next)?;
+    if !next.update(conn, current.version())? {
+        return Err(ApiError::raced());
+    }
+    R::saved(conn, ctx, Some(&current), &next)?;
+    let secrets = R::secrets_changed(&current, &next);
+    let (before, after) = (R::represent(current)?, R::represent(next.clone())?);
+    audit::changed(
+        conn,
+        ctx.actor,
+        R::NAME,
+        next.id(),
+        action,
+        &before,
+        &after,
+        &secrets,
+    )?;
+    Ok(next)
+}
+
+/// A change to one item, in one transaction (see [`change_in`]), audited as `update`. PUT and
+/// PATCH are this; so is a resource's own kind of write (recording a check-in). Answers 200
+/// with the new version.
 #[allow(clippy::too_many_arguments)]
 pub async fn modify<R, F>(
     req: HttpRequest,
@@ -221,6 +268,27 @@ pub async fn modify<R, F>(
     policy: web::Data<Policy>,
     if_match: IfMatch,
     scope: crate::auth::Scope,
+    change: F,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Resource,
+    F: FnOnce(&mut DbConnection, &Ctx, &Place, &R::Row) -> Result<Option<R::Row>, ApiError>
+        + Send
+        + 'static,
+{
+    modify_as::<R, F>(req, caller, pool, policy, if_match, scope, "update", change).await
+}
+
+/// [`modify`], audited as `action` (`revoke`).
+#[allow(clippy::too_many_arguments)]
+pub async fn modify_as<R, F>(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
+    if_match: IfMatch,
+    scope: crate::auth::Scope,
+    action: &'static str,
     change: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -240,29 +308,36 @@ where
                 actor: &actor,
                 policy: &policy,
             };
-            R::enter(conn, &ctx, &place, Access::Write)?;
-            let id = locate::<R>(conn, &key)?;
-            let current = locked::<R>(conn, &caller, &place, &id)?;
-            R::may_change(conn, &ctx, &current)?;
-            // The body is judged before the precondition: a malformed change is 400 or 422
-            // whatever version it names.
-            let next = change(conn, &ctx, &place, &current)?;
-            if_match.check(current.version())?;
-            let Some(next) = next else {
-                return Ok((current.version(), shown_one::<R>(conn, &ctx, current)?));
-            };
-            R::saving(conn, &ctx, Some(&current), &next)?;
-            if !next.update(conn, current.version())? {
-                return Err(ApiError::raced());
-            }
-            R::saved(conn, &ctx, Some(&current), &next)?;
-            let (before, after) = (R::represent(current)?, R::represent(next.clone())?);
-            audit::updated(conn, &actor, R::NAME, next.id(), &before, &after)?;
-            Ok((next.version(), shown_one::<R>(conn, &ctx, next)?))
+            let row = change_in::<R, F>(conn, &ctx, &place, &key, &if_match, action, change)?;
+            Ok((row.version(), shown_one::<R>(conn, &ctx, row)?))
         })
     })
     .await?;
+    R::committed();
     Ok(json_with_etag(StatusCode::OK, &output, version))
+}
+
+/// The row `input` makes of `current`, with the next version; `None` when it changes nothing.
+pub fn next_row<R: Resource>(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    place: &Place,
+    current: &R::Row,
+    input: R::Input,
+) -> Result<Option<R::Row>, ApiError> {
+    let same = R::build(
+        conn,
+        input.clone(),
+        place,
+        current.stamp(),
+        Some(current),
+        ctx,
+    )?;
+    if same == *current {
+        return Ok(None);
+    }
+    let stamp = current.stamp().bumped();
+    R::build(conn, input, place, stamp, Some(current), ctx).map(Some)
 }
 
 async fn update<R: Resource>(
@@ -295,19 +370,7 @@ async fn update<R: Resource>(
         move |conn, ctx, place, current| {
             let input = change.resolve(&R::writable(current)?)?;
             merge_problems(problems, R::check(&input, Some(current.id())))?;
-            let same = R::build(
-                conn,
-                input.clone(),
-                place,
-                current.stamp(),
-                Some(current),
-                ctx,
-            )?;
-            if same == *current {
-                return Ok(None);
-            }
-            let stamp = current.stamp().bumped();
-            R::build(conn, input, place, stamp, Some(current), ctx).map(Some)
+            next_row::<R>(conn, ctx, place, current, input)
         },
     )
     .await
@@ -378,5 +441,6 @@ pub async fn delete<R: Resource>(
         })
     })
     .await?;
+    R::committed();
     Ok(HttpResponse::NoContent().finish())
 }

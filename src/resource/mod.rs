@@ -11,7 +11,10 @@ mod list_query;
 mod routes;
 mod stored;
 
-pub use handlers::{create, create_in, delete, get, list, locked, modify, patch, replace};
+pub use handlers::{
+    change_in, create, create_in, delete, get, list, locked, modify, modify_as, next_row, patch,
+    replace,
+};
 pub use list_query::{ListParams, ListQuery};
 pub use stored::Stored;
 
@@ -194,6 +197,16 @@ pub trait Resource: 'static {
     fn deleting(_conn: &mut DbConnection, _ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
         Ok(())
     }
+
+    /// The write-only fields (never in the representation) that differ between two rows, each
+    /// with whether it was set before, so the audit trail can say they changed.
+    fn secrets_changed(_before: &Self::Row, _after: &Self::Row) -> Vec<(&'static str, bool)> {
+        Vec::new()
+    }
+
+    /// After a write has committed (not called when it fails): what must follow it outside the
+    /// transaction (clients and users empty the principal cache).
+    fn committed() {}
 
     /// 404 for this resource.
     fn not_found() -> ApiError {

@@ -1,72 +1,36 @@
-//! Admin routes for `/users`.
+//! Admin routes for `/users`: list and get through the resource pipeline; creation and change
+//! hash a password on the hashing pool before the write.
 
-use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::actions;
-use super::model::{User, UserInput};
-use super::store;
-use crate::auth::{Caller, Role};
+use super::actions::{self, hash_for, patched_password};
+use super::model::{User, UserInput, UserQuery, UserSort, Users};
+use crate::auth::{AuthSettings, Caller, Scope};
+use crate::config::Policy;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::http::etag::{created, json_with_etag, IfMatch};
+use crate::http::body::Body;
+use crate::http::etag::{created, IfMatch};
 use crate::http::merge_patch::Change;
-use crate::http::paging::{self, PageRequest};
+use crate::resource::{self as pipeline, Ctx, Resource};
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct UserPath {
-    /// The user's id.
-    pub id: String,
+crate::resource_api! {
+    resource: Users, tag: "users",
+    collection: "/users", item: "/users/{id}",
+    parent: [],
+    filter: UserQuery, sort: UserSort, input: UserInput, output: User,
+    /// List users (admin).
+    list: list_users,
+    /// Get a user (admin).
+    get: get_user,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct UserListQuery {
-    /// Case-insensitive search in name and email.
-    pub q: Option<String>,
-    pub role: Option<Role>,
-    pub disabled: Option<bool>,
-    /// Page size, 1 to 500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-/// List users (admin).
-#[utoipa::path(
-    tag = "users",
-    params(UserListQuery),
-    responses((status = 200, description = "A page of users", body = paging::Page<User>,
-        headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))))
-)]
-#[get("/users")]
-pub async fn list_users(
-    req: HttpRequest,
-    caller: Caller,
-    pool: web::Data<DbPool>,
-    query: web::Query<UserListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
-    let query = query.into_inner();
-    let PageRequest { sort, limit, after } =
-        PageRequest::new(None, query.limit, query.cursor.as_deref())?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(store::list(
-            conn,
-            query.q.as_deref(),
-            query.role.map(Role::as_str),
-            query.disabled,
-            after.as_ref().map(|a| a.id.as_str()),
-            limit + 1,
-        )?)
-    })
-    .await?;
-    paging::respond_rows(&req, rows, limit, sort, |r| User::from_row(&r))
+/// The hash of a password, made on the hashing pool (never on a connection).
+async fn hashed(auth: &AuthSettings, password: Option<String>) -> Result<Option<String>, ApiError> {
+    match password {
+        None => Ok(None),
+        Some(p) => auth.hashing.run(move || hash_for(Some(&p))).await?,
+    }
 }
 
 /// Create a user (admin).
@@ -79,69 +43,78 @@ pub async fn list_users(
 pub async fn create_user(
     caller: Caller,
     pool: web::Data<DbPool>,
-    body: crate::http::body::Body<UserInput>,
+    policy: web::Data<Policy>,
+    auth: web::Data<AuthSettings>,
+    body: Body<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
-    let input = body.checked(|input| input.check())?;
+    let mut input = body.checked(|input| Users::check(input, None))?;
+    input.password_hash = hashed(&auth, input.password.clone()).await?;
     let actor = caller.actor();
-    let row = db::write(&pool, move |conn| actions::create(conn, input, &actor)).await?;
-    let user = User::from_row(&row)?;
-    Ok(created(
-        &user,
-        &format!("/api/v1/users/{}", user.id),
-        user.version,
-    ))
-}
-
-/// Get a user (admin).
-#[utoipa::path(
-    tag = "users",
-    params(UserPath),
-    responses((status = 200, description = "The user", body = User, headers(("ETag" = String))))
-)]
-#[get("/users/{id}")]
-pub async fn get_user(
-    caller: Caller,
-    pool: web::Data<DbPool>,
-    path: web::Path<UserPath>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
-    let id = path.into_inner().id;
-    if !db::sql::is_id(&id) {
-        return Err(ApiError::not_found("user"));
-    }
-    let row = db::run(&pool, move |conn| {
-        store::find(conn, &id)?.ok_or_else(|| ApiError::not_found("user"))
+    let row = db::write(&pool, move |conn| {
+        let ctx = Ctx {
+            caller: &caller,
+            actor: &actor,
+            policy: &policy,
+        };
+        actions::create(conn, &ctx, input)
     })
     .await?;
     let user = User::from_row(&row)?;
-    Ok(json_with_etag(StatusCode::OK, &user, user.version))
+    Ok(created(
+        &user,
+        &format!("{}/users/{}", crate::API_PREFIX, user.id),
+        user.version,
+    ))
 }
 
 /// Change a user (admin; JSON Merge Patch): role, bindings, password, `disabled`.
 #[utoipa::path(
     tag = "users",
-    params(UserPath, ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when the user changed since")),
+    params(crate::resource::ItemPath, crate::http::etag::IfMatchHeader),
     request_body(content = UserInput, content_type = "application/merge-patch+json",
-        description = "Any subset of the writable fields", example = json!({"disabled": true})),
+        description = "Any subset of the writable fields; `null` clears an optional field",
+        example = json!({"disabled": true})),
     responses((status = 200, description = "The updated user", body = User, headers(("ETag" = String))))
 )]
 #[patch("/users/{id}")]
 pub async fn patch_user(
+    req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
-    path: web::Path<UserPath>,
+    policy: web::Data<Policy>,
+    auth: web::Data<AuthSettings>,
     if_match: IfMatch,
-    body: crate::http::body::Body<serde_json::Value>,
+    body: Body<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
-    let id = path.into_inner().id;
-    let actor = caller.actor();
-    let change = Change::Merge(body.into_inner()?);
-    let row = db::write(&pool, move |conn| {
-        actions::update(conn, &id, if_match, change, &actor)
-    })
-    .await?;
-    let user = User::from_row(&row)?;
-    Ok(json_with_etag(StatusCode::OK, &user, user.version))
+    let (patch, problems) = body.into_parts();
+    let hash = hashed(&auth, patched_password(&patch)).await?;
+    pipeline::modify::<Users, _>(
+        req,
+        caller,
+        pool,
+        policy,
+        if_match,
+        Scope::Admin,
+        move |conn, ctx, place, current| {
+            actions::patched(
+                conn,
+                ctx,
+                place,
+                current,
+                Change::Merge(patch),
+                problems,
+                hash,
+            )
+        },
+    )
+    .await
+}
+
+/// Registers the user routes.
+pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_user);
+    cfg.service(patch_user);
+    routes(cfg);
 }

@@ -2,9 +2,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::store::{self, UserFilter, UserRow};
 use crate::auth::{Grant, Role, Scope};
+use crate::db::{now, DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
+use crate::resource::{Access, Ctx, Place, Resource};
 
 fn lowercase_trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(trimmed(d)?.map(|s| s.to_lowercase()))
@@ -57,6 +61,10 @@ pub struct UserInput {
     #[serde(default)]
     #[schema(default = false)]
     pub disabled: Option<bool>,
+    /// `password`, hashed by the server before the write (hashing is slow, and never holds a
+    /// connection); never read from a request.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
 }
 
 impl UserInput {
@@ -117,5 +125,180 @@ impl User {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         })
+    }
+}
+
+crate::sort_enum! {
+    /// Order of the users: by creation (the default), or by `email`; `-` for descending.
+    pub enum UserSort default Id {
+        Id => "id": Id;
+        IdDesc => "-id": Id desc;
+        Email => "email": Name;
+        EmailDesc => "-email": Name desc;
+        CreatedAt => "created_at": CreatedAt;
+        CreatedAtDesc => "-created_at": CreatedAt desc;
+        UpdatedAt => "updated_at": UpdatedAt;
+        UpdatedAtDesc => "-updated_at": UpdatedAt desc;
+    }
+}
+
+/// The filters of `GET /users`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Case- and accent-insensitive search in name and email.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+pub struct Users;
+
+impl Resource for Users {
+    const NAME: &'static str = "user";
+    const READ: Scope = Scope::Admin;
+    const WRITE: Scope = Scope::Admin;
+
+    type Row = UserRow;
+    type Input = UserInput;
+    type Output = User;
+    type Filter = UserQuery;
+    type Sort = UserSort;
+
+    fn represent(row: UserRow) -> Result<User, ApiError> {
+        User::from_row(&row)
+    }
+
+    fn writable(row: &UserRow) -> Result<UserInput, ApiError> {
+        let grant = Grant::from_columns(&row.role, "", &row.school_ids, row.partner_id.as_deref())?;
+        Ok(UserInput {
+            email: Some(row.email.clone()),
+            name: Some(row.name.clone()),
+            role: Some(grant.role),
+            school_ids: (!grant.school_ids.is_empty()).then_some(grant.school_ids),
+            partner_id: grant.partner_id,
+            password: None,
+            external_subject: row.external_subject.clone(),
+            disabled: Some(row.disabled_at.is_some()),
+            password_hash: None,
+        })
+    }
+
+    fn check(input: &UserInput, _id: Option<&str>) -> Result<(), ApiError> {
+        input.check()
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: UserInput,
+        _place: &Place,
+        stamp: Stamp,
+        current: Option<&UserRow>,
+        _ctx: &Ctx,
+    ) -> Result<UserRow, ApiError> {
+        if input.password.is_some() && input.password_hash.is_none() {
+            return Err(ApiError::Internal(
+                "a password reached the write unhashed".into(),
+            ));
+        }
+        let grant = input.grant();
+        let name = input.name.unwrap_or_default();
+        let mut row = UserRow {
+            id: stamp.id,
+            email: input.email.unwrap_or_default(),
+            search_key: crate::db::search::search_form(&name),
+            name,
+            role: grant.role.as_str().to_owned(),
+            school_ids: grant.school_ids_column(),
+            partner_id: grant.partner_id,
+            password_hash: current.and_then(|c| c.password_hash.clone()),
+            external_subject: input.external_subject,
+            disabled_at: current.and_then(|c| c.disabled_at),
+            // No cut-off for a new user: the identity provider's tokens may predate the record.
+            tokens_valid_after: current.map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |c| {
+                c.tokens_valid_after
+            }),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        };
+        if let Some(hash) = input.password_hash {
+            // Changing a password cuts off earlier tokens; a first password has none to cut off
+            // (and must not cut off the identity provider's).
+            if row.password_hash.is_some() {
+                row.tokens_valid_after = now();
+            }
+            row.password_hash = Some(hash);
+        }
+        match (input.disabled.unwrap_or(false), row.disabled_at) {
+            (true, None) => {
+                let at = now();
+                row.disabled_at = Some(at);
+                row.tokens_valid_after = at;
+            }
+            (false, Some(_)) => row.disabled_at = None,
+            _ => {}
+        }
+        Ok(row)
+    }
+
+    /// Users hold credentials: the admin role, not only the scope.
+    fn enter(
+        _conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        _access: Access,
+    ) -> Result<(), ApiError> {
+        ctx.caller.require_admin()
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _place: &Place,
+        query: UserQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<UserRow>, ApiError> {
+        let filter = UserFilter {
+            q: query.q,
+            role: query.role.map(|r| r.as_str().to_owned()),
+            disabled: query.disabled,
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// The schools and partner a grant binds to exist.
+    fn saving(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _before: Option<&UserRow>,
+        after: &UserRow,
+    ) -> Result<(), ApiError> {
+        Grant::from_columns(
+            &after.role,
+            "",
+            &after.school_ids,
+            after.partner_id.as_deref(),
+        )?
+        .check_references(conn)
+    }
+
+    fn secrets_changed(before: &UserRow, after: &UserRow) -> Vec<(&'static str, bool)> {
+        match before.password_hash == after.password_hash {
+            true => Vec::new(),
+            false => vec![("password", before.password_hash.is_some())],
+        }
+    }
+
+    /// The next request of this user is judged against the change, in this process.
+    fn committed() {
+        crate::auth::principal_cache::forget_all();
     }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::keyset::{KeyValue, Keyed, SortKey};
+use crate::db::keyset::{After, Sort};
 use crate::db::schema::users;
 use crate::db::search;
 use crate::db::{DbConnection, MultiBackend};
@@ -28,15 +28,7 @@ pub struct UserRow {
     pub search_key: String,
 }
 
-impl Keyed for UserRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, _key: SortKey) -> KeyValue {
-        KeyValue::Id
-    }
-}
+crate::stored_rows!(UserRow, users, name = email);
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
     users::table
@@ -46,18 +38,26 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
-pub fn list(
+/// The filters of a page of users.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// Up to `limit` users after `after` in `sort` order (`SortKey::Name` is the email).
+pub fn page(
     conn: &mut DbConnection,
-    q: Option<&str>,
-    role: Option<&str>,
-    disabled: Option<bool>,
-    after_id: Option<&str>,
+    filter: &UserFilter,
+    sort: Sort,
+    after: Option<&After>,
     limit: i64,
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table
         .select(UserRow::as_select())
         .into_boxed::<MultiBackend>();
-    if let Some(q) = q {
+    if let Some(q) = &filter.q {
         // Emails are stored in lower case; their search form is the same text.
         let pattern = search::contains(q);
         query = query.filter(
@@ -67,26 +67,24 @@ pub fn list(
                 .or(users::email.like(pattern).escape('\\')),
         );
     }
-    if let Some(role) = role {
-        query = query.filter(users::role.eq(role.to_owned()));
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
     }
-    match disabled {
+    match filter.disabled {
         Some(true) => query = query.filter(users::disabled_at.is_not_null()),
         Some(false) => query = query.filter(users::disabled_at.is_null()),
         None => {}
     }
-    if let Some(id) = after_id {
-        query = query.filter(users::id.gt(id.to_owned()));
-    }
-    query.order(users::id.asc()).limit(limit).load(conn)
+    let query = crate::keyset_page!(query, users, email, sort, after);
+    query.limit(limit).load(conn)
 }
 
-/// Takes the row's write lock for the rest of the transaction; false when there is no row.
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::update(users::table.filter(users::id.eq(id)))
-        .set(users::version.eq(users::version))
-        .execute(conn)
-        .map(|n| n == 1)
+/// Every user, oldest first (for the command line).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
@@ -94,15 +92,4 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(|_| ())
-}
-
-pub fn update(conn: &mut DbConnection, row: &UserRow, expected_version: i64) -> QueryResult<bool> {
-    diesel::update(
-        users::table
-            .filter(users::id.eq(&row.id))
-            .filter(users::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)
-    .map(|n| n == 1)
 }
