@@ -33,6 +33,21 @@ struct NewChange<'a> {
 /// Any constant: the lock PostgreSQL writers number their changes under.
 const NUMBERING_LOCK: i64 = 0x7061_7274_6e65_7273;
 
+/// Takes, until the transaction ends, the lock under which PostgreSQL writers number their
+/// changes and webhook events (nothing on SQLite, whose one writer numbers in commit order).
+/// PostgreSQL numbers from a sequence when a row is inserted, not when it commits; numbering
+/// under a lock held until commit makes the two orders the same, so a reader that sees a
+/// change sees every change numbered before it. A write that will number changes and also
+/// locks rows others' changes refer to (deleting a webhook endpoint) takes it first.
+pub fn numbering_lock(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgres(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(NUMBERING_LOCK)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Records a change of `resource` `id`, inside the write's transaction. `shown` is the
 /// resource as readers see it after the write (before, for a deletion): its `external_id`,
 /// `version` and the partners it concerns (`partner_id`, `lead_partner_id`, `partner_ids`, a
@@ -44,14 +59,7 @@ pub fn record_from(
     action: &str,
     shown: &Value,
 ) -> QueryResult<()> {
-    // PostgreSQL numbers changes from a sequence when they are inserted, not when they commit.
-    // Numbering under a lock held until commit makes the two orders the same, so a reader that
-    // sees a change sees every change numbered before it.
-    if let DbConnection::Postgres(_) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(NUMBERING_LOCK)
-            .execute(conn)?;
-    }
+    numbering_lock(conn)?;
     let text = |key: &str| shown.get(key).and_then(Value::as_str);
     let seq: i64 = diesel::insert_into(changes::table)
         .values(NewChange {

@@ -3,8 +3,8 @@
 //!
 //! An endpoint is leased by one worker at a time (on PostgreSQL claimed with `SKIP LOCKED`), so
 //! with several replicas nothing is sent twice concurrently and events stay in order. A worker
-//! that dies mid-send loses its lease after [`LEASE`]; the event is then sent again (at least
-//! once; receivers drop repeats by `webhook-id`).
+//! that dies mid-send loses its lease after twice the attempt timeout and [`LEASE_MARGIN`]; the
+//! event is then sent again (at least once; receivers drop repeats by `webhook-id`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +21,9 @@ use crate::db::{self, write_transaction, DbPool};
 use crate::error::ApiError;
 use crate::resource::Stored;
 
-/// How long a claim on an endpoint lasts: longer than any one attempt.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claim on an endpoint lasts beyond twice the attempt's timeout: time to record
+/// the outcome.
+const LEASE_MARGIN: Duration = Duration::from_secs(60);
 /// Most endpoints served in one round.
 const ROUND: i64 = 16;
 /// The longest wait between two attempts.
@@ -97,7 +98,8 @@ impl Sender {
             return Ok(0);
         }
         let worker = self.worker.clone();
-        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let lease = self.settings.timeout.saturating_mul(2) + LEASE_MARGIN;
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let claimed = db::write(pool, move |conn| {
             write_transaction(conn, |conn| {
                 let mut claimed = Vec::new();
@@ -120,15 +122,17 @@ impl Sender {
         })
         .await?;
         let attempts = claimed.len();
-        let sent = futures_util::future::join_all(claimed.into_iter().map(
+        // Each outcome is recorded as soon as its attempt ends, while the lease holds; one
+        // failing to be recorded does not keep the others from it.
+        let settled = futures_util::future::join_all(claimed.into_iter().map(
             |(endpoint, delivery)| async move {
                 let outcome = self.send(&endpoint, &delivery).await;
-                (endpoint, delivery, outcome)
+                self.settle(pool, endpoint.id, delivery, outcome).await
             },
         ))
         .await;
-        for (endpoint, delivery, outcome) in sent {
-            self.settle(pool, endpoint.id, delivery, outcome).await?;
+        for failed in settled.into_iter().filter_map(Result::err) {
+            log::warn!("a webhook attempt could not be recorded (it will be sent again): {failed}");
         }
         Ok(attempts)
     }
@@ -183,6 +187,21 @@ impl Sender {
         db::write(pool, move |conn| {
             write_transaction(conn, |conn| {
                 let now = db::now();
+                // A lease that lapsed may belong to another worker now: its record wins, and
+                // this attempt counts as one more delivery of the same event.
+                if !store::holds(conn, &endpoint, &worker)? {
+                    log::warn!(
+                        "webhook {endpoint}: lease lost before {} was recorded",
+                        delivery.id
+                    );
+                    return Ok(());
+                }
+                // Retries are counted from the first attempt, not from when the event was
+                // queued: events waiting behind a failing one keep their full window.
+                let retry_from = match delivery.attempts {
+                    0 => now,
+                    _ => delivery.retry_from,
+                };
                 match outcome {
                     Outcome::Delivered(status) => {
                         store::record_attempt(
@@ -190,6 +209,7 @@ impl Sender {
                             delivery.seq,
                             &Attempt {
                                 state: DELIVERED,
+                                retry_from,
                                 status: Some(status),
                                 error: None,
                                 next_attempt_at: now,
@@ -201,13 +221,14 @@ impl Sender {
                     Outcome::Failed(status, error) => {
                         let window =
                             chrono::Duration::from_std(settings.retry_window).unwrap_or_default();
-                        let give_up = now >= delivery.retry_from + window;
+                        let give_up = now >= retry_from + window;
                         let wait = backoff(settings.first_retry, delivery.attempts + 1);
                         store::record_attempt(
                             conn,
                             delivery.seq,
                             &Attempt {
                                 state: if give_up { FAILED } else { PENDING },
+                                retry_from,
                                 status,
                                 error: Some(&error),
                                 next_attempt_at: now

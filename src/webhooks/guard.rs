@@ -117,13 +117,12 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         [0x2002, high, low, ..] => return public_v4(embedded_v4(high, low)),
         _ => {}
     }
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (segments[0] & 0xfe00) == 0xfc00
-        || (segments[0] & 0xffc0) == 0xfe80
-        || (segments[0] == 0x2001 && segments[1] == 0x0db8)
-        || segments[..6] == [0, 0, 0, 0, 0, 0])
+    // Only global unicast (2000::/3) is routed on the internet; within it, documentation,
+    // Teredo and ORCHID space are not receivers.
+    (segments[0] & 0xe000) == 0x2000
+        && !(segments[0] == 0x2001 && segments[1] == 0x0db8)
+        && !(segments[0] == 0x2001 && segments[1] == 0)
+        && !(segments[0] == 0x2001 && (segments[1] & 0xfff0) == 0x0010)
 }
 
 /// Resolves names for deliveries, refusing any name with an address that is not public unless
@@ -173,6 +172,11 @@ mod tests {
             "https://[::1]/hook",
             "https://[::ffff:127.0.0.1]/hook",
             "https://[fd00::1]/hook",
+            "https://[fec0::1]/hook",
+            "https://[::ffff:0:7f00:1]/hook",
+            "https://[64:ff9b:1::a00:1]/hook",
+            "https://[2001:0:4136:e378::1]/hook",
+            "https://[2001:db8::1]/hook",
             "https://100.64.0.1/hook",
             "https://0.0.0.0/hook",
             "https://localhost/hook",
@@ -188,6 +192,8 @@ mod tests {
     fn public_https_and_listed_hosts_are_allowed() {
         assert!(allowed("https://sis.district.example.org/hook", &[]).is_ok());
         assert!(allowed("https://93.184.216.34/hook", &[]).is_ok());
+        assert!(allowed("https://[2606:4700::1111]/hook", &[]).is_ok());
+        assert!(allowed("https://[64:ff9b::5db8:d822]/hook", &[]).is_ok());
         let listed = vec!["127.0.0.1:8099".to_owned(), "sis.local".to_owned()];
         assert!(allowed("http://127.0.0.1:8099/hook", &listed).is_ok());
         assert!(allowed("http://127.0.0.1:8100/hook", &listed).is_err());

@@ -325,6 +325,13 @@ impl Resource for Webhooks {
         )?)
     }
 
+    /// The change-feed numbering lock, before the row is deleted: a write numbering its
+    /// changes may be queueing an event for this endpoint, and must not wait on the deleted row
+    /// while this one waits on it.
+    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, _row: &EndpointRow) -> Result<(), ApiError> {
+        Ok(crate::changes::store::numbering_lock(conn)?)
+    }
+
     /// The URL's host is one the district allows: public, or listed.
     fn saving(
         _conn: &mut DbConnection,

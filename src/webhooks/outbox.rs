@@ -32,6 +32,8 @@ pub fn enqueue(
 
 /// Queues a ping for one endpoint; the delivery's id.
 pub fn ping(conn: &mut DbConnection, endpoint: &str) -> QueryResult<String> {
+    // Numbered as changes' events are, so it goes out after those committed before it.
+    crate::changes::store::numbering_lock(conn)?;
     queue(
         conn,
         endpoint,

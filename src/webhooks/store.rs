@@ -162,43 +162,47 @@ struct Candidate {
     id: String,
 }
 
-/// Enabled endpoints with undelivered events and no live lease. On PostgreSQL the rows are
-/// locked and those another replica is claiming are skipped (`SKIP LOCKED`), so claims never
-/// wait on each other; SQLite's one writer already keeps claims apart.
+/// The oldest undelivered event of the endpoint `e`: the one its turn waits on.
+const HEAD_DUE: &str = "(SELECT d.next_attempt_at FROM webhook_deliveries d \
+     WHERE d.endpoint_id = e.id AND d.state = 'pending' ORDER BY d.seq LIMIT 1)";
+
+/// Enabled endpoints whose oldest undelivered event is due, and that no worker holds, the
+/// longest waiting first. On PostgreSQL the rows are locked and those another replica is
+/// claiming are skipped (`SKIP LOCKED`; `NO KEY UPDATE`, so writers queueing events for them
+/// are not held up); SQLite's one writer already keeps claims apart.
 pub fn claimable(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
-    if let DbConnection::Postgres(_) = conn {
-        let rows: Vec<Candidate> = diesel::sql_query(
-            "SELECT e.id FROM webhook_endpoints e \
-             WHERE e.enabled AND (e.claimed_until IS NULL OR e.claimed_until < $1) \
-             AND EXISTS (SELECT 1 FROM webhook_deliveries d \
-                 WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.next_attempt_at <= $1) \
-             ORDER BY e.id LIMIT $2 FOR UPDATE OF e SKIP LOCKED",
-        )
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    let (now1, now2, lim, lock) = match postgres {
+        true => ("$1", "$2", "$3", " FOR NO KEY UPDATE OF e SKIP LOCKED"),
+        false => ("?", "?", "?", ""),
+    };
+    let sql = format!(
+        "SELECT e.id FROM webhook_endpoints e \
+         WHERE e.enabled AND (e.claimed_until IS NULL OR e.claimed_until < {now1}) \
+         AND {HEAD_DUE} <= {now2} \
+         ORDER BY {HEAD_DUE}, e.id LIMIT {lim}{lock}"
+    );
+    let rows: Vec<Candidate> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Timestamp, _>(now)
         .bind::<diesel::sql_types::Timestamp, _>(now)
         .bind::<diesel::sql_types::BigInt, _>(limit)
         .load(conn)?;
-        return Ok(rows.into_iter().map(|c| c.id).collect());
-    }
-    let due = webhook_deliveries::table
-        .filter(webhook_deliveries::state.eq(PENDING))
-        .filter(webhook_deliveries::next_attempt_at.le(now))
-        .select(webhook_deliveries::endpoint_id);
-    webhook_endpoints::table
-        .filter(webhook_endpoints::enabled.eq(true))
-        .filter(
-            webhook_endpoints::claimed_until
-                .is_null()
-                .or(webhook_endpoints::claimed_until.lt(now)),
-        )
-        .filter(webhook_endpoints::id.eq_any(due))
-        .order(webhook_endpoints::id.asc())
-        .limit(limit)
-        .select(webhook_endpoints::id)
-        .load(conn)
+    Ok(rows.into_iter().map(|c| c.id).collect())
+}
+
+/// Whether `worker` still holds the lease on `endpoint` (a lease that lapsed may have been
+/// taken by another worker, whose record of the event wins).
+pub fn holds(conn: &mut DbConnection, endpoint: &str, worker: &str) -> QueryResult<bool> {
+    let holder: Option<Option<String>> = webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(endpoint))
+        .select(webhook_endpoints::claimed_by)
+        .first(conn)
+        .optional()?;
+    Ok(holder.flatten().as_deref() == Some(worker))
 }
 
 /// Takes the lease on an endpoint until `until`.
@@ -235,6 +239,8 @@ pub fn release(conn: &mut DbConnection, endpoint: &str, worker: &str) -> QueryRe
 /// What one attempt did to a delivery.
 pub struct Attempt<'a> {
     pub state: &'a str,
+    /// When this event's retries began (its first attempt, or its redelivery).
+    pub retry_from: NaiveDateTime,
     pub status: Option<i32>,
     pub error: Option<&'a str>,
     pub next_attempt_at: NaiveDateTime,
@@ -245,6 +251,7 @@ pub fn record_attempt(conn: &mut DbConnection, seq: i64, attempt: &Attempt) -> Q
     diesel::update(webhook_deliveries::table.filter(webhook_deliveries::seq.eq(seq)))
         .set((
             webhook_deliveries::state.eq(attempt.state),
+            webhook_deliveries::retry_from.eq(attempt.retry_from),
             webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
             webhook_deliveries::last_status.eq(attempt.status),
             webhook_deliveries::last_error.eq(attempt.error),

@@ -27,6 +27,8 @@ both!(
     rolled_back_writes_send_nothing,
     two_workers_never_send_an_event_twice,
     receivers_inside_the_network_are_refused,
+    events_waiting_behind_a_failure_keep_their_retries,
+    an_endpoint_in_backoff_does_not_hold_up_the_others,
 );
 
 /// One request the receiver got.
@@ -132,10 +134,15 @@ fn allowing(hosts: Vec<String>) -> AppSettings {
 
 /// A worker that retries at once, giving up after `window`.
 fn sender(hosts: &[String], window: Duration) -> Sender {
+    patient(hosts, window, Duration::ZERO)
+}
+
+/// A worker that waits `first_retry` before retrying, giving up after `window`.
+fn patient(hosts: &[String], window: Duration, first_retry: Duration) -> Sender {
     Sender::new(
         &WebhookDelivery {
             retry_window: window,
-            first_retry: Duration::ZERO,
+            first_retry,
             timeout: Duration::from_secs(5),
             poll: Duration::from_millis(10),
         },
@@ -514,4 +521,96 @@ async fn receivers_inside_the_network_are_refused(db: TestDb) {
     };
     assert!(listed.resolve(localhost()).await.is_ok());
     receiver.handle.stop(false).await;
+}
+
+/// Found in review: retries were counted from when an event was queued, so events that waited
+/// longer than the window behind a failing one were given up at their first attempt.
+async fn events_waiting_behind_a_failure_keep_their_retries(db: TestDb) {
+    let receiver = Receiver::start(1000);
+    let app = app_with(&db, allowing(receiver.host())).await;
+    let hook = post(
+        &app,
+        "/api/v1/webhooks",
+        json!({"url": receiver.url(), "events": ["school.created"]}),
+    )
+    .await
+    .expect(201)
+    .id();
+    for name in ["Lincoln", "Garfield"] {
+        post(&app, "/api/v1/schools", json!({"name": name}))
+            .await
+            .expect(201);
+    }
+    // The events wait longer than the whole retry window before their first attempt.
+    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    let worker = patient(
+        &receiver.host(),
+        Duration::from_secs(1),
+        Duration::from_secs(60),
+    );
+    drain(&db, &worker).await;
+    assert_eq!(receiver.received().len(), 1, "one attempt, then backoff");
+    let log = get(&app, &format!("/api/v1/webhooks/{hook}/deliveries"))
+        .await
+        .expect(200);
+    let log = log.body["data"].as_array().unwrap().clone();
+    assert!(
+        log.iter().all(|d| d["state"] == "pending"),
+        "nothing is given up at its first attempt: {log:?}"
+    );
+    assert_eq!(log[1]["attempts"], 1);
+    assert!(log[1]["next_attempt_at"].as_str().unwrap() > log[1]["created_at"].as_str().unwrap());
+    let shown = get(&app, &format!("/api/v1/webhooks/{hook}"))
+        .await
+        .expect(200);
+    assert_eq!(shown.body["status"], "active");
+    receiver.handle.stop(false).await;
+}
+
+/// Found in review: endpoints whose oldest event was waiting out its backoff were still
+/// claimed first, a round at a time, and an endpoint behind them never had its turn.
+async fn an_endpoint_in_backoff_does_not_hold_up_the_others(db: TestDb) {
+    let failing = Receiver::start(100_000);
+    let healthy = Receiver::start(0);
+    let mut hosts = failing.host();
+    hosts.extend(healthy.host());
+    let app = app_with(&db, allowing(hosts.clone())).await;
+    // More failing endpoints than a round serves, all made before the healthy one.
+    for n in 0..17 {
+        post(
+            &app,
+            "/api/v1/webhooks",
+            json!({"url": format!("{}?n={n}", failing.url()), "events": ["school.*"]}),
+        )
+        .await
+        .expect(201);
+    }
+    post(
+        &app,
+        "/api/v1/webhooks",
+        json!({"url": healthy.url(), "events": ["school.*"]}),
+    )
+    .await
+    .expect(201);
+    for name in ["Lincoln", "Garfield"] {
+        post(&app, "/api/v1/schools", json!({"name": name}))
+            .await
+            .expect(201);
+    }
+    drain(
+        &db,
+        &patient(&hosts, Duration::from_secs(3600), Duration::from_secs(60)),
+    )
+    .await;
+    let got = healthy.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(body(&got[0])["data"]["name"], "Lincoln");
+    assert_eq!(body(&got[1])["data"]["name"], "Garfield");
+    assert_eq!(
+        failing.received().len(),
+        17,
+        "one attempt each, then backoff"
+    );
+    failing.handle.stop(false).await;
+    healthy.handle.stop(false).await;
 }
