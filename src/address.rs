@@ -11,30 +11,30 @@ use crate::http::text::trimmed;
 #[schema(example = json!({"line1": "12 Harbor Road", "line2": null, "city": "Richmond", "region": "ME", "postal_code": "04357", "country": "US"}))]
 pub struct Address {
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub line1: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub line2: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub city: Option<String>,
     /// State, province or region.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub region: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 20))]
-    #[schema(max_length = 20)]
+    #[validate(length(max = 20), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 20, pattern = "^[^\\t\\n\\r]*$")]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country code or a country name.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 60))]
-    #[schema(max_length = 60)]
+    #[validate(length(max = 60), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 60, pattern = "^[^\\t\\n\\r]*$")]
     pub country: Option<String>,
 }
 

@@ -87,8 +87,8 @@ pub struct ActivityInput {
     #[schema(max_length = 5000)]
     pub notes: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
 }
 

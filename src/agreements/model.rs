@@ -186,12 +186,16 @@ pub const MAX_YEARS: u32 = 10;
 /// /agreements/{id}/transitions`.
 pub struct AgreementInput {
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
     /// The partner leading the agreement.
     #[serde(default, deserialize_with = "trimmed")]

@@ -27,11 +27,19 @@ use crate::resource::{Access, Ctx, Place, Resource, Stored};
 }))]
 pub struct ContactInput {
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(email, length(max = 254))]
+    #[validate(
+        email,
+        length(max = 254),
+        custom(function = "crate::http::text::one_line")
+    )]
     #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Digits with spaces, `+ - ( ) .` and an `x` extension; 7 to 20 digits.
@@ -41,8 +49,8 @@ pub struct ContactInput {
     pub phone: Option<String>,
     /// The person's role or title at the partner.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub role: Option<String>,
     /// The partner's primary contact. At most one per partner: making a contact primary
     /// makes the previous primary contact non-primary. Defaults to false.
@@ -50,8 +58,8 @@ pub struct ContactInput {
     pub primary: Option<bool>,
     /// The district's own id for the contact; unique.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
 }
 

@@ -39,8 +39,12 @@ pub struct LevelInput {
     #[schema(value_type = i32, required = true, minimum = 1, maximum = 100)]
     pub rank: Option<i32>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 100))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[validate(
+        required,
+        length(min = 1, max = 100),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
@@ -52,8 +56,8 @@ pub struct LevelInput {
     #[schema(max_items = 20)]
     pub examples: Option<Vec<String>>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
 }
 

@@ -12,6 +12,17 @@ where
         .filter(|s| !s.is_empty()))
 }
 
+/// A `validator` check for short text (names, codes, ids of other systems, titles): one line.
+/// Tabs and line breaks belong to long text (descriptions, notes) only.
+pub fn one_line(value: &str) -> Result<(), validator::ValidationError> {
+    if value.contains(['\t', '\n', '\r']) {
+        let mut error = validator::ValidationError::new("one_line");
+        error.message = Some("must be one line: no tabs or line breaks".into());
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// A `validator` check that a URL is absolute http or https (the built-in check also accepts
 /// `mailto:` and the like, which a website field should not).
 pub fn http_url(value: &str) -> Result<(), validator::ValidationError> {
@@ -61,6 +72,14 @@ mod tests {
         assert!(http_url("mailto:a@b.org").is_err());
         assert!(http_url("https://").is_err());
         assert!(http_url("example.org").is_err());
+    }
+
+    #[test]
+    fn short_text_is_one_line() {
+        assert!(one_line("Kennebec River Museum").is_ok());
+        assert!(one_line("Kennebec\tMuseum").is_err());
+        assert!(one_line("Kennebec\nMuseum").is_err());
+        assert!(one_line("Kennebec\rMuseum").is_err());
     }
 
     #[test]

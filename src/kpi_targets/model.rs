@@ -30,8 +30,12 @@ use crate::resource::{Access, Ctx, Place, Resource};
 pub struct TargetInput {
     /// The KPI, by code (or id).
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 64))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 64)]
+    #[validate(
+        required,
+        length(min = 1, max = 64),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 64, pattern = "^[^\\t\\n\\r]*$")]
     pub kpi_code: Option<String>,
     /// The student group the target is for; `all` when left out.
     #[serde(default)]

@@ -148,8 +148,12 @@ pub fn offerings_from_column(column: &str) -> Result<Vec<Offering>, ApiError> {
 /// dates), and changing the vetting is a decision (admin or `vetting:decide`).
 pub struct PartnerInput {
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub name: Option<String>,
     #[serde(default)]
     #[validate(required)]
@@ -157,8 +161,8 @@ pub struct PartnerInput {
     pub kind: Option<PartnerKind>,
     /// The district's own id for the partner (CRM id); unique.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]

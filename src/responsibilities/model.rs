@@ -72,8 +72,8 @@ pub struct InvestmentInput {
     pub delivered: Option<f64>,
     /// e.g. `hours`, `USD`, `laptops`.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 20))]
-    #[schema(max_length = 20)]
+    #[validate(length(max = 20), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 20, pattern = "^[^\\t\\n\\r]*$")]
     pub unit: Option<String>,
 }
 
@@ -111,8 +111,8 @@ pub struct ResponsibilityInput {
     #[validate(nested)]
     pub investment: Option<InvestmentInput>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
 }
 

@@ -48,13 +48,17 @@ crate::text_enum! {
 /// Across fields: `highest_grade` is not below `lowest_grade`.
 pub struct SchoolInput {
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub name: Option<String>,
     /// The district's own id for the school (SIS id); unique.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
     /// NCES school id: 12 digits; unique.
     #[serde(default)]
@@ -63,8 +67,8 @@ pub struct SchoolInput {
     pub nces_id: Option<String>,
     /// State school id; unique.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 50))]
-    #[schema(max_length = 50)]
+    #[validate(length(max = 50), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 50, pattern = "^[^\\t\\n\\r]*$")]
     pub state_id: Option<String>,
     #[serde(default)]
     #[validate(nested)]

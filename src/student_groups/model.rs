@@ -32,8 +32,12 @@ pub struct GroupInput {
     #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub name: Option<String>,
     /// The code of the group this one is a part of. The groups that share `part_of` and
     /// `dimension` together make up `part_of`: `ell` and `non_ell` make up `all`. Set with

@@ -59,8 +59,12 @@ pub struct TimelineItemInput {
     #[schema(value_type = TimelineKind, required = true)]
     pub kind: Option<TimelineKind>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub title: Option<String>,
     #[serde(default)]
     #[validate(required)]

@@ -27,12 +27,21 @@ fn lowercase_trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<St
 pub struct UserInput {
     /// Sign-in name; unique, compared case-insensitively.
     #[serde(default, deserialize_with = "lowercase_trimmed")]
-    #[validate(required, email, length(max = 254))]
+    #[validate(
+        required,
+        email,
+        length(max = 254),
+        custom(function = "crate::http::text::one_line")
+    )]
     #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(required, length(min = 1, max = 200))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub name: Option<String>,
     #[serde(default)]
     #[validate(required)]
@@ -54,8 +63,8 @@ pub struct UserInput {
     pub password: Option<String>,
     /// The `sub` of this person's tokens from the district's identity provider; unique.
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
     pub external_subject: Option<String>,
     /// A disabled user can neither sign in nor use tokens issued before.
     #[serde(default)]

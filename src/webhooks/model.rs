@@ -91,8 +91,8 @@ pub struct WebhookInput {
     #[schema(value_type = Vec<EventName>, required = true, min_items = 1, max_items = 60)]
     pub events: Option<Vec<EventName>>,
     #[serde(default, deserialize_with = "trimmed")]
-    #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
+    #[validate(length(max = 500), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 500, pattern = "^[^\\t\\n\\r]*$")]
     pub description: Option<String>,
     /// False pauses deliveries; events still queue, and go out in order when it is true again.
     #[serde(default)]

@@ -11,7 +11,49 @@ both!(
     blank_strings_are_refused_null_clears,
     wrong_types_name_their_field,
     integral_numbers_count_as_integers,
+    short_text_is_one_line_long_text_may_break,
 );
+
+/// Tabs and line breaks belong to long text: a name, code or external id with one is 422
+/// (the document says so with a pattern), and nothing is written; a description keeps them.
+async fn short_text_is_one_line_long_text_may_break(db: TestDb) {
+    let app = app(&db).await;
+    for (field, value) in [("name", "Kennebec\tMuseum"), ("external_id", "CRM\n42")] {
+        let mut body = json!({"name": "Kennebec Museum", "kind": "museum"});
+        body[field] = json!(value);
+        let reply = post(&app, "/api/v1/partners", body).await.expect(422);
+        assert_eq!(
+            first_error(&reply),
+            (field.into(), format!("/{field}"), "one_line".into())
+        );
+    }
+    let made = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Kennebec Museum", "kind": "museum",
+               "description": "Field trips.\n\tExhibitions, too."}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        made.body["description"],
+        "Field trips.\n\tExhibitions, too."
+    );
+    let uri = format!("/api/v1/partners/{}", made.id());
+    patch(&app, &uri, json!({"name": "Two\r\nlines"}))
+        .await
+        .expect(422);
+    assert_eq!(
+        get(&app, &uri).await.expect(200).body["name"],
+        "Kennebec Museum"
+    );
+    let listed = get(&app, "/api/v1/partners").await.expect(200);
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
+    // The document states the rule.
+    let doc = get(&app, "/api/v1/openapi.json").await.expect(200);
+    let name = &doc.body["components"]["schemas"]["PartnerInput"]["properties"]["name"];
+    assert_eq!(name["pattern"], "^[^\\t\\n\\r]*$", "{name}");
+}
 
 fn first_error(reply: &Reply) -> (String, String, String) {
     let e = &reply.body["errors"][0];
