@@ -22,6 +22,7 @@ pub mod kpi_definitions;
 pub mod kpi_progress;
 pub mod kpi_records;
 pub mod kpi_targets;
+pub mod need_categories;
 pub mod openapi;
 pub mod partners;
 pub mod resource;
@@ -83,6 +84,7 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<activities::model::Activities>(),
         read::<kpi_definitions::model::KpiDefinitions>(),
         read::<student_groups::model::StudentGroups>(),
+        read::<need_categories::model::NeedCategories>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -108,6 +110,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     activities::routes(cfg);
     kpi_definitions::routes(cfg);
     student_groups::routes(cfg);
+    need_categories::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -448,6 +448,19 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
+diesel::table! {
+    need_categories (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        offerings -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -474,5 +487,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     calendar_feeds,
     webhook_endpoints,
-    webhook_deliveries
+    webhook_deliveries,
+    need_categories
 );

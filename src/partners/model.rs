@@ -55,6 +55,16 @@ crate::text_enum! {
         AfterSchoolProgram => "after_school_program",
         ServiceLearning => "service_learning",
         ExhibitionReview => "exhibition_review",
+        MeetingSpace => "meeting_space",
+        InternetAccess => "internet_access",
+        Tutoring => "tutoring",
+        FamilyServices => "family_services",
+        FoodSupport => "food_support",
+        Childcare => "childcare",
+        Transportation => "transportation",
+        LanguageSupport => "language_support",
+        HealthServices => "health_services",
+        AdultLearning => "adult_learning",
     }
 }
 
@@ -178,8 +188,8 @@ pub struct PartnerInput {
     pub address: Option<Address>,
     /// A set: duplicates are removed and the order is normalised.
     #[serde(default)]
-    #[validate(length(max = 13))]
-    #[schema(max_items = 13)]
+    #[validate(length(max = 23))]
+    #[schema(max_items = 23)]
     pub offerings: Option<Vec<Offering>>,
     /// Defaults to `prospect`.
     #[serde(default)]

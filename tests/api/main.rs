@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod calendars;
 mod changes;
+mod community;
 mod contacts;
 mod continuum;
 mod conventions;

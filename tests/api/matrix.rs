@@ -450,6 +450,37 @@ const TABLE: &[(&str, &str, &str)] = &[
         "admin",
         "204 403 403 403 403 403 403 403",
     ),
+    // The need-category catalogue reads with partners and changes as the continuum does.
+    (
+        "GET /need-categories",
+        "partners:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /need-categories",
+        "admin",
+        "201 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /need-categories/{id}",
+        "partners:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /need-categories/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /need-categories/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "DELETE /need-categories/{id}",
+        "admin",
+        "204 403 403 403 403 403 403 403",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -692,6 +723,11 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "PATCH /kpi-definitions/{id}" => Some(json!({"description": format!("d{n}")})),
         "POST /student-groups" => Some(json!({"code": format!("sg_{n}"), "name": "S"})),
         "POST /calendar-feeds" => Some(json!({"scope": "district"})),
+        "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
+        "PUT /need-categories/{id}" => Some(
+            json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
+        ),
+        "PATCH /need-categories/{id}" => Some(json!({"description": format!("d{n}")})),
         "POST /webhooks" => {
             Some(json!({"url": format!("https://hooks.district.example.org/{n}"), "events": ["*"]}))
         }
@@ -767,6 +803,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /calendar-feeds/{id}" => {
             make(admin, "/api/v1/calendar-feeds", json!({"scope": "district"})).await
         }
+        "DELETE /need-categories/{id}" => {
+            make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
+        }
         "DELETE /webhooks/{id}" => {
             make(admin, "/api/v1/webhooks", json!({"url": "https://hooks.district.example.org/doomed", "events": ["*"]})).await
         }
@@ -808,6 +847,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/student-groups/") => pick(&w.group),
                 p if p.starts_with("/calendar-feeds/") => pick(""),
                 p if p.starts_with("/webhooks/") => pick(&w.webhook),
+                p if p.starts_with("/need-categories/") => pick("internet_access"),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),

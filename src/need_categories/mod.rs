@@ -1,0 +1,9 @@
+//! The need-category catalogue: what families and partners say they need in needs
+//! assessments (internet access, meeting space, tutoring…), and the partner offerings that
+//! address each, so the district can connect families to the partners that can help.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+pub use api::routes;
