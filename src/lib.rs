@@ -30,6 +30,7 @@ pub mod responsibilities;
 pub mod schools;
 pub mod seed;
 pub mod student_groups;
+pub mod surveys;
 mod text_enum;
 pub mod timeline;
 pub mod users;
@@ -85,6 +86,7 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<kpi_definitions::model::KpiDefinitions>(),
         read::<student_groups::model::StudentGroups>(),
         read::<need_categories::model::NeedCategories>(),
+        read::<surveys::model::Surveys>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -111,6 +113,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     kpi_definitions::routes(cfg);
     student_groups::routes(cfg);
     need_categories::routes(cfg);
+    surveys::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -461,6 +461,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    surveys (id) {
+        id -> Text,
+        title -> Text,
+        purpose -> Text,
+        audiences -> Text,
+        school_id -> Nullable<Text>,
+        agreement_id -> Nullable<Text>,
+        programme -> Nullable<Text>,
+        opens_on -> Date,
+        closes_on -> Date,
+        status -> Text,
+        questions -> Text,
+        public_token -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -488,5 +508,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     webhook_endpoints,
     webhook_deliveries,
-    need_categories
+    need_categories,
+    surveys
 );

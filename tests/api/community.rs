@@ -1,12 +1,184 @@
 //! Community voice: the need-category catalogue, seeded with the playbooks' needs, each mapped
 //! to the partner offerings that address it.
 
-use serde_json::json;
+use actix_web::test::TestRequest;
+use serde_json::{json, Value};
 
 use crate::both;
 use crate::support::*;
+use partnerships::auth::Role;
 
-both!(the_need_catalogue_maps_needs_to_offerings);
+both!(
+    the_need_catalogue_maps_needs_to_offerings,
+    surveys_are_drafted_opened_and_closed,
+    who_runs_and_who_sees_a_survey,
+);
+
+fn needs_survey(school: Option<&str>) -> Value {
+    json!({"title": "Family needs 2027", "purpose": "needs_assessment",
+           "audiences": ["families", "community"], "school_id": school,
+           "opens_on": "2027-01-10", "closes_on": "2027-02-10",
+           "questions": [
+               {"code": "needs", "prompt": "What would help your family most?",
+                "kind": "multiple_choice", "required": true, "options": [
+                   {"code": "internet", "label": "Internet at home", "need_code": "internet_access"},
+                   {"code": "tutoring", "label": "Tutoring", "need_code": "tutoring"}]},
+               {"code": "satisfaction", "prompt": "How welcome do you feel at school?", "kind": "scale"},
+               {"code": "ideas", "prompt": "Anything else?", "kind": "text"}]})
+}
+
+async fn surveys_are_drafted_opened_and_closed(db: TestDb) {
+    let app = app(&db).await;
+    let made = post(&app, "/api/v1/surveys", needs_survey(None))
+        .await
+        .expect(201);
+    assert_eq!(made.body["status"], "draft");
+    assert_eq!(made.body["public_token"], Value::Null);
+    assert_eq!(made.body["audiences"], json!(["families", "community"]));
+    assert_eq!(
+        made.body["questions"][0]["options"][1]["need_code"],
+        "tutoring"
+    );
+    let uri = format!("/api/v1/surveys/{}", made.id());
+
+    // Every broken rule at once, each named.
+    let mut bad = needs_survey(None);
+    bad["closes_on"] = json!("2027-01-01");
+    bad["questions"] = json!([
+        {"code": "q1", "prompt": "One option?", "kind": "single_choice",
+         "options": [{"code": "only", "label": "Only"}]},
+        {"code": "q1", "prompt": "Scale with options?", "kind": "scale",
+         "options": [{"code": "aa", "label": "A"}, {"code": "bb", "label": "B"}]},
+        {"code": "q2", "prompt": "Twice the same option", "kind": "multiple_choice",
+         "options": [{"code": "aa", "label": "A"}, {"code": "aa", "label": "Again"}]}]);
+    let refused = post(&app, "/api/v1/surveys", bad).await.expect(422);
+    assert_eq!(
+        refused.error_fields(),
+        [
+            "closes_on",
+            "questions[0].options",
+            "questions[1].code",
+            "questions[1].options",
+            "questions[2].options[1].code"
+        ]
+    );
+    let mut unknown = needs_survey(None);
+    unknown["questions"][0]["options"][0]["need_code"] = json!("jetpacks");
+    let refused = post(&app, "/api/v1/surveys", unknown).await.expect(422);
+    assert_eq!(
+        refused.error_fields(),
+        ["questions[0].options[0].need_code"]
+    );
+
+    // Open: the public link's key appears, and stays.
+    let open = patch(&app, &uri, json!({"status": "open"}))
+        .await
+        .expect(200);
+    let token = open.body["public_token"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 32);
+    let back = patch(&app, &uri, json!({"status": "draft"}))
+        .await
+        .expect(422);
+    assert_eq!(back.error_fields(), ["status"]);
+    let closed = patch(&app, &uri, json!({"status": "closed"}))
+        .await
+        .expect(200);
+    assert_eq!(closed.body["public_token"], token.as_str());
+    patch(&app, &uri, json!({"status": "open"}))
+        .await
+        .expect(422);
+
+    // A survey opens with a question.
+    let mut empty = needs_survey(None);
+    empty["questions"] = json!([]);
+    let empty = post(&app, "/api/v1/surveys", empty).await.expect(201);
+    let refused = patch(
+        &app,
+        &format!("/api/v1/surveys/{}", empty.id()),
+        json!({"status": "open"}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(refused.error_fields(), ["questions"]);
+    let listed = get(&app, "/api/v1/surveys?status=closed").await.expect(200);
+    assert_eq!(ids(listed.body["data"].as_array().unwrap()), [made.id()]);
+}
+
+async fn who_runs_and_who_sees_a_survey(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let school = post(&admin, "/api/v1/schools", json!({"name": "Lincoln"}))
+        .await
+        .expect(201)
+        .id();
+    let teacher = staff(&db, &[&school]);
+    let as_teacher = |req: TestRequest| req.insert_header(teacher.header());
+    // Staff run their school's surveys, not the district's.
+    let mine = send(
+        &raw,
+        as_teacher(TestRequest::post().uri("/api/v1/surveys"))
+            .set_json(needs_survey(Some(&school))),
+    )
+    .await
+    .expect(201);
+    send(
+        &raw,
+        as_teacher(TestRequest::post().uri("/api/v1/surveys")).set_json(needs_survey(None)),
+    )
+    .await
+    .expect(403);
+    // Nor move one of theirs to the district.
+    send(
+        &raw,
+        as_teacher(TestRequest::patch().uri(&format!("/api/v1/surveys/{}", mine.id())))
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .set_payload(r#"{"school_id": null}"#),
+    )
+    .await
+    .expect(403);
+
+    // A partner sees the open surveys addressed to partners, and nothing else.
+    let partner_id = post(
+        &admin,
+        "/api/v1/partners",
+        json!({"name": "Kennebec Museum", "kind": "museum"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let partner = principal(&db, Role::Partner, &[], Some(&partner_id));
+    let mut for_partners = needs_survey(None);
+    for_partners["audiences"] = json!(["partners"]);
+    let asked = post(&admin, "/api/v1/surveys", for_partners)
+        .await
+        .expect(201)
+        .id();
+    let as_partner = |uri: &str| TestRequest::get().uri(uri).insert_header(partner.header());
+    let seen = send(&raw, as_partner("/api/v1/surveys")).await.expect(200);
+    assert_eq!(seen.body["data"], json!([]), "a draft is not shown");
+    patch(
+        &admin,
+        &format!("/api/v1/surveys/{asked}"),
+        json!({"status": "open"}),
+    )
+    .await
+    .expect(200);
+    patch(
+        &admin,
+        &format!("/api/v1/surveys/{}", mine.id()),
+        json!({"status": "open"}),
+    )
+    .await
+    .expect(200);
+    let seen = send(&raw, as_partner("/api/v1/surveys")).await.expect(200);
+    assert_eq!(ids(seen.body["data"].as_array().unwrap()), [asked]);
+    send(&raw, as_partner(&format!("/api/v1/surveys/{}", mine.id())))
+        .await
+        .expect(404);
+    send(&raw, as_partner("/api/v1/surveys?status=closed"))
+        .await
+        .expect(200);
+}
 
 async fn the_need_catalogue_maps_needs_to_offerings(db: TestDb) {
     let app = app(&db).await;

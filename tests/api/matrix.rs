@@ -481,6 +481,38 @@ const TABLE: &[(&str, &str, &str)] = &[
         "admin",
         "204 403 403 403 403 403 403 403",
     ),
+    // Surveys: run by staff of their school (district-wide ones by admins); a partner sees
+    // only open surveys addressed to partners (this one is a draft: 404 to partners).
+    (
+        "GET /surveys",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /surveys",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /surveys/{id}",
+        "agreements:read",
+        "200 200 200 404 404 200 200 403",
+    ),
+    (
+        "PUT /surveys/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /surveys/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /surveys/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -617,6 +649,8 @@ struct World {
     /// The token of a calendar feed the admin made.
     calendar: String,
     webhook: String,
+    /// A draft survey of the school.
+    survey: String,
     /// A ping queued for `webhook`.
     delivery: String,
     target: String,
@@ -634,6 +668,12 @@ static SERIAL: AtomicUsize = AtomicUsize::new(0);
 
 fn serial() -> usize {
     SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+fn survey_body(world: &World, title: &str) -> Value {
+    json!({"title": title, "purpose": "feedback", "audiences": ["families"],
+           "school_id": world.school, "opens_on": "2027-01-10", "closes_on": "2027-02-10",
+           "questions": [{"code": "overall", "prompt": "How did it go?", "kind": "scale"}]})
 }
 
 fn agreement_body(world: &World, title: &str) -> Value {
@@ -723,6 +763,8 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "PATCH /kpi-definitions/{id}" => Some(json!({"description": format!("d{n}")})),
         "POST /student-groups" => Some(json!({"code": format!("sg_{n}"), "name": "S"})),
         "POST /calendar-feeds" => Some(json!({"scope": "district"})),
+        "POST /surveys" | "PUT /surveys/{id}" => Some(survey_body(w, &format!("Survey {n}"))),
+        "PATCH /surveys/{id}" => Some(json!({"title": format!("Renamed {n}")})),
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
@@ -803,6 +845,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /calendar-feeds/{id}" => {
             make(admin, "/api/v1/calendar-feeds", json!({"scope": "district"})).await
         }
+        "DELETE /surveys/{id}" => {
+            make(admin, "/api/v1/surveys", survey_body(w, &format!("Doomed {n}"))).await
+        }
         "DELETE /need-categories/{id}" => {
             make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -848,6 +893,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/calendar-feeds/") => pick(""),
                 p if p.starts_with("/webhooks/") => pick(&w.webhook),
                 p if p.starts_with("/need-categories/") => pick("internet_access"),
+                p if p.starts_with("/surveys/") => pick(&w.survey),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),
@@ -1019,6 +1065,7 @@ async fn every_operation_for_every_caller(db: TestDb) {
         group,
         calendar,
         webhook,
+        survey: String::new(),
         delivery,
         target: String::new(),
         responsibility: String::new(),
@@ -1033,6 +1080,12 @@ async fn every_operation_for_every_caller(db: TestDb) {
         &admin,
         "/api/v1/agreements",
         agreement_body(&world, "Matrix agreement"),
+    )
+    .await;
+    world.survey = make(
+        &admin,
+        "/api/v1/surveys",
+        survey_body(&world, "Matrix survey"),
     )
     .await;
     let a = world.agreement.clone();

@@ -1,0 +1,8 @@
+//! Surveys of families, partners, staff and the community: needs assessments, feedback and
+//! evaluations, with their questions; the district tailors its services to what they say.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+pub use api::routes;

@@ -1,0 +1,73 @@
+//! SQL for surveys.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::keyset::{After, Sort};
+use crate::db::schema::surveys;
+use crate::db::{DbConnection, MultiBackend};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = surveys, treat_none_as_null = true)]
+pub struct SurveyRow {
+    pub id: String,
+    pub title: String,
+    pub purpose: String,
+    /// `,families,partners,`: a set in a fixed order.
+    pub audiences: String,
+    pub school_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub programme: Option<String>,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    pub status: String,
+    /// The questions, as JSON.
+    pub questions: String,
+    pub public_token: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+crate::stored_rows!(SurveyRow, surveys, name = title);
+
+/// The filters of a page of surveys.
+#[derive(Debug, Default)]
+pub struct SurveyFilter {
+    pub status: Option<String>,
+    pub purpose: Option<String>,
+    pub school_id: Option<String>,
+    pub agreement_id: Option<String>,
+    /// Only surveys addressed to this audience.
+    pub audience: Option<String>,
+}
+
+/// Up to `limit` surveys after `after` in `sort` order (`SortKey::Name` is the title).
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &SurveyFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<SurveyRow>> {
+    let mut query = surveys::table
+        .select(SurveyRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(status) = &filter.status {
+        query = query.filter(surveys::status.eq(status.clone()));
+    }
+    if let Some(purpose) = &filter.purpose {
+        query = query.filter(surveys::purpose.eq(purpose.clone()));
+    }
+    if let Some(school) = &filter.school_id {
+        query = query.filter(surveys::school_id.eq(school.clone()));
+    }
+    if let Some(agreement) = &filter.agreement_id {
+        query = query.filter(surveys::agreement_id.eq(agreement.clone()));
+    }
+    if let Some(audience) = &filter.audience {
+        query = query.filter(surveys::audiences.like(format!("%,{audience},%")));
+    }
+    let query = crate::keyset_page!(query, surveys, title, sort, after);
+    query.limit(limit).load(conn)
+}
