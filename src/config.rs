@@ -179,6 +179,8 @@ pub struct AppSettings {
     /// The limiters every worker of the process shares (`serve` makes them once); `None`
     /// makes a set for the App alone (tests).
     pub sign_in_limits: Option<std::sync::Arc<crate::auth::limits::SignInLimits>>,
+    /// The public endpoints' limit, shared likewise.
+    pub public_limit: Option<std::sync::Arc<crate::auth::limits::PublicLimit>>,
     /// `METRICS_TOKEN`: the bearer `/metrics` asks for; without it `/metrics` is off.
     pub metrics_token: Option<String>,
     /// The metrics every worker of the process shares (`serve` makes them once); `None` makes
@@ -382,6 +384,12 @@ impl Config {
                 0..=1_000_000,
             )?,
             trust_forwarded: boolean(&lookup, "TRUST_FORWARDED_FOR", false)?,
+            public_per_minute: number(
+                &lookup,
+                "RATE_LIMIT_PUBLIC_PER_MINUTE",
+                30u32,
+                0..=1_000_000,
+            )?,
         };
         let tokens = token_config(&lookup, &database)?;
         Ok(Config {
@@ -401,6 +409,7 @@ impl Config {
                 },
                 rate_limits,
                 sign_in_limits: None,
+                public_limit: None,
                 metrics_token: lookup("METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
                 metrics: None,
                 policy: Policy {
@@ -606,6 +615,7 @@ mod tests {
             ("RATE_LIMIT_SIGNIN_PER_MINUTE", "0"),
             ("RATE_LIMIT_ACCOUNT_PER_MINUTE", "5"),
             ("TRUST_FORWARDED_FOR", "true"),
+            ("RATE_LIMIT_PUBLIC_PER_MINUTE", "7"),
         ])
         .unwrap();
         assert_eq!(
@@ -613,7 +623,8 @@ mod tests {
             RateLimits {
                 per_source_per_minute: 0,
                 per_account_per_minute: 5,
-                trust_forwarded: true
+                trust_forwarded: true,
+                public_per_minute: 7,
             }
         );
         assert_eq!(

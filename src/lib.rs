@@ -219,6 +219,11 @@ pub fn build_app(
             }),
         ))
         .app_data(web::Data::from(
+            app_settings.public_limit.clone().unwrap_or_else(|| {
+                std::sync::Arc::new(auth::limits::PublicLimit::new(&app_settings.rate_limits))
+            }),
+        ))
+        .app_data(web::Data::from(
             app_settings
                 .metrics
                 .clone()

@@ -202,6 +202,9 @@ fn serve(config: Config) -> Result<(), String> {
     app.sign_in_limits = Some(std::sync::Arc::new(
         partnerships::auth::limits::SignInLimits::new(&app.rate_limits),
     ));
+    app.public_limit = Some(std::sync::Arc::new(
+        partnerships::auth::limits::PublicLimit::new(&app.rate_limits),
+    ));
     app.metrics = Some(partnerships::http::metrics::Metrics::new(
         app.metrics_token.clone(),
     ));

@@ -119,6 +119,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Someone without an account, through a public link (a family answering a survey).
+    pub fn public(request_id: Option<String>) -> Actor {
+        Actor {
+            kind: "public",
+            id: "anonymous".to_owned(),
+            role: "public".to_owned(),
+            request_id,
+        }
+    }
+
     /// The operator running an admin command on the server.
     pub fn command_line() -> Actor {
         let who = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());

@@ -34,6 +34,8 @@ pub struct RateLimits {
     /// Take the source address from the last `X-Forwarded-For` entry (the one the district's
     /// proxy appended); otherwise it is the peer address.
     pub trust_forwarded: bool,
+    /// Requests a minute from one source address to the public (token-less) endpoints.
+    pub public_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -42,8 +44,67 @@ impl Default for RateLimits {
             per_source_per_minute: 60,
             per_account_per_minute: 20,
             trust_forwarded: false,
+            public_per_minute: 30,
         }
     }
+}
+
+/// The limit on the public endpoints (a survey's answering link): requests a minute per source
+/// address, shared by every worker of the process. Answers 429 with `Retry-After`.
+pub struct PublicLimit {
+    per_source: Option<Keyed>,
+    trust_forwarded: bool,
+}
+
+impl std::fmt::Debug for PublicLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicLimit").finish_non_exhaustive()
+    }
+}
+
+impl PublicLimit {
+    pub fn new(limits: &RateLimits) -> Self {
+        PublicLimit {
+            per_source: limiter(limits.public_per_minute),
+            trust_forwarded: limits.trust_forwarded,
+        }
+    }
+
+    /// Counts one request from `req`'s source; 429 when the source is over its limit.
+    pub fn check(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let (Some(limiter), Some(ip)) = (&self.per_source, source(req, self.trust_forwarded))
+        else {
+            return Ok(());
+        };
+        if limiter.len() > PRUNE_ABOVE {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&address_key(ip)).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::TooManyRequests {
+                retry_after: wait.as_secs().saturating_add(1),
+                detail: "too many requests from this address; retry later".into(),
+            }
+        })
+    }
+}
+
+/// The address a request comes from, when known: the last `X-Forwarded-For` entry when
+/// trusted (earlier entries are whatever the caller sent), else the peer.
+fn source(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
+    if trust_forwarded {
+        let last = req
+            .headers()
+            .get_all(header::HeaderName::from_static("x-forwarded-for"))
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|entry| entry.trim().parse::<IpAddr>().ok());
+        if last.is_some() {
+            return last;
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
 }
 
 /// The limiters of one process (every worker shares them).
@@ -108,22 +169,9 @@ impl SignInLimits {
         }
     }
 
-    /// The address an attempt comes from, when known: the last `X-Forwarded-For` entry when
-    /// trusted (earlier entries are whatever the caller sent), else the peer.
+    /// The address an attempt comes from, when known (see [`source`]).
     pub fn source(&self, req: &HttpRequest) -> Option<IpAddr> {
-        if self.trust_forwarded {
-            let last = req
-                .headers()
-                .get_all(header::HeaderName::from_static("x-forwarded-for"))
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .last()
-                .and_then(|entry| entry.trim().parse::<IpAddr>().ok());
-            if last.is_some() {
-                return last;
-            }
-        }
-        req.peer_addr().map(|a| a.ip())
+        source(req, self.trust_forwarded)
     }
 
     /// Counts one attempt from `req`'s source; 429 when the source is over its limit, or when
@@ -189,6 +237,7 @@ mod tests {
             per_source_per_minute: 3,
             per_account_per_minute: 2,
             trust_forwarded: false,
+            public_per_minute: 0,
         });
         // Successes do not count against the account.
         for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
@@ -217,6 +266,7 @@ mod tests {
             per_source_per_minute: 0,
             per_account_per_minute: 0,
             trust_forwarded: false,
+            public_per_minute: 0,
         });
         for _ in 0..100 {
             off.failed("a@x.org");

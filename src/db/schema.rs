@@ -481,6 +481,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    survey_responses (id) {
+        id -> Text,
+        survey_id -> Text,
+        audience -> Text,
+        respondent_digest -> Nullable<Text>,
+        answers -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(survey_responses -> surveys (survey_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -509,5 +522,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     need_categories,
-    surveys
+    surveys,
+    survey_responses
 );

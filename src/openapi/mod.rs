@@ -131,6 +131,10 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
     match tag {
         "schools" => pick(SchoolsRead, SchoolsWrite),
         "partners" | "contacts" => pick(PartnersRead, PartnersWrite),
+        // Whoever sees a survey may answer it.
+        "community" if path.starts_with("/surveys") && path.ends_with("/responses") => {
+            vec![AgreementsRead]
+        }
         "community" if path.starts_with("/surveys") => pick(AgreementsRead, AgreementsWrite),
         "continuum" | "community" => pick(PartnersRead, Admin),
         "agreements" | "responsibilities" | "timeline" | "activities" => {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod model;
+pub mod responses;
 pub mod store;
 
-pub use api::routes;
+pub use api::all_routes as routes;

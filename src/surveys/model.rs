@@ -472,6 +472,19 @@ impl Resource for Surveys {
         after: &SurveyRow,
     ) -> Result<(), ApiError> {
         may_run(ctx.caller, after.school_id.as_deref())?;
+        if let Some(before) = before {
+            // Answers are judged against the questions as they were: once a survey has them,
+            // only closing it changes anything.
+            let mut probe = after.clone();
+            probe.status.clone_from(&before.status);
+            probe.version = before.version;
+            probe.updated_at = before.updated_at;
+            if probe != *before && store::has_responses(conn, &before.id)? {
+                return Err(ApiError::Conflict(
+                    "the survey has responses: it can only be closed".into(),
+                ));
+            }
+        }
         let mut problems = Vec::new();
         if let Some(before) = before {
             let from = SurveyStatus::parse(&before.status).unwrap_or(SurveyStatus::Draft);
@@ -530,10 +543,20 @@ impl Resource for Surveys {
             false => Err(ApiError::Validation(problems)),
         }
     }
+
+    /// A survey with responses is kept: close it instead.
+    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &SurveyRow) -> Result<(), ApiError> {
+        if store::has_responses(conn, &row.id)? {
+            return Err(ApiError::Conflict(
+                "the survey has responses: close it instead".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Staff run the surveys of their schools; district-wide surveys are for administrators.
-fn may_run(caller: &Caller, school: Option<&str>) -> Result<(), ApiError> {
+pub fn may_run(caller: &Caller, school: Option<&str>) -> Result<(), ApiError> {
     if caller.role != Role::Staff {
         return Ok(());
     }

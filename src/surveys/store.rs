@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::keyset::{After, Sort};
-use crate::db::schema::surveys;
+use crate::db::schema::{survey_responses, surveys};
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -70,4 +70,50 @@ pub fn page(
     }
     let query = crate::keyset_page!(query, surveys, title, sort, after);
     query.limit(limit).load(conn)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = survey_responses)]
+pub struct ResponseRow {
+    pub id: String,
+    pub survey_id: String,
+    pub audience: String,
+    pub respondent_digest: Option<String>,
+    /// `{question code: answer}`, as JSON.
+    pub answers: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_response(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
+    diesel::insert_into(survey_responses::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Whether anyone has answered the survey.
+pub fn has_responses(conn: &mut DbConnection, survey: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        survey_responses::table.filter(survey_responses::survey_id.eq(survey)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether this respondent key has answered the survey already.
+pub fn answered(conn: &mut DbConnection, survey: &str, digest: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        survey_responses::table
+            .filter(survey_responses::survey_id.eq(survey))
+            .filter(survey_responses::respondent_digest.eq(digest)),
+    ))
+    .get_result(conn)
+}
+
+/// The survey whose public answering link has this key.
+pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<SurveyRow>> {
+    surveys::table
+        .filter(surveys::public_token.eq(token))
+        .select(SurveyRow::as_select())
+        .first(conn)
+        .optional()
 }

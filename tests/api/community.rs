@@ -12,7 +12,127 @@ both!(
     the_need_catalogue_maps_needs_to_offerings,
     surveys_are_drafted_opened_and_closed,
     who_runs_and_who_sees_a_survey,
+    answers_are_judged_and_the_public_link_needs_no_token,
 );
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+async fn answers_are_judged_and_the_public_link_needs_no_token(db: TestDb) {
+    let settings = partnerships::config::AppSettings {
+        rate_limits: partnerships::config::RateLimits {
+            public_per_minute: 8,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let app = app_with(&db, settings.clone()).await;
+    let public = raw_app_with(&db, auth_settings(), settings).await;
+    let mut body = needs_survey(None);
+    body["audiences"] = json!(["families", "community", "staff"]);
+    body["opens_on"] = json!(day(-1));
+    body["closes_on"] = json!(day(30));
+    let survey = post(&app, "/api/v1/surveys", body).await.expect(201).id();
+    let uri = format!("/api/v1/surveys/{survey}");
+    let good = json!({"answers": {"needs": ["internet", "tutoring"], "satisfaction": 4,
+                                  "ideas": "Evening events, please."}});
+    // A draft takes no answers.
+    post(&app, &format!("{uri}/responses"), good.clone())
+        .await
+        .expect(409);
+    let token = patch(&app, &uri, json!({"status": "open"}))
+        .await
+        .expect(200)
+        .body["public_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Signed in: answers as staff; each bad answer named, nothing written.
+    let bad = post(
+        &app,
+        &format!("{uri}/responses"),
+        json!({"answers": {"needs": ["internet", "jetpack"], "satisfaction": 9, "extra": "x"}}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(
+        bad.error_fields(),
+        ["answers.extra", "answers.needs", "answers.satisfaction"]
+    );
+    assert_eq!(count_rows(&db.pool, "survey_responses"), 0);
+    let receipt = post(&app, &format!("{uri}/responses"), good.clone())
+        .await
+        .expect(201);
+    assert_eq!(receipt.body["audience"], "staff");
+    assert!(
+        receipt.body.get("answers").is_none(),
+        "answers are never echoed"
+    );
+
+    // The public link: no token, only the questions, families and community only.
+    let anonymous = |req: TestRequest| req.peer_addr("203.0.113.7:40000".parse().unwrap());
+    let shown = send(
+        &public,
+        anonymous(TestRequest::get().uri(&format!("/api/v1/public/surveys/{token}"))),
+    )
+    .await
+    .expect(200);
+    let mut keys: Vec<&String> = shown.body.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["audiences", "closes_on", "questions", "title"]);
+    assert_eq!(shown.body["audiences"], json!(["families", "community"]));
+    let answer = |body: Value| {
+        anonymous(TestRequest::post().uri(&format!("/api/v1/public/surveys/{token}/responses")))
+            .set_json(body)
+    };
+    let mut family = good.clone();
+    family["audience"] = json!("families");
+    family["respondent_key"] = json!("letter-home-0042");
+    let made = send(&public, answer(family.clone())).await.expect(201);
+    assert_eq!(made.body["audience"], "families");
+    // The same key answers once.
+    send(&public, answer(family.clone())).await.expect(409);
+    let mut staff = good.clone();
+    staff["audience"] = json!("staff");
+    let refused = send(&public, answer(staff)).await.expect(422);
+    assert_eq!(refused.error_fields(), ["audience"]);
+    send(
+        &public,
+        anonymous(TestRequest::get().uri("/api/v1/public/surveys/not-a-real-token")),
+    )
+    .await
+    .expect(404);
+    assert_eq!(count_rows(&db.pool, "survey_responses"), 2);
+
+    // Answered: only closing changes the survey, and it is kept.
+    patch(&app, &uri, json!({"title": "Renamed"}))
+        .await
+        .expect(409);
+    delete(&app, &uri).await.expect(409);
+    patch(&app, &uri, json!({"status": "closed"}))
+        .await
+        .expect(200);
+    let mut late = good.clone();
+    late["audience"] = json!("community");
+    send(&public, answer(late)).await.expect(404);
+
+    // The public side is rate-limited per address.
+    let mut limited = 0;
+    for _ in 0..6 {
+        let reply = send(
+            &public,
+            anonymous(TestRequest::get().uri(&format!("/api/v1/public/surveys/{token}"))),
+        )
+        .await;
+        if reply.status == 429 {
+            assert!(reply.header("retry-after").is_some());
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "the ninth request in a minute is refused");
+}
 
 fn needs_survey(school: Option<&str>) -> Value {
     json!({"title": "Family needs 2027", "purpose": "needs_assessment",

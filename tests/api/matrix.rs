@@ -513,6 +513,23 @@ const TABLE: &[(&str, &str, &str)] = &[
         "agreements:write",
         "204 204 403 403 403 403 204 403",
     ),
+    // Answering: anyone who sees the survey; this one is a draft, so it takes no answers
+    // (409). The public link is the same for everyone, token or not (a wrong key: 404).
+    (
+        "POST /surveys/{id}/responses",
+        "agreements:read",
+        "409 409 409 404 404 409 409 403",
+    ),
+    (
+        "GET /public/surveys/{token}",
+        "",
+        "404 404 404 404 404 404 404 404",
+    ),
+    (
+        "POST /public/surveys/{token}/responses",
+        "",
+        "404 404 404 404 404 404 404 404",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -765,6 +782,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "POST /calendar-feeds" => Some(json!({"scope": "district"})),
         "POST /surveys" | "PUT /surveys/{id}" => Some(survey_body(w, &format!("Survey {n}"))),
         "PATCH /surveys/{id}" => Some(json!({"title": format!("Renamed {n}")})),
+        "POST /surveys/{id}/responses" | "POST /public/surveys/{token}/responses" => {
+            Some(json!({"answers": {"overall": 4}, "audience": "families"}))
+        }
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),

@@ -61,6 +61,7 @@ async fn sign_in_floods_are_limited_and_audited(db: TestDb) {
             per_source_per_minute: 6,
             per_account_per_minute: 3,
             trust_forwarded: false,
+            ..RateLimits::default()
         },
         ..AppSettings::default()
     };

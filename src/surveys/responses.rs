@@ -1,0 +1,312 @@
+//! Answering a survey: the body, every answer judged against its question, and the write.
+//! Signed-in callers answer as who they are (partners as partners, everyone else as staff);
+//! families and community members answer through the survey's public link, without a token.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::model::{Audience, Question, QuestionKind, Survey, SurveyStatus, Surveys};
+use super::store::{self, ResponseRow, SurveyRow};
+use crate::audit::Actor;
+use crate::db::{now, today, DbConnection};
+use crate::error::{check_all, ApiError, FieldError};
+use crate::resource::Resource;
+
+/// One respondent's answers.
+///
+/// Across fields: each answer fits its question (an option code of a single-choice question;
+/// distinct option codes of a multiple-choice one; an integer 1 to 5 for a scale; text up to
+/// 2,000 characters), every required question is answered, and no other code is.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"audience": "families", "respondent_key": "family-7f3a",
+    "answers": {"needs": ["internet", "tutoring"], "satisfaction": 4, "ideas": "More evening events."}}))]
+pub struct ResponseInput {
+    /// `{question code: answer}`.
+    #[schema(value_type = Object)]
+    pub answers: Map<String, Value>,
+    /// Public link only: who answers, `families` or `community` (one of the survey's
+    /// audiences). Signed-in callers answer as partners (partner accounts) or staff.
+    #[serde(default)]
+    pub audience: Option<Audience>,
+    /// Public link only, optional: any key the respondent keeps (a code from a letter home);
+    /// the same key cannot answer the survey twice. Only its digest is kept.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub respondent_key: Option<String>,
+}
+
+/// What is said back to a respondent: never anyone's answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseReceipt {
+    pub id: String,
+    pub survey_id: String,
+    pub audience: Audience,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the public link shows: the questions, nothing internal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicSurvey {
+    pub title: String,
+    /// Who may answer through the link.
+    pub audiences: Vec<Audience>,
+    pub closes_on: chrono::NaiveDate,
+    pub questions: Vec<Question>,
+}
+
+impl PublicSurvey {
+    pub fn of(survey: Survey) -> PublicSurvey {
+        PublicSurvey {
+            title: survey.title,
+            audiences: survey
+                .audiences
+                .into_iter()
+                .filter(|a| matches!(a, Audience::Families | Audience::Community))
+                .collect(),
+            closes_on: survey.closes_on,
+            questions: survey.questions,
+        }
+    }
+}
+
+/// Every problem with `answers` against `questions`, each named `answers.{code}`.
+pub fn judge(questions: &[Question], answers: &Map<String, Value>) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    let bad = |code: &str, kind: &str, message: String| {
+        FieldError::new(format!("answers.{code}"), kind, message)
+    };
+    for code in answers.keys() {
+        if !questions.iter().any(|q| &q.code == code) {
+            problems.push(bad(
+                code,
+                "unknown_question",
+                "the survey has no such question".into(),
+            ));
+        }
+    }
+    for q in questions {
+        let options: BTreeSet<&str> = q.options.iter().map(|o| o.code.as_str()).collect();
+        let answer = answers.get(&q.code).filter(|a| !a.is_null());
+        let Some(answer) = answer else {
+            if q.required {
+                problems.push(bad(
+                    &q.code,
+                    "required",
+                    "this question must be answered".into(),
+                ));
+            }
+            continue;
+        };
+        let problem = match q.kind {
+            QuestionKind::SingleChoice => match answer.as_str() {
+                Some(code) if options.contains(code) => None,
+                _ => Some("must be one of the question's option codes"),
+            },
+            QuestionKind::MultipleChoice => match answer.as_array() {
+                Some(chosen) if !chosen.is_empty() => {
+                    let codes: Vec<Option<&str>> = chosen.iter().map(Value::as_str).collect();
+                    let distinct: BTreeSet<Option<&str>> = codes.iter().copied().collect();
+                    let valid = codes.iter().all(|c| c.is_some_and(|c| options.contains(c)));
+                    (!valid || distinct.len() != codes.len())
+                        .then_some("must be distinct option codes of the question")
+                }
+                _ => Some("must be a list of at least one option code"),
+            },
+            QuestionKind::Scale => match answer.as_i64() {
+                Some(n) if (1..=5).contains(&n) => None,
+                _ => Some("must be a whole number from 1 to 5"),
+            },
+            QuestionKind::Text => match answer.as_str() {
+                Some(text) if !text.trim().is_empty() && text.chars().count() <= 2000 => None,
+                _ => Some("must be text of 1 to 2,000 characters"),
+            },
+        };
+        if let Some(message) = problem {
+            problems.push(bad(&q.code, "invalid_answer", message.into()));
+        }
+    }
+    problems
+}
+
+/// Who a respondent answers as, and the problems with it.
+pub fn audience_of(
+    survey: &Survey,
+    asked: Option<Audience>,
+    signed_in_as: Option<Audience>,
+) -> Result<Audience, FieldError> {
+    let audience = match (signed_in_as, asked) {
+        (Some(own), _) => own,
+        (None, Some(a @ (Audience::Families | Audience::Community))) => a,
+        (None, Some(_)) => {
+            return Err(FieldError::new(
+                "audience",
+                "not_public",
+                "the public link is for families and community members",
+            ))
+        }
+        (None, None) => {
+            return Err(FieldError::new(
+                "audience",
+                "required",
+                "say who answers: families or community",
+            ))
+        }
+    };
+    if !survey.audiences.contains(&audience) {
+        return Err(FieldError::new(
+            "audience",
+            "not_asked",
+            format!("this survey does not ask {}", audience.as_str()),
+        ));
+    }
+    Ok(audience)
+}
+
+/// Records one response to `row`, in the caller's transaction: the survey is open today, the
+/// answers fit its questions, a respondent key answers once. Audited as `actor`.
+pub fn respond(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    row: SurveyRow,
+    input: ResponseInput,
+    signed_in_as: Option<Audience>,
+) -> Result<ResponseReceipt, ApiError> {
+    let survey = Surveys::represent(row)?;
+    let today = today();
+    if survey.status != SurveyStatus::Open || today < survey.opens_on || today > survey.closes_on {
+        return Err(ApiError::Conflict(format!(
+            "the survey takes answers while open, from {} to {}",
+            survey.opens_on, survey.closes_on
+        )));
+    }
+    let mut problems = judge(&survey.questions, &input.answers);
+    let audience = audience_of(&survey, input.audience, signed_in_as);
+    if let Err(problem) = &audience {
+        problems.push(problem.clone());
+    }
+    if signed_in_as.is_some() && input.respondent_key.is_some() {
+        problems.push(FieldError::new(
+            "respondent_key",
+            "not_allowed",
+            "signed-in respondents need no key",
+        ));
+    }
+    check_all(&input, problems)?;
+    let audience = audience.map_err(|e| ApiError::Validation(vec![e]))?;
+    let digest = input
+        .respondent_key
+        .as_deref()
+        .map(|key| crate::auth::secret::sha256_hex(format!("{}:{key}", survey.id).as_bytes()));
+    if let Some(digest) = &digest {
+        if store::answered(conn, &survey.id, digest)? {
+            return Err(ApiError::Conflict(
+                "this respondent key has answered the survey already".into(),
+            ));
+        }
+    }
+    let row = ResponseRow {
+        id: crate::db::sql::new_id(),
+        survey_id: survey.id.clone(),
+        audience: audience.as_str().to_owned(),
+        respondent_digest: digest,
+        answers: Value::Object(input.answers).to_string(),
+        created_at: now(),
+    };
+    store::insert_response(conn, &row)?;
+    let receipt = ResponseReceipt {
+        id: row.id.clone(),
+        survey_id: row.survey_id.clone(),
+        audience,
+        created_at: row.created_at.and_utc(),
+    };
+    crate::audit::created(conn, actor, "survey_response", &row.id, &receipt)?;
+    Ok(receipt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surveys::model::QuestionOption;
+    use serde_json::json;
+
+    fn questions() -> Vec<Question> {
+        let option = |code: &str| QuestionOption {
+            code: code.into(),
+            label: code.into(),
+            need_code: None,
+        };
+        vec![
+            Question {
+                code: "needs".into(),
+                prompt: "?".into(),
+                kind: QuestionKind::MultipleChoice,
+                options: vec![option("internet"), option("tutoring")],
+                required: true,
+            },
+            Question {
+                code: "best".into(),
+                prompt: "?".into(),
+                kind: QuestionKind::SingleChoice,
+                options: vec![option("internet"), option("tutoring")],
+                required: false,
+            },
+            Question {
+                code: "mood".into(),
+                prompt: "?".into(),
+                kind: QuestionKind::Scale,
+                options: Vec::new(),
+                required: false,
+            },
+            Question {
+                code: "ideas".into(),
+                prompt: "?".into(),
+                kind: QuestionKind::Text,
+                options: Vec::new(),
+                required: false,
+            },
+        ]
+    }
+
+    fn fields(answers: Value) -> Vec<String> {
+        let Value::Object(answers) = answers else {
+            panic!("an object")
+        };
+        judge(&questions(), &answers)
+            .into_iter()
+            .map(|p| p.field)
+            .collect()
+    }
+
+    #[test]
+    fn answers_fit_their_questions() {
+        assert!(fields(
+            json!({"needs": ["internet"], "best": "tutoring", "mood": 5, "ideas": "x"})
+        )
+        .is_empty());
+        assert_eq!(fields(json!({"mood": 3})), ["answers.needs"]);
+        assert_eq!(
+            fields(
+                json!({"needs": ["internet", "internet"], "best": ["internet"], "mood": 6,
+                "ideas": "", "extra": 1})
+            ),
+            [
+                "answers.extra",
+                "answers.needs",
+                "answers.best",
+                "answers.mood",
+                "answers.ideas"
+            ]
+        );
+        assert_eq!(
+            fields(json!({"needs": ["jetpack"], "mood": 2.5})),
+            ["answers.needs", "answers.mood"]
+        );
+    }
+}
