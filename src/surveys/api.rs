@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::model::{Audience, Survey, SurveyInput, SurveyQuery, SurveySort, SurveyStatus, Surveys};
 use super::responses::{respond, PublicSurvey, ResponseInput, ResponseReceipt};
+use super::results::{csv, results, Breakdown, ResultsFormat, ResultsQuery, SurveyResults};
 use super::store::{self, SurveyRow};
 use crate::audit::Actor;
 use crate::auth::limits::PublicLimit;
@@ -153,8 +154,68 @@ pub async fn answer_public_survey(
     Ok(HttpResponse::Created().json(receipt))
 }
 
+/// A survey's results: per question the number who answered, counts per option and the mean of
+/// scales; with `by=audience`, the same per audience. For roles other than admin and staff,
+/// counts below `KPI_MIN_CELL_SIZE` (and those that would give them away by subtraction) read
+/// `null` with `suppressed: true`, and free-text answers are left out. `format=csv` (or
+/// `Accept: text/csv`) for a spreadsheet.
+#[utoipa::path(tag = "community", params(crate::resource::ItemPath, ResultsQuery),
+    responses((status = 200, description = "The results",
+        content((SurveyResults = "application/json"), (String = "text/csv")))))]
+#[get("/surveys/{id}/results")]
+pub async fn survey_results(
+    req: HttpRequest,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    policy: web::Data<crate::config::Policy>,
+    path: web::Path<crate::resource::ItemPath>,
+    query: web::Query<ResultsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Surveys::READ)?;
+    let open = matches!(caller.role, Role::Admin | Role::Staff);
+    let min = policy.kpi_min_cell_size;
+    let id = path.into_inner().id;
+    let query = query.into_inner();
+    let (survey, stored) = db::run(&pool, move |conn| {
+        let found = match crate::db::sql::is_id(&id) {
+            true => SurveyRow::find(conn, &id)?,
+            false => None,
+        };
+        let row = found
+            .filter(|r| Surveys::visible(&caller, r))
+            .ok_or_else(Surveys::not_found)?;
+        Ok((Surveys::represent(row)?, store::responses(conn, &id)?))
+    })
+    .await?;
+    let responses = stored
+        .into_iter()
+        .map(|(audience, answers)| match serde_json::from_str(&answers) {
+            Ok(serde_json::Value::Object(map)) => Ok((audience, map)),
+            _ => Err(ApiError::Internal("stored answers cannot be read".into())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let by_audience = query.by == Some(Breakdown::Audience);
+    let counted = results(&survey, &responses, by_audience, open, min);
+    let wants_csv = query.format == Some(ResultsFormat::Csv)
+        || (query.format.is_none()
+            && req
+                .headers()
+                .get(actix_web::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/csv")));
+    if wants_csv {
+        let text = csv(&counted)
+            .map_err(|e| ApiError::Internal(format!("cannot write the results as CSV: {e}")))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(text));
+    }
+    Ok(HttpResponse::Ok().json(counted))
+}
+
 /// Registers the survey routes; the custom ones first.
 pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(survey_results);
     cfg.service(answer_survey);
     cfg.service(public_survey);
     cfg.service(answer_public_survey);

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod model;
 pub mod responses;
+pub mod results;
 pub mod store;
 
 pub use api::all_routes as routes;

@@ -117,3 +117,12 @@ pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Surv
         .first(conn)
         .optional()
 }
+
+/// Every response's audience and answers (JSON), oldest first.
+pub fn responses(conn: &mut DbConnection, survey: &str) -> QueryResult<Vec<(String, String)>> {
+    survey_responses::table
+        .filter(survey_responses::survey_id.eq(survey))
+        .order(survey_responses::created_at.asc())
+        .select((survey_responses::audience, survey_responses::answers))
+        .load(conn)
+}

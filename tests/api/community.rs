@@ -13,7 +13,116 @@ both!(
     surveys_are_drafted_opened_and_closed,
     who_runs_and_who_sees_a_survey,
     answers_are_judged_and_the_public_link_needs_no_token,
+    results_count_answers_and_hide_small_cells,
 );
+
+async fn results_count_answers_and_hide_small_cells(db: TestDb) {
+    let app = app(&db).await;
+    let public = raw_app(&db, auth_settings()).await;
+    let survey = post(
+        &app,
+        "/api/v1/surveys",
+        json!({"title": "Open house feedback", "purpose": "feedback",
+               "audiences": ["families", "community", "staff"], "school_id": null,
+               "opens_on": day(-1), "closes_on": day(10), "status": "open",
+               "questions": [
+                   {"code": "contact", "prompt": "How should we reach you?", "kind": "single_choice",
+                    "options": [{"code": "email", "label": "Email"}, {"code": "phone", "label": "Phone"},
+                                {"code": "visit", "label": "A visit"}]},
+                   {"code": "welcome", "prompt": "How welcome did you feel?", "kind": "scale"},
+                   {"code": "ideas", "prompt": "Ideas?", "kind": "text"}]}),
+    )
+    .await
+    .expect(201);
+    let token = survey.body["public_token"].as_str().unwrap().to_owned();
+    let uri = format!("/api/v1/surveys/{}", survey.id());
+    // Twelve families: nine by email, three by phone; ten feel very welcome, two not.
+    for i in 0..12 {
+        let contact = if i < 9 { "email" } else { "phone" };
+        let welcome = if i < 10 { 5 } else { 1 };
+        send(
+            &public,
+            TestRequest::post()
+                .uri(&format!("/api/v1/public/surveys/{token}/responses"))
+                .set_json(json!({"audience": "families", "answers":
+                    {"contact": contact, "welcome": welcome, "ideas": format!("idea {i}")}})),
+        )
+        .await
+        .expect(201);
+    }
+    // Two staff members, by email.
+    for _ in 0..2 {
+        post(
+            &app,
+            &format!("{uri}/responses"),
+            json!({"answers": {"contact": "email", "welcome": 4}}),
+        )
+        .await
+        .expect(201);
+    }
+
+    // Administrators (and staff) see every count, the mean and the text answers.
+    let full = get(&app, &format!("{uri}/results?by=audience"))
+        .await
+        .expect(200);
+    let contact = &full.body["all"]["questions"][0];
+    assert_eq!(full.body["all"]["respondents"]["value"], 14.0);
+    assert_eq!(contact["n"]["value"], 14.0);
+    assert_eq!(contact["options"][0]["count"]["value"], 11.0);
+    assert_eq!(contact["options"][1]["count"]["value"], 3.0);
+    let welcome = &full.body["all"]["questions"][1];
+    let mean = welcome["mean"]["value"].as_f64().unwrap();
+    assert!((mean - 60.0 / 14.0).abs() < 1e-9, "{mean}");
+    assert_eq!(
+        full.body["all"]["questions"][2]["answers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+    assert_eq!(full.body["by_audience"][0]["audience"], "families");
+    assert_eq!(full.body["by_audience"][0]["respondents"]["value"], 12.0);
+
+    // A viewer: the three by phone are hidden, and so is the cell that would give them away
+    // (14 - 11 - 0 = 3); the mean, which would too, and the text answers.
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let read = |path: String| TestRequest::get().uri(&path).insert_header(viewer.header());
+    let seen = send(&public, read(format!("{uri}/results?by=audience")))
+        .await
+        .expect(200);
+    let contact = &seen.body["all"]["questions"][0];
+    assert_eq!(contact["n"]["value"], 14.0);
+    assert_eq!(contact["options"][0]["count"]["value"], 11.0);
+    assert_eq!(
+        contact["options"][1]["count"],
+        json!({"value": null, "suppressed": true})
+    );
+    assert_eq!(contact["options"][2]["count"]["suppressed"], true);
+    assert_eq!(seen.body["all"]["questions"][1]["mean"]["suppressed"], true);
+    assert_eq!(seen.body["all"]["questions"][2]["answers"], Value::Null);
+    // Two staff respondents are hidden, and so is a second audience, or 14 - 12 would tell.
+    let by: Vec<&Value> = seen.body["by_audience"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| &g["respondents"])
+        .collect();
+    assert_eq!(
+        by.iter().filter(|r| r["suppressed"] == true).count(),
+        2,
+        "{by:?}"
+    );
+    assert!(!seen.text.contains("idea 3"));
+    // The same holds in CSV.
+    let csv = send(&public, read(format!("{uri}/results?format=csv")))
+        .await
+        .expect(200);
+    assert!(csv
+        .text
+        .starts_with("audience,question,option,value,suppressed"));
+    assert!(csv.text.contains("all,contact,phone,,true"), "{}", csv.text);
+    assert!(csv.text.contains("all,contact,email,11,false"));
+}
 
 fn day(offset: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()

@@ -516,6 +516,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     // Answering: anyone who sees the survey; this one is a draft, so it takes no answers
     // (409). The public link is the same for everyone, token or not (a wrong key: 404).
     (
+        "GET /surveys/{id}/results",
+        "agreements:read",
+        "200 200 200 404 404 200 200 403",
+    ),
+    (
         "POST /surveys/{id}/responses",
         "agreements:read",
         "409 409 409 404 404 409 409 403",

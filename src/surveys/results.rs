@@ -1,0 +1,390 @@
+//! What a survey's respondents said, counted: per question the number who answered, counts per
+//! option and the mean of scales, overall and per audience. For roles other than admin and
+//! staff, counts below the suppression threshold read `null` with `suppressed: true`, and so
+//! do the cells that would give them away by subtraction (within a question's options, and
+//! across audiences); free-text answers are for admin and staff only.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{Audience, Question, QuestionKind, Survey};
+
+/// A count or mean, or nothing when it is suppressed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct Figure {
+    pub value: Option<f64>,
+    pub suppressed: bool,
+}
+
+/// One option's count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptionCount {
+    /// The option's code (`1` to `5` for a scale).
+    pub code: String,
+    pub label: String,
+    pub count: Figure,
+}
+
+/// One question's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionResult {
+    pub code: String,
+    pub prompt: String,
+    pub kind: QuestionKind,
+    /// Respondents who answered it.
+    pub n: Figure,
+    pub options: Vec<OptionCount>,
+    /// Scales: the mean answer.
+    pub mean: Option<Figure>,
+    /// Text questions, admin and staff only: the answers (`null` for other roles).
+    pub answers: Option<Vec<String>>,
+}
+
+/// The results of one group of respondents (everyone, or one audience).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupResult {
+    /// `all`, or an audience.
+    pub audience: String,
+    pub respondents: Figure,
+    pub questions: Vec<QuestionResult>,
+}
+
+/// A survey's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyResults {
+    pub survey_id: String,
+    /// Counts below this are suppressed for roles other than admin and staff.
+    pub min_cell_size: i64,
+    pub all: GroupResult,
+    /// With `by=audience`: the same per audience the survey asks.
+    pub by_audience: Option<Vec<GroupResult>>,
+}
+
+crate::text_enum! {
+    /// How results are broken down.
+    pub enum Breakdown {
+        Audience => "audience",
+    }
+}
+
+crate::text_enum! {
+    /// The shape of the answer.
+    pub enum ResultsFormat {
+        Json => "json",
+        Csv => "csv",
+    }
+}
+
+/// The parameters of `GET /surveys/{id}/results`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsQuery {
+    /// `audience`: also per audience (cross-tabulation).
+    #[param(inline)]
+    pub by: Option<Breakdown>,
+    /// `csv` for a spreadsheet: one row per audience, question and option (also chosen by
+    /// `Accept: text/csv`).
+    #[param(inline)]
+    pub format: Option<ResultsFormat>,
+}
+
+/// Raw counts of one group.
+struct Tally {
+    respondents: i64,
+    /// Per question: answered, counts per option, sum of scale answers, texts.
+    questions: Vec<(i64, Vec<i64>, i64, Vec<String>)>,
+}
+
+/// The option codes of a question: its options, or `1`…`5` for a scale.
+fn option_codes(q: &Question) -> Vec<(String, String)> {
+    match q.kind {
+        QuestionKind::Scale => (1..=5).map(|v| (v.to_string(), v.to_string())).collect(),
+        _ => q
+            .options
+            .iter()
+            .map(|o| (o.code.clone(), o.label.clone()))
+            .collect(),
+    }
+}
+
+fn tally<'a>(
+    questions: &[Question],
+    answers: impl Iterator<Item = &'a Map<String, Value>>,
+) -> Tally {
+    let mut t = Tally {
+        respondents: 0,
+        questions: questions
+            .iter()
+            .map(|q| (0, vec![0; option_codes(q).len()], 0, Vec::new()))
+            .collect(),
+    };
+    for response in answers {
+        t.respondents += 1;
+        for (q, (n, counts, sum, texts)) in questions.iter().zip(t.questions.iter_mut()) {
+            let Some(answer) = response.get(&q.code).filter(|a| !a.is_null()) else {
+                continue;
+            };
+            *n += 1;
+            let codes = option_codes(q);
+            let mut count = |code: &str| {
+                if let Some(i) = codes.iter().position(|(c, _)| c == code) {
+                    counts[i] += 1;
+                }
+            };
+            match q.kind {
+                QuestionKind::SingleChoice => count(answer.as_str().unwrap_or_default()),
+                QuestionKind::MultipleChoice => {
+                    for chosen in answer.as_array().into_iter().flatten() {
+                        count(chosen.as_str().unwrap_or_default());
+                    }
+                }
+                QuestionKind::Scale => {
+                    let v = answer.as_i64().unwrap_or_default();
+                    count(&v.to_string());
+                    *sum += v;
+                }
+                QuestionKind::Text => texts.push(answer.as_str().unwrap_or_default().to_owned()),
+            }
+        }
+    }
+    t
+}
+
+/// Which cells stay hidden: those from 1 to `min - 1`, then, until nothing changes, one more in
+/// every sum (`whole = parts`) that would otherwise give a hidden cell away.
+pub fn hidden(values: &[i64], sums: &[(usize, Vec<usize>)], min: i64) -> Vec<bool> {
+    let mut hidden: Vec<bool> = values.iter().map(|v| (1..min).contains(v)).collect();
+    loop {
+        let mut changed = false;
+        for (whole, parts) in sums {
+            let hidden_parts = parts.iter().filter(|p| hidden[**p]).count();
+            let exposed = match hidden[*whole] {
+                false => hidden_parts == 1,
+                true => hidden_parts == 0 && !parts.is_empty(),
+            };
+            if !exposed {
+                continue;
+            }
+            let smallest = parts
+                .iter()
+                .filter(|p| !hidden[**p])
+                .min_by_key(|p| (values[**p], **p));
+            match smallest {
+                Some(p) => hidden[*p] = true,
+                None => hidden[*whole] = true,
+            }
+            changed = true;
+        }
+        if !changed {
+            return hidden;
+        }
+    }
+}
+
+/// The results of `survey` from `responses` (audience, answers); `open` shows every count.
+pub fn results(
+    survey: &Survey,
+    responses: &[(String, Map<String, Value>)],
+    by_audience: bool,
+    open: bool,
+    min: i64,
+) -> SurveyResults {
+    let questions = &survey.questions;
+    let audiences: Vec<Audience> = survey.audiences.clone();
+    let all = tally(questions, responses.iter().map(|(_, a)| a));
+    let groups: Vec<Tally> = audiences
+        .iter()
+        .map(|a| {
+            tally(
+                questions,
+                responses
+                    .iter()
+                    .filter(|(r, _)| r == a.as_str())
+                    .map(|(_, answers)| answers),
+            )
+        })
+        .collect();
+
+    // Every count as one cell: [respondents, per question n, per question options…] for all,
+    // then the same per audience.
+    let mut values = Vec::new();
+    let mut layout = Vec::new();
+    for t in std::iter::once(&all).chain(groups.iter()) {
+        let respondents = values.len();
+        values.push(t.respondents);
+        let mut per_question = Vec::new();
+        for (n, counts, _, _) in &t.questions {
+            let n_cell = values.len();
+            values.push(*n);
+            let first = values.len();
+            values.extend(counts);
+            per_question.push((n_cell, (first..values.len()).collect::<Vec<usize>>()));
+        }
+        layout.push((respondents, per_question));
+    }
+    let mut sums: Vec<(usize, Vec<usize>)> = Vec::new();
+    // Within a question: one answer each, so the options add up to those who answered.
+    for (_, per_question) in &layout {
+        for (q, (n_cell, options)) in questions.iter().zip(per_question) {
+            if matches!(q.kind, QuestionKind::SingleChoice | QuestionKind::Scale) {
+                sums.push((*n_cell, options.clone()));
+            }
+        }
+    }
+    // Across audiences: every audience's cell adds up to everyone's (one audience each).
+    let (all_respondents, all_questions) = &layout[0];
+    sums.push((
+        *all_respondents,
+        layout[1..].iter().map(|(r, _)| *r).collect(),
+    ));
+    for (qi, (n_cell, options)) in all_questions.iter().enumerate() {
+        sums.push((
+            *n_cell,
+            layout[1..].iter().map(|(_, pq)| pq[qi].0).collect(),
+        ));
+        for (oi, option) in options.iter().enumerate() {
+            sums.push((
+                *option,
+                layout[1..].iter().map(|(_, pq)| pq[qi].1[oi]).collect(),
+            ));
+        }
+    }
+    let hide = match open {
+        true => vec![false; values.len()],
+        false => hidden(&values, &sums, min),
+    };
+    let figure = |cell: usize| Figure {
+        value: (!hide[cell]).then_some(values[cell] as f64),
+        suppressed: hide[cell],
+    };
+    let group =
+        |name: &str, t: &Tally, (respondents, per_question): &(usize, Vec<(usize, Vec<usize>)>)| {
+            GroupResult {
+                audience: name.to_owned(),
+                respondents: figure(*respondents),
+                questions: questions
+                    .iter()
+                    .zip(per_question)
+                    .zip(&t.questions)
+                    .map(|((q, (n_cell, options)), (n, _, sum, texts))| {
+                        let codes = option_codes(q);
+                        // A mean with all but a few counts known gives those away too: it is shown
+                        // only when every count of its scale is.
+                        let mean_hidden = hide[*n_cell] || options.iter().any(|o| hide[*o]);
+                        QuestionResult {
+                            code: q.code.clone(),
+                            prompt: q.prompt.clone(),
+                            kind: q.kind,
+                            n: figure(*n_cell),
+                            options: codes
+                                .into_iter()
+                                .zip(options)
+                                .map(|((code, label), cell)| OptionCount {
+                                    code,
+                                    label,
+                                    count: figure(*cell),
+                                })
+                                .collect(),
+                            mean: (q.kind == QuestionKind::Scale).then(|| Figure {
+                                value: (!mean_hidden && *n > 0).then(|| *sum as f64 / *n as f64),
+                                suppressed: mean_hidden,
+                            }),
+                            answers: (q.kind == QuestionKind::Text && open).then(|| texts.clone()),
+                        }
+                    })
+                    .collect(),
+            }
+        };
+    SurveyResults {
+        survey_id: survey.id.clone(),
+        min_cell_size: min,
+        all: group("all", &all, &layout[0]),
+        by_audience: by_audience.then(|| {
+            audiences
+                .iter()
+                .zip(&groups)
+                .zip(&layout[1..])
+                .map(|((a, t), l)| group(a.as_str(), t, l))
+                .collect()
+        }),
+    }
+}
+
+/// The results as CSV: one row per group, question and option, plus each question's `n` and
+/// scale `mean`; suppressed cells are empty with `suppressed` true.
+pub fn csv(results: &SurveyResults) -> Result<String, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["audience", "question", "option", "value", "suppressed"])?;
+    let groups = std::iter::once(&results.all).chain(results.by_audience.iter().flatten());
+    for g in groups {
+        let mut row = |question: &str, option: &str, f: &Figure| {
+            let value = f.value.map(|v| v.to_string()).unwrap_or_default();
+            out.write_record([
+                g.audience.as_str(),
+                &crate::http::text::inert(question),
+                &crate::http::text::inert(option),
+                &value,
+                if f.suppressed { "true" } else { "false" },
+            ])
+        };
+        row("", "(respondents)", &g.respondents)?;
+        for q in &g.questions {
+            row(&q.code, "(n)", &q.n)?;
+            for o in &q.options {
+                row(&q.code, &o.code, &o.count)?;
+            }
+            if let Some(mean) = &q.mean {
+                row(&q.code, "(mean)", mean)?;
+            }
+        }
+    }
+    let bytes = out.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The distinct need codes a response names, through the options it chose.
+pub fn needs_named(questions: &[Question], answers: &Map<String, Value>) -> BTreeSet<String> {
+    let mut needs = BTreeSet::new();
+    for q in questions {
+        let chosen: Vec<&str> = match answers.get(&q.code) {
+            Some(Value::String(code)) => vec![code.as_str()],
+            Some(Value::Array(codes)) => codes.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for o in &q.options {
+            if let (true, Some(need)) = (chosen.contains(&o.code.as_str()), &o.need_code) {
+                needs.insert(need.clone());
+            }
+        }
+    }
+    needs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_small_cell_takes_a_partner_with_it() {
+        // 40 answered: 35 + 3 + 2. Hiding 3 and 2 leaves 35 and 40: nothing to subtract.
+        let hide = hidden(&[40, 35, 3, 2], &[(0, vec![1, 2, 3])], 10);
+        assert_eq!(hide, [false, false, true, true]);
+        // 40 = 37 + 3: the 3 alone would be 40 - 37, so 37 goes too.
+        let hide = hidden(&[40, 37, 3], &[(0, vec![1, 2])], 10);
+        assert_eq!(hide, [false, true, true]);
+        // Across a second sum: hiding one more cell in one sum may expose another sum.
+        let hide = hidden(
+            &[40, 37, 3, 20, 18, 2],
+            &[(0, vec![1, 2]), (1, vec![4, 3]), (0, vec![3, 5])],
+            10,
+        );
+        for (whole, parts) in [(0, vec![1, 2]), (1, vec![4, 3]), (0, vec![3, 5])] {
+            let hidden_parts = parts.iter().filter(|p| hide[**p]).count();
+            assert!(hide[whole] || hidden_parts != 1, "{hide:?}");
+        }
+    }
+}
