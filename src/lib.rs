@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendars;
 pub mod changes;
 pub mod clients;
+pub mod community_needs;
 pub mod config;
 pub mod contacts;
 pub mod continuum;
@@ -114,6 +115,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     student_groups::routes(cfg);
     need_categories::routes(cfg);
     surveys::routes(cfg);
+    community_needs::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -55,3 +55,11 @@ pub fn find(conn: &mut DbConnection, id_or_code: &str) -> QueryResult<Option<Nee
         .first(conn)
         .optional()
 }
+
+/// The whole catalogue, by code (a district has tens of needs).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<NeedRow>> {
+    need_categories::table
+        .order(need_categories::code.asc())
+        .select(NeedRow::as_select())
+        .load(conn)
+}

@@ -131,6 +131,7 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
     match tag {
         "schools" => pick(SchoolsRead, SchoolsWrite),
         "partners" | "contacts" => pick(PartnersRead, PartnersWrite),
+        "community" if path.starts_with("/community-needs") => vec![PartnersRead, AgreementsRead],
         // Whoever sees a survey may answer it.
         "community" if path.starts_with("/surveys") && path.ends_with("/responses") => {
             vec![AgreementsRead]

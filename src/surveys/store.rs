@@ -126,3 +126,23 @@ pub fn responses(conn: &mut DbConnection, survey: &str) -> QueryResult<Vec<(Stri
         .select((survey_responses::audience, survey_responses::answers))
         .load(conn)
 }
+
+/// The needs assessment of `school` (of the district when `None`) that closed last.
+pub fn latest_closed_assessment(
+    conn: &mut DbConnection,
+    school: Option<&str>,
+) -> QueryResult<Option<SurveyRow>> {
+    let mut query = surveys::table
+        .filter(surveys::purpose.eq("needs_assessment"))
+        .filter(surveys::status.eq("closed"))
+        .select(SurveyRow::as_select())
+        .into_boxed::<MultiBackend>();
+    query = match school {
+        Some(school) => query.filter(surveys::school_id.eq(school.to_owned())),
+        None => query.filter(surveys::school_id.is_null()),
+    };
+    query
+        .order((surveys::closes_on.desc(), surveys::id.desc()))
+        .first(conn)
+        .optional()
+}

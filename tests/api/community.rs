@@ -14,7 +14,113 @@ both!(
     who_runs_and_who_sees_a_survey,
     answers_are_judged_and_the_public_link_needs_no_token,
     results_count_answers_and_hide_small_cells,
+    families_needs_are_met_by_partners,
 );
+
+async fn families_needs_are_met_by_partners(db: TestDb) {
+    let app = app(&db).await;
+    let public = raw_app(&db, auth_settings()).await;
+    let school = post(&app, "/api/v1/schools", json!({"name": "Lincoln"}))
+        .await
+        .expect(201)
+        .id();
+    let uri = format!("/api/v1/community-needs?school_id={school}");
+    let none = get(&app, &uri).await.expect(200);
+    assert_eq!(none.body["survey_id"], Value::Null);
+    let library = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Riverside Library", "kind": "library", "status": "active",
+               "offerings": ["meeting_space", "internet_access", "adult_learning"]}),
+    )
+    .await
+    .expect(201)
+    .id();
+    post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "Prospect Tutors", "kind": "business", "status": "prospect",
+               "offerings": ["tutoring"]}),
+    )
+    .await
+    .expect(201);
+    let mut body = needs_survey(Some(&school));
+    body["opens_on"] = json!(day(-1));
+    body["closes_on"] = json!(day(5));
+    body["status"] = json!("open");
+    let survey = post(&app, "/api/v1/surveys", body).await.expect(201);
+    let token = survey.body["public_token"].as_str().unwrap().to_owned();
+    // Twelve families need internet at home; three of them tutoring too.
+    for i in 0..12 {
+        let needs = if i < 3 {
+            json!(["internet", "tutoring"])
+        } else {
+            json!(["internet"])
+        };
+        send(
+            &public,
+            TestRequest::post()
+                .uri(&format!("/api/v1/public/surveys/{token}/responses"))
+                .set_json(json!({"audience": "families", "answers": {"needs": needs}})),
+        )
+        .await
+        .expect(201);
+    }
+    // Only closed assessments count.
+    assert_eq!(
+        get(&app, &uri).await.expect(200).body["survey_id"],
+        Value::Null
+    );
+    patch(
+        &app,
+        &format!("/api/v1/surveys/{}", survey.id()),
+        json!({"status": "closed"}),
+    )
+    .await
+    .expect(200);
+    let seen = get(&app, &uri).await.expect(200);
+    assert_eq!(seen.body["survey_id"], survey.id().as_str());
+    assert_eq!(seen.body["respondents"]["value"], 12.0);
+    let first = &seen.body["needs"][0];
+    assert_eq!(first["code"], "internet_access");
+    assert_eq!(first["respondents"]["value"], 12.0);
+    assert_eq!(first["partners"][0]["partner_id"], library.as_str());
+    assert_eq!(
+        first["partners"][0]["offerings"],
+        json!(["internet_access"])
+    );
+    let tutoring = seen.body["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "tutoring")
+        .unwrap()
+        .clone();
+    assert_eq!(tutoring["respondents"]["value"], 3.0);
+    assert_eq!(tutoring["partners"], json!([]), "only active partners help");
+    // A viewer sees the three hidden.
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let hidden = send(
+        &public,
+        TestRequest::get().uri(&uri).insert_header(viewer.header()),
+    )
+    .await
+    .expect(200);
+    let tutoring = hidden.body["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "tutoring")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        tutoring["respondents"],
+        json!({"value": null, "suppressed": true})
+    );
+    get(&app, "/api/v1/community-needs?school_id=nope")
+        .await
+        .expect(404);
+}
 
 async fn results_count_answers_and_hide_small_cells(db: TestDb) {
     let app = app(&db).await;

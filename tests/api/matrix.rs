@@ -515,6 +515,13 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     // Answering: anyone who sees the survey; this one is a draft, so it takes no answers
     // (409). The public link is the same for everyone, token or not (a wrong key: 404).
+    // What families need: anyone who reads partners and agreements (a partner sees itself
+    // among the partners).
+    (
+        "GET /community-needs",
+        "partners:read agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
     (
         "GET /surveys/{id}/results",
         "agreements:read",

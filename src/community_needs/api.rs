@@ -1,0 +1,86 @@
+//! `GET /community-needs`.
+
+use actix_web::{get, web, HttpResponse};
+
+use super::model::{community_needs, Assessment, CommunityNeeds, NeedsQuery};
+use crate::auth::{Caller, Role, Scope};
+use crate::config::Policy;
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+use crate::partners::store::PartnerFilter;
+use crate::resource::{Resource, Stored};
+use crate::schools::store::SchoolRow;
+use crate::surveys::model::Surveys;
+
+/// The most partners listed against the needs.
+const MAX_PARTNERS: i64 = 2000;
+
+/// What families need, from the latest closed needs assessment of a school (`school_id`) or of
+/// the district, each need with how many respondents named it and the active partners whose
+/// offerings address it (the mapping is the need catalogue's). Counts below
+/// `KPI_MIN_CELL_SIZE` are suppressed for roles other than admin and staff; a partner sees
+/// itself among the partners, no other.
+#[utoipa::path(tag = "community", params(NeedsQuery),
+    responses((status = 200, description = "The needs, most named first", body = CommunityNeeds)))]
+#[get("/community-needs")]
+pub async fn community_needs_view(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
+    query: web::Query<NeedsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PartnersRead)?;
+    caller.require(Scope::AgreementsRead)?;
+    let open = matches!(caller.role, Role::Admin | Role::Staff);
+    let min = policy.kpi_min_cell_size;
+    let school = query.into_inner().school_id;
+    let view = db::run(&pool, move |conn| {
+        if let Some(school) = &school {
+            let found = crate::db::sql::is_id(school)
+                && <SchoolRow as Stored>::find(conn, school)?.is_some();
+            if !found {
+                return Err(ApiError::not_found("school"));
+            }
+        }
+        let survey = match crate::surveys::store::latest_closed_assessment(conn, school.as_deref())?
+        {
+            None => None,
+            Some(row) => {
+                let id = row.id.clone();
+                let survey = Surveys::represent(row)?;
+                let answers = crate::surveys::store::responses(conn, &id)?
+                    .into_iter()
+                    .map(|(_, answers)| match serde_json::from_str(&answers) {
+                        Ok(serde_json::Value::Object(map)) => Ok(map),
+                        _ => Err(ApiError::Internal("stored answers cannot be read".into())),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some(Assessment {
+                    id,
+                    questions: survey.questions,
+                    answers,
+                })
+            }
+        };
+        let needs = crate::need_categories::store::all(conn)?;
+        let filter = PartnerFilter {
+            status: Some("active"),
+            only: caller.partner_scope(),
+            ..PartnerFilter::default()
+        };
+        let partners = crate::partners::store::list(
+            conn,
+            &filter,
+            crate::db::keyset::ListSort::Name.into(),
+            None,
+            MAX_PARTNERS,
+        )?;
+        community_needs(school, survey, needs, &partners, open, min)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(community_needs_view);
+}

@@ -1,0 +1,130 @@
+//! The community-needs view, computed from the need catalogue, one needs assessment and the
+//! active partners.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+use crate::need_categories::store::NeedRow;
+use crate::partners::model::{offerings_from_column, Offering};
+use crate::partners::store::PartnerRow;
+use crate::surveys::model::Question;
+use crate::surveys::results::{needs_named, Figure};
+
+/// The parameters of `GET /community-needs`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NeedsQuery {
+    /// The school; the district's own needs assessments when left out.
+    pub school_id: Option<String>,
+}
+
+/// A partner that can help, and with what.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Helper {
+    pub partner_id: String,
+    pub name: String,
+    /// Its offerings that address the need.
+    pub offerings: Vec<Offering>,
+}
+
+/// One need: how many respondents named it, and who can help.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedLine {
+    pub code: String,
+    pub name: String,
+    /// Respondents who chose an answer naming this need (suppressed below the threshold for
+    /// roles other than admin and staff).
+    pub respondents: Figure,
+    pub partners: Vec<Helper>,
+}
+
+/// What a school's (or the district's) families need, and the partners that address it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityNeeds {
+    pub school_id: Option<String>,
+    /// The needs assessment counted: the one that closed last (`null` when there is none).
+    pub survey_id: Option<String>,
+    pub respondents: Figure,
+    pub needs: Vec<NeedLine>,
+}
+
+/// The assessment counted: its id, its questions and every response's answers.
+pub struct Assessment {
+    pub id: String,
+    pub questions: Vec<Question>,
+    pub answers: Vec<Map<String, Value>>,
+}
+
+fn figure(value: i64, open: bool, min: i64) -> Figure {
+    let hidden = !open && (1..min).contains(&value);
+    Figure {
+        value: (!hidden).then_some(value as f64),
+        suppressed: hidden,
+    }
+}
+
+/// The view from its parts; `open` shows every count.
+pub fn community_needs(
+    school_id: Option<String>,
+    survey: Option<Assessment>,
+    needs: Vec<NeedRow>,
+    partners: &[PartnerRow],
+    open: bool,
+    min: i64,
+) -> Result<CommunityNeeds, ApiError> {
+    let (survey_id, named, respondents) = match &survey {
+        Some(a) => (
+            Some(a.id.clone()),
+            a.answers
+                .iter()
+                .map(|answers| needs_named(&a.questions, answers))
+                .collect::<Vec<_>>(),
+            a.answers.len() as i64,
+        ),
+        None => (None, Vec::new(), 0),
+    };
+    let partner_offerings = partners
+        .iter()
+        .map(|p| Ok((p, offerings_from_column(&p.offerings)?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let mut lines = Vec::new();
+    for need in needs {
+        let addressing = offerings_from_column(&need.offerings)?;
+        let count = named.iter().filter(|n| n.contains(&need.code)).count() as i64;
+        let helpers = partner_offerings
+            .iter()
+            .filter_map(|(p, offered)| {
+                let matching: Vec<Offering> = offered
+                    .iter()
+                    .copied()
+                    .filter(|o| addressing.contains(o))
+                    .collect();
+                (!matching.is_empty()).then(|| Helper {
+                    partner_id: p.id.clone(),
+                    name: p.name.clone(),
+                    offerings: matching,
+                })
+            })
+            .collect();
+        lines.push(NeedLine {
+            code: need.code,
+            name: need.name,
+            respondents: figure(count, open, min),
+            partners: helpers,
+        });
+    }
+    // The needs most named first; suppressed ones after the shown, by code.
+    lines.sort_by(|a, b| {
+        let key = |l: &NeedLine| -(l.respondents.value.unwrap_or(-1.0) as i64);
+        key(a).cmp(&key(b)).then_with(|| a.code.cmp(&b.code))
+    });
+    Ok(CommunityNeeds {
+        school_id,
+        survey_id,
+        respondents: figure(respondents, open, min),
+        needs: lines,
+    })
+}
