@@ -21,7 +21,9 @@ const MAX_PARTNERS: i64 = 2000;
 /// `KPI_MIN_CELL_SIZE` are suppressed for roles other than admin and staff; a partner sees
 /// itself among the partners, no other.
 #[utoipa::path(tag = "community", params(NeedsQuery),
-    responses((status = 200, description = "The needs, most named first", body = CommunityNeeds)))]
+    responses((status = 200, description = "The needs, most named first", body = CommunityNeeds),
+        (status = 404, description = "There is no school with this `school_id`",
+            body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/community-needs")]
 pub async fn community_needs_view(
     caller: Caller,
