@@ -262,14 +262,13 @@ impl Resource for ApiClients {
         })
     }
 
-    /// Clients hold credentials: the admin role, not only the scope.
     fn enter(
         _conn: &mut DbConnection,
         ctx: &Ctx,
         _place: &Place,
-        _access: Access,
+        access: Access,
     ) -> Result<(), ApiError> {
-        ctx.caller.require_admin()
+        crate::resource::admin_only(ctx, access)
     }
 
     fn list(

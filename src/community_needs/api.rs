@@ -50,13 +50,11 @@ pub async fn community_needs_view(
             Some(row) => {
                 let id = row.id.clone();
                 let survey = Surveys::represent(row)?;
-                let answers = crate::surveys::store::responses(conn, &id)?
+                let stored = crate::surveys::store::responses(conn, &id)?;
+                let answers = crate::surveys::responses::read_answers(stored)?
                     .into_iter()
-                    .map(|(_, answers)| match serde_json::from_str(&answers) {
-                        Ok(serde_json::Value::Object(map)) => Ok(map),
-                        _ => Err(ApiError::Internal("stored answers cannot be read".into())),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|(_, answers)| answers)
+                    .collect();
                 Some(Assessment {
                     id,
                     questions: survey.questions,

@@ -62,6 +62,12 @@ pub fn admin_writes(ctx: &Ctx, access: Access) -> Result<(), ApiError> {
     }
 }
 
+/// The `enter` of resources that hold credentials or reach out of the district (clients,
+/// users, webhooks): the admin role, not only the scope, for reads and writes alike.
+pub fn admin_only(ctx: &Ctx, _access: Access) -> Result<(), ApiError> {
+    ctx.caller.require_admin()
+}
+
 /// Whether an operation reads or writes, for [`Resource::enter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

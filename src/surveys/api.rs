@@ -187,13 +187,7 @@ pub async fn survey_results(
         Ok((Surveys::represent(row)?, store::responses(conn, &id)?))
     })
     .await?;
-    let responses = stored
-        .into_iter()
-        .map(|(audience, answers)| match serde_json::from_str(&answers) {
-            Ok(serde_json::Value::Object(map)) => Ok((audience, map)),
-            _ => Err(ApiError::Internal("stored answers cannot be read".into())),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let responses = super::responses::read_answers(stored)?;
     let by_audience = query.by == Some(Breakdown::Audience);
     let counted = results(&survey, &responses, by_audience, open, min);
     let wants_csv = query.format == Some(ResultsFormat::Csv)

@@ -76,6 +76,20 @@ impl PublicSurvey {
     }
 }
 
+/// One response read back: who answered (the audience) and the answers by question code.
+pub type Answered = (String, Map<String, Value>);
+
+/// Stored responses (audience, answers as JSON) read back.
+pub fn read_answers(stored: Vec<(String, String)>) -> Result<Vec<Answered>, ApiError> {
+    stored
+        .into_iter()
+        .map(|(audience, answers)| match serde_json::from_str(&answers) {
+            Ok(Value::Object(map)) => Ok((audience, map)),
+            _ => Err(ApiError::Internal("stored answers cannot be read".into())),
+        })
+        .collect()
+}
+
 /// Every problem with `answers` against `questions`, each named `answers.{code}`.
 pub fn judge(questions: &[Question], answers: &Map<String, Value>) -> Vec<FieldError> {
     let mut problems = Vec::new();
