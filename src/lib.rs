@@ -9,6 +9,10 @@ pub mod auth;
 pub mod calendars;
 pub mod changes;
 pub mod clients;
+pub mod committee_meetings;
+pub mod committee_members;
+pub mod committees;
+pub mod communication_plans;
 pub mod community_needs;
 pub mod config;
 pub mod contacts;
@@ -88,6 +92,10 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<student_groups::model::StudentGroups>(),
         read::<need_categories::model::NeedCategories>(),
         read::<surveys::model::Surveys>(),
+        read::<committees::model::Committees>(),
+        read::<committee_members::model::Members>(),
+        read::<committee_meetings::model::Meetings>(),
+        read::<communication_plans::model::CommunicationPlans>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -116,6 +124,10 @@ fn api_routes(cfg: &mut ServiceConfig) {
     need_categories::routes(cfg);
     surveys::routes(cfg);
     community_needs::routes(cfg);
+    committees::routes(cfg);
+    committee_members::routes(cfg);
+    committee_meetings::routes(cfg);
+    communication_plans::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -88,6 +88,19 @@ impl Caller {
         Ok(())
     }
 
+    /// For what belongs to one school or, without one, to the whole district (surveys,
+    /// committees, communication plans): staff write for their own schools, and what is
+    /// district-wide is for administrators; other roles with the write scope are not bound.
+    pub fn check_school_or_district(&self, school: Option<&str>) -> Result<(), ApiError> {
+        match school {
+            _ if self.role != Role::Staff => Ok(()),
+            Some(school) => self.check_schools(&[school.to_owned()]),
+            None => Err(ApiError::Forbidden(
+                "what is district-wide is for administrators".to_owned(),
+            )),
+        }
+    }
+
     /// For the partner role, the one partner it may see; stores add this to their queries.
     /// (A partner principal without a partner sees nothing.)
     pub fn partner_scope(&self) -> Option<String> {

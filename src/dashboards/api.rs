@@ -7,6 +7,8 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::community::{community, CommunityVoice};
+use super::listed::{listed, Listed};
 use super::store;
 use crate::activities::store::{self as activities, ActivityFilter};
 use crate::agreements::model::{AgreementStatus, Party};
@@ -93,21 +95,6 @@ pub struct MissedCheckIn {
     pub status: String,
 }
 
-/// A count and the first items (oldest first).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Listed<T> {
-    pub count: usize,
-    pub items: Vec<T>,
-}
-
-fn listed<T>(items: Vec<T>, limit: usize) -> Listed<T> {
-    let count = items.len();
-    Listed {
-        count,
-        items: items.into_iter().take(limit).collect(),
-    }
-}
-
 /// Everything a front end's home page shows, in one call. "Active" agreements are those
 /// active today (not past their end date); responsibilities, check-ins and investment are
 /// those of active and on-hold agreements.
@@ -125,6 +112,8 @@ pub struct DistrictDashboard {
     pub vetting_expiring: Listed<ExpiringVetting>,
     pub overdue_responsibilities: Listed<OverdueResponsibility>,
     pub missed_check_ins: Listed<MissedCheckIn>,
+    /// Committees and communication plans.
+    pub community: CommunityVoice,
     /// The district's default suppression threshold (`KPI_MIN_CELL_SIZE`); a KPI may set its
     /// own `min_cell_size`. Suppression applies to tokens without `kpi:read_small_cells`.
     pub min_cell_size: i64,
@@ -329,13 +318,15 @@ fn gather(
         vetting_expiring,
         overdue_responsibilities: listed(overdue, limit),
         missed_check_ins: listed(missed, limit),
+        community: community(conn, today, limit)?,
         min_cell_size,
     })
 }
 
 /// The district at a glance: agreements by status, partners by kind and continuum level, KPI
 /// progress of active agreements, investment balance, activity totals, vetting expiring soon,
-/// overdue responsibilities and missed check-ins. Not for partner accounts.
+/// overdue responsibilities and missed check-ins, community seats on committees and overdue
+/// communication tasks. Not for partner accounts.
 #[utoipa::path(tag = "dashboards", params(DashboardQuery),
     responses((status = 200, description = "The dashboard", body = DistrictDashboard)))]
 #[get("/dashboards/district")]

@@ -494,6 +494,82 @@ diesel::table! {
 
 diesel::joinable!(survey_responses -> surveys (survey_id));
 
+diesel::table! {
+    committees (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        school_id -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    committee_members (id) {
+        id -> Text,
+        committee_id -> Text,
+        user_id -> Nullable<Text>,
+        contact_id -> Nullable<Text>,
+        partner_id -> Nullable<Text>,
+        name -> Nullable<Text>,
+        role -> Text,
+        represents -> Text,
+        term_start -> Date,
+        term_end -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    committee_meetings (id) {
+        id -> Text,
+        committee_id -> Text,
+        held_on -> Date,
+        venue -> Nullable<Text>,
+        host_partner_id -> Nullable<Text>,
+        agenda -> Nullable<Text>,
+        minutes -> Nullable<Text>,
+        decisions -> Text,
+        attendees -> Text,
+        guests -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(committee_members -> committees (committee_id));
+diesel::joinable!(committee_meetings -> committees (committee_id));
+
+diesel::table! {
+    communication_plans (id) {
+        id -> Text,
+        title -> Text,
+        school_id -> Nullable<Text>,
+        agreement_id -> Nullable<Text>,
+        committee_id -> Text,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        goals -> Text,
+        audiences -> Text,
+        channels -> Text,
+        tasks -> Text,
+        targets -> Text,
+        evaluation -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(communication_plans -> committees (committee_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -523,5 +599,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     need_categories,
     surveys,
-    survey_responses
+    survey_responses,
+    committees,
+    committee_members,
+    committee_meetings,
+    communication_plans
 );

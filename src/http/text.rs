@@ -61,6 +61,51 @@ pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A `validator` check for a list of text items: each 1 to `max` characters once trimmed,
+/// and one line when `one_line`.
+pub fn each_within(
+    items: &[String],
+    max: usize,
+    single_line: bool,
+) -> Result<(), validator::ValidationError> {
+    for item in items {
+        if !(1..=max).contains(&item.trim().chars().count()) {
+            let mut e = validator::ValidationError::new("length");
+            e.message = Some(format!("every item must be 1 to {max} characters").into());
+            return Err(e);
+        }
+        if single_line {
+            one_line(item)?;
+        }
+    }
+    Ok(())
+}
+
+/// The schema of what [`each_within`] accepts, for `#[schema(schema_with = …)]`: a nullable
+/// array of at most `max_items` texts of 1 to `max` characters.
+pub fn text_list_schema(
+    max_items: usize,
+    max: usize,
+    single_line: bool,
+) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let mut item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max));
+    if single_line {
+        // Non-blank, and no control character at all (tabs and line breaks are ones).
+        item = item.pattern(Some(
+            r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        ));
+    }
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(item)
+        .max_items(Some(max_items))
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,12 +50,17 @@ fn locate<R: Resource>(conn: &mut DbConnection, key: &str) -> Result<String, Api
 
 /// The row at `id` under `place` that the caller may see.
 fn visible<R: Resource>(
+    conn: &mut DbConnection,
     row: Option<R::Row>,
     caller: &Caller,
     place: &Place,
 ) -> Result<R::Row, ApiError> {
-    row.filter(|r| r.parent_id() == place.parent.as_deref() && R::visible(caller, r))
-        .ok_or_else(R::not_found)
+    match row {
+        Some(r) if r.parent_id() == place.parent.as_deref() && R::visible_in(conn, caller, &r)? => {
+            Ok(r)
+        }
+        _ => Err(R::not_found()),
+    }
 }
 
 /// The row, locked for the rest of the transaction, so a write sees the version it replaces;
@@ -69,7 +74,8 @@ pub fn locked<R: Resource>(
     if !R::Row::lock(conn, id)? {
         return Err(R::not_found());
     }
-    visible::<R>(R::Row::find(conn, id)?, caller, place)
+    let row = R::Row::find(conn, id)?;
+    visible::<R>(conn, row, caller, place)
 }
 
 /// Rows as this caller may see them, judged in the operation's transaction.
@@ -143,7 +149,8 @@ pub async fn get<R: Resource>(
         };
         R::enter(conn, &ctx, &place, Access::Read)?;
         let id = locate::<R>(conn, &key)?;
-        let row = visible::<R>(R::Row::find(conn, &id)?, &caller, &place)?;
+        let row = R::Row::find(conn, &id)?;
+        let row = visible::<R>(conn, row, &caller, &place)?;
         Ok((row.version(), shown_one::<R>(conn, &ctx, row)?))
     })
     .await?;

@@ -8,6 +8,7 @@
 
 mod handlers;
 mod list_query;
+pub mod references;
 mod routes;
 mod stored;
 
@@ -152,6 +153,16 @@ pub trait Resource: 'static {
     /// Whether the caller may see this row; an invisible row answers 404, as a missing one.
     fn visible(_caller: &Caller, _row: &Self::Row) -> bool {
         true
+    }
+
+    /// [`Resource::visible`] for rules that need the database (a partner sees the committees
+    /// it sits on); by default, `visible`.
+    fn visible_in(
+        _conn: &mut DbConnection,
+        caller: &Caller,
+        row: &Self::Row,
+    ) -> Result<bool, ApiError> {
+        Ok(Self::visible(caller, row))
     }
 
     /// Whether the caller may change or delete this row (staff: rows of their schools). Runs

@@ -425,7 +425,8 @@ impl Resource for Surveys {
 
     /// Staff run the surveys of their schools; district-wide surveys are for administrators.
     fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &SurveyRow) -> Result<(), ApiError> {
-        may_run(ctx.caller, row.school_id.as_deref())
+        ctx.caller
+            .check_school_or_district(row.school_id.as_deref())
     }
 
     fn list(
@@ -471,7 +472,8 @@ impl Resource for Surveys {
         before: Option<&SurveyRow>,
         after: &SurveyRow,
     ) -> Result<(), ApiError> {
-        may_run(ctx.caller, after.school_id.as_deref())?;
+        ctx.caller
+            .check_school_or_district(after.school_id.as_deref())?;
         if let Some(before) = before {
             // Answers are judged against the questions as they were: once a survey has them,
             // only closing it changes anything.
@@ -552,22 +554,6 @@ impl Resource for Surveys {
             ));
         }
         Ok(())
-    }
-}
-
-/// Staff run the surveys of their schools; district-wide surveys are for administrators.
-pub fn may_run(caller: &Caller, school: Option<&str>) -> Result<(), ApiError> {
-    if caller.role != Role::Staff {
-        return Ok(());
-    }
-    match school {
-        Some(school) if caller.school_ids.iter().any(|s| s == school) => Ok(()),
-        Some(_) => Err(ApiError::Forbidden(
-            "staff run the surveys of their own schools".into(),
-        )),
-        None => Err(ApiError::Forbidden(
-            "district-wide surveys are for administrators".into(),
-        )),
     }
 }
 

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod calendars;
 mod changes;
+mod committees;
 mod community;
 mod contacts;
 mod continuum;

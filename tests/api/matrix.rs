@@ -542,6 +542,129 @@ const TABLE: &[(&str, &str, &str)] = &[
         "",
         "404 404 404 404 404 404 404 404",
     ),
+    // Committees of the school, with the partner's contact seated (another partner does not
+    // see them); their members, meetings and communication plans. Staff write for their
+    // school; a partner reads only.
+    (
+        "GET /committees",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /committees",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /committees/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /committees/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /committees/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /committees/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /committees/{committee_id}/members",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /committees/{committee_id}/members",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /committees/{committee_id}/members/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /committees/{committee_id}/members/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /committees/{committee_id}/members/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /committees/{committee_id}/members/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /committees/{committee_id}/meetings",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "POST /committees/{committee_id}/meetings",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /committees/{committee_id}/meetings/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /committees/{committee_id}/meetings/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /committees/{committee_id}/meetings/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /committees/{committee_id}/meetings/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /communication-plans",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /communication-plans",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /communication-plans/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /communication-plans/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /communication-plans/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /communication-plans/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -680,6 +803,12 @@ struct World {
     webhook: String,
     /// A draft survey of the school.
     survey: String,
+    /// A committee of the school, the partner's contact seated on it, a meeting of it, and
+    /// a communication plan it owns.
+    committee: String,
+    member: String,
+    meeting: String,
+    plan: String,
     /// A ping queued for `webhook`.
     delivery: String,
     target: String,
@@ -703,6 +832,16 @@ fn survey_body(world: &World, title: &str) -> Value {
     json!({"title": title, "purpose": "feedback", "audiences": ["families"],
            "school_id": world.school, "opens_on": "2027-01-10", "closes_on": "2027-02-10",
            "questions": [{"code": "overall", "prompt": "How did it go?", "kind": "scale"}]})
+}
+
+fn committee_body(world: &World, name: &str) -> Value {
+    json!({"name": name, "kind": "site_council", "school_id": world.school})
+}
+
+fn plan_body(world: &World, title: &str) -> Value {
+    json!({"title": title, "school_id": world.school, "committee_id": world.committee,
+           "channels": [{"channel": "newsletter", "languages": ["en"]}],
+           "tasks": [{"title": "Newsletter", "due_on": "2027-01-15", "channel": "newsletter"}]})
 }
 
 fn agreement_body(world: &World, title: &str) -> Value {
@@ -797,6 +936,30 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "POST /surveys/{id}/responses" | "POST /public/surveys/{token}/responses" => {
             Some(json!({"answers": {"overall": 4}, "audience": "families"}))
         }
+        "POST /committees" | "PUT /committees/{id}" => {
+            Some(committee_body(w, &format!("Council {n}")))
+        }
+        "PATCH /committees/{id}" => Some(json!({"purpose": format!("purpose {n}")})),
+        "POST /committees/{committee_id}/members" => Some(
+            json!({"name": format!("Parent {n}"), "role": "member", "represents": "family", "term_start": "2026-09-01"}),
+        ),
+        "PUT /committees/{committee_id}/members/{id}" => Some(
+            json!({"contact_id": w.contact, "role": "member", "represents": "business", "term_start": format!("2026-09-{:02}", 1 + n % 28)}),
+        ),
+        "PATCH /committees/{committee_id}/members/{id}" => {
+            Some(json!({"role": if n % 2 == 0 { "secretary" } else { "member" }}))
+        }
+        "POST /committees/{committee_id}/meetings"
+        | "PUT /committees/{committee_id}/meetings/{id}" => {
+            Some(json!({"held_on": "2026-11-01", "agenda": format!("Agenda {n}")}))
+        }
+        "PATCH /committees/{committee_id}/meetings/{id}" => {
+            Some(json!({"minutes": format!("m{n}")}))
+        }
+        "POST /communication-plans" | "PUT /communication-plans/{id}" => {
+            Some(plan_body(w, &format!("Plan {n}")))
+        }
+        "PATCH /communication-plans/{id}" => Some(json!({"goals": [format!("goal {n}")]})),
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
@@ -880,6 +1043,19 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /surveys/{id}" => {
             make(admin, "/api/v1/surveys", survey_body(w, &format!("Doomed {n}"))).await
         }
+        "DELETE /committees/{id}" => {
+            make(admin, "/api/v1/committees", committee_body(w, &format!("Doomed {n}"))).await
+        }
+        "DELETE /committees/{committee_id}/members/{id}" => {
+            make(admin, &format!("/api/v1/committees/{}/members", w.committee),
+                json!({"name": "Doomed", "role": "member", "represents": "community", "term_start": "2026-09-01"})).await
+        }
+        "DELETE /committees/{committee_id}/meetings/{id}" => {
+            make(admin, &format!("/api/v1/committees/{}/meetings", w.committee), json!({"held_on": "2026-10-01"})).await
+        }
+        "DELETE /communication-plans/{id}" => {
+            make(admin, "/api/v1/communication-plans", plan_body(w, &format!("Doomed {n}"))).await
+        }
         "DELETE /need-categories/{id}" => {
             make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -904,6 +1080,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
     let uri = path
         .replace("{partner_id}", &w.partner)
         .replace("{agreement_id}", a)
+        .replace("{committee_id}", &w.committee)
         .replace("{version}", "2")
         .replace("{token}", &w.calendar)
         .replace("{delivery_id}", &w.delivery)
@@ -926,6 +1103,10 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/webhooks/") => pick(&w.webhook),
                 p if p.starts_with("/need-categories/") => pick("internet_access"),
                 p if p.starts_with("/surveys/") => pick(&w.survey),
+                p if p.contains("/members/") => pick(&w.member),
+                p if p.contains("/meetings/") => pick(&w.meeting),
+                p if p.starts_with("/committees/") => pick(&w.committee),
+                p if p.starts_with("/communication-plans/") => pick(&w.plan),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),
@@ -1098,6 +1279,10 @@ async fn every_operation_for_every_caller(db: TestDb) {
         calendar,
         webhook,
         survey: String::new(),
+        committee: String::new(),
+        member: String::new(),
+        meeting: String::new(),
+        plan: String::new(),
         delivery,
         target: String::new(),
         responsibility: String::new(),
@@ -1118,6 +1303,31 @@ async fn every_operation_for_every_caller(db: TestDb) {
         &admin,
         "/api/v1/surveys",
         survey_body(&world, "Matrix survey"),
+    )
+    .await;
+    world.committee = make(
+        &admin,
+        "/api/v1/committees",
+        committee_body(&world, "Matrix council"),
+    )
+    .await;
+    world.member = make(
+        &admin,
+        &format!("/api/v1/committees/{}/members", world.committee),
+        json!({"contact_id": world.contact, "role": "member", "represents": "business",
+               "term_start": "2026-09-01"}),
+    )
+    .await;
+    world.meeting = make(
+        &admin,
+        &format!("/api/v1/committees/{}/meetings", world.committee),
+        json!({"held_on": "2026-10-15", "attendees": [world.member]}),
+    )
+    .await;
+    world.plan = make(
+        &admin,
+        "/api/v1/communication-plans",
+        plan_body(&world, "Matrix plan"),
     )
     .await;
     let a = world.agreement.clone();

@@ -1,0 +1,3 @@
+DROP TABLE committee_meetings;
+DROP TABLE committee_members;
+DROP TABLE committees;

@@ -1,0 +1,36 @@
+//! The way into what hangs off a committee (its members and meetings).
+
+use super::model::Committees;
+use super::store::CommitteeRow;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::resource::{Access, Ctx, Place, Resource, Stored};
+
+/// The committee must be there and visible to the caller; writers must be able to change it
+/// (staff: a committee of their schools), and lock it, so it cannot go mid-write.
+pub fn enter(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    place: &Place,
+    access: Access,
+) -> Result<(), ApiError> {
+    let id = place.parent()?;
+    if access == Access::Write && !CommitteeRow::lock(conn, id)? {
+        return Err(Committees::not_found());
+    }
+    let committee = match crate::db::sql::is_id(id) {
+        true => CommitteeRow::find(conn, id)?,
+        false => None,
+    };
+    let Some(committee) = committee else {
+        return Err(Committees::not_found());
+    };
+    if !Committees::visible_in(conn, ctx.caller, &committee)? {
+        return Err(Committees::not_found());
+    }
+    if access == Access::Write {
+        ctx.caller
+            .check_school_or_district(committee.school_id.as_deref())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! Committees: their wire types and rules. Staff form the committees of their schools,
+//! administrators any; a partner sees the committees one of its contacts sits on.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, CommitteeFilter, CommitteeRow};
+use crate::auth::{Caller, Role, Scope};
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::resource::references::References;
+use crate::resource::{Ctx, Place, Resource};
+use crate::schools::store::SchoolRow;
+
+crate::text_enum! {
+    /// What a committee is.
+    pub enum CommitteeKind {
+        SiteCouncil => "site_council",
+        CommunicationCommittee => "communication_committee",
+        LeadershipTeam => "leadership_team",
+        Advisory => "advisory",
+    }
+}
+
+crate::text_enum! {
+    /// Whether a committee still meets.
+    pub enum CommitteeStatus {
+        Active => "active",
+        Retired => "retired",
+    }
+}
+
+/// The writable fields of a committee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Lincoln site council", "kind": "site_council",
+    "school_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d",
+    "purpose": "Families, staff and community plan the school year together."}))]
+pub struct CommitteeInput {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
+        pattern = "^[^\\t\\n\\r]*$")]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[validate(required)]
+    #[schema(value_type = CommitteeKind, required = true)]
+    pub kind: Option<CommitteeKind>,
+    /// The school it serves; none for the district.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub school_id: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub purpose: Option<String>,
+    /// `active` when left out.
+    #[serde(default)]
+    pub status: Option<CommitteeStatus>,
+}
+
+/// A committee or site council.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Committee {
+    pub id: String,
+    pub name: String,
+    pub kind: CommitteeKind,
+    pub school_id: Option<String>,
+    pub purpose: Option<String>,
+    pub status: CommitteeStatus,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn corrupt(what: &str, value: &str) -> ApiError {
+    ApiError::Internal(format!("stored committee {what} {value:?} is unknown"))
+}
+
+/// The filters of `GET /committees`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CommitteeQuery {
+    #[param(inline)]
+    pub kind: Option<CommitteeKind>,
+    #[param(inline)]
+    pub status: Option<CommitteeStatus>,
+    pub school_id: Option<String>,
+}
+
+pub struct Committees;
+
+impl Resource for Committees {
+    const NAME: &'static str = "committee";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+
+    type Row = CommitteeRow;
+    type Input = CommitteeInput;
+    type Output = Committee;
+    type Filter = CommitteeQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    fn represent(row: CommitteeRow) -> Result<Committee, ApiError> {
+        Ok(Committee {
+            kind: CommitteeKind::parse(&row.kind).ok_or_else(|| corrupt("kind", &row.kind))?,
+            status: CommitteeStatus::parse(&row.status)
+                .ok_or_else(|| corrupt("status", &row.status))?,
+            id: row.id,
+            name: row.name,
+            school_id: row.school_id,
+            purpose: row.purpose,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+
+    fn writable(row: &CommitteeRow) -> Result<CommitteeInput, ApiError> {
+        let c = Self::represent(row.clone())?;
+        Ok(CommitteeInput {
+            name: Some(c.name),
+            kind: Some(c.kind),
+            school_id: c.school_id,
+            purpose: c.purpose,
+            status: Some(c.status),
+        })
+    }
+
+    fn check(input: &CommitteeInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, Vec::new())
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: CommitteeInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&CommitteeRow>,
+        _ctx: &Ctx,
+    ) -> Result<CommitteeRow, ApiError> {
+        Ok(CommitteeRow {
+            id: stamp.id,
+            name: input.name.unwrap_or_default(),
+            kind: input
+                .kind
+                .unwrap_or(CommitteeKind::Advisory)
+                .as_str()
+                .to_owned(),
+            school_id: input.school_id,
+            purpose: input.purpose,
+            status: input
+                .status
+                .unwrap_or(CommitteeStatus::Active)
+                .as_str()
+                .to_owned(),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// A partner sees the committees one of its contacts sits on today.
+    fn visible_in(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        row: &CommitteeRow,
+    ) -> Result<bool, ApiError> {
+        match caller.partner_scope() {
+            None => Ok(true),
+            Some(partner) => Ok(store::seats_partner(
+                conn,
+                &row.id,
+                &partner,
+                crate::db::today(),
+            )?),
+        }
+    }
+
+    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &CommitteeRow) -> Result<(), ApiError> {
+        ctx.caller
+            .check_school_or_district(row.school_id.as_deref())
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        query: CommitteeQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<CommitteeRow>, ApiError> {
+        let filter = CommitteeFilter {
+            kind: query.kind.map(|k| k.as_str().to_owned()),
+            status: query.status.map(|s| s.as_str().to_owned()),
+            school_id: query.school_id,
+            seated_partner: match ctx.caller.role {
+                Role::Partner => Some((
+                    ctx.caller.partner_scope().unwrap_or_default(),
+                    crate::db::today(),
+                )),
+                _ => None,
+            },
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// The school exists; staff write for their schools, administrators for the district.
+    fn saving(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _before: Option<&CommitteeRow>,
+        after: &CommitteeRow,
+    ) -> Result<(), ApiError> {
+        ctx.caller
+            .check_school_or_district(after.school_id.as_deref())?;
+        References::new()
+            .to::<SchoolRow>(conn, "school_id", "school", after.school_id.as_deref())?
+            .done()
+    }
+
+    /// A committee with a history is kept: retire it instead.
+    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &CommitteeRow) -> Result<(), ApiError> {
+        let (members, meetings, plans) = store::dependants(conn, &row.id)?;
+        if members + meetings + plans > 0 {
+            return Err(ApiError::Conflict(format!(
+                "the committee has {members} member(s), {meetings} meeting(s) and {plans} communication plan(s): retire it instead (status: retired)"
+            )));
+        }
+        Ok(())
+    }
+}

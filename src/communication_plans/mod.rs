@@ -1,0 +1,8 @@
+//! Communication plans: what a communication committee means to tell whom, through which
+//! channels and languages, the tasks that do it, the targets and how the plan was evaluated.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+pub use api::routes;

@@ -1,0 +1,630 @@
+//! Communication plans: their wire types and rules. A plan belongs to the district, a school
+//! or an agreement and is owned by a committee. Staff write the plans of their schools (and of
+//! agreements with their schools), administrators any. Overdue tasks are worked out on read.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, PlanFilter, PlanRow};
+use crate::agreements::store::Loaded;
+use crate::auth::{Caller, Role, Scope};
+use crate::committees::store::CommitteeRow;
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::resource::references::References;
+use crate::resource::{Ctx, Place, Resource, Stored};
+use crate::schools::store::SchoolRow;
+
+crate::text_enum! {
+    /// A way of reaching people.
+    pub enum ChannelKind {
+        LocalMedia => "local_media",
+        SocialMedia => "social_media",
+        Website => "website",
+        Newsletter => "newsletter",
+        Mailing => "mailing",
+        Events => "events",
+        PhoneText => "phone_text",
+    }
+}
+
+crate::text_enum! {
+    /// Where a task stands.
+    pub enum TaskStatus {
+        Planned => "planned",
+        InProgress => "in_progress",
+        Done => "done",
+        Cancelled => "cancelled",
+    }
+}
+
+/// A language tag as BCP 47 writes the common ones: `en`, `es`, `zh-Hant`, `pt-BR`.
+pub fn language_tag(tag: &str) -> Result<(), validator::ValidationError> {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let primary_ok =
+        (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    match primary_ok && rest_ok {
+        true => Ok(()),
+        false => {
+            let mut e = validator::ValidationError::new("language_tag");
+            e.message = Some("must be a language tag such as en, es or zh-Hant".into());
+            Err(e)
+        }
+    }
+}
+
+const LANGUAGE_PATTERN: &str = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$";
+
+fn languages_valid(tags: &[String]) -> Result<(), validator::ValidationError> {
+    tags.iter().try_for_each(|t| language_tag(t))
+}
+
+fn languages_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(LANGUAGE_PATTERN)),
+        )
+        .max_items(Some(20))
+        .build()
+}
+
+fn goals_valid(goals: &[String]) -> Result<(), validator::ValidationError> {
+    crate::http::text::each_within(goals, 500, false)
+}
+
+fn goals_schema() -> utoipa::openapi::schema::Array {
+    crate::http::text::text_list_schema(20, 500, false)
+}
+
+fn audiences_valid(audiences: &[String]) -> Result<(), validator::ValidationError> {
+    crate::http::text::each_within(audiences, 200, true)
+}
+
+fn audiences_schema() -> utoipa::openapi::schema::Array {
+    crate::http::text::text_list_schema(20, 200, true)
+}
+
+/// A channel the plan uses, and the languages it speaks there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    pub channel: ChannelKind,
+    /// Language tags (`en`, `es`, `zh-Hant`); a set.
+    #[serde(default)]
+    #[validate(length(max = 20), custom(function = "languages_valid"))]
+    #[schema(schema_with = languages_schema)]
+    pub languages: Vec<String>,
+}
+
+/// A task of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub title: String,
+    /// Who does it.
+    #[serde(default)]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
+    /// `planned` when left out.
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    /// One of the plan's channels.
+    #[serde(default)]
+    pub channel: Option<ChannelKind>,
+}
+
+/// A target: a measure, the value aimed for, and the value reached so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// What is measured ("newsletter open rate, %", "families at events").
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub measure: String,
+    #[validate(range(min = -1e12, max = 1e12))]
+    #[schema(minimum = -1e12, maximum = 1e12)]
+    pub target: f64,
+    #[serde(default)]
+    #[validate(range(min = -1e12, max = 1e12))]
+    #[schema(minimum = -1e12, maximum = 1e12)]
+    pub actual: Option<f64>,
+}
+
+/// How the plan was evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluation {
+    /// How progress is judged ("survey of families", "committee review").
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub method: String,
+    #[serde(default)]
+    pub evaluated_on: Option<NaiveDate>,
+    #[serde(default)]
+    #[validate(length(min = 1, max = 10000))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub findings: Option<String>,
+}
+
+/// The writable fields of a communication plan.
+///
+/// Across fields: a plan belongs to a school or an agreement or (neither) the district, not
+/// both; `ends_on` is not before `starts_on`; each channel appears once; a task's channel is
+/// one of the plan's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Lincoln family outreach 2026-27",
+    "school_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d",
+    "committee_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8e",
+    "goals": ["Every family hears about the partnerships open to them"],
+    "audiences": ["Spanish-speaking families", "local businesses"],
+    "channels": [{"channel": "newsletter", "languages": ["en", "es"]},
+                 {"channel": "phone_text", "languages": ["es"]}],
+    "tasks": [{"title": "Autumn newsletter", "owner": "Communication committee chair",
+               "due_on": "2026-10-15", "status": "planned", "channel": "newsletter"}],
+    "targets": [{"measure": "families at the spring night", "target": 150, "actual": null}]}))]
+pub struct PlanInput {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
+        pattern = "^[^\\t\\n\\r]*$")]
+    pub title: Option<String>,
+    /// The school it is for.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub school_id: Option<String>,
+    /// The agreement it is for.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub agreement_id: Option<String>,
+    /// The committee that owns it.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required)]
+    #[schema(value_type = String, required = true)]
+    pub committee_id: Option<String>,
+    #[serde(default)]
+    pub starts_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub ends_on: Option<NaiveDate>,
+    /// What the plan is for (each 1 to 500 characters, at most 20).
+    #[serde(default)]
+    #[validate(length(max = 20), custom(function = "goals_valid"))]
+    #[schema(schema_with = goals_schema)]
+    pub goals: Option<Vec<String>>,
+    /// Whom it reaches (each one line of 1 to 200 characters, at most 20).
+    #[serde(default)]
+    #[validate(length(max = 20), custom(function = "audiences_valid"))]
+    #[schema(schema_with = audiences_schema)]
+    pub audiences: Option<Vec<String>>,
+    #[serde(default)]
+    #[validate(length(max = 7), nested)]
+    #[schema(max_items = 7)]
+    pub channels: Option<Vec<Channel>>,
+    #[serde(default)]
+    #[validate(length(max = 200), nested)]
+    #[schema(max_items = 200)]
+    pub tasks: Option<Vec<Task>>,
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub targets: Option<Vec<Target>>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub evaluation: Option<Evaluation>,
+}
+
+impl PlanInput {
+    fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.school_id.is_some() && self.agreement_id.is_some() {
+            problems.push(FieldError::new(
+                "agreement_id",
+                "one_owner",
+                "a plan belongs to a school or to an agreement, not both (neither: the district)",
+            ));
+        }
+        if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on) {
+            if ends < starts {
+                problems.push(FieldError::new(
+                    "ends_on",
+                    "before_start",
+                    "ends_on is before starts_on",
+                ));
+            }
+        }
+        let mut channels = BTreeSet::new();
+        for (i, c) in self.channels.iter().flatten().enumerate() {
+            if !channels.insert(c.channel) {
+                problems.push(FieldError::new(
+                    format!("channels[{i}].channel"),
+                    "duplicate",
+                    format!("the channel {} is listed twice", c.channel.as_str()),
+                ));
+            }
+        }
+        for (i, t) in self.tasks.iter().flatten().enumerate() {
+            if let Some(channel) = t.channel.filter(|c| !channels.contains(c)) {
+                problems.push(FieldError::new(
+                    format!("tasks[{i}].channel"),
+                    "unknown_channel",
+                    format!("{} is not one of the plan's channels", channel.as_str()),
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// A task as read: with whether it is overdue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanTask {
+    pub title: String,
+    pub owner: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub status: TaskStatus,
+    pub channel: Option<ChannelKind>,
+    /// Due before today and neither done nor cancelled.
+    pub overdue: bool,
+}
+
+/// Whether a task is overdue on `today`.
+pub fn is_overdue(status: TaskStatus, due_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    !matches!(status, TaskStatus::Done | TaskStatus::Cancelled)
+        && due_on.is_some_and(|due| due < today)
+}
+
+impl PlanTask {
+    pub fn of(task: Task, today: NaiveDate) -> PlanTask {
+        let status = task.status.unwrap_or(TaskStatus::Planned);
+        PlanTask {
+            overdue: is_overdue(status, task.due_on, today),
+            title: task.title,
+            owner: task.owner,
+            due_on: task.due_on,
+            status,
+            channel: task.channel,
+        }
+    }
+}
+
+/// A communication plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Plan {
+    pub id: String,
+    pub title: String,
+    pub school_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub committee_id: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub goals: Vec<String>,
+    pub audiences: Vec<String>,
+    pub channels: Vec<Channel>,
+    pub tasks: Vec<PlanTask>,
+    /// How many tasks are overdue today.
+    pub overdue_tasks: usize,
+    pub targets: Vec<Target>,
+    pub evaluation: Option<Evaluation>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(format!("stored plan {what} cannot be read: {e}"))
+}
+
+fn read<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, ApiError> {
+    serde_json::from_str(json).map_err(|e| corrupt(what, e))
+}
+
+fn write<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::Internal(format!("cannot store: {e}")))
+}
+
+/// A plan's stored tasks.
+pub fn tasks_of(json: &str) -> Result<Vec<Task>, ApiError> {
+    read("tasks", json)
+}
+
+/// The filters of `GET /communication-plans`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    pub school_id: Option<String>,
+    pub agreement_id: Option<String>,
+    pub committee_id: Option<String>,
+    /// `true`: only the district's own plans (neither school nor agreement).
+    pub district: Option<bool>,
+}
+
+/// The schools a plan is bound to: its school, or its agreement's schools.
+fn schools_of(conn: &mut DbConnection, row: &PlanRow) -> Result<Option<Vec<String>>, ApiError> {
+    if let Some(school) = &row.school_id {
+        return Ok(Some(vec![school.clone()]));
+    }
+    match &row.agreement_id {
+        Some(agreement) => Ok(Some(
+            Loaded::find(conn, agreement)?
+                .map(|a| a.schools)
+                .unwrap_or_default(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Staff write the plans of their schools and of agreements with their schools; the
+/// district's plans are for administrators.
+fn may_write(conn: &mut DbConnection, caller: &Caller, row: &PlanRow) -> Result<(), ApiError> {
+    if caller.role != Role::Staff {
+        return Ok(());
+    }
+    match schools_of(conn, row)? {
+        Some(schools) => caller.check_schools(&schools),
+        None => caller.check_school_or_district(None),
+    }
+}
+
+pub struct CommunicationPlans;
+
+impl Resource for CommunicationPlans {
+    const NAME: &'static str = "communication_plan";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+
+    type Row = PlanRow;
+    type Input = PlanInput;
+    type Output = Plan;
+    type Filter = PlanQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    fn represent(row: PlanRow) -> Result<Plan, ApiError> {
+        let today = crate::db::today();
+        let tasks: Vec<PlanTask> = tasks_of(&row.tasks)?
+            .into_iter()
+            .map(|t| PlanTask::of(t, today))
+            .collect();
+        Ok(Plan {
+            overdue_tasks: tasks.iter().filter(|t| t.overdue).count(),
+            tasks,
+            goals: read("goals", &row.goals)?,
+            audiences: read("audiences", &row.audiences)?,
+            channels: read("channels", &row.channels)?,
+            targets: read("targets", &row.targets)?,
+            evaluation: row
+                .evaluation
+                .as_deref()
+                .map(|e| read("evaluation", e))
+                .transpose()?,
+            id: row.id,
+            title: row.title,
+            school_id: row.school_id,
+            agreement_id: row.agreement_id,
+            committee_id: row.committee_id,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+
+    fn writable(row: &PlanRow) -> Result<PlanInput, ApiError> {
+        Ok(PlanInput {
+            title: Some(row.title.clone()),
+            school_id: row.school_id.clone(),
+            agreement_id: row.agreement_id.clone(),
+            committee_id: Some(row.committee_id.clone()),
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            goals: Some(read("goals", &row.goals)?),
+            audiences: Some(read("audiences", &row.audiences)?),
+            channels: Some(read("channels", &row.channels)?),
+            tasks: Some(tasks_of(&row.tasks)?),
+            targets: Some(read("targets", &row.targets)?),
+            evaluation: row
+                .evaluation
+                .as_deref()
+                .map(|e| read("evaluation", e))
+                .transpose()?,
+        })
+    }
+
+    fn check(input: &PlanInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, input.problems())
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: PlanInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&PlanRow>,
+        _ctx: &Ctx,
+    ) -> Result<PlanRow, ApiError> {
+        let trim = |items: Option<Vec<String>>| -> Vec<String> {
+            items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .collect()
+        };
+        // Languages are a set, kept in a fixed order so an unchanged PUT keeps the version.
+        let channels: Vec<Channel> = input
+            .channels
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| Channel {
+                channel: c.channel,
+                languages: c
+                    .languages
+                    .into_iter()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            })
+            .collect();
+        let tasks: Vec<Task> = input
+            .tasks
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| Task {
+                status: Some(t.status.unwrap_or(TaskStatus::Planned)),
+                ..t
+            })
+            .collect();
+        Ok(PlanRow {
+            id: stamp.id,
+            title: input.title.unwrap_or_default(),
+            school_id: input.school_id,
+            agreement_id: input.agreement_id,
+            committee_id: input.committee_id.unwrap_or_default(),
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            goals: write(&trim(input.goals))?,
+            audiences: write(&trim(input.audiences))?,
+            channels: write(&channels)?,
+            tasks: write(&tasks)?,
+            targets: write(&input.targets.unwrap_or_default())?,
+            evaluation: input.evaluation.as_ref().map(write).transpose()?,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// A partner sees the plans of its agreements and of the committees it sits on.
+    fn visible_in(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        row: &PlanRow,
+    ) -> Result<bool, ApiError> {
+        let Some(partner) = caller.partner_scope() else {
+            return Ok(true);
+        };
+        if let Some(agreement) = &row.agreement_id {
+            let partners =
+                crate::agreements::store::partners_of(conn, std::slice::from_ref(agreement))?;
+            if partners.iter().any(|(_, p, _)| *p == partner) {
+                return Ok(true);
+            }
+        }
+        Ok(crate::committees::store::seats_partner(
+            conn,
+            &row.committee_id,
+            &partner,
+            crate::db::today(),
+        )?)
+    }
+
+    fn may_change(conn: &mut DbConnection, ctx: &Ctx, row: &PlanRow) -> Result<(), ApiError> {
+        may_write(conn, ctx.caller, row)
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        query: PlanQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<PlanRow>, ApiError> {
+        let filter = PlanFilter {
+            school_id: query.school_id,
+            agreement_id: query.agreement_id,
+            committee_id: query.committee_id,
+            district: query.district == Some(true),
+            partner: ctx.caller.partner_scope().map(|p| (p, crate::db::today())),
+        };
+        let mut rows = store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?;
+        if query.district == Some(false) {
+            rows.retain(|r| r.school_id.is_some() || r.agreement_id.is_some());
+        }
+        Ok(rows)
+    }
+
+    /// The school, agreement and committee exist; staff write for their schools.
+    fn saving(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _before: Option<&PlanRow>,
+        after: &PlanRow,
+    ) -> Result<(), ApiError> {
+        let mut references = References::new();
+        references
+            .to::<SchoolRow>(conn, "school_id", "school", after.school_id.as_deref())?
+            .to::<Loaded>(
+                conn,
+                "agreement_id",
+                "agreement",
+                after.agreement_id.as_deref(),
+            )?
+            .to::<CommitteeRow>(conn, "committee_id", "committee", Some(&after.committee_id))?
+            .done()?;
+        may_write(conn, ctx.caller, after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_is_overdue_when_due_before_today_and_not_finished() {
+        let day = |d| NaiveDate::from_ymd_opt(2027, 3, d).unwrap_or_default();
+        assert!(is_overdue(TaskStatus::Planned, Some(day(1)), day(2)));
+        assert!(is_overdue(TaskStatus::InProgress, Some(day(1)), day(2)));
+        assert!(!is_overdue(TaskStatus::Planned, Some(day(2)), day(2)));
+        assert!(!is_overdue(TaskStatus::Done, Some(day(1)), day(2)));
+        assert!(!is_overdue(TaskStatus::Cancelled, Some(day(1)), day(2)));
+        assert!(!is_overdue(TaskStatus::Planned, None, day(2)));
+    }
+
+    #[test]
+    fn language_tags_are_checked() {
+        for ok in ["en", "es", "zh-Hant", "pt-BR", "hmn"] {
+            assert!(language_tag(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "E", "english", "en_US", "en-", "es-x"] {
+            assert!(language_tag(bad).is_err(), "{bad}");
+        }
+    }
+}

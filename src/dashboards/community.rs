@@ -1,0 +1,88 @@
+//! The dashboard's community section: who sits on committees for the community, and the
+//! communication tasks that are late.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::listed::{listed, Listed};
+use crate::committee_members::model::Represents;
+use crate::communication_plans::model::{tasks_of, PlanTask, TaskStatus};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::resource::Stored;
+use crate::schools::store::SchoolRow;
+
+/// Seats on a school's (or the district's) active committees held today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchoolSeats {
+    /// `null`: the district's own committees.
+    pub school_id: Option<String>,
+    pub school_name: Option<String>,
+    /// Seats of members who represent families, the community or business.
+    pub community_seats: i64,
+}
+
+/// A communication task due before today and not done or cancelled.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueCommunicationTask {
+    pub plan_id: String,
+    pub plan_title: String,
+    pub title: String,
+    pub owner: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub status: TaskStatus,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityVoice {
+    /// Per school with any, by school id (the district's own last).
+    pub seats_by_school: Vec<SchoolSeats>,
+    /// Oldest due first.
+    pub overdue_communication_tasks: Listed<OverdueCommunicationTask>,
+}
+
+pub fn community(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    limit: usize,
+) -> Result<CommunityVoice, ApiError> {
+    let represents: Vec<&str> = Represents::COMMUNITY.iter().map(|r| r.as_str()).collect();
+    let mut seats_by_school = Vec::new();
+    for (school_id, seats) in crate::committees::store::seats_by_school(conn, &represents, today)? {
+        let school_name = match &school_id {
+            Some(id) => SchoolRow::find(conn, id)?.map(|s| s.name),
+            None => None,
+        };
+        seats_by_school.push(SchoolSeats {
+            school_id,
+            school_name,
+            community_seats: seats,
+        });
+    }
+    seats_by_school.sort_by(|a, b| {
+        (a.school_id.is_none(), &a.school_id).cmp(&(b.school_id.is_none(), &b.school_id))
+    });
+
+    let mut overdue = Vec::new();
+    for (plan_id, plan_title, tasks) in crate::communication_plans::store::all_tasks(conn)? {
+        for task in tasks_of(&tasks)? {
+            let task = PlanTask::of(task, today);
+            if task.overdue {
+                overdue.push(OverdueCommunicationTask {
+                    plan_id: plan_id.clone(),
+                    plan_title: plan_title.clone(),
+                    title: task.title,
+                    owner: task.owner,
+                    due_on: task.due_on,
+                    status: task.status,
+                });
+            }
+        }
+    }
+    overdue.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.plan_id.cmp(&b.plan_id)));
+    Ok(CommunityVoice {
+        seats_by_school,
+        overdue_communication_tasks: listed(overdue, limit),
+    })
+}
