@@ -20,6 +20,8 @@ pub mod continuum;
 pub mod dashboards;
 pub mod db;
 pub mod error;
+pub mod facilities;
+pub mod facility_bookings;
 pub mod housekeeping;
 pub mod http;
 pub mod idempotency;
@@ -96,6 +98,8 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<committee_members::model::Members>(),
         read::<committee_meetings::model::Meetings>(),
         read::<communication_plans::model::CommunicationPlans>(),
+        read::<facilities::model::Facilities>(),
+        read::<facility_bookings::model::Bookings>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -128,6 +132,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
     committee_members::routes(cfg);
     committee_meetings::routes(cfg);
     communication_plans::routes(cfg);
+    facilities::routes(cfg);
+    facility_bookings::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

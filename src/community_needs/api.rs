@@ -1,8 +1,10 @@
 //! `GET /community-needs`.
 
+use std::collections::BTreeSet;
+
 use actix_web::{get, web, HttpResponse};
 
-use super::model::{community_needs, Assessment, CommunityNeeds, NeedsQuery};
+use super::model::{community_needs, hidden_needs, Assessment, CommunityNeeds, NeedsQuery};
 use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
 use crate::db::{self, DbPool};
@@ -11,6 +13,7 @@ use crate::partners::store::PartnerFilter;
 use crate::resource::{Resource, Stored};
 use crate::schools::store::SchoolRow;
 use crate::surveys::model::Surveys;
+use crate::surveys::results::results;
 
 /// The most partners listed against the needs.
 const MAX_PARTNERS: i64 = 2000;
@@ -51,14 +54,24 @@ pub async fn community_needs_view(
                 let id = row.id.clone();
                 let survey = Surveys::represent(row)?;
                 let stored = crate::surveys::store::responses(conn, &id)?;
-                let answers = crate::surveys::responses::read_answers(stored)?
-                    .into_iter()
-                    .map(|(_, answers)| answers)
-                    .collect();
+                let answered = crate::surveys::responses::read_answers(stored)?;
+                // What the survey's own results hide from this caller stays hidden here.
+                let (hidden_needs, respondents_hidden) = match open {
+                    true => (BTreeSet::new(), false),
+                    false => {
+                        let counted = results(&survey, &answered, false, false, min);
+                        (
+                            hidden_needs(&survey.questions, &counted),
+                            counted.all.respondents.suppressed,
+                        )
+                    }
+                };
                 Some(Assessment {
                     id,
                     questions: survey.questions,
-                    answers,
+                    answers: answered.into_iter().map(|(_, answers)| answers).collect(),
+                    hidden_needs,
+                    respondents_hidden,
                 })
             }
         };

@@ -1,6 +1,8 @@
 //! The community-needs view, computed from the need catalogue, one needs assessment and the
 //! active partners.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +12,7 @@ use crate::need_categories::store::NeedRow;
 use crate::partners::model::{offerings_from_column, Offering};
 use crate::partners::store::PartnerRow;
 use crate::surveys::model::Question;
-use crate::surveys::results::{needs_named, Figure};
+use crate::surveys::results::{needs_named, Figure, SurveyResults};
 
 /// The parameters of `GET /community-needs`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -56,6 +58,24 @@ pub struct Assessment {
     pub id: String,
     pub questions: Vec<Question>,
     pub answers: Vec<Map<String, Value>>,
+    /// Needs whose count would show what the survey's results hide from the caller.
+    pub hidden_needs: BTreeSet<String>,
+    /// Whether the results hide the number of respondents from the caller.
+    pub respondents_hidden: bool,
+}
+
+/// The needs named by an option whose count `results` hides: their counts would give it
+/// away (a single-choice question's options add up to those who answered).
+pub fn hidden_needs(questions: &[Question], results: &SurveyResults) -> BTreeSet<String> {
+    let mut hidden = BTreeSet::new();
+    for (question, counted) in questions.iter().zip(&results.all.questions) {
+        for (option, count) in question.options.iter().zip(&counted.options) {
+            if let Some(need) = option.need_code.as_ref().filter(|_| count.count.suppressed) {
+                hidden.insert(need.clone());
+            }
+        }
+    }
+    hidden
 }
 
 fn figure(value: i64, open: bool, min: i64) -> Figure {
@@ -75,6 +95,11 @@ pub fn community_needs(
     open: bool,
     min: i64,
 ) -> Result<CommunityNeeds, ApiError> {
+    let hidden = survey
+        .as_ref()
+        .map(|a| a.hidden_needs.clone())
+        .unwrap_or_default();
+    let respondents_hidden = survey.as_ref().is_some_and(|a| a.respondents_hidden);
     let (survey_id, named, respondents) = match &survey {
         Some(a) => (
             Some(a.id.clone()),
@@ -109,10 +134,17 @@ pub fn community_needs(
                 })
             })
             .collect();
+        let respondents = match hidden.contains(&need.code) {
+            true => Figure {
+                value: None,
+                suppressed: true,
+            },
+            false => figure(count, open, min),
+        };
         lines.push(NeedLine {
             code: need.code,
             name: need.name,
-            respondents: figure(count, open, min),
+            respondents,
             partners: helpers,
         });
     }
@@ -124,7 +156,13 @@ pub fn community_needs(
     Ok(CommunityNeeds {
         school_id,
         survey_id,
-        respondents: figure(respondents, open, min),
+        respondents: match respondents_hidden {
+            true => Figure {
+                value: None,
+                suppressed: true,
+            },
+            false => figure(respondents, open, min),
+        },
         needs: lines,
     })
 }

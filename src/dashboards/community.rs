@@ -1,5 +1,5 @@
-//! The dashboard's community section: who sits on committees for the community, and the
-//! communication tasks that are late.
+//! The dashboard's community section: who sits on committees for the community, the
+//! communication tasks that are late, and the hours schools hosted the community.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,6 +10,7 @@ use crate::committee_members::model::Represents;
 use crate::communication_plans::model::{tasks_of, PlanTask, TaskStatus};
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::facility_bookings::model::hours_between;
 use crate::resource::Stored;
 use crate::schools::store::SchoolRow;
 
@@ -34,12 +35,24 @@ pub struct OverdueCommunicationTask {
     pub status: TaskStatus,
 }
 
+/// Community hours a school hosted in its facilities.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostedHours {
+    pub school_id: String,
+    pub school_name: Option<String>,
+    /// Hours of approved bookings that have ended.
+    pub hours: f64,
+    pub bookings: usize,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunityVoice {
     /// Per school with any, by school id (the district's own last).
     pub seats_by_school: Vec<SchoolSeats>,
     /// Oldest due first.
     pub overdue_communication_tasks: Listed<OverdueCommunicationTask>,
+    /// Per school with any, by school id: the community hours its facilities hosted.
+    pub hosted_hours_by_school: Vec<HostedHours>,
 }
 
 pub fn community(
@@ -81,8 +94,26 @@ pub fn community(
         }
     }
     overdue.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.plan_id.cmp(&b.plan_id)));
+    let mut hosted_hours_by_school: Vec<HostedHours> = Vec::new();
+    let now = chrono::Utc::now().naive_utc();
+    for (school_id, starts, ends) in crate::facility_bookings::store::hosted(conn, now)? {
+        let hours = hours_between(starts, ends);
+        match hosted_hours_by_school.last_mut() {
+            Some(last) if last.school_id == school_id => {
+                last.hours += hours;
+                last.bookings += 1;
+            }
+            _ => hosted_hours_by_school.push(HostedHours {
+                school_name: SchoolRow::find(conn, &school_id)?.map(|s| s.name),
+                school_id,
+                hours,
+                bookings: 1,
+            }),
+        }
+    }
     Ok(CommunityVoice {
         seats_by_school,
         overdue_communication_tasks: listed(overdue, limit),
+        hosted_hours_by_school,
     })
 }

@@ -570,6 +570,42 @@ diesel::table! {
 
 diesel::joinable!(communication_plans -> committees (committee_id));
 
+diesel::table! {
+    facilities (id) {
+        id -> Text,
+        school_id -> Text,
+        name -> Text,
+        kind -> Text,
+        capacity -> Nullable<Integer>,
+        accessibility -> Nullable<Text>,
+        rules -> Nullable<Text>,
+        community_requestable -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facility_bookings (id) {
+        id -> Text,
+        facility_id -> Text,
+        partner_id -> Nullable<Text>,
+        group_name -> Nullable<Text>,
+        contact -> Nullable<Text>,
+        purpose -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        expected_attendance -> Nullable<Integer>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(facility_bookings -> facilities (facility_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -603,5 +639,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     committees,
     committee_members,
     committee_meetings,
-    communication_plans
+    communication_plans,
+    facilities,
+    facility_bookings
 );

@@ -57,6 +57,7 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "kpis", description = "Key performance indicators: the catalogue of metrics, agreement targets, aggregate records pushed in bulk (JSON, NDJSON, CSV), progress per agreement and the district dashboard. For tokens without kpi:read_small_cells, values are suppressed (null, with suppressed: true) when fewer students than the KPI's threshold (min_cell_size, else KPI_MIN_CELL_SIZE) are behind them, when a rate counts fewer than the threshold on either side, and when they would give a hidden value of the same KPI, school, agreement and period away through the student-group catalogue's partitions; target baselines follow the same rules."),
         (name = "webhooks", description = "Webhook endpoints (admin): every committed change an endpoint subscribes to is POSTed to it as a Standard Webhooks event (schema WebhookEvent), signed with the endpoint's secret, in order and at least once, retried with backoff for WEBHOOK_RETRY_HOURS. Only public https receivers are reached unless their host is in WEBHOOK_ALLOWED_HOSTS."),
         (name = "community", description = "Community voice: surveys of families, partners, staff and the community (needs assessments, feedback, evaluations; draft → open → closed), the need-category catalogue (what families and partners say they need, and the partner offerings that address each), committees and site councils with their members and meetings (a partner sees those its contacts sit on), and communication plans (goals, audiences, channels, tasks, targets, evaluation; overdue tasks worked out on read)."),
+        (name = "outreach", description = "Outreach and reciprocity: the school giving back with its facilities (gym, computer lab, library…) that partners and community groups may ask for, the school's answer (approved bookings of a facility never overlap), and the public list of open facilities with their free and busy times."),
         (name = "dashboards", description = "One call per page: the district at a glance."),
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
@@ -144,6 +145,8 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
             pick(AgreementsRead, AgreementsWrite)
         }
         "continuum" | "community" => pick(PartnersRead, Admin),
+        "outreach" if path.starts_with("/public/") => Vec::new(),
+        "outreach" => pick(AgreementsRead, AgreementsWrite),
         "agreements" | "responsibilities" | "timeline" | "activities" => {
             pick(AgreementsRead, AgreementsWrite)
         }

@@ -27,7 +27,8 @@ pub trait Stored: Keyed + Clone + PartialEq + Send + 'static {
 /// Implements [`Stored`] and [`Keyed`] for a diesel row struct of a table with the columns `id`,
 /// `version`, `created_at` and `updated_at`: `stored_rows!(PartnerRow, partners, name = name)`,
 /// where `name` is the text column `sort=name` orders by; `parent = partner_id` for the rows of
-/// a sub-collection.
+/// a sub-collection; `date = …` (a date) or `time = …` (a timestamp) is the column `SortKey::Date`
+/// orders by.
 #[macro_export]
 macro_rules! stored_rows {
     ($row:ident, $table:ident, name = $name:ident, rank = $rank:ident) => {
@@ -37,6 +38,10 @@ macro_rules! stored_rows {
     ($row:ident, $table:ident, name = $name:ident, date = $date:ident, parent = $parent:ident) => {
         $crate::stored_rows!(@keyed $row, $name, date = $date);
         $crate::stored_rows!(@stored $row, $table, $parent);
+    };
+    ($row:ident, $table:ident, name = $name:ident, time = $time:ident) => {
+        $crate::stored_rows!(@keyed $row, $name, time = $time);
+        $crate::stored_rows!(@stored $row, $table);
     };
     ($row:ident, $table:ident, name = $name:ident $(, parent = $parent:ident)?) => {
         $crate::stored_rows!(@keyed $row, $name);
@@ -71,6 +76,12 @@ macro_rules! stored_rows {
     (@extra $self:ident, $key:ident, date = $date:ident) => {
         match $key {
             SortKey::Date => KeyValue::Date(Option::from($self.$date)),
+            _ => KeyValue::Id,
+        }
+    };
+    (@extra $self:ident, $key:ident, time = $time:ident) => {
+        match $key {
+            SortKey::Date => KeyValue::Time($self.$time),
             _ => KeyValue::Id,
         }
     };

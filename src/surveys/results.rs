@@ -235,6 +235,14 @@ pub fn results(
             }
         }
     }
+    // Everyone answers a required question: its n is the number of respondents.
+    for (respondents, per_question) in &layout {
+        for (q, (n_cell, _)) in questions.iter().zip(per_question) {
+            if q.required {
+                sums.push((*n_cell, vec![*respondents]));
+            }
+        }
+    }
     // Across audiences: every audience's cell adds up to everyone's (one audience each).
     let (all_respondents, all_questions) = &layout[0];
     sums.push((

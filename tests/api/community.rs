@@ -15,7 +15,91 @@ both!(
     answers_are_judged_and_the_public_link_needs_no_token,
     results_count_answers_and_hide_small_cells,
     families_needs_are_met_by_partners,
+    needs_do_not_give_away_what_results_hide,
 );
+
+/// The attack: a viewer subtracts a need's count from the number of respondents (or from the
+/// other needs of a single-choice question) to learn a count the results hide.
+async fn needs_do_not_give_away_what_results_hide(db: TestDb) {
+    let app = app(&db).await;
+    let public = raw_app(&db, auth_settings()).await;
+    let mut body = json!({"title": "Biggest need", "purpose": "needs_assessment",
+        "audiences": ["families"], "school_id": null, "opens_on": day(-1), "closes_on": day(5),
+        "status": "open", "questions": [
+            {"code": "biggest", "prompt": "What is your family's biggest need?",
+             "kind": "single_choice", "required": true, "options": [
+                {"code": "internet", "label": "Internet", "need_code": "internet_access"},
+                {"code": "tutoring", "label": "Tutoring", "need_code": "tutoring"}]}]});
+    let survey = post(&app, "/api/v1/surveys", body.take()).await.expect(201);
+    let token = survey.body["public_token"].as_str().unwrap().to_owned();
+    for i in 0..18 {
+        let choice = if i < 3 { "tutoring" } else { "internet" };
+        send(
+            &public,
+            TestRequest::post()
+                .uri(&format!("/api/v1/public/surveys/{token}/responses"))
+                .set_json(json!({"audience": "families", "answers": {"biggest": choice}})),
+        )
+        .await
+        .expect(201);
+    }
+    patch(
+        &app,
+        &format!("/api/v1/surveys/{}", survey.id()),
+        json!({"status": "closed"}),
+    )
+    .await
+    .expect(200);
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let seen = send(
+        &public,
+        TestRequest::get()
+            .uri("/api/v1/community-needs")
+            .insert_header(viewer.header()),
+    )
+    .await
+    .expect(200);
+    let count = |code: &str| {
+        seen.body["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["code"] == code)
+            .unwrap()["respondents"]["value"]
+            .as_f64()
+    };
+    let total = seen.body["respondents"]["value"].as_f64();
+    assert_eq!(count("tutoring"), None, "3 is under the threshold");
+    assert!(
+        total.is_none() || count("internet_access").is_none(),
+        "{total:?} respondents and {:?} for internet give the 3 away",
+        count("internet_access")
+    );
+    // The results themselves give nothing away either: the required question's n is the
+    // number of respondents.
+    let results = send(
+        &public,
+        TestRequest::get()
+            .uri(&format!("/api/v1/surveys/{}/results", survey.id()))
+            .insert_header(viewer.header()),
+    )
+    .await
+    .expect(200);
+    let all = &results.body["all"];
+    let shown = |v: &Value| v["value"].as_f64();
+    let q = &all["questions"][0];
+    let known = [shown(&all["respondents"]), shown(&q["n"])]
+        .into_iter()
+        .flatten()
+        .next();
+    assert!(
+        known.is_none() || shown(&q["options"][0]["count"]).is_none(),
+        "the total and the internet count give the 3 away: {all}"
+    );
+    // Admin and staff see every count.
+    let open = get(&app, "/api/v1/community-needs").await.expect(200);
+    assert_eq!(open.body["respondents"]["value"], 18.0);
+}
 
 async fn families_needs_are_met_by_partners(db: TestDb) {
     let app = app(&db).await;

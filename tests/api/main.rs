@@ -27,6 +27,7 @@ mod metrics;
 mod migrations;
 mod oneroster;
 mod openapi;
+mod outreach;
 mod partners;
 mod schools;
 mod security;

@@ -665,6 +665,74 @@ const TABLE: &[(&str, &str, &str)] = &[
         "agreements:write",
         "204 204 403 403 403 403 204 403",
     ),
+    // Facilities of the school (staff of the school keep them) and a booking the partner asked
+    // for: a partner asks for, changes and withdraws its own with agreements:read (another
+    // partner does not see it); the open facilities are public.
+    (
+        "GET /facilities",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /facilities",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /facilities/{id}",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /facilities/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /facilities/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /facilities/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /facility-bookings",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /facility-bookings",
+        "agreements:write",
+        "201 201 403 201 403 403 201 403",
+    ),
+    (
+        "GET /facility-bookings/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /facility-bookings/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "PATCH /facility-bookings/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "DELETE /facility-bookings/{id}",
+        "agreements:write",
+        "204 204 403 204 404 403 204 403",
+    ),
+    (
+        "GET /public/facilities",
+        "",
+        "200 200 200 200 200 200 200 200",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -809,6 +877,9 @@ struct World {
     member: String,
     meeting: String,
     plan: String,
+    /// A facility of the school open to requests, and a booking the partner asked for.
+    facility: String,
+    booking: String,
     /// A ping queued for `webhook`.
     delivery: String,
     target: String,
@@ -842,6 +913,15 @@ fn plan_body(world: &World, title: &str) -> Value {
     json!({"title": title, "school_id": world.school, "committee_id": world.committee,
            "channels": [{"channel": "newsletter", "languages": ["en"]}],
            "tasks": [{"title": "Newsletter", "due_on": "2027-01-15", "channel": "newsletter"}]})
+}
+
+fn facility_body(world: &World, name: &str) -> Value {
+    json!({"school_id": world.school, "name": name, "kind": "gym", "community_requestable": true})
+}
+
+fn booking_body(world: &World, purpose: &str) -> Value {
+    json!({"facility_id": world.facility, "partner_id": world.partner, "purpose": purpose,
+           "starts_at": "2027-03-01T17:00:00Z", "ends_at": "2027-03-01T19:00:00Z"})
 }
 
 fn agreement_body(world: &World, title: &str) -> Value {
@@ -960,6 +1040,12 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             Some(plan_body(w, &format!("Plan {n}")))
         }
         "PATCH /communication-plans/{id}" => Some(json!({"goals": [format!("goal {n}")]})),
+        "POST /facilities" | "PUT /facilities/{id}" => Some(facility_body(w, &format!("Gym {n}"))),
+        "PATCH /facilities/{id}" => Some(json!({"rules": format!("rule {n}")})),
+        "POST /facility-bookings" | "PUT /facility-bookings/{id}" => {
+            Some(booking_body(w, &format!("Meeting {n}")))
+        }
+        "PATCH /facility-bookings/{id}" => Some(json!({"purpose": format!("Meeting {n}")})),
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
@@ -1056,6 +1142,12 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /communication-plans/{id}" => {
             make(admin, "/api/v1/communication-plans", plan_body(w, &format!("Doomed {n}"))).await
         }
+        "DELETE /facilities/{id}" => {
+            make(admin, "/api/v1/facilities", facility_body(w, &format!("Doomed {n}"))).await
+        }
+        "DELETE /facility-bookings/{id}" => {
+            make(admin, "/api/v1/facility-bookings", booking_body(w, &format!("Doomed {n}"))).await
+        }
         "DELETE /need-categories/{id}" => {
             make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -1107,6 +1199,8 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.contains("/meetings/") => pick(&w.meeting),
                 p if p.starts_with("/committees/") => pick(&w.committee),
                 p if p.starts_with("/communication-plans/") => pick(&w.plan),
+                p if p.starts_with("/facilities/") => pick(&w.facility),
+                p if p.starts_with("/facility-bookings/") => pick(&w.booking),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
                 _ => String::new(),
@@ -1283,6 +1377,8 @@ async fn every_operation_for_every_caller(db: TestDb) {
         member: String::new(),
         meeting: String::new(),
         plan: String::new(),
+        facility: String::new(),
+        booking: String::new(),
         delivery,
         target: String::new(),
         responsibility: String::new(),
@@ -1328,6 +1424,18 @@ async fn every_operation_for_every_caller(db: TestDb) {
         &admin,
         "/api/v1/communication-plans",
         plan_body(&world, "Matrix plan"),
+    )
+    .await;
+    world.facility = make(
+        &admin,
+        "/api/v1/facilities",
+        facility_body(&world, "Matrix gym"),
+    )
+    .await;
+    world.booking = make(
+        &admin,
+        "/api/v1/facility-bookings",
+        booking_body(&world, "Matrix meeting"),
     )
     .await;
     let a = world.agreement.clone();

@@ -1,0 +1,2 @@
+DROP TABLE facility_bookings;
+DROP TABLE facilities;

@@ -1,0 +1,227 @@
+//! Facilities: their wire types and rules. Staff of the school keep its facilities,
+//! administrators any; everyone who reads agreements reads them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, FacilityFilter, FacilityRow};
+use crate::auth::Scope;
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::resource::references::References;
+use crate::resource::{Ctx, Place, Resource};
+use crate::schools::store::SchoolRow;
+
+crate::text_enum! {
+    /// What kind of space.
+    pub enum FacilityKind {
+        Gym => "gym",
+        ComputerLab => "computer_lab",
+        Library => "library",
+        Auditorium => "auditorium",
+        Classroom => "classroom",
+        Field => "field",
+        Kitchen => "kitchen",
+    }
+}
+
+/// The writable fields of a facility.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"school_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d",
+    "name": "North gym", "kind": "gym", "capacity": 250,
+    "accessibility": "Step-free entrance on Oak Street; accessible restrooms",
+    "rules": "No outdoor shoes on the court", "community_requestable": true}))]
+pub struct FacilityInput {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required)]
+    #[schema(value_type = String, required = true)]
+    pub school_id: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
+        pattern = "^[^\\t\\n\\r]*$")]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[validate(required)]
+    #[schema(value_type = FacilityKind, required = true)]
+    pub kind: Option<FacilityKind>,
+    /// How many people it holds.
+    #[serde(default)]
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
+    pub capacity: Option<u32>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub accessibility: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub rules: Option<String>,
+    /// Whether partners and community groups may ask for it (`false` when left out).
+    #[serde(default)]
+    pub community_requestable: Option<bool>,
+}
+
+/// A school's space.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Facility {
+    pub id: String,
+    pub school_id: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub capacity: Option<u32>,
+    pub accessibility: Option<String>,
+    pub rules: Option<String>,
+    pub community_requestable: bool,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The filters of `GET /facilities`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FacilityQuery {
+    pub school_id: Option<String>,
+    #[param(inline)]
+    pub kind: Option<FacilityKind>,
+    pub community_requestable: Option<bool>,
+}
+
+pub struct Facilities;
+
+impl Resource for Facilities {
+    const NAME: &'static str = "facility";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+
+    type Row = FacilityRow;
+    type Input = FacilityInput;
+    type Output = Facility;
+    type Filter = FacilityQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    fn represent(row: FacilityRow) -> Result<Facility, ApiError> {
+        Ok(Facility {
+            kind: FacilityKind::parse(&row.kind).ok_or_else(|| {
+                ApiError::Internal(format!("stored facility kind {:?} is unknown", row.kind))
+            })?,
+            capacity: row.capacity.and_then(|c| u32::try_from(c).ok()),
+            id: row.id,
+            school_id: row.school_id,
+            name: row.name,
+            accessibility: row.accessibility,
+            rules: row.rules,
+            community_requestable: row.community_requestable,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+
+    fn writable(row: &FacilityRow) -> Result<FacilityInput, ApiError> {
+        let f = Self::represent(row.clone())?;
+        Ok(FacilityInput {
+            school_id: Some(f.school_id),
+            name: Some(f.name),
+            kind: Some(f.kind),
+            capacity: f.capacity,
+            accessibility: f.accessibility,
+            rules: f.rules,
+            community_requestable: Some(f.community_requestable),
+        })
+    }
+
+    fn check(input: &FacilityInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, Vec::new())
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: FacilityInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&FacilityRow>,
+        _ctx: &Ctx,
+    ) -> Result<FacilityRow, ApiError> {
+        Ok(FacilityRow {
+            id: stamp.id,
+            school_id: input.school_id.unwrap_or_default(),
+            name: input.name.unwrap_or_default(),
+            kind: input
+                .kind
+                .unwrap_or(FacilityKind::Classroom)
+                .as_str()
+                .to_owned(),
+            capacity: input.capacity.and_then(|c| i32::try_from(c).ok()),
+            accessibility: input.accessibility,
+            rules: input.rules,
+            community_requestable: input.community_requestable.unwrap_or(false),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &FacilityRow) -> Result<(), ApiError> {
+        ctx.caller
+            .check_schools(std::slice::from_ref(&row.school_id))
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _place: &Place,
+        query: FacilityQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<FacilityRow>, ApiError> {
+        let filter = FacilityFilter {
+            school_id: query.school_id,
+            kind: query.kind.map(|k| k.as_str().to_owned()),
+            community_requestable: query.community_requestable,
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// The school exists; staff keep the facilities of their schools.
+    fn saving(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _before: Option<&FacilityRow>,
+        after: &FacilityRow,
+    ) -> Result<(), ApiError> {
+        References::new()
+            .to::<SchoolRow>(conn, "school_id", "school", Some(&after.school_id))?
+            .done()?;
+        ctx.caller
+            .check_schools(std::slice::from_ref(&after.school_id))
+    }
+
+    /// A facility with bookings is kept (stop community requests instead).
+    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &FacilityRow) -> Result<(), ApiError> {
+        if store::has_bookings(conn, &row.id)? {
+            return Err(ApiError::Conflict(
+                "the facility has bookings: set community_requestable to false instead".into(),
+            ));
+        }
+        Ok(())
+    }
+}

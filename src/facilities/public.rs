@@ -1,0 +1,176 @@
+//! The public view of facilities: those open to community requests, with their free and busy
+//! times, and nothing about who booked them.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::FacilityKind;
+use super::store::FacilityRow;
+
+/// The longest window one request shows.
+pub const MAX_WINDOW_DAYS: i64 = 62;
+/// The window when none is asked for.
+pub const DEFAULT_WINDOW_DAYS: i64 = 14;
+/// The most facilities one answer lists (a district has far fewer).
+pub const MAX_FACILITIES: i64 = 1000;
+
+/// The parameters of `GET /public/facilities`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PublicFacilitiesQuery {
+    /// Only this school's facilities.
+    pub school_id: Option<String>,
+    /// The window's start (default: now).
+    pub from: Option<DateTime<Utc>>,
+    /// The window's end (default: 14 days after `from`; at most 62 days after it).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A stretch of time.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Interval {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// A facility the community may ask for, and when it is taken.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicFacility {
+    pub id: String,
+    pub school_id: String,
+    pub school_name: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub capacity: Option<u32>,
+    pub accessibility: Option<String>,
+    pub rules: Option<String>,
+    /// Approved bookings within the window, merged where they touch.
+    pub busy: Vec<Interval>,
+    /// The rest of the window.
+    pub free: Vec<Interval>,
+}
+
+/// The open facilities within a window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicFacilities {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub facilities: Vec<PublicFacility>,
+}
+
+/// The window asked for, or why it cannot be shown.
+pub fn window(
+    query: &PublicFacilitiesQuery,
+    now: DateTime<Utc>,
+) -> Result<(NaiveDateTime, NaiveDateTime), String> {
+    let from = query.from.unwrap_or(now);
+    let to = query
+        .to
+        .unwrap_or(from + Duration::days(DEFAULT_WINDOW_DAYS));
+    if to <= from {
+        return Err("to must be after from".into());
+    }
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(format!("a window is at most {MAX_WINDOW_DAYS} days"));
+    }
+    Ok((from.naive_utc(), to.naive_utc()))
+}
+
+/// Busy stretches within `from`..`to` (clipped to it and merged where they overlap or touch),
+/// and the free ones between them. `bookings` come sorted by start.
+pub fn busy_and_free(
+    bookings: &[(NaiveDateTime, NaiveDateTime)],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> (Vec<Interval>, Vec<Interval>) {
+    let mut busy: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
+    for &(start, end) in bookings {
+        let (start, end) = (start.max(from), end.min(to));
+        if start >= end {
+            continue;
+        }
+        match busy.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => busy.push((start, end)),
+        }
+    }
+    let mut free = Vec::new();
+    let mut cursor = from;
+    for &(start, end) in &busy {
+        if start > cursor {
+            free.push((cursor, start));
+        }
+        cursor = cursor.max(end);
+    }
+    if cursor < to {
+        free.push((cursor, to));
+    }
+    let interval = |(s, e): (NaiveDateTime, NaiveDateTime)| Interval {
+        starts_at: s.and_utc(),
+        ends_at: e.and_utc(),
+    };
+    (
+        busy.into_iter().map(interval).collect(),
+        free.into_iter().map(interval).collect(),
+    )
+}
+
+impl PublicFacility {
+    pub fn of(
+        row: FacilityRow,
+        school_name: String,
+        busy: Vec<Interval>,
+        free: Vec<Interval>,
+    ) -> Option<PublicFacility> {
+        Some(PublicFacility {
+            kind: FacilityKind::parse(&row.kind)?,
+            capacity: row.capacity.and_then(|c| u32::try_from(c).ok()),
+            id: row.id,
+            school_id: row.school_id,
+            school_name,
+            name: row.name,
+            accessibility: row.accessibility,
+            rules: row.rules,
+            busy,
+            free,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hour: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2027, 2, 1)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn busy_times_are_clipped_and_merged_and_free_times_fill_the_rest() {
+        let (busy, free) = busy_and_free(
+            &[
+                (at(6), at(9)),
+                (at(10), at(12)),
+                (at(11), at(13)),
+                (at(13), at(14)),
+            ],
+            at(8),
+            at(20),
+        );
+        let pairs = |v: &[Interval]| -> Vec<(u32, u32)> {
+            use chrono::Timelike;
+            v.iter()
+                .map(|i| (i.starts_at.hour(), i.ends_at.hour()))
+                .collect()
+        };
+        assert_eq!(pairs(&busy), [(8, 9), (10, 14)]);
+        assert_eq!(pairs(&free), [(9, 10), (14, 20)]);
+        let (busy, free) = busy_and_free(&[], at(8), at(9));
+        assert!(busy.is_empty());
+        assert_eq!(pairs(&free), [(8, 9)]);
+    }
+}
