@@ -36,6 +36,7 @@ pub mod resource;
 pub mod responsibilities;
 pub mod schools;
 pub mod seed;
+pub mod stories;
 pub mod student_groups;
 pub mod surveys;
 mod text_enum;
@@ -100,6 +101,7 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<communication_plans::model::CommunicationPlans>(),
         read::<facilities::model::Facilities>(),
         read::<facility_bookings::model::Bookings>(),
+        read::<stories::model::Stories>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -134,6 +136,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     communication_plans::routes(cfg);
     facilities::routes(cfg);
     facility_bookings::routes(cfg);
+    stories::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

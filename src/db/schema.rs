@@ -606,6 +606,27 @@ diesel::table! {
 
 diesel::joinable!(facility_bookings -> facilities (facility_id));
 
+diesel::table! {
+    stories (id) {
+        id -> Text,
+        title -> Text,
+        slug -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        agreement_id -> Nullable<Text>,
+        partner_ids -> Text,
+        school_ids -> Text,
+        highlight -> Nullable<Text>,
+        media_urls -> Text,
+        consent_confirmed -> Bool,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
     partners,
@@ -641,5 +662,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     committee_meetings,
     communication_plans,
     facilities,
-    facility_bookings
+    facility_bookings,
+    stories
 );

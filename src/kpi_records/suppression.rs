@@ -42,6 +42,13 @@ impl Suppression {
         }
     }
 
+    /// What anyone without a token sees (the public showcase): every rule applies.
+    pub fn public(min_cell: i64) -> Self {
+        Suppression {
+            min_cell: Some(min_cell),
+        }
+    }
+
     /// The caller sees every value.
     pub fn is_open(&self) -> bool {
         self.min_cell.is_none()

@@ -32,6 +32,7 @@ mod partners;
 mod schools;
 mod security;
 mod seed;
+mod stories;
 mod suppression;
 mod text;
 mod webhooks;

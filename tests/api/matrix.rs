@@ -733,6 +733,49 @@ const TABLE: &[(&str, &str, &str)] = &[
         "",
         "200 200 200 200 200 200 200 200",
     ),
+    // Stories of the school naming the partner (a draft: another partner does not see it;
+    // the showcase shows only published stories, so its slug is 404 to everyone).
+    (
+        "GET /stories",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /stories",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /stories/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /stories/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /stories/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /stories/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    ("GET /public/stories", "", "200 200 200 200 200 200 200 200"),
+    (
+        "GET /public/stories.atom",
+        "",
+        "200 200 200 200 200 200 200 200",
+    ),
+    (
+        "GET /public/stories/{slug}",
+        "",
+        "404 404 404 404 404 404 404 404",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -880,6 +923,8 @@ struct World {
     /// A facility of the school open to requests, and a booking the partner asked for.
     facility: String,
     booking: String,
+    /// A draft story of the school naming the partner, its slug `matrix-story`.
+    story: String,
     /// A ping queued for `webhook`.
     delivery: String,
     target: String,
@@ -922,6 +967,11 @@ fn facility_body(world: &World, name: &str) -> Value {
 fn booking_body(world: &World, purpose: &str) -> Value {
     json!({"facility_id": world.facility, "partner_id": world.partner, "purpose": purpose,
            "starts_at": "2027-03-01T17:00:00Z", "ends_at": "2027-03-01T19:00:00Z"})
+}
+
+fn story_body(world: &World, slug: &str, title: &str) -> Value {
+    json!({"title": title, "slug": slug, "body": "What happened.", "school_ids": [world.school],
+           "partner_ids": [world.partner]})
 }
 
 fn agreement_body(world: &World, title: &str) -> Value {
@@ -1046,6 +1096,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             Some(booking_body(w, &format!("Meeting {n}")))
         }
         "PATCH /facility-bookings/{id}" => Some(json!({"purpose": format!("Meeting {n}")})),
+        "POST /stories" => Some(story_body(w, &format!("story-{n}"), &format!("Story {n}"))),
+        "PUT /stories/{id}" => Some(story_body(w, "matrix-story", &format!("Story {n}"))),
+        "PATCH /stories/{id}" => Some(json!({"summary": format!("s{n}")})),
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
@@ -1148,6 +1201,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /facility-bookings/{id}" => {
             make(admin, "/api/v1/facility-bookings", booking_body(w, &format!("Doomed {n}"))).await
         }
+        "DELETE /stories/{id}" => {
+            make(admin, "/api/v1/stories", story_body(w, &format!("doomed-{n}"), "Doomed")).await
+        }
         "DELETE /need-categories/{id}" => {
             make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -1173,6 +1229,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         .replace("{partner_id}", &w.partner)
         .replace("{agreement_id}", a)
         .replace("{committee_id}", &w.committee)
+        .replace("{slug}", "matrix-story")
         .replace("{version}", "2")
         .replace("{token}", &w.calendar)
         .replace("{delivery_id}", &w.delivery)
@@ -1200,6 +1257,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/committees/") => pick(&w.committee),
                 p if p.starts_with("/communication-plans/") => pick(&w.plan),
                 p if p.starts_with("/facilities/") => pick(&w.facility),
+                p if p.starts_with("/stories/") => pick(&w.story),
                 p if p.starts_with("/facility-bookings/") => pick(&w.booking),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
@@ -1379,6 +1437,7 @@ async fn every_operation_for_every_caller(db: TestDb) {
         plan: String::new(),
         facility: String::new(),
         booking: String::new(),
+        story: String::new(),
         delivery,
         target: String::new(),
         responsibility: String::new(),
@@ -1436,6 +1495,12 @@ async fn every_operation_for_every_caller(db: TestDb) {
         &admin,
         "/api/v1/facility-bookings",
         booking_body(&world, "Matrix meeting"),
+    )
+    .await;
+    world.story = make(
+        &admin,
+        "/api/v1/stories",
+        story_body(&world, "matrix-story", "Matrix story"),
     )
     .await;
     let a = world.agreement.clone();

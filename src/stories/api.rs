@@ -1,0 +1,154 @@
+//! Routes for `/stories`, and the public showcase.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::feed::atom;
+use super::model::{Stories, Story, StoryInput, StoryQuery};
+use super::public::{public_story, PublicStories, PublicStoriesQuery, PublicStory, MAX_STORIES};
+use super::store;
+use crate::auth::limits::PublicLimit;
+use crate::config::Policy;
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+
+crate::resource_api! {
+    resource: Stories, tag: "outreach",
+    collection: "/stories", item: "/stories/{id}",
+    parent: [],
+    filter: StoryQuery, sort: crate::db::keyset::ListSort, input: StoryInput, output: Story,
+    /// Success stories. A partner reads the published ones and those that name it.
+    list: list_stories,
+    /// Write a story (staff: of their schools). It starts as a draft.
+    create: create_story,
+    /// One story, its Markdown body also as sanitised HTML, its highlighted figure as the
+    /// caller may see it.
+    get: get_story,
+    /// Replace a story.
+    replace: replace_story,
+    /// Change a story (JSON Merge Patch): `status: published` (with `consent_confirmed: true`)
+    /// puts it on the public showcase, `archived` takes it down.
+    patch: patch_story,
+    /// Delete a story.
+    delete: delete_story,
+}
+
+fn limit_of(query: &PublicStoriesQuery) -> Result<i64, ApiError> {
+    let limit = query.limit.unwrap_or(20);
+    match (1..=MAX_STORIES).contains(&limit) {
+        true => Ok(limit),
+        false => Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_STORIES}"
+        ))),
+    }
+}
+
+/// The newest published stories, public form, with their ids.
+async fn newest(
+    pool: &DbPool,
+    policy: &Policy,
+    query: PublicStoriesQuery,
+) -> Result<Vec<(String, PublicStory)>, ApiError> {
+    let limit = limit_of(&query)?;
+    let min_cell = policy.kpi_min_cell_size;
+    db::run(pool, move |conn| {
+        let mut out = Vec::new();
+        for row in store::published(conn, query.school_id.as_deref(), limit)? {
+            let id = row.id.clone();
+            out.extend(public_story(conn, row, min_cell)?.map(|s| (id, s)));
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// The published stories, newest first, without a token: for district websites. No internal
+/// fields; highlighted figures are suppressed as for the public. Rate-limited per address.
+#[utoipa::path(tag = "outreach", params(PublicStoriesQuery), security(()),
+    responses((status = 200, description = "Published stories", body = PublicStories),
+        (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
+            content_type = "application/problem+json")))]
+#[get("/public/stories")]
+pub async fn public_stories(
+    req: HttpRequest,
+    limit: web::Data<PublicLimit>,
+    pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
+    query: web::Query<PublicStoriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    limit.check(&req)?;
+    let data = newest(&pool, &policy, query.into_inner())
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    Ok(HttpResponse::Ok().json(PublicStories { data }))
+}
+
+/// The published stories as an Atom feed (newest first, `limit` of them), without a token.
+#[utoipa::path(tag = "outreach", params(PublicStoriesQuery), security(()),
+    responses((status = 200, description = "An Atom feed", content_type = "application/atom+xml", body = String),
+        (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
+            content_type = "application/problem+json")))]
+#[get("/public/stories.atom")]
+pub async fn public_stories_feed(
+    req: HttpRequest,
+    limit: web::Data<PublicLimit>,
+    pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
+    query: web::Query<PublicStoriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    limit.check(&req)?;
+    let stories = newest(&pool, &policy, query.into_inner()).await?;
+    let info = req.connection_info();
+    let base = format!("{}://{}", info.scheme(), info.host());
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(atom(&stories, &base)))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SlugPath {
+    /// The story's slug.
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
+    pub slug: String,
+}
+
+/// One published story by its slug, without a token; 404 for any other.
+#[utoipa::path(tag = "outreach", params(SlugPath), security(()),
+    responses((status = 200, description = "The story", body = PublicStory),
+        (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
+            content_type = "application/problem+json")))]
+#[get("/public/stories/{slug}")]
+pub async fn public_story_by_slug(
+    req: HttpRequest,
+    limit: web::Data<PublicLimit>,
+    pool: web::Data<DbPool>,
+    policy: web::Data<Policy>,
+    path: web::Path<SlugPath>,
+) -> Result<HttpResponse, ApiError> {
+    limit.check(&req)?;
+    let slug = path.into_inner().slug;
+    let min_cell = policy.kpi_min_cell_size;
+    let story = db::run(&pool, move |conn| {
+        let found = match super::model::slug_text(&slug) {
+            Ok(()) => store::by_slug(conn, &slug)?,
+            Err(_) => None,
+        };
+        match found {
+            Some(row) => public_story(conn, row, min_cell),
+            None => Ok(None),
+        }
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("story"))?;
+    Ok(HttpResponse::Ok().json(story))
+}
+
+/// Registers the story routes; the public ones first.
+pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(public_stories_feed);
+    cfg.service(public_stories);
+    cfg.service(public_story_by_slug);
+    routes(cfg);
+}

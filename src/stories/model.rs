@@ -1,0 +1,583 @@
+//! Stories: their wire types and rules. Staff write the stories of their schools,
+//! administrators any; publishing needs the consent of those in the story. A partner reads the
+//! published stories and those that name it.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, StoryFilter, StoryRow};
+use crate::agreements::store::Loaded;
+use crate::auth::{Caller, Role, Scope};
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::kpi_progress::series::{build, KpiPoint, KpisQuery};
+use crate::kpi_records::suppression::Suppression;
+use crate::partners::store::PartnerRow;
+use crate::resource::references::References;
+use crate::resource::{Ctx, Place, Resource};
+use crate::schools::store::SchoolRow;
+
+crate::text_enum! {
+    /// Where a story stands: written, on the public showcase, or taken down for good.
+    pub enum StoryStatus {
+        Draft => "draft",
+        Published => "published",
+        Archived => "archived",
+    }
+}
+
+/// A slug: lower-case words joined by hyphens.
+pub fn slug_text(value: &str) -> Result<(), validator::ValidationError> {
+    let ok = !value.is_empty()
+        && value.len() <= 100
+        && value.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    match ok {
+        true => Ok(()),
+        false => {
+            let mut e = validator::ValidationError::new("slug");
+            e.message =
+                Some("lower-case letters and digits, words joined by single hyphens".into());
+            Err(e)
+        }
+    }
+}
+
+fn urls_valid(urls: &[String]) -> Result<(), validator::ValidationError> {
+    for url in urls {
+        if url.chars().count() > 2000 {
+            return Err(validator::ValidationError::new("length"));
+        }
+        crate::http::text::http_url(url)?;
+        crate::http::text::one_line(url)?;
+    }
+    Ok(())
+}
+
+fn urls_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(2000))
+                .pattern(Some("^[hH][tT][tT][pP][sS]?://[^/\\s][^\\s]*$")),
+        )
+        .max_items(Some(10))
+        .build()
+}
+
+/// One KPI figure the story shows: the latest value of a series of the story's agreement, as
+/// the reader may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Highlight {
+    /// A KPI code of the catalogue.
+    #[validate(custom(function = "crate::kpi_definitions::model::any_slug"))]
+    #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
+    pub kpi_code: String,
+    /// A student group code (`all` when left out).
+    #[serde(default)]
+    #[validate(custom(function = "crate::kpi_definitions::model::any_slug"))]
+    #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
+    pub student_group: Option<String>,
+    /// What the figure says ("of 8th graders exhibited their work").
+    #[serde(default)]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub caption: Option<String>,
+}
+
+/// The writable fields of a story.
+///
+/// Across fields: a `highlight` needs an `agreement_id`; `status: published` needs
+/// `consent_confirmed: true`; `status` moves draft → published → archived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Eighth graders curate the museum", "slug": "eighth-graders-curate",
+    "summary": "Students of Lincoln put their history projects in front of the town.",
+    "body": "Ninety students **curated** an exhibition with the Kennebec Museum…",
+    "agreement_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d",
+    "partner_ids": ["0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8e"],
+    "school_ids": ["0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8f"],
+    "highlight": {"kpi_code": "students_served", "caption": "students exhibited their work"},
+    "media_urls": ["https://photos.district.example/museum-night.jpg"],
+    "consent_confirmed": true, "status": "draft"}))]
+pub struct StoryInput {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
+        pattern = "^[^\\t\\n\\r]*$")]
+    pub title: Option<String>,
+    /// The story's address on the showcase (`/public/stories/{slug}`); unique.
+    #[serde(default)]
+    #[validate(required, custom(function = "slug_text"))]
+    #[schema(value_type = String, required = true, max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
+    pub summary: Option<String>,
+    /// Markdown; readers get it as sanitised HTML too.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required, length(min = 1, max = 50000))]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50000)]
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    pub agreement_id: Option<String>,
+    /// The partners in the story; a set.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub partner_ids: Option<Vec<String>>,
+    /// The schools in the story; a set.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub school_ids: Option<Vec<String>>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub highlight: Option<Highlight>,
+    /// Photos and videos (http or https URLs, at most 10).
+    #[serde(default)]
+    #[validate(length(max = 10), custom(function = "urls_valid"))]
+    #[schema(schema_with = urls_schema)]
+    pub media_urls: Option<Vec<String>>,
+    /// Those in the story (and their families, for students) agreed to its publication.
+    #[serde(default)]
+    pub consent_confirmed: Option<bool>,
+    /// `draft` when left out.
+    #[serde(default)]
+    pub status: Option<StoryStatus>,
+}
+
+impl StoryInput {
+    fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.highlight.is_some() && self.agreement_id.is_none() {
+            problems.push(FieldError::new(
+                "highlight",
+                "needs_agreement",
+                "a highlighted figure is a series of the story's agreement: set agreement_id",
+            ));
+        }
+        if self.status == Some(StoryStatus::Published) && self.consent_confirmed != Some(true) {
+            problems.push(FieldError::new(
+                "consent_confirmed",
+                "consent_required",
+                "a story is published only with the consent of those in it: consent_confirmed must be true",
+            ));
+        }
+        problems
+    }
+}
+
+/// Whether a story may move from `from` to `to`.
+pub fn may_move(from: StoryStatus, to: StoryStatus) -> bool {
+    use StoryStatus::*;
+    from == to || matches!((from, to), (Draft, Published) | (Published, Archived))
+}
+
+/// The highlighted figure as read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HighlightFigure {
+    pub kpi_code: String,
+    pub student_group: String,
+    pub caption: Option<String>,
+    /// The series' latest period in the three years up to today, as the reader may see it
+    /// (`value: null, suppressed: true` when too few students are behind it); `null` when the
+    /// series has none.
+    pub latest: Option<KpiPoint>,
+}
+
+/// A story.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Story {
+    pub id: String,
+    pub title: String,
+    pub slug: String,
+    pub summary: Option<String>,
+    /// Markdown, as written.
+    pub body: String,
+    /// The body as sanitised HTML.
+    pub body_html: String,
+    pub agreement_id: Option<String>,
+    pub partner_ids: Vec<String>,
+    pub school_ids: Vec<String>,
+    pub highlight: Option<HighlightFigure>,
+    pub media_urls: Vec<String>,
+    pub consent_confirmed: bool,
+    pub status: StoryStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(format!("stored story {what} cannot be read: {e}"))
+}
+
+pub fn set_to_column(ids: &[String]) -> String {
+    let set: BTreeSet<&String> = ids.iter().collect();
+    let mut column = String::from(",");
+    for id in set {
+        column.push_str(id);
+        column.push(',');
+    }
+    column
+}
+
+pub fn set_from_column(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn stored_highlight(row: &StoryRow) -> Result<Option<Highlight>, ApiError> {
+    row.highlight
+        .as_deref()
+        .map(|h| serde_json::from_str(h).map_err(|e| corrupt("highlight", e)))
+        .transpose()
+}
+
+/// The latest point of the highlighted series, as `suppression` lets it be seen.
+pub fn figure(
+    conn: &mut DbConnection,
+    agreement: Option<&str>,
+    highlight: Highlight,
+    suppression: Suppression,
+) -> Result<HighlightFigure, ApiError> {
+    let group = highlight.student_group.unwrap_or_else(|| "all".into());
+    let today = crate::db::today();
+    let latest = match agreement {
+        Some(agreement) => {
+            let from = today
+                .checked_sub_days(chrono::Days::new(1096))
+                .unwrap_or(today);
+            let query = KpisQuery {
+                kpi: Some(highlight.kpi_code.clone()),
+                student_group: Some(group.clone()),
+                from: Some(from),
+                to: Some(today),
+            };
+            build(conn, agreement, &query, suppression)?
+                .into_iter()
+                .next()
+                .and_then(|p| p.latest)
+        }
+        None => None,
+    };
+    Ok(HighlightFigure {
+        kpi_code: highlight.kpi_code,
+        student_group: group,
+        caption: highlight.caption,
+        latest,
+    })
+}
+
+/// The filters of `GET /stories`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StoryQuery {
+    #[param(inline)]
+    pub status: Option<StoryStatus>,
+    pub agreement_id: Option<String>,
+    pub partner_id: Option<String>,
+    pub school_id: Option<String>,
+}
+
+pub struct Stories;
+
+impl Resource for Stories {
+    const NAME: &'static str = "story";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::AgreementsWrite;
+
+    type Row = StoryRow;
+    type Input = StoryInput;
+    type Output = Story;
+    type Filter = StoryQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    /// The highlight's figure needs the database and the reader: `for_caller` fills it.
+    fn represent(row: StoryRow) -> Result<Story, ApiError> {
+        let highlight = stored_highlight(&row)?.map(|h| HighlightFigure {
+            student_group: h.student_group.unwrap_or_else(|| "all".into()),
+            kpi_code: h.kpi_code,
+            caption: h.caption,
+            latest: None,
+        });
+        Ok(Story {
+            status: StoryStatus::parse(&row.status)
+                .ok_or_else(|| corrupt("status", &row.status))?,
+            media_urls: serde_json::from_str(&row.media_urls)
+                .map_err(|e| corrupt("media_urls", e))?,
+            partner_ids: set_from_column(&row.partner_ids),
+            school_ids: set_from_column(&row.school_ids),
+            body_html: super::markdown::to_html(&row.body),
+            highlight,
+            id: row.id,
+            title: row.title,
+            slug: row.slug,
+            summary: row.summary,
+            body: row.body,
+            agreement_id: row.agreement_id,
+            consent_confirmed: row.consent_confirmed,
+            published_at: row.published_at.map(|t| t.and_utc()),
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+
+    fn for_caller(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        mut outputs: Vec<Story>,
+    ) -> Result<Vec<Story>, ApiError> {
+        let suppression = Suppression::for_caller(ctx.caller, ctx.policy.kpi_min_cell_size);
+        for story in &mut outputs {
+            if let Some(h) = story.highlight.take() {
+                let highlight = Highlight {
+                    kpi_code: h.kpi_code,
+                    student_group: Some(h.student_group),
+                    caption: h.caption,
+                };
+                story.highlight = Some(figure(
+                    conn,
+                    story.agreement_id.as_deref(),
+                    highlight,
+                    suppression,
+                )?);
+            }
+        }
+        Ok(outputs)
+    }
+
+    fn writable(row: &StoryRow) -> Result<StoryInput, ApiError> {
+        let s = Self::represent(row.clone())?;
+        Ok(StoryInput {
+            title: Some(s.title),
+            slug: Some(s.slug),
+            summary: s.summary,
+            body: Some(s.body),
+            agreement_id: s.agreement_id,
+            partner_ids: Some(s.partner_ids),
+            school_ids: Some(s.school_ids),
+            highlight: stored_highlight(row)?,
+            media_urls: Some(s.media_urls),
+            consent_confirmed: Some(s.consent_confirmed),
+            status: Some(s.status),
+        })
+    }
+
+    fn check(input: &StoryInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, input.problems())
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: StoryInput,
+        _place: &Place,
+        stamp: Stamp,
+        current: Option<&StoryRow>,
+        _ctx: &Ctx,
+    ) -> Result<StoryRow, ApiError> {
+        let status = input.status.unwrap_or(StoryStatus::Draft);
+        // Published once, dated once.
+        let published_at = match current.and_then(|c| c.published_at) {
+            Some(at) => Some(at),
+            None if status == StoryStatus::Published => Some(stamp.updated_at),
+            None => None,
+        };
+        let highlight = input
+            .highlight
+            .map(|h| {
+                serde_json::to_string(&Highlight {
+                    student_group: Some(h.student_group.unwrap_or_else(|| "all".into())),
+                    ..h
+                })
+            })
+            .transpose()
+            .map_err(|e| ApiError::Internal(format!("cannot store the highlight: {e}")))?;
+        let media: Vec<String> = input
+            .media_urls
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| u.trim().to_owned())
+            .collect();
+        Ok(StoryRow {
+            id: stamp.id,
+            title: input.title.unwrap_or_default(),
+            slug: input.slug.unwrap_or_default(),
+            summary: input.summary,
+            body: input.body.unwrap_or_default(),
+            agreement_id: input.agreement_id,
+            partner_ids: set_to_column(input.partner_ids.as_deref().unwrap_or_default()),
+            school_ids: set_to_column(input.school_ids.as_deref().unwrap_or_default()),
+            highlight,
+            media_urls: serde_json::to_string(&media)
+                .map_err(|e| ApiError::Internal(format!("cannot store media: {e}")))?,
+            consent_confirmed: input.consent_confirmed.unwrap_or(false),
+            status: status.as_str().to_owned(),
+            published_at,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// A partner reads the published stories and those that name it.
+    fn visible(caller: &Caller, row: &StoryRow) -> bool {
+        caller.partner_scope().is_none_or(|own| {
+            row.status == StoryStatus::Published.as_str()
+                || row.partner_ids.contains(&format!(",{own},"))
+        })
+    }
+
+    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &StoryRow) -> Result<(), ApiError> {
+        ctx.caller.check_schools(&set_from_column(&row.school_ids))
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        query: StoryQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<StoryRow>, ApiError> {
+        let filter = StoryFilter {
+            status: query.status.map(|s| s.as_str().to_owned()),
+            agreement_id: query.agreement_id,
+            partner_id: query.partner_id,
+            school_id: query.school_id,
+            published_or_naming: match ctx.caller.role {
+                Role::Partner => Some(ctx.caller.partner_scope().unwrap_or_default()),
+                _ => None,
+            },
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// What the story names exists; the status moves forward; the slug is free; staff write
+    /// for their schools.
+    fn saving(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        before: Option<&StoryRow>,
+        after: &StoryRow,
+    ) -> Result<(), ApiError> {
+        let schools = set_from_column(&after.school_ids);
+        ctx.caller.check_schools(&schools)?;
+        let mut references = References::new();
+        references.to::<Loaded>(
+            conn,
+            "agreement_id",
+            "agreement",
+            after.agreement_id.as_deref(),
+        )?;
+        for (i, partner) in set_from_column(&after.partner_ids).iter().enumerate() {
+            references.to::<PartnerRow>(
+                conn,
+                &format!("partner_ids[{i}]"),
+                "partner",
+                Some(partner),
+            )?;
+        }
+        for (i, school) in schools.iter().enumerate() {
+            references.to::<SchoolRow>(
+                conn,
+                &format!("school_ids[{i}]"),
+                "school",
+                Some(school),
+            )?;
+        }
+        if let Some(h) = stored_highlight(after)? {
+            let catalogue = crate::kpi_progress::series::catalogue(conn)?;
+            if !catalogue.values().any(|k| k.code == h.kpi_code) {
+                references.push(FieldError::new(
+                    "highlight.kpi_code",
+                    "not_found",
+                    format!("no KPI has the code {:?}", h.kpi_code),
+                ));
+            }
+        }
+        if let Some(before) = before {
+            let from = StoryStatus::parse(&before.status).unwrap_or(StoryStatus::Draft);
+            let to = StoryStatus::parse(&after.status).unwrap_or(StoryStatus::Draft);
+            if !may_move(from, to) {
+                references.push(FieldError::new(
+                    "status",
+                    "invalid_transition",
+                    format!(
+                        "a story moves draft → published → archived; not {} → {}",
+                        from.as_str(),
+                        to.as_str()
+                    ),
+                ));
+            }
+        }
+        references.done()?;
+        if store::by_slug(conn, &after.slug)?.is_some_and(|other| other.id != after.id) {
+            return Err(ApiError::Conflict(format!(
+                "another story has the slug {:?}",
+                after.slug
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lower_case_words_with_hyphens() {
+        for ok in ["museum-night", "2027-spring", "a"] {
+            assert!(slug_text(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Museum", "a--b", "-a", "a-", "a b", "é"] {
+            assert!(slug_text(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stories_move_forward_only() {
+        use StoryStatus::*;
+        assert!(may_move(Draft, Published));
+        assert!(may_move(Published, Archived));
+        assert!(!may_move(Archived, Published));
+        assert!(!may_move(Published, Draft));
+        assert!(!may_move(Draft, Archived));
+    }
+}
