@@ -32,6 +32,7 @@ pub mod kpi_targets;
 pub mod need_categories;
 pub mod openapi;
 pub mod partners;
+pub mod relationships;
 pub mod resource;
 pub mod responsibilities;
 pub mod schools;
@@ -102,6 +103,7 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<facilities::model::Facilities>(),
         read::<facility_bookings::model::Bookings>(),
         read::<stories::model::Stories>(),
+        read::<relationships::model::Relationships>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -137,6 +139,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     facilities::routes(cfg);
     facility_bookings::routes(cfg);
     stories::routes(cfg);
+    relationships::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -90,6 +90,14 @@ pub struct ActivityInput {
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
     #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
     pub external_id: Option<String>,
+    /// The partner whose place it happened at (the power of place).
+    #[serde(default, deserialize_with = "trimmed")]
+    pub host_partner_id: Option<String>,
+    /// Where it happened.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub venue: Option<String>,
 }
 
 impl ActivityInput {
@@ -99,6 +107,7 @@ impl ActivityInput {
             ("partner_id", &self.partner_id),
             ("agreement_id", &self.agreement_id),
             ("school_id", &self.school_id),
+            ("host_partner_id", &self.host_partner_id),
         ] {
             if value.as_deref().is_some_and(|v| !is_id(v)) {
                 extra.push(FieldError::new(
@@ -126,6 +135,8 @@ pub struct Activity {
     pub families_reached: i32,
     pub notes: Option<String>,
     pub external_id: Option<String>,
+    pub host_partner_id: Option<String>,
+    pub venue: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -149,6 +160,8 @@ impl TryFrom<ActivityRow> for Activity {
             families_reached: row.families_reached,
             notes: row.notes,
             external_id: row.external_id,
+            host_partner_id: row.host_partner_id,
+            venue: row.venue,
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -203,6 +216,15 @@ fn check_references(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), Ap
             "not_found",
             "partner_id must be an existing partner",
         ));
+    }
+    if let Some(host) = &row.host_partner_id {
+        if !crate::partners::store::exists(conn, host)? {
+            errors.push(FieldError::new(
+                "host_partner_id",
+                "not_found",
+                "host_partner_id must be an existing partner",
+            ));
+        }
     }
     if let Some(school) = &row.school_id {
         if <crate::schools::store::SchoolRow as crate::resource::Stored>::find(conn, school)?
@@ -369,6 +391,8 @@ impl Resource for Activities {
             families_reached: Some(row.families_reached),
             notes: row.notes.clone(),
             external_id: row.external_id.clone(),
+            host_partner_id: row.host_partner_id.clone(),
+            venue: row.venue.clone(),
         })
     }
 
@@ -403,6 +427,8 @@ impl Resource for Activities {
             version: stamp.version,
             created_at: stamp.created_at,
             updated_at: stamp.updated_at,
+            host_partner_id: input.host_partner_id,
+            venue: input.venue,
         })
     }
 

@@ -24,6 +24,9 @@ pub struct ActivityRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The partner whose place it happened at, and where.
+    pub host_partner_id: Option<String>,
+    pub venue: Option<String>,
 }
 
 crate::stored_rows!(ActivityRow, activities, name = kind);

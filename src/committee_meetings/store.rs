@@ -92,15 +92,14 @@ pub fn attended_by(conn: &mut DbConnection, committee: &str, member: &str) -> Qu
     .get_result(conn)
 }
 
-/// Per school of the committee (`None`: the district), the meetings held at a partner's
-/// place.
-pub fn hosted_by_partners(conn: &mut DbConnection) -> QueryResult<Vec<(Option<String>, i64)>> {
-    use crate::db::schema::committees;
+/// Per host partner, the committee meetings held at its place.
+pub fn per_host(conn: &mut DbConnection) -> QueryResult<Vec<(Option<String>, i64)>> {
     committee_meetings::table
-        .inner_join(committees::table)
         .filter(committee_meetings::host_partner_id.is_not_null())
-        .group_by(committees::school_id)
-        .select((committees::school_id, diesel::dsl::count_star()))
-        .order(committees::school_id.asc())
+        .group_by(committee_meetings::host_partner_id)
+        .select((
+            committee_meetings::host_partner_id,
+            diesel::dsl::count_star(),
+        ))
         .load(conn)
 }

@@ -1,5 +1,6 @@
 //! The dashboard's community section: who sits on committees for the community, the
-//! communication tasks that are late, and the hours schools hosted the community.
+//! communication tasks that are late, the hours schools hosted the community, and the meetings
+//! partners hosted.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -11,6 +12,7 @@ use crate::communication_plans::model::{tasks_of, PlanTask, TaskStatus};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::facility_bookings::model::hours_between;
+use crate::partners::store::PartnerRow;
 use crate::resource::Stored;
 use crate::schools::store::SchoolRow;
 
@@ -45,6 +47,26 @@ pub struct HostedHours {
     pub bookings: usize,
 }
 
+/// Meetings a partner hosted at its place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostPartner {
+    pub partner_id: String,
+    pub name: Option<String>,
+    pub meetings: i64,
+}
+
+/// The power of place: meetings held at partners' places.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostedMeetings {
+    /// Committee meetings plus agreement meetings (kickoffs, check-ins, reviews and renewals
+    /// not cancelled).
+    pub total: i64,
+    pub committee_meetings: i64,
+    pub agreement_meetings: i64,
+    /// Most meetings first.
+    pub by_partner: Vec<HostPartner>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunityVoice {
     /// Per school with any, by school id (the district's own last).
@@ -53,6 +75,7 @@ pub struct CommunityVoice {
     pub overdue_communication_tasks: Listed<OverdueCommunicationTask>,
     /// Per school with any, by school id: the community hours its facilities hosted.
     pub hosted_hours_by_school: Vec<HostedHours>,
+    pub meetings_hosted_by_partners: HostedMeetings,
 }
 
 pub fn community(
@@ -115,5 +138,35 @@ pub fn community(
         seats_by_school,
         overdue_communication_tasks: listed(overdue, limit),
         hosted_hours_by_school,
+        meetings_hosted_by_partners: hosted_meetings(conn, limit)?,
+    })
+}
+
+fn hosted_meetings(conn: &mut DbConnection, limit: usize) -> Result<HostedMeetings, ApiError> {
+    let committee = crate::committee_meetings::store::per_host(conn)?;
+    let agreement = crate::timeline::store::meetings_per_host(conn)?;
+    let sum = |rows: &[(Option<String>, i64)]| rows.iter().map(|(_, n)| n).sum::<i64>();
+    let (committee_meetings, agreement_meetings) = (sum(&committee), sum(&agreement));
+    let mut per_partner: std::collections::BTreeMap<String, i64> = Default::default();
+    for (partner, n) in committee.into_iter().chain(agreement) {
+        if let Some(partner) = partner {
+            *per_partner.entry(partner).or_default() += n;
+        }
+    }
+    let mut ranked: Vec<(String, i64)> = per_partner.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut by_partner = Vec::new();
+    for (partner_id, meetings) in ranked.into_iter().take(limit) {
+        by_partner.push(HostPartner {
+            name: PartnerRow::find(conn, &partner_id)?.map(|p| p.name),
+            partner_id,
+            meetings,
+        });
+    }
+    Ok(HostedMeetings {
+        total: committee_meetings + agreement_meetings,
+        committee_meetings,
+        agreement_meetings,
+        by_partner,
     })
 }

@@ -255,6 +255,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        host_partner_id -> Nullable<Text>,
+        venue -> Nullable<Text>,
     }
 }
 
@@ -274,6 +276,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        host_partner_id -> Nullable<Text>,
+        venue -> Nullable<Text>,
     }
 }
 
@@ -607,6 +611,24 @@ diesel::table! {
 diesel::joinable!(facility_bookings -> facilities (facility_id));
 
 diesel::table! {
+    relationships (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        teacher_name -> Nullable<Text>,
+        school_id -> Nullable<Text>,
+        partner_id -> Text,
+        contact_id -> Nullable<Text>,
+        kinds -> Text,
+        since -> Nullable<Date>,
+        last_contact_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     stories (id) {
         id -> Text,
         title -> Text,
@@ -663,5 +685,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     communication_plans,
     facilities,
     facility_bookings,
-    stories
+    stories,
+    relationships
 );

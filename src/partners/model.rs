@@ -280,10 +280,29 @@ pub struct Partner {
     pub referred_by: Option<String>,
     pub continuum_level_id: Option<String>,
     pub vetting: Vetting,
+    /// The district's staff who already know the partner (the relationship inventory), as of
+    /// the read; it does not change the partner's version.
+    pub known_by: KnownBy,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who of the district's staff knows a partner.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct KnownBy {
+    /// How many people (users, or teachers named in the inventory).
+    pub staff: usize,
+    pub people: Vec<KnownTeacher>,
+}
+
+/// A teacher with a relationship with the partner.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct KnownTeacher {
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub school_id: Option<String>,
 }
 
 /// A partner's vetting as readers see it today.
@@ -350,6 +369,7 @@ impl TryFrom<PartnerRow> for Partner {
             description: row.description,
             website: row.website,
             referred_by: row.referred_by,
+            known_by: KnownBy::default(),
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -649,14 +669,44 @@ impl Resource for Partners {
         Ok(())
     }
 
+    /// Vetting notes are for admin and staff; who knows each partner comes from the
+    /// relationship inventory.
     fn for_caller(
-        _conn: &mut DbConnection,
+        conn: &mut DbConnection,
         ctx: &Ctx,
         mut partners: Vec<Partner>,
     ) -> Result<Vec<Partner>, ApiError> {
         if !ctx.caller.reads_vetting_notes() {
             for partner in &mut partners {
                 partner.vetting.notes = None;
+            }
+        }
+        let ids: Vec<String> = partners.iter().map(|p| p.id.clone()).collect();
+        let mut known: std::collections::HashMap<String, Vec<KnownTeacher>> = Default::default();
+        for (partner, user_id, user_name, teacher_name, school_id) in
+            crate::relationships::store::known_by(conn, &ids)?
+        {
+            let teacher = KnownTeacher {
+                name: user_name.or(teacher_name),
+                user_id,
+                school_id,
+            };
+            let people = known.entry(partner).or_default();
+            let same = |t: &KnownTeacher| match (&t.user_id, &teacher.user_id) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => t.name == teacher.name,
+                _ => false,
+            };
+            if !people.iter().any(same) {
+                people.push(teacher);
+            }
+        }
+        for partner in &mut partners {
+            if let Some(people) = known.remove(&partner.id) {
+                partner.known_by = KnownBy {
+                    staff: people.len(),
+                    people,
+                };
             }
         }
         Ok(partners)

@@ -77,6 +77,14 @@ pub struct TimelineItemInput {
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub notes: Option<String>,
+    /// The partner whose place it is held at (the power of place).
+    #[serde(default, deserialize_with = "trimmed")]
+    pub host_partner_id: Option<String>,
+    /// Where it is held.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
+    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub venue: Option<String>,
 }
 
 /// Progress toward one desired outcome, as discussed at a check-in.
@@ -159,6 +167,8 @@ pub struct TimelineItem {
     pub notes: Option<String>,
     /// The record of a held check-in.
     pub check_in: Option<CheckInRecord>,
+    pub host_partner_id: Option<String>,
+    pub venue: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -188,6 +198,8 @@ impl TimelineItem {
             scheduled_on: row.scheduled_on,
             generated: row.generated,
             notes: row.notes,
+            host_partner_id: row.host_partner_id,
+            venue: row.venue,
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -266,6 +278,8 @@ impl Resource for TimelineItems {
             scheduled_on: Some(row.scheduled_on),
             status: TimelineStatus::parse(&row.status),
             notes: row.notes.clone(),
+            host_partner_id: row.host_partner_id.clone(),
+            venue: row.venue.clone(),
         })
     }
 
@@ -303,7 +317,26 @@ impl Resource for TimelineItems {
             version: stamp.version,
             created_at: stamp.created_at,
             updated_at: stamp.updated_at,
+            host_partner_id: input.host_partner_id,
+            venue: input.venue,
         })
+    }
+
+    /// The host partner exists.
+    fn saving(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _before: Option<&TimelineRow>,
+        after: &TimelineRow,
+    ) -> Result<(), ApiError> {
+        crate::resource::references::References::new()
+            .to::<crate::partners::store::PartnerRow>(
+                conn,
+                "host_partner_id",
+                "partner",
+                after.host_partner_id.as_deref(),
+            )?
+            .done()
     }
 
     fn enter(

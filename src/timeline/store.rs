@@ -24,6 +24,9 @@ pub struct TimelineRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The partner whose place it is held at, and where.
+    pub host_partner_id: Option<String>,
+    pub venue: Option<String>,
 }
 
 crate::stored_rows!(
@@ -153,6 +156,8 @@ pub fn insert_generated_check_ins(
             version: 1,
             created_at: now,
             updated_at: now,
+            host_partner_id: None,
+            venue: None,
         })
         .collect();
     for row in &rows {
@@ -169,4 +174,16 @@ fn capitalised(word: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// Per host partner, the agreement meetings (kickoffs, check-ins, reviews, renewals) held at
+/// its place and not cancelled.
+pub fn meetings_per_host(conn: &mut DbConnection) -> QueryResult<Vec<(Option<String>, i64)>> {
+    timeline_items::table
+        .filter(timeline_items::host_partner_id.is_not_null())
+        .filter(timeline_items::kind.eq_any(["kickoff", "check_in", "review", "renewal"]))
+        .filter(timeline_items::status.ne("cancelled"))
+        .group_by(timeline_items::host_partner_id)
+        .select((timeline_items::host_partner_id, diesel::dsl::count_star()))
+        .load(conn)
 }

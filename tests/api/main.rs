@@ -29,6 +29,7 @@ mod oneroster;
 mod openapi;
 mod outreach;
 mod partners;
+mod relationships;
 mod schools;
 mod security;
 mod seed;

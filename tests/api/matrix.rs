@@ -776,6 +776,44 @@ const TABLE: &[(&str, &str, &str)] = &[
         "",
         "404 404 404 404 404 404 404 404",
     ),
+    // The relationship inventory: a teacher of the school knows the partner. Staff write for
+    // their school (a sheet of another school's rows is refused row by row: 422); a partner
+    // reads those that name it.
+    (
+        "GET /relationships",
+        "partners:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /relationships",
+        "partners:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /relationships/{id}",
+        "partners:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /relationships/{id}",
+        "partners:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /relationships/{id}",
+        "partners:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /relationships/{id}",
+        "partners:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "POST /relationships/batch",
+        "partners:write",
+        "200 200 422 403 403 403 200 403",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -925,6 +963,8 @@ struct World {
     booking: String,
     /// A draft story of the school naming the partner, its slug `matrix-story`.
     story: String,
+    /// A teacher of the school knows the partner.
+    relationship: String,
     /// A ping queued for `webhook`.
     delivery: String,
     target: String,
@@ -972,6 +1012,11 @@ fn booking_body(world: &World, purpose: &str) -> Value {
 fn story_body(world: &World, slug: &str, title: &str) -> Value {
     json!({"title": title, "slug": slug, "body": "What happened.", "school_ids": [world.school],
            "partner_ids": [world.partner]})
+}
+
+fn relationship_body(world: &World, teacher: &str) -> Value {
+    json!({"teacher_name": teacher, "school_id": world.school, "partner_id": world.partner,
+           "kinds": ["speaker"]})
 }
 
 fn agreement_body(world: &World, title: &str) -> Value {
@@ -1099,6 +1144,10 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "POST /stories" => Some(story_body(w, &format!("story-{n}"), &format!("Story {n}"))),
         "PUT /stories/{id}" => Some(story_body(w, "matrix-story", &format!("Story {n}"))),
         "PATCH /stories/{id}" => Some(json!({"summary": format!("s{n}")})),
+        "POST /relationships" | "PUT /relationships/{id}" => {
+            Some(relationship_body(w, &format!("Teacher {n}")))
+        }
+        "PATCH /relationships/{id}" => Some(json!({"notes": format!("n{n}")})),
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
@@ -1204,6 +1253,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /stories/{id}" => {
             make(admin, "/api/v1/stories", story_body(w, &format!("doomed-{n}"), "Doomed")).await
         }
+        "DELETE /relationships/{id}" => {
+            make(admin, "/api/v1/relationships", relationship_body(w, "Doomed")).await
+        }
         "DELETE /need-categories/{id}" => {
             make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -1258,6 +1310,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/communication-plans/") => pick(&w.plan),
                 p if p.starts_with("/facilities/") => pick(&w.facility),
                 p if p.starts_with("/stories/") => pick(&w.story),
+                p if p.starts_with("/relationships/") => pick(&w.relationship),
                 p if p.starts_with("/facility-bookings/") => pick(&w.booking),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
@@ -1277,6 +1330,12 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                     "sourcedId,status,name,type,identifier\nm-{n},active,Imported {n},school,\n"
                 ))
         }
+        ("POST /relationships/batch", _) => req
+            .insert_header(("content-type", "text/csv"))
+            .set_payload(format!(
+                "teacher_name,school_id,partner_name\nTeacher {n},{},Own\n",
+                w.school
+            )),
         ("POST /oauth/token", _) => req
             .insert_header(("content-type", "application/x-www-form-urlencoded"))
             .set_payload(format!(
@@ -1438,6 +1497,7 @@ async fn every_operation_for_every_caller(db: TestDb) {
         facility: String::new(),
         booking: String::new(),
         story: String::new(),
+        relationship: String::new(),
         delivery,
         target: String::new(),
         responsibility: String::new(),
@@ -1501,6 +1561,12 @@ async fn every_operation_for_every_caller(db: TestDb) {
         &admin,
         "/api/v1/stories",
         story_body(&world, "matrix-story", "Matrix story"),
+    )
+    .await;
+    world.relationship = make(
+        &admin,
+        "/api/v1/relationships",
+        relationship_body(&world, "Matrix teacher"),
     )
     .await;
     let a = world.agreement.clone();

@@ -14,7 +14,98 @@ both!(
     bookings_are_asked_for_answered_and_never_overlap,
     racing_approvals_approve_one,
     open_facilities_are_public_without_who_booked_them,
+    meetings_at_partners_places_are_counted,
 );
+
+/// The power of place: timeline items, activities and committee meetings name a host partner
+/// and a venue, and the dashboard counts the meetings partners hosted.
+async fn meetings_at_partners_places_are_counted(db: TestDb) {
+    let admin = app(&db).await;
+    let (school, _) = setup(&admin).await;
+    let library = post(
+        &admin,
+        "/api/v1/partners",
+        json!({"name": "Riverside Library", "kind": "library"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let agreement = post(
+        &admin,
+        "/api/v1/agreements",
+        json!({"title": "Library nights", "lead_partner_id": library, "school_ids": [school],
+               "start_date": "2026-01-01", "end_date": "2027-12-31", "involves_students": false}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let ghost = "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d";
+    let timeline = format!("/api/v1/agreements/{agreement}/timeline");
+    let refused = post(
+        &admin,
+        &timeline,
+        json!({"kind": "check_in", "title": "Q1", "scheduled_on": "2027-01-15", "host_partner_id": ghost}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(refused.error_fields(), ["host_partner_id"]);
+    let item = post(
+        &admin,
+        &timeline,
+        json!({"kind": "check_in", "title": "Q1", "scheduled_on": "2027-01-15",
+               "host_partner_id": library, "venue": "Riverside Library, room 2"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(item.body["venue"], "Riverside Library, room 2");
+    assert_eq!(item.body["host_partner_id"], library.as_str());
+    // An exhibition is not a meeting.
+    post(
+        &admin,
+        &timeline,
+        json!({"kind": "exhibition", "title": "Show", "scheduled_on": "2027-03-01", "host_partner_id": library}),
+    )
+    .await
+    .expect(201);
+    let activity = post(
+        &admin,
+        "/api/v1/activities",
+        json!({"partner_id": library, "school_id": school, "kind": "talk", "occurred_on": "2026-10-01",
+               "host_partner_id": library, "venue": "Main reading room"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(activity.body["venue"], "Main reading room");
+    post(
+        &admin,
+        "/api/v1/activities",
+        json!({"partner_id": library, "school_id": school, "kind": "talk", "occurred_on": "2026-10-01",
+               "host_partner_id": ghost}),
+    )
+    .await
+    .expect(422);
+    let committee = post(
+        &admin,
+        "/api/v1/committees",
+        json!({"name": "Site council", "kind": "site_council", "school_id": school}),
+    )
+    .await
+    .expect(201)
+    .id();
+    post(
+        &admin,
+        &format!("/api/v1/committees/{committee}/meetings"),
+        json!({"held_on": "2026-11-05", "host_partner_id": library, "venue": "Riverside Library"}),
+    )
+    .await
+    .expect(201);
+    let dash = get(&admin, "/api/v1/dashboards/district").await.expect(200);
+    assert_eq!(
+        dash.body["community"]["meetings_hosted_by_partners"],
+        json!({"total": 2, "committee_meetings": 1, "agreement_meetings": 1,
+               "by_partner": [{"partner_id": library, "name": "Riverside Library", "meetings": 2}]})
+    );
+}
 
 fn at(hours: i64) -> String {
     let t = chrono::Utc::now() + chrono::Duration::hours(hours);

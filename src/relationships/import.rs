@@ -1,0 +1,381 @@
+//! The teacher-survey spreadsheet as CSV: one relationship a row, matching partners by
+//! `partner_external_id` or by name (case and accents aside) and creating those it does not
+//! find, matching teachers by email, contacts by name. Every row goes through the same
+//! pipeline as a single write (rules, scoping, audit), each in its own savepoint; the report
+//! names each bad row like the KPI batch's.
+
+use std::collections::HashMap;
+
+use diesel::Connection;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::model::{RelationshipInput, Relationships};
+use super::store;
+use crate::contacts::model::Contacts;
+use crate::db::search::search_form;
+use crate::db::DbConnection;
+use crate::error::{ApiError, RowError};
+use crate::kpi_records::ingest::{BatchMode, MAX_LISTED_ROWS};
+use crate::partners::model::{Offering, Partners};
+use crate::resource::{create_in, Ctx, Place};
+
+/// The columns a sheet may have (headers, case aside); `partner_name` or
+/// `partner_external_id`, and `teacher_email` or `teacher_name`, are needed.
+pub const COLUMNS: &[&str] = &[
+    "teacher_email",
+    "teacher_name",
+    "school_id",
+    "school_external_id",
+    "partner_external_id",
+    "partner_name",
+    "partner_kind",
+    "contact_name",
+    "kinds",
+    "since",
+    "last_contact_on",
+    "notes",
+];
+
+/// What an import did.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RelationshipImport {
+    /// Rows in the sheet (not counting the header).
+    pub received: usize,
+    /// Relationships recorded.
+    pub created: usize,
+    /// Partners the sheet named that were not on record, added as prospects.
+    pub partners_created: usize,
+    pub contacts_created: usize,
+    pub rejected: usize,
+    /// The bad rows (partial mode; in `all` mode they come in a 422).
+    pub errors: Vec<RowError>,
+}
+
+fn fault(index: usize, line: u64, field: &str, code: &str, message: impl Into<String>) -> RowError {
+    RowError {
+        index,
+        line: Some(line),
+        field: (!field.is_empty()).then(|| field.to_owned()),
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// What is wrong with a row: the field (empty for the row as a whole), a code and a message.
+type Problem = (String, String, String);
+
+/// Why a row was not written: its own problems, or a fault of the server (which fails the
+/// whole import).
+enum RowFailure {
+    Bad(Vec<Problem>),
+    Fault(ApiError),
+}
+
+impl From<diesel::result::Error> for RowFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        RowFailure::Fault(e.into())
+    }
+}
+
+impl From<ApiError> for RowFailure {
+    /// The pipeline's refusals are the row's problems; anything else is the server's.
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Validation(fields) | ApiError::Malformed(fields) => RowFailure::Bad(
+                fields
+                    .into_iter()
+                    .map(|f| (f.field, f.code, f.message))
+                    .collect(),
+            ),
+            ApiError::Forbidden(message) => {
+                RowFailure::Bad(vec![(String::new(), "forbidden".into(), message)])
+            }
+            ApiError::Conflict(message) => {
+                RowFailure::Bad(vec![(String::new(), "conflict".into(), message)])
+            }
+            other => RowFailure::Fault(other),
+        }
+    }
+}
+
+fn bad(field: &str, code: &str, message: impl Into<String>) -> RowFailure {
+    RowFailure::Bad(vec![(field.to_owned(), code.to_owned(), message.into())])
+}
+
+/// One row's cells by column name.
+struct Cells<'a> {
+    record: &'a csv::StringRecord,
+    columns: &'a HashMap<String, usize>,
+}
+
+impl Cells<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.columns
+            .get(name)
+            .and_then(|i| self.record.get(*i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A date cell; a problem when it is not one.
+fn parse_date(cells: &Cells, field: &str, bad: &mut Vec<Problem>) -> Option<chrono::NaiveDate> {
+    let text = cells.get(field)?;
+    match text.parse() {
+        Ok(date) => Some(date),
+        Err(_) => {
+            bad.push((
+                field.into(),
+                "invalid".into(),
+                format!("{field} must be a date (YYYY-MM-DD)"),
+            ));
+            None
+        }
+    }
+}
+
+/// One row: found or created partner and contact, then the relationship; what it counted.
+fn import_row(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    cells: &Cells,
+) -> Result<RelationshipImport, RowFailure> {
+    let mut counted = RelationshipImport::default();
+    let mut problems = Vec::new();
+    let since = parse_date(cells, "since", &mut problems);
+    let last_contact_on = parse_date(cells, "last_contact_on", &mut problems);
+    let mut kinds = Vec::new();
+    for kind in cells
+        .get("kinds")
+        .unwrap_or_default()
+        .split([';', ',', '|'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        match Offering::parse(kind) {
+            Some(k) if !kinds.contains(&k) => kinds.push(k),
+            Some(_) => {}
+            None => problems.push((
+                "kinds".into(),
+                "invalid".into(),
+                format!("{kind:?} is not a partner offering"),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(RowFailure::Bad(problems));
+    }
+    let user_id = match cells.get("teacher_email") {
+        Some(email) => Some(store::user_by_email(conn, email)?.ok_or_else(|| {
+            bad(
+                "teacher_email",
+                "not_found",
+                format!("no user has the email {email:?}"),
+            )
+        })?),
+        None => None,
+    };
+    let school_id = match (cells.get("school_id"), cells.get("school_external_id")) {
+        (Some(id), _) => Some(id.to_owned()),
+        (None, Some(external)) => Some(
+            crate::schools::store::by_external_id(conn, external)?
+                .ok_or_else(|| {
+                    bad(
+                        "school_external_id",
+                        "not_found",
+                        format!("no school has the external id {external:?}"),
+                    )
+                })?
+                .id,
+        ),
+        (None, None) => None,
+    };
+    let external = cells.get("partner_external_id");
+    let name = cells.get("partner_name");
+    let mut partner_id = match external {
+        Some(external) => store::partner_by_external_id(conn, external)?,
+        None => None,
+    };
+    if let (None, Some(name)) = (&partner_id, name) {
+        partner_id = store::partners_named(conn, &search_form(name))?
+            .into_iter()
+            .next();
+    }
+    let partner_id = match partner_id {
+        Some(id) => id,
+        None => {
+            let name = name.ok_or_else(|| {
+                bad(
+                    "partner_name",
+                    "required",
+                    "no partner has this partner_external_id: give partner_name to add it",
+                )
+            })?;
+            let input = serde_json::from_value(json!({
+                "name": name, "external_id": external, "status": "prospect",
+                "kind": cells.get("partner_kind").unwrap_or("other"),
+            }))
+            .map_err(|_| {
+                bad(
+                    "partner_kind",
+                    "invalid",
+                    "partner_kind is not a partner kind",
+                )
+            })?;
+            let created = create_in::<Partners>(conn, ctx, &Place::TOP, input)?;
+            counted.partners_created += 1;
+            created.id
+        }
+    };
+    let contact_id = match cells.get("contact_name") {
+        Some(contact) => match store::contact_named(conn, &partner_id, &search_form(contact))? {
+            Some(id) => Some(id),
+            None => {
+                let input = serde_json::from_value(json!({"name": contact}))
+                    .map_err(|_| bad("contact_name", "invalid", "contact_name is not a name"))?;
+                let place = Place {
+                    parent: Some(partner_id.clone()),
+                };
+                let created = match create_in::<Contacts>(conn, ctx, &place, input) {
+                    Ok(created) => created,
+                    // The contact's own fields are the sheet's contact_name.
+                    Err(e) => {
+                        return Err(match RowFailure::from(e) {
+                            RowFailure::Bad(p) => RowFailure::Bad(
+                                p.into_iter()
+                                    .map(|(_, code, message)| {
+                                        ("contact_name".to_owned(), code, message)
+                                    })
+                                    .collect(),
+                            ),
+                            fault => fault,
+                        })
+                    }
+                };
+                counted.contacts_created += 1;
+                Some(created.id)
+            }
+        },
+        None => None,
+    };
+    let input = RelationshipInput {
+        user_id,
+        teacher_name: cells
+            .get("teacher_name")
+            .filter(|_| cells.get("teacher_email").is_none())
+            .map(str::to_owned),
+        school_id,
+        partner_id: Some(partner_id),
+        contact_id,
+        kinds: Some(kinds),
+        since,
+        last_contact_on,
+        notes: cells.get("notes").map(str::to_owned),
+    };
+    <Relationships as crate::resource::Resource>::check(&input, None)?;
+    create_in::<Relationships>(conn, ctx, &Place::TOP, input)?;
+    counted.created += 1;
+    Ok(counted)
+}
+
+/// Imports `csv` in the caller's transaction: in `all` mode one bad row rejects the sheet (422
+/// listing the bad rows) and nothing is written; in `partial` mode each good row is written.
+pub fn import_sheet(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    csv: &[u8],
+    mode: BatchMode,
+) -> Result<RelationshipImport, ApiError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::BadRequest(format!("the sheet cannot be read: {e}")))?
+        .clone();
+    let columns: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                i,
+            )
+        })
+        .collect();
+    for (needed, either) in [
+        ("partner_name", "partner_external_id"),
+        ("teacher_name", "teacher_email"),
+    ] {
+        if !columns.contains_key(needed) && !columns.contains_key(either) {
+            return Err(ApiError::field(
+                needed,
+                "required",
+                format!("the sheet needs a {needed} or a {either} column"),
+            ));
+        }
+    }
+    let mut outcome = RelationshipImport::default();
+    let mut errors = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        outcome.received += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(fault(index, line, "", "malformed", format!("not CSV: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record
+            .iter()
+            .any(|cell| cell.chars().any(crate::http::body::is_forbidden_control))
+        {
+            errors.push(fault(
+                index,
+                line,
+                "",
+                "invalid",
+                "the row holds control characters",
+            ));
+            continue;
+        }
+        let cells = Cells {
+            record: &record,
+            columns: &columns,
+        };
+        // Each row in a savepoint: a bad row leaves nothing behind, even in partial mode.
+        match conn.transaction::<_, RowFailure, _>(|conn| import_row(conn, ctx, &cells)) {
+            Ok(counted) => {
+                outcome.created += counted.created;
+                outcome.partners_created += counted.partners_created;
+                outcome.contacts_created += counted.contacts_created;
+            }
+            Err(RowFailure::Bad(problems)) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|(field, code, message)| fault(index, line, &field, &code, message)),
+            ),
+            Err(RowFailure::Fault(e)) => return Err(e),
+        }
+    }
+    outcome.rejected = errors
+        .iter()
+        .map(|e| e.index)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    if mode == BatchMode::All && !errors.is_empty() {
+        let truncated = errors.len() > MAX_LISTED_ROWS;
+        errors.truncate(MAX_LISTED_ROWS);
+        return Err(ApiError::RowsRejected {
+            received: outcome.received,
+            rejected: outcome.rejected,
+            rows: errors,
+            truncated,
+        });
+    }
+    errors.truncate(MAX_LISTED_ROWS);
+    outcome.errors = errors;
+    Ok(outcome)
+}

@@ -1,0 +1,9 @@
+//! The relationship inventory: what the district's teachers already have with community
+//! organisations, kept one by one or imported from the teacher-survey spreadsheet.
+
+pub mod api;
+pub mod import;
+pub mod model;
+pub mod store;
+
+pub use api::all_routes as routes;

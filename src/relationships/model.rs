@@ -1,0 +1,257 @@
+//! Relationships: their wire types and rules. Staff record the relationships of their schools'
+//! teachers, administrators any; a partner reads those that name it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, RelationshipFilter, RelationshipRow};
+use crate::auth::{Caller, Scope};
+use crate::contacts::store::ContactRow;
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError, FieldError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::partners::model::{offerings_from_column, offerings_to_column, Offering};
+use crate::partners::store::PartnerRow;
+use crate::resource::references::References;
+use crate::resource::{Ctx, Place, Resource, Stored};
+use crate::schools::store::SchoolRow;
+use crate::users::store::UserRow;
+
+/// The writable fields of a relationship.
+///
+/// Across fields: exactly one of `user_id` and `teacher_name`; the contact is one of the
+/// partner's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"teacher_name": "Ms. Okafor", "school_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d",
+    "partner_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8e", "kinds": ["speaker", "field_trip_host"],
+    "since": "2019-09-01", "last_contact_on": "2026-10-20",
+    "notes": "Her neighbour runs the museum's education programme."}))]
+pub struct RelationshipInput {
+    /// A staff user of this service.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub user_id: Option<String>,
+    /// A teacher without an account.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    pub teacher_name: Option<String>,
+    /// The teacher's school.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub school_id: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required)]
+    #[schema(value_type = String, required = true)]
+    pub partner_id: Option<String>,
+    /// The person at the partner the teacher knows.
+    #[serde(default, deserialize_with = "trimmed")]
+    pub contact_id: Option<String>,
+    /// The kinds of interaction (partner offerings); a set.
+    #[serde(default)]
+    #[validate(length(max = 23))]
+    #[schema(max_items = 23)]
+    pub kinds: Option<Vec<Offering>>,
+    pub since: Option<NaiveDate>,
+    /// When last in touch.
+    pub last_contact_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+}
+
+impl RelationshipInput {
+    fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.user_id.is_some() == self.teacher_name.is_some() {
+            problems.push(FieldError::new(
+                "teacher_name",
+                "exactly_one",
+                "a relationship is a user_id's or a teacher_name's: exactly one of them",
+            ));
+        }
+        problems
+    }
+}
+
+/// A relationship a teacher has with a partner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Relationship {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub teacher_name: Option<String>,
+    pub school_id: Option<String>,
+    pub partner_id: String,
+    pub contact_id: Option<String>,
+    pub kinds: Vec<Offering>,
+    pub since: Option<NaiveDate>,
+    pub last_contact_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The filters of `GET /relationships`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RelationshipQuery {
+    pub partner_id: Option<String>,
+    pub school_id: Option<String>,
+    pub user_id: Option<String>,
+    /// Only relationships with this kind of interaction.
+    pub kind: Option<Offering>,
+}
+
+pub struct Relationships;
+
+impl Resource for Relationships {
+    const NAME: &'static str = "relationship";
+    const READ: Scope = Scope::PartnersRead;
+    const WRITE: Scope = Scope::PartnersWrite;
+
+    type Row = RelationshipRow;
+    type Input = RelationshipInput;
+    type Output = Relationship;
+    type Filter = RelationshipQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    fn represent(row: RelationshipRow) -> Result<Relationship, ApiError> {
+        Ok(Relationship {
+            kinds: offerings_from_column(&row.kinds)?,
+            id: row.id,
+            user_id: row.user_id,
+            teacher_name: row.teacher_name,
+            school_id: row.school_id,
+            partner_id: row.partner_id,
+            contact_id: row.contact_id,
+            since: row.since,
+            last_contact_on: row.last_contact_on,
+            notes: row.notes,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+
+    fn writable(row: &RelationshipRow) -> Result<RelationshipInput, ApiError> {
+        let r = Self::represent(row.clone())?;
+        Ok(RelationshipInput {
+            user_id: r.user_id,
+            teacher_name: r.teacher_name,
+            school_id: r.school_id,
+            partner_id: Some(r.partner_id),
+            contact_id: r.contact_id,
+            kinds: Some(r.kinds),
+            since: r.since,
+            last_contact_on: r.last_contact_on,
+            notes: r.notes,
+        })
+    }
+
+    fn check(input: &RelationshipInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, input.problems())
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: RelationshipInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&RelationshipRow>,
+        _ctx: &Ctx,
+    ) -> Result<RelationshipRow, ApiError> {
+        Ok(RelationshipRow {
+            id: stamp.id,
+            user_id: input.user_id,
+            teacher_name: input.teacher_name,
+            school_id: input.school_id,
+            partner_id: input.partner_id.unwrap_or_default(),
+            contact_id: input.contact_id,
+            kinds: offerings_to_column(input.kinds.as_deref().unwrap_or_default()),
+            since: input.since,
+            last_contact_on: input.last_contact_on,
+            notes: input.notes,
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    /// A partner reads the relationships that name it.
+    fn visible(caller: &Caller, row: &RelationshipRow) -> bool {
+        caller.sees_partner(&row.partner_id)
+    }
+
+    fn may_change(
+        _conn: &mut DbConnection,
+        ctx: &Ctx,
+        row: &RelationshipRow,
+    ) -> Result<(), ApiError> {
+        ctx.caller
+            .check_school_or_district(row.school_id.as_deref())
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        query: RelationshipQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<RelationshipRow>, ApiError> {
+        let own = ctx.caller.partner_scope();
+        if own.is_some() && query.partner_id.is_some() && query.partner_id != own {
+            return Ok(Vec::new());
+        }
+        let filter = RelationshipFilter {
+            partner_id: own.or(query.partner_id),
+            school_id: query.school_id,
+            user_id: query.user_id,
+            kind: query.kind.map(|k| k.as_str().to_owned()),
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// What it names exists, the contact is the partner's; staff write for their schools.
+    fn saving(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _before: Option<&RelationshipRow>,
+        after: &RelationshipRow,
+    ) -> Result<(), ApiError> {
+        ctx.caller
+            .check_school_or_district(after.school_id.as_deref())?;
+        let mut references = References::new();
+        references
+            .to::<PartnerRow>(conn, "partner_id", "partner", Some(&after.partner_id))?
+            .to::<SchoolRow>(conn, "school_id", "school", after.school_id.as_deref())?
+            .to::<UserRow>(conn, "user_id", "user", after.user_id.as_deref())?;
+        if let Some(contact) = &after.contact_id {
+            let theirs = crate::db::sql::is_id(contact)
+                && ContactRow::find(conn, contact)?
+                    .is_some_and(|c| c.partner_id == after.partner_id);
+            if !theirs {
+                references.push(FieldError::new(
+                    "contact_id",
+                    "not_found",
+                    "contact_id must be the id of one of the partner's contacts",
+                ));
+            }
+        }
+        references.done()
+    }
+}

@@ -1,0 +1,195 @@
+//! The relationship inventory: relationships kept one by one and imported from the teacher
+//! survey, partners matched or added, and a partner's page saying who knows it.
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::both;
+use crate::support::*;
+use partnerships::auth::Role;
+
+both!(relationships_are_kept_and_imported_from_the_teacher_survey);
+
+fn sheet(body: &str, mode: &str) -> TestRequest {
+    TestRequest::post()
+        .uri(&format!("/api/v1/relationships/batch?mode={mode}"))
+        .insert_header(("content-type", "text/csv"))
+        .set_payload(body.to_owned())
+}
+
+async fn relationships_are_kept_and_imported_from_the_teacher_survey(db: TestDb) {
+    let admin = app(&db).await;
+    let raw = raw_app(&db, auth_settings()).await;
+    let school = post(
+        &admin,
+        "/api/v1/schools",
+        json!({"name": "Lincoln", "external_id": "043"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let museum = post(
+        &admin,
+        "/api/v1/partners",
+        json!({"name": "Kennebec Museum", "kind": "museum", "external_id": "MUS-1"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let curator = post(
+        &admin,
+        &format!("/api/v1/partners/{museum}/contacts"),
+        json!({"name": "Dana Curator"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let other = post(
+        &admin,
+        "/api/v1/partners",
+        json!({"name": "Other", "kind": "business"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let teacher = post(
+        &admin,
+        "/api/v1/users",
+        json!({"email": "r.okafor@lincoln.example", "name": "Rita Okafor", "role": "staff",
+               "school_ids": [school]}),
+    )
+    .await
+    .expect(201)
+    .id();
+
+    // One at a time: exactly one of user and named teacher; the contact is the partner's.
+    let bad = post(
+        &admin,
+        "/api/v1/relationships",
+        json!({"user_id": teacher, "teacher_name": "Ms. Okafor", "partner_id": museum}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(bad.error_fields(), ["teacher_name"]);
+    let other_contact = post(
+        &admin,
+        &format!("/api/v1/partners/{other}/contacts"),
+        json!({"name": "Someone"}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let wrong = post(
+        &admin,
+        "/api/v1/relationships",
+        json!({"teacher_name": "Mr. Li", "partner_id": museum, "contact_id": other_contact}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(wrong.error_fields(), ["contact_id"]);
+    let made = post(
+        &admin,
+        "/api/v1/relationships",
+        json!({"teacher_name": "Mr. Li", "school_id": school, "partner_id": museum,
+               "contact_id": curator, "kinds": ["speaker", "field_trip_host", "speaker"],
+               "since": "2019-09-01", "last_contact_on": "2026-10-20"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(made.body["kinds"], json!(["speaker", "field_trip_host"]));
+    // Staff record their own schools' relationships only.
+    let elsewhere = post(&admin, "/api/v1/schools", json!({"name": "Elsewhere"}))
+        .await
+        .expect(201)
+        .id();
+    let outsider = staff(&db, &[&elsewhere]);
+    send(
+        &raw,
+        TestRequest::post()
+            .uri("/api/v1/relationships")
+            .insert_header(outsider.header())
+            .set_json(json!({"teacher_name": "X", "school_id": school, "partner_id": museum})),
+    )
+    .await
+    .expect(403);
+
+    // A sheet with a bad row is refused whole (mode=all), naming the row; nothing is written.
+    let head = "teacher_email,teacher_name,school_external_id,partner_external_id,partner_name,contact_name,kinds,since,last_contact_on,notes\n";
+    let with_bad = format!(
+        "{head}r.okafor@lincoln.example,,043,MUS-1,,Dana Curator,speaker;field_trip_host,2020-01-15,2026-11-02,Neighbour\n\
+         ,Mr. Li,043,,Riverside Library,,juggling,,,\n"
+    );
+    let refused = send(&admin, sheet(&with_bad, "all")).await.expect(422);
+    assert_eq!(refused.body["rows"][0]["index"], 1, "{}", refused.text);
+    assert_eq!(refused.body["rows"][0]["field"], "kinds");
+    assert_eq!(count_rows(&db.pool, "relationships"), 1);
+    assert_eq!(count_rows(&db.pool, "partners"), 2);
+
+    let good = format!(
+        "{head}r.okafor@lincoln.example,,043,MUS-1,,Dana Curator,speaker;field_trip_host,2020-01-15,2026-11-02,Neighbour\n\
+         ,Ms. Park,043,,riverside library,,tutoring,,,\n\
+         ,Mr. Stone,043,,Riverside Library,Ann Librarian,meeting_space | tutoring,,,\n"
+    );
+    let done = send(&admin, sheet(&good, "all")).await.expect(200);
+    assert_eq!(
+        (
+            &done.body["received"],
+            &done.body["created"],
+            &done.body["partners_created"],
+            &done.body["contacts_created"]
+        ),
+        (&json!(3), &json!(3), &json!(1), &json!(1)),
+        "{}",
+        done.text
+    );
+    let libraries = get(&admin, "/api/v1/partners?q=riverside")
+        .await
+        .expect(200);
+    let library = &libraries.body["data"][0];
+    assert_eq!(library["status"], "prospect");
+    assert_eq!(library["known_by"]["staff"], 2);
+
+    // Partial: the good rows go in, the bad are reported.
+    let partial = format!(
+        "{head}nobody@lincoln.example,,043,MUS-1,,,speaker,,,\n,Mr. Gold,043,MUS-1,,,,,,\n"
+    );
+    let report = send(&admin, sheet(&partial, "partial")).await.expect(200);
+    assert_eq!(report.body["created"], 1);
+    assert_eq!(report.body["rejected"], 1);
+    assert_eq!(report.body["errors"][0]["field"], "teacher_email");
+
+    // The partner's page says who knows it: Mr. Li, Rita Okafor (by her account) and Mr. Gold.
+    let page = get(&admin, &format!("/api/v1/partners/{museum}"))
+        .await
+        .expect(200);
+    assert_eq!(page.body["known_by"]["staff"], 3, "{}", page.text);
+    let names: Vec<&str> = page.body["known_by"]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Rita Okafor") && names.contains(&"Mr. Li"),
+        "{names:?}"
+    );
+    // A partner reads the relationships that name it, no others.
+    let partner = principal(&db, Role::Partner, &[], Some(&other));
+    let seen = send(
+        &raw,
+        TestRequest::get()
+            .uri("/api/v1/relationships")
+            .insert_header(partner.header()),
+    )
+    .await
+    .expect(200);
+    assert_eq!(seen.body["data"], json!([]));
+    send(
+        &raw,
+        TestRequest::get()
+            .uri(&format!("/api/v1/relationships/{}", made.id()))
+            .insert_header(partner.header()),
+    )
+    .await
+    .expect(404);
+}
