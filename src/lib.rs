@@ -31,7 +31,10 @@ pub mod kpi_records;
 pub mod kpi_targets;
 pub mod need_categories;
 pub mod openapi;
+pub mod opportunities;
+pub mod opportunity_responses;
 pub mod partners;
+pub mod procedures;
 pub mod relationships;
 pub mod resource;
 pub mod responsibilities;
@@ -104,6 +107,9 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
         read::<facility_bookings::model::Bookings>(),
         read::<stories::model::Stories>(),
         read::<relationships::model::Relationships>(),
+        read::<procedures::model::Procedures>(),
+        read::<opportunities::model::Opportunities>(),
+        read::<opportunity_responses::model::Responses>(),
         // Targets are read with KPIs as well as agreements.
         (
             kpi_targets::model::KpiTargets::NAME,
@@ -140,6 +146,9 @@ fn api_routes(cfg: &mut ServiceConfig) {
     facility_bookings::routes(cfg);
     stories::routes(cfg);
     relationships::routes(cfg);
+    procedures::routes(cfg);
+    opportunities::routes(cfg);
+    opportunity_responses::routes(cfg);
     kpi_targets::routes(cfg);
     kpi_records::routes(cfg);
     kpi_progress::routes(cfg);

@@ -4,7 +4,6 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::access::{load_visible, AgreementPath};
@@ -13,25 +12,7 @@ use super::store::{self, VersionRow};
 use crate::auth::{Caller, Scope};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-
-/// Who recorded a version or a transition.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Recorder {
-    pub id: String,
-    pub role: String,
-}
-
-/// One version in an agreement's history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VersionSummary {
-    pub version: i64,
-    /// `create`, `update` or `transition`.
-    pub action: String,
-    pub recorded_by: Recorder,
-    pub recorded_at: DateTime<Utc>,
-    /// Fields that differ from the previous version (empty for the first).
-    pub changed_fields: Vec<String>,
-}
+use crate::resource::history::{self, Recorded, Recorder, VersionDiff, VersionSummary};
 
 /// One version in full: the agreement as it was stored then.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,15 +22,6 @@ pub struct AgreementVersion {
     pub recorded_by: Recorder,
     pub recorded_at: DateTime<Utc>,
     pub agreement: Agreement,
-}
-
-/// What changed between two versions: `{"field": {"old": …, "new": …}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VersionDiff {
-    pub from: i64,
-    pub to: i64,
-    #[schema(value_type = Object)]
-    pub changes: Value,
 }
 
 /// A status change.
@@ -62,9 +34,15 @@ pub struct Transition {
     pub at: DateTime<Utc>,
 }
 
-fn snapshot(row: &VersionRow) -> Result<Value, ApiError> {
-    serde_json::from_str(&row.snapshot)
-        .map_err(|e| ApiError::Internal(format!("stored snapshot is not valid: {e}")))
+fn recorded(row: &VersionRow) -> Result<Recorded, ApiError> {
+    Ok(Recorded {
+        version: row.version,
+        action: row.action.clone(),
+        actor_id: row.actor_id.clone(),
+        actor_role: row.actor_role.clone(),
+        recorded_at: row.recorded_at,
+        snapshot: history::snapshot(&row.snapshot)?,
+    })
 }
 
 fn version_not_found() -> ApiError {
@@ -87,28 +65,7 @@ pub async fn list_versions(
         Ok(store::versions(conn, &id)?)
     })
     .await?;
-    let mut previous: Option<Value> = None;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let current = snapshot(&row)?;
-        let changed_fields = match &previous {
-            Some(before) => crate::audit::diff(before, &current)
-                .and_then(|c| c.as_object().map(|o| o.keys().cloned().collect()))
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        out.push(VersionSummary {
-            version: row.version,
-            action: row.action,
-            recorded_by: Recorder {
-                id: row.actor_id,
-                role: row.actor_role,
-            },
-            recorded_at: row.recorded_at.and_utc(),
-            changed_fields,
-        });
-        previous = Some(current);
-    }
+    let out = history::summaries(rows.iter().map(recorded).collect::<Result<_, _>>()?);
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -179,13 +136,8 @@ pub async fn diff_versions(
         Ok((older, newer))
     })
     .await?;
-    let changes = crate::audit::diff(&snapshot(&older)?, &snapshot(&newer)?)
-        .unwrap_or_else(|| Value::Object(Default::default()));
-    Ok(HttpResponse::Ok().json(VersionDiff {
-        from: older.version,
-        to: newer.version,
-        changes,
-    }))
+    let diff: VersionDiff = history::diff(&recorded(&older)?, &recorded(&newer)?);
+    Ok(HttpResponse::Ok().json(diff))
 }
 
 /// The status changes of an agreement, oldest first, with who made them and why.

@@ -129,7 +129,7 @@ fn gather(
                     from: r.from_status,
                     to: r.to_status,
                     note: r.note,
-                    by: super::history::Recorder {
+                    by: crate::resource::history::Recorder {
                         id: r.actor_id,
                         role: r.actor_role,
                     },

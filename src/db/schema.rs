@@ -611,6 +611,70 @@ diesel::table! {
 diesel::joinable!(facility_bookings -> facilities (facility_id));
 
 diesel::table! {
+    opportunities (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        school_id -> Text,
+        grade_band -> Nullable<Text>,
+        offerings -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        helpers_needed -> Integer,
+        involves_students -> Bool,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opportunity_responses (id) {
+        id -> Text,
+        opportunity_id -> Text,
+        partner_id -> Text,
+        contact_id -> Nullable<Text>,
+        message -> Text,
+        status -> Text,
+        activity_id -> Nullable<Text>,
+        agreement_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(opportunity_responses -> opportunities (opportunity_id));
+
+diesel::table! {
+    procedures (id) {
+        id -> Text,
+        title -> Text,
+        audience -> Text,
+        body -> Text,
+        tags -> Text,
+        continuum_level_ids -> Text,
+        agreement_ids -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    procedure_versions (procedure_id, version) {
+        procedure_id -> Text,
+        version -> BigInt,
+        snapshot -> Text,
+        action -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     relationships (id) {
         id -> Text,
         user_id -> Nullable<Text>,
@@ -686,5 +750,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     facilities,
     facility_bookings,
     stories,
-    relationships
+    relationships,
+    procedures,
+    procedure_versions,
+    opportunities,
+    opportunity_responses
 );

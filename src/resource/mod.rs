@@ -7,6 +7,7 @@
 //! Nothing here knows a particular resource.
 
 mod handlers;
+pub mod history;
 mod list_query;
 pub mod references;
 mod routes;

@@ -814,6 +814,126 @@ const TABLE: &[(&str, &str, &str)] = &[
         "partners:write",
         "200 200 422 403 403 403 200 403",
     ),
+    // Procedures: administrators write; this one is for partners, so every reader reads it
+    // and its history.
+    (
+        "GET /procedures",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /procedures",
+        "admin",
+        "201 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /procedures/{id}",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /procedures/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "PATCH /procedures/{id}",
+        "admin",
+        "200 403 403 403 403 403 403 403",
+    ),
+    (
+        "DELETE /procedures/{id}",
+        "admin",
+        "204 403 403 403 403 403 403 403",
+    ),
+    (
+        "GET /procedures/{id}/versions",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "GET /procedures/{id}/versions/{version}",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "GET /procedures/{id}/versions/{version}/diff",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    // The opportunities board: an open ask of the school; the partner's pending response
+    // (another partner does not see it). A partner volunteers and withdraws with
+    // agreements:read; matches rank partners, so partners do not read them.
+    (
+        "GET /opportunities",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /opportunities",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
+    (
+        "GET /opportunities/{id}",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "PUT /opportunities/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "PATCH /opportunities/{id}",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
+    (
+        "DELETE /opportunities/{id}",
+        "agreements:write",
+        "204 204 403 403 403 403 204 403",
+    ),
+    (
+        "GET /opportunities/{id}/matches",
+        "agreements:read",
+        "200 200 200 403 403 200 200 403",
+    ),
+    (
+        "GET /opportunities/{opportunity_id}/responses",
+        "agreements:read",
+        "200 200 200 200 200 200 200 403",
+    ),
+    (
+        "POST /opportunities/{opportunity_id}/responses",
+        "agreements:write",
+        "201 201 403 201 403 403 201 403",
+    ),
+    (
+        "GET /opportunities/{opportunity_id}/responses/{id}",
+        "agreements:read",
+        "200 200 200 200 404 200 200 403",
+    ),
+    (
+        "PUT /opportunities/{opportunity_id}/responses/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "PATCH /opportunities/{opportunity_id}/responses/{id}",
+        "agreements:write",
+        "200 200 403 200 404 403 200 403",
+    ),
+    (
+        "DELETE /opportunities/{opportunity_id}/responses/{id}",
+        "agreements:write",
+        "204 204 403 204 404 403 204 403",
+    ),
+    (
+        "POST /opportunities/{opportunity_id}/responses/{id}/accept",
+        "agreements:write",
+        "200 200 403 403 403 403 200 403",
+    ),
     (
         "GET /kpi-records",
         "kpi:read",
@@ -965,6 +1085,11 @@ struct World {
     story: String,
     /// A teacher of the school knows the partner.
     relationship: String,
+    /// A procedure for partners, at version 2.
+    procedure: String,
+    /// An open opportunity of the school, and the partner's pending response to it.
+    opportunity: String,
+    response: String,
     /// A ping queued for `webhook`.
     delivery: String,
     target: String,
@@ -1017,6 +1142,16 @@ fn story_body(world: &World, slug: &str, title: &str) -> Value {
 fn relationship_body(world: &World, teacher: &str) -> Value {
     json!({"teacher_name": teacher, "school_id": world.school, "partner_id": world.partner,
            "kinds": ["speaker"]})
+}
+
+fn procedure_body(title: &str) -> Value {
+    json!({"title": title, "audience": "partners", "body": "Sign in at the office."})
+}
+
+fn opportunity_body(world: &World, title: &str) -> Value {
+    json!({"title": title, "description": "Students build bridges.", "school_id": world.school,
+           "offerings": ["speaker"], "starts_on": "2027-02-01", "ends_on": "2027-03-01",
+           "involves_students": false})
 }
 
 fn agreement_body(world: &World, title: &str) -> Value {
@@ -1148,6 +1283,24 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
             Some(relationship_body(w, &format!("Teacher {n}")))
         }
         "PATCH /relationships/{id}" => Some(json!({"notes": format!("n{n}")})),
+        "POST /procedures" | "PUT /procedures/{id}" => {
+            Some(procedure_body(&format!("Procedure {n}")))
+        }
+        "PATCH /procedures/{id}" => Some(json!({"tags": [format!("t{n}")]})),
+        "POST /opportunities" | "PUT /opportunities/{id}" => {
+            Some(opportunity_body(w, &format!("Ask {n}")))
+        }
+        "PATCH /opportunities/{id}" => Some(json!({"grade_band": format!("g{n}")})),
+        "POST /opportunities/{opportunity_id}/responses"
+        | "PUT /opportunities/{opportunity_id}/responses/{id}" => {
+            Some(json!({"message": format!("We can help {n}"), "partner_id": w.partner}))
+        }
+        "PATCH /opportunities/{opportunity_id}/responses/{id}" => {
+            Some(json!({"message": format!("Still keen {n}")}))
+        }
+        "POST /opportunities/{opportunity_id}/responses/{id}/accept" => {
+            Some(json!({"create": "nothing"}))
+        }
         "POST /need-categories" => Some(json!({"code": format!("need_{n}"), "name": "N"})),
         "PUT /need-categories/{id}" => Some(
             json!({"code": "internet_access", "name": format!("Internet {n}"), "offerings": ["internet_access"]}),
@@ -1190,8 +1343,30 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         )
         .await;
     }
+    // One response a partner: a fresh opportunity for calls that add or remove one.
+    let opportunity = match op {
+        "POST /opportunities/{opportunity_id}/responses"
+        | "DELETE /opportunities/{opportunity_id}/responses/{id}"
+        | "POST /opportunities/{opportunity_id}/responses/{id}/accept" => {
+            make(
+                admin,
+                "/api/v1/opportunities",
+                opportunity_body(w, &format!("Fresh {n}")),
+            )
+            .await
+        }
+        _ => w.opportunity.clone(),
+    };
     // Deleted, revoked or moved: a fresh one for this call.
     let fresh = match op {
+        "DELETE /opportunities/{opportunity_id}/responses/{id}"
+        | "POST /opportunities/{opportunity_id}/responses/{id}/accept" => {
+            make(admin, &format!("/api/v1/opportunities/{opportunity}/responses"),
+                json!({"message": "Doomed", "partner_id": w.partner})).await
+        }
+        "DELETE /opportunities/{id}" => {
+            make(admin, "/api/v1/opportunities", opportunity_body(w, &format!("Doomed {n}"))).await
+        }
         "DELETE /schools/{id}" => make(admin, "/api/v1/schools", json!({"name": format!("Doomed {n}")})).await,
         "DELETE /partners/{id}" => {
             make(admin, "/api/v1/partners", json!({"name": format!("Doomed {n}"), "kind": "other"})).await
@@ -1256,6 +1431,9 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "DELETE /relationships/{id}" => {
             make(admin, "/api/v1/relationships", relationship_body(w, "Doomed")).await
         }
+        "DELETE /procedures/{id}" => {
+            make(admin, "/api/v1/procedures", procedure_body("Doomed")).await
+        }
         "DELETE /need-categories/{id}" => {
             make(admin, "/api/v1/need-categories", json!({"code": format!("doomed_{n}"), "name": "D"})).await
         }
@@ -1281,6 +1459,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         .replace("{partner_id}", &w.partner)
         .replace("{agreement_id}", a)
         .replace("{committee_id}", &w.committee)
+        .replace("{opportunity_id}", &opportunity)
         .replace("{slug}", "matrix-story")
         .replace("{version}", "2")
         .replace("{token}", &w.calendar)
@@ -1311,6 +1490,11 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
                 p if p.starts_with("/facilities/") => pick(&w.facility),
                 p if p.starts_with("/stories/") => pick(&w.story),
                 p if p.starts_with("/relationships/") => pick(&w.relationship),
+                p if p.starts_with("/procedures/") => pick(&w.procedure),
+                p if p.contains("/responses/") && p.starts_with("/opportunities/") => {
+                    pick(&w.response)
+                }
+                p if p.starts_with("/opportunities/") => pick(&w.opportunity),
                 p if p.starts_with("/facility-bookings/") => pick(&w.booking),
                 p if p.starts_with("/clients/") => pick(&w.client),
                 p if p.starts_with("/users/") => pick(&w.user),
@@ -1498,6 +1682,9 @@ async fn every_operation_for_every_caller(db: TestDb) {
         booking: String::new(),
         story: String::new(),
         relationship: String::new(),
+        procedure: String::new(),
+        opportunity: String::new(),
+        response: String::new(),
         delivery,
         target: String::new(),
         responsibility: String::new(),
@@ -1567,6 +1754,31 @@ async fn every_operation_for_every_caller(db: TestDb) {
         &admin,
         "/api/v1/relationships",
         relationship_body(&world, "Matrix teacher"),
+    )
+    .await;
+    world.procedure = make(
+        &admin,
+        "/api/v1/procedures",
+        procedure_body("Matrix procedure"),
+    )
+    .await;
+    patch(
+        &admin,
+        &format!("/api/v1/procedures/{}", world.procedure),
+        json!({"tags": ["matrix"]}),
+    )
+    .await
+    .expect(200);
+    world.opportunity = make(
+        &admin,
+        "/api/v1/opportunities",
+        opportunity_body(&world, "Matrix ask"),
+    )
+    .await;
+    world.response = make(
+        &admin,
+        &format!("/api/v1/opportunities/{}/responses", world.opportunity),
+        json!({"message": "Matrix help", "partner_id": world.partner}),
     )
     .await;
     let a = world.agreement.clone();

@@ -1,0 +1,2 @@
+DROP TABLE opportunity_responses;
+DROP TABLE opportunities;

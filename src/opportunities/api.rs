@@ -1,0 +1,74 @@
+//! Routes for `/opportunities`, and the partners matched to one.
+
+use actix_web::{web, HttpResponse};
+
+use super::matches::{matches, MatchQuery, Matches};
+use super::model::{Opportunities, Opportunity, OpportunityInput, OpportunityQuery};
+use super::store::OpportunityRow;
+use crate::auth::{Caller, Role};
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+use crate::resource::{ItemPath, Resource, Stored};
+
+crate::resource_api! {
+    resource: Opportunities, tag: "outreach",
+    collection: "/opportunities", item: "/opportunities/{id}",
+    parent: [],
+    filter: OpportunityQuery, sort: crate::db::keyset::ListSort, input: OpportunityInput, output: Opportunity,
+    /// The opportunities board. A partner sees the open opportunities (and those it answered).
+    list: list_opportunities,
+    /// Post what students are working on and the help they need (staff of the school).
+    create: create_opportunity,
+    /// One opportunity.
+    get: get_opportunity,
+    /// Replace an opportunity.
+    replace: replace_opportunity,
+    /// Change an opportunity (JSON Merge Patch); `status` moves open → filled → closed.
+    patch: patch_opportunity,
+    /// Delete an opportunity no partner answered.
+    delete: delete_opportunity,
+}
+
+/// The partners that could help, best first, each with why it ranks where it does: the
+/// offerings that match, vetting valid through the opportunity's end (only vetted partners
+/// are listed when students are involved), its continuum level, its past activities with
+/// the school, and who referred it. Not for partner accounts (it ranks other partners).
+#[utoipa::path(tag = "outreach", params(ItemPath, MatchQuery),
+    responses((status = 200, description = "The ranked partners", body = Matches)))]
+#[get("/opportunities/{id}/matches")]
+pub async fn opportunity_matches(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    path: web::Path<ItemPath>,
+    query: web::Query<MatchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Opportunities::READ)?;
+    if caller.role == Role::Partner {
+        return Err(ApiError::Forbidden(
+            "matches rank other partners: they are for the district".into(),
+        ));
+    }
+    let limit = query.into_inner().limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 100".into(),
+        ));
+    }
+    let id = path.into_inner().id;
+    let ranked = db::run(&pool, move |conn| {
+        let found = match crate::db::sql::is_id(&id) {
+            true => OpportunityRow::find(conn, &id)?,
+            false => None,
+        };
+        let opportunity = found.ok_or_else(Opportunities::not_found)?;
+        matches(conn, &opportunity, limit, crate::db::today())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ranked))
+}
+
+/// Registers the opportunity routes; the matches first.
+pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(opportunity_matches);
+    routes(cfg);
+}

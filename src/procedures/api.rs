@@ -1,0 +1,197 @@
+//! Routes for `/procedures`, with their history.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{reads_audience, Procedure, ProcedureInput, ProcedureQuery, Procedures};
+use super::store::{self, ProcedureRow, ProcedureVersionRow};
+use crate::auth::Caller;
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::ApiError;
+use crate::resource::history::{self, Recorded, Recorder, VersionDiff, VersionSummary};
+use crate::resource::{Resource, Stored};
+
+crate::resource_api! {
+    resource: Procedures, tag: "outreach",
+    collection: "/procedures", item: "/procedures/{id}",
+    parent: [],
+    filter: ProcedureQuery, sort: crate::db::keyset::ListSort, input: ProcedureInput, output: Procedure,
+    /// Standard operating procedures. A partner reads those addressed to partners.
+    list: list_procedures,
+    /// Write a procedure (administrators).
+    create: create_procedure,
+    /// One procedure, its Markdown body also as sanitised HTML.
+    get: get_procedure,
+    /// Replace a procedure; the version before is kept in its history.
+    replace: replace_procedure,
+    /// Change a procedure (JSON Merge Patch); the version before is kept in its history.
+    patch: patch_procedure,
+    /// Delete a procedure and its history.
+    delete: delete_procedure,
+}
+
+/// One version of a procedure in full.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureVersion {
+    pub version: i64,
+    pub action: String,
+    pub recorded_by: Recorder,
+    pub recorded_at: DateTime<Utc>,
+    pub procedure: Procedure,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProcedurePath {
+    /// The procedure's id.
+    pub id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProcedureVersionPath {
+    /// The procedure's id.
+    pub id: String,
+    /// A version number.
+    pub version: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProcedureDiffQuery {
+    /// The older version to compare with; default the one before.
+    pub from: Option<i64>,
+}
+
+/// The procedure if the caller reads it now; 404 otherwise.
+fn readable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<ProcedureRow, ApiError> {
+    let found = match crate::db::sql::is_id(id) {
+        true => ProcedureRow::find(conn, id)?,
+        false => None,
+    };
+    found
+        .filter(|row| Procedures::visible(caller, row))
+        .ok_or_else(Procedures::not_found)
+}
+
+/// The versions the caller may read: for a partner, only those addressed to partners when
+/// they were written.
+fn readable_versions(
+    caller: &Caller,
+    rows: Vec<ProcedureVersionRow>,
+) -> Result<Vec<Recorded>, ApiError> {
+    let mut out = Vec::new();
+    for row in rows {
+        let snapshot = history::snapshot(&row.snapshot)?;
+        let audience = snapshot["audience"].as_str().unwrap_or_default();
+        if reads_audience(caller, audience) {
+            out.push(Recorded {
+                version: row.version,
+                action: row.action,
+                actor_id: row.actor_id,
+                actor_role: row.actor_role,
+                recorded_at: row.recorded_at,
+                snapshot,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The versions of a procedure, oldest first, with the fields each changed.
+#[utoipa::path(tag = "outreach", params(ProcedurePath),
+    responses((status = 200, description = "Every version, oldest first", body = Vec<VersionSummary>)))]
+#[get("/procedures/{id}/versions")]
+pub async fn list_procedure_versions(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    path: web::Path<ProcedurePath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Procedures::READ)?;
+    let id = path.into_inner().id;
+    let versions = db::run(&pool, move |conn| {
+        readable(conn, &caller, &id)?;
+        readable_versions(&caller, store::versions(conn, &id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(history::summaries(versions)))
+}
+
+/// The version of a procedure the caller may read, or 404.
+fn version_of(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    version: i64,
+) -> Result<Recorded, ApiError> {
+    let rows = store::find_version(conn, id, version)?
+        .into_iter()
+        .collect();
+    readable_versions(caller, rows)?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("version"))
+}
+
+/// One version of a procedure, in full.
+#[utoipa::path(tag = "outreach", params(ProcedureVersionPath),
+    responses((status = 200, description = "The procedure as it was", body = ProcedureVersion)))]
+#[get("/procedures/{id}/versions/{version}")]
+pub async fn get_procedure_version(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    path: web::Path<ProcedureVersionPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Procedures::READ)?;
+    let ProcedureVersionPath { id, version } = path.into_inner();
+    let recorded = db::run(&pool, move |conn| {
+        readable(conn, &caller, &id)?;
+        version_of(conn, &caller, &id, version)
+    })
+    .await?;
+    let procedure: Procedure = serde_json::from_value(recorded.snapshot)
+        .map_err(|e| ApiError::Internal(format!("stored snapshot is not valid: {e}")))?;
+    Ok(HttpResponse::Ok().json(ProcedureVersion {
+        version: recorded.version,
+        action: recorded.action,
+        recorded_by: Recorder {
+            id: recorded.actor_id,
+            role: recorded.actor_role,
+        },
+        recorded_at: recorded.recorded_at.and_utc(),
+        procedure,
+    }))
+}
+
+/// What changed between two versions of a procedure.
+#[utoipa::path(tag = "outreach", params(ProcedureVersionPath, ProcedureDiffQuery),
+    responses((status = 200, description = "The changed fields", body = VersionDiff)))]
+#[get("/procedures/{id}/versions/{version}/diff")]
+pub async fn diff_procedure_versions(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    path: web::Path<ProcedureVersionPath>,
+    query: web::Query<ProcedureDiffQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Procedures::READ)?;
+    let ProcedureVersionPath { id, version } = path.into_inner();
+    let from = query.from.unwrap_or(version.saturating_sub(1));
+    let diff = db::run(&pool, move |conn| {
+        readable(conn, &caller, &id)?;
+        let newer = version_of(conn, &caller, &id, version)?;
+        let older = version_of(conn, &caller, &id, from)?;
+        Ok(history::diff(&older, &newer))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(diff))
+}
+
+/// Registers the procedure routes; the history first.
+pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_procedure_versions);
+    cfg.service(get_procedure_version);
+    cfg.service(diff_procedure_versions);
+    routes(cfg);
+}

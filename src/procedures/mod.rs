@@ -1,0 +1,8 @@
+//! Standard operating procedures: written down where everyone can find them, versioned with
+//! their history and diffs.
+
+pub mod api;
+pub mod model;
+pub mod store;
+
+pub use api::all_routes as routes;

@@ -1,0 +1,313 @@
+//! Procedures: their wire types and rules. Administrators write them; everyone who reads
+//! agreements reads them, a partner only those addressed to partners.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::store::{self, ProcedureFilter, ProcedureRow, ProcedureVersionRow};
+use crate::agreements::store::Loaded;
+use crate::auth::{Caller, Role, Scope};
+use crate::continuum::store::LevelRow;
+use crate::db::{DbConnection, Stamp};
+use crate::error::{check_all, ApiError};
+use crate::http::paging::PageRequest;
+use crate::http::text::trimmed;
+use crate::resource::references::References;
+use crate::resource::{Access, Ctx, Place, Resource};
+use crate::stories::model::{set_from_column, set_to_column};
+
+crate::text_enum! {
+    /// Whom a procedure is for.
+    pub enum ProcedureAudience {
+        Teachers => "teachers",
+        Partners => "partners",
+        Families => "families",
+        Staff => "staff",
+    }
+}
+
+fn tags_valid(tags: &[String]) -> Result<(), validator::ValidationError> {
+    tags.iter()
+        .try_for_each(|t| crate::stories::model::slug_text(t))
+}
+
+fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(100))
+                .pattern(Some("^[a-z0-9]+(-[a-z0-9]+)*$")),
+        )
+        .max_items(Some(20))
+        .build()
+}
+
+/// The writable fields of a procedure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Welcoming a guest speaker", "audience": "teachers",
+    "body": "1. Check the partner's vetting is **approved**.\n2. Sign them in at the office.",
+    "tags": ["vetting", "visitors"], "continuum_level_ids": [], "agreement_ids": []}))]
+pub struct ProcedureInput {
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(
+        required,
+        length(min = 1, max = 200),
+        custom(function = "crate::http::text::one_line")
+    )]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
+        pattern = "^[^\\t\\n\\r]*$")]
+    pub title: Option<String>,
+    #[serde(default)]
+    #[validate(required)]
+    #[schema(value_type = ProcedureAudience, required = true)]
+    pub audience: Option<ProcedureAudience>,
+    /// Markdown; readers get it as sanitised HTML too.
+    #[serde(default, deserialize_with = "trimmed")]
+    #[validate(required, length(min = 1, max = 50000))]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50000)]
+    pub body: Option<String>,
+    /// Lower-case words joined by hyphens; a set.
+    #[serde(default)]
+    #[validate(length(max = 20), custom(function = "tags_valid"))]
+    #[schema(schema_with = tags_schema)]
+    pub tags: Option<Vec<String>>,
+    /// The continuum levels it applies to; a set.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub continuum_level_ids: Option<Vec<String>>,
+    /// The agreements it applies to; a set.
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
+    pub agreement_ids: Option<Vec<String>>,
+}
+
+/// A standard operating procedure.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Procedure {
+    pub id: String,
+    pub title: String,
+    pub audience: ProcedureAudience,
+    /// Markdown, as written.
+    pub body: String,
+    /// The body as sanitised HTML.
+    pub body_html: String,
+    pub tags: Vec<String>,
+    pub continuum_level_ids: Vec<String>,
+    pub agreement_ids: Vec<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes. Every version
+    /// is kept: `/procedures/{id}/versions`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The filters of `GET /procedures`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProcedureQuery {
+    #[param(inline)]
+    pub audience: Option<ProcedureAudience>,
+    pub tag: Option<String>,
+    pub continuum_level_id: Option<String>,
+    pub agreement_id: Option<String>,
+}
+
+/// Whether the caller reads procedures for `audience`: a partner, those for partners.
+pub fn reads_audience(caller: &Caller, audience: &str) -> bool {
+    caller.role != Role::Partner || audience == ProcedureAudience::Partners.as_str()
+}
+
+pub struct Procedures;
+
+impl Resource for Procedures {
+    const NAME: &'static str = "procedure";
+    const READ: Scope = Scope::AgreementsRead;
+    const WRITE: Scope = Scope::Admin;
+
+    type Row = ProcedureRow;
+    type Input = ProcedureInput;
+    type Output = Procedure;
+    type Filter = ProcedureQuery;
+    type Sort = crate::db::keyset::ListSort;
+
+    fn represent(row: ProcedureRow) -> Result<Procedure, ApiError> {
+        Ok(Procedure {
+            audience: ProcedureAudience::parse(&row.audience).ok_or_else(|| {
+                ApiError::Internal(format!("stored audience {:?} is unknown", row.audience))
+            })?,
+            body_html: crate::stories::markdown::to_html(&row.body),
+            tags: set_from_column(&row.tags),
+            continuum_level_ids: set_from_column(&row.continuum_level_ids),
+            agreement_ids: set_from_column(&row.agreement_ids),
+            id: row.id,
+            title: row.title,
+            body: row.body,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+
+    fn writable(row: &ProcedureRow) -> Result<ProcedureInput, ApiError> {
+        let p = Self::represent(row.clone())?;
+        Ok(ProcedureInput {
+            title: Some(p.title),
+            audience: Some(p.audience),
+            body: Some(p.body),
+            tags: Some(p.tags),
+            continuum_level_ids: Some(p.continuum_level_ids),
+            agreement_ids: Some(p.agreement_ids),
+        })
+    }
+
+    fn check(input: &ProcedureInput, _id: Option<&str>) -> Result<(), ApiError> {
+        check_all(input, Vec::new())
+    }
+
+    fn build(
+        _conn: &mut DbConnection,
+        input: ProcedureInput,
+        _place: &Place,
+        stamp: Stamp,
+        _current: Option<&ProcedureRow>,
+        _ctx: &Ctx,
+    ) -> Result<ProcedureRow, ApiError> {
+        Ok(ProcedureRow {
+            id: stamp.id,
+            title: input.title.unwrap_or_default(),
+            audience: input
+                .audience
+                .unwrap_or(ProcedureAudience::Staff)
+                .as_str()
+                .to_owned(),
+            body: input.body.unwrap_or_default(),
+            tags: set_to_column(input.tags.as_deref().unwrap_or_default()),
+            continuum_level_ids: set_to_column(
+                input.continuum_level_ids.as_deref().unwrap_or_default(),
+            ),
+            agreement_ids: set_to_column(input.agreement_ids.as_deref().unwrap_or_default()),
+            version: stamp.version,
+            created_at: stamp.created_at,
+            updated_at: stamp.updated_at,
+        })
+    }
+
+    fn enter(
+        _conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        crate::resource::admin_writes(ctx, access)
+    }
+
+    fn visible(caller: &Caller, row: &ProcedureRow) -> bool {
+        reads_audience(caller, &row.audience)
+    }
+
+    fn list(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        _place: &Place,
+        query: ProcedureQuery,
+        page: &PageRequest,
+    ) -> Result<Vec<ProcedureRow>, ApiError> {
+        let partner = ctx.caller.role == Role::Partner;
+        if partner
+            && query
+                .audience
+                .is_some_and(|a| a != ProcedureAudience::Partners)
+        {
+            return Ok(Vec::new());
+        }
+        let filter = ProcedureFilter {
+            audience: match partner {
+                true => Some(ProcedureAudience::Partners.as_str().to_owned()),
+                false => query.audience.map(|a| a.as_str().to_owned()),
+            },
+            tag: query.tag,
+            continuum_level_id: query.continuum_level_id,
+            agreement_id: query.agreement_id,
+        };
+        Ok(store::page(
+            conn,
+            &filter,
+            page.sort,
+            page.after.as_ref(),
+            page.limit + 1,
+        )?)
+    }
+
+    /// The continuum levels and agreements named exist.
+    fn saving(
+        conn: &mut DbConnection,
+        _ctx: &Ctx,
+        _before: Option<&ProcedureRow>,
+        after: &ProcedureRow,
+    ) -> Result<(), ApiError> {
+        let mut references = References::new();
+        for (i, level) in set_from_column(&after.continuum_level_ids)
+            .iter()
+            .enumerate()
+        {
+            references.to::<LevelRow>(
+                conn,
+                &format!("continuum_level_ids[{i}]"),
+                "continuum level",
+                Some(level),
+            )?;
+        }
+        for (i, agreement) in set_from_column(&after.agreement_ids).iter().enumerate() {
+            references.to::<Loaded>(
+                conn,
+                &format!("agreement_ids[{i}]"),
+                "agreement",
+                Some(agreement),
+            )?;
+        }
+        references.done()
+    }
+
+    /// Every version is kept whole, for the history and its diffs.
+    fn saved(
+        conn: &mut DbConnection,
+        ctx: &Ctx,
+        before: Option<&ProcedureRow>,
+        after: &ProcedureRow,
+    ) -> Result<(), ApiError> {
+        let snapshot = serde_json::to_string(&Self::represent(after.clone())?)
+            .map_err(|e| ApiError::Internal(format!("cannot snapshot: {e}")))?;
+        store::insert_version(
+            conn,
+            &ProcedureVersionRow {
+                procedure_id: after.id.clone(),
+                version: after.version,
+                snapshot,
+                action: match before {
+                    Some(_) => "update",
+                    None => "create",
+                }
+                .to_owned(),
+                actor_id: ctx.actor.id.clone(),
+                actor_role: ctx.actor.role.clone(),
+                recorded_at: after.updated_at,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Its history goes with it (the audit trail keeps the last version).
+    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &ProcedureRow) -> Result<(), ApiError> {
+        store::delete_versions(conn, &row.id)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,89 @@
+//! The readable history of a versioned resource (agreements, procedures): every version kept
+//! whole, listed with what changed from the one before, and diffs between any two.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// Who recorded a version or a transition.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recorder {
+    pub id: String,
+    pub role: String,
+}
+
+/// One version in a history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionSummary {
+    pub version: i64,
+    /// `create`, `update` or `transition`.
+    pub action: String,
+    pub recorded_by: Recorder,
+    pub recorded_at: DateTime<Utc>,
+    /// Fields that differ from the previous version (empty for the first).
+    pub changed_fields: Vec<String>,
+}
+
+/// What changed between two versions: `{"field": {"old": …, "new": …}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionDiff {
+    pub from: i64,
+    pub to: i64,
+    #[schema(value_type = Object)]
+    pub changes: Value,
+}
+
+/// A stored version, read back.
+pub struct Recorded {
+    pub version: i64,
+    pub action: String,
+    pub actor_id: String,
+    pub actor_role: String,
+    pub recorded_at: NaiveDateTime,
+    pub snapshot: Value,
+}
+
+/// A stored snapshot (JSON text) read back.
+pub fn snapshot(text: &str) -> Result<Value, ApiError> {
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::Internal(format!("stored snapshot is not valid: {e}")))
+}
+
+/// The versions (oldest first) with the fields each changed.
+pub fn summaries(versions: Vec<Recorded>) -> Vec<VersionSummary> {
+    let mut previous: Option<Value> = None;
+    let mut out = Vec::with_capacity(versions.len());
+    for v in versions {
+        let changed_fields = match &previous {
+            Some(before) => crate::audit::diff(before, &v.snapshot)
+                .and_then(|c| c.as_object().map(|o| o.keys().cloned().collect()))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        out.push(VersionSummary {
+            version: v.version,
+            action: v.action,
+            recorded_by: Recorder {
+                id: v.actor_id,
+                role: v.actor_role,
+            },
+            recorded_at: v.recorded_at.and_utc(),
+            changed_fields,
+        });
+        previous = Some(v.snapshot);
+    }
+    out
+}
+
+/// What changed from `older` to `newer`.
+pub fn diff(older: &Recorded, newer: &Recorded) -> VersionDiff {
+    VersionDiff {
+        from: older.version,
+        to: newer.version,
+        changes: crate::audit::diff(&older.snapshot, &newer.snapshot)
+            .unwrap_or_else(|| Value::Object(Default::default())),
+    }
+}
