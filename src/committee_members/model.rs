@@ -324,25 +324,21 @@ impl Resource for Members {
         query: MemberQuery,
         page: &PageRequest,
     ) -> Result<Vec<MemberRow>, ApiError> {
+        let today = crate::db::today();
         let filter = MemberFilter {
             role: query.role.map(|r| r.as_str().to_owned()),
             represents: query.represents.map(|r| r.as_str().to_owned()),
-            current_on: query.current.filter(|c| *c).map(|_| crate::db::today()),
+            current_on: query.current.filter(|c| *c).map(|_| today),
+            not_current_on: query.current.filter(|c| !*c).map(|_| today),
         };
-        let mut rows = store::page(
+        Ok(store::page(
             conn,
             place.parent()?,
             &filter,
             page.sort,
             page.after.as_ref(),
             page.limit + 1,
-        )?;
-        // `current=false`: only those whose term does not cover today.
-        if query.current == Some(false) {
-            let today = crate::db::today();
-            rows.retain(|r| !covers(r.term_start, r.term_end, today));
-        }
-        Ok(rows)
+        )?)
     }
 
     /// The user exists; a user or contact holds one seat at a time.

@@ -42,6 +42,8 @@ pub struct MemberFilter {
     pub represents: Option<String>,
     /// Only those whose term covers this day.
     pub current_on: Option<NaiveDate>,
+    /// Only those whose term does not cover this day.
+    pub not_current_on: Option<NaiveDate>,
 }
 
 /// Up to `limit` members of the committee after `after` in `sort` order.
@@ -68,6 +70,13 @@ pub fn page(
             committee_members::term_end
                 .is_null()
                 .or(committee_members::term_end.ge(day)),
+        );
+    }
+    if let Some(day) = filter.not_current_on {
+        query = query.filter(
+            committee_members::term_start
+                .gt(day)
+                .or(committee_members::term_end.lt(day)),
         );
     }
     let query = if sort.key == SortKey::Date {

@@ -58,6 +58,7 @@ pub fn page(
             committees::id.eq_any(
                 committee_members::table
                     .filter(committee_members::partner_id.eq(partner.clone()))
+                    .filter(committee_members::term_start.le(*today))
                     .filter(
                         committee_members::term_end
                             .is_null()
@@ -82,6 +83,7 @@ pub fn seats_partner(
         committee_members::table
             .filter(committee_members::committee_id.eq(committee))
             .filter(committee_members::partner_id.eq(partner))
+            .filter(committee_members::term_start.le(today))
             .filter(
                 committee_members::term_end
                     .is_null()

@@ -565,20 +565,16 @@ impl Resource for CommunicationPlans {
             school_id: query.school_id,
             agreement_id: query.agreement_id,
             committee_id: query.committee_id,
-            district: query.district == Some(true),
+            district: query.district,
             partner: ctx.caller.partner_scope().map(|p| (p, crate::db::today())),
         };
-        let mut rows = store::page(
+        Ok(store::page(
             conn,
             &filter,
             page.sort,
             page.after.as_ref(),
             page.limit + 1,
-        )?;
-        if query.district == Some(false) {
-            rows.retain(|r| r.school_id.is_some() || r.agreement_id.is_some());
-        }
-        Ok(rows)
+        )?)
     }
 
     /// The school, agreement and committee exist; staff write for their schools.
@@ -599,6 +595,14 @@ impl Resource for CommunicationPlans {
             )?
             .to::<CommitteeRow>(conn, "committee_id", "committee", Some(&after.committee_id))?
             .done()?;
+        // Staff hang plans on their schools' committees or the district's.
+        if ctx.caller.role == Role::Staff {
+            if let Some(committee) = CommitteeRow::find(conn, &after.committee_id)? {
+                if let Some(school) = &committee.school_id {
+                    ctx.caller.check_schools(std::slice::from_ref(school))?;
+                }
+            }
+        }
         may_write(conn, ctx.caller, after)
     }
 }

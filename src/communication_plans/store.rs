@@ -37,8 +37,9 @@ pub struct PlanFilter {
     pub school_id: Option<String>,
     pub agreement_id: Option<String>,
     pub committee_id: Option<String>,
-    /// Only plans of the district (neither school nor agreement).
-    pub district: bool,
+    /// Only plans of the district (neither school nor agreement): `Some(true)`; only the
+    /// others: `Some(false)`.
+    pub district: Option<bool>,
     /// Only plans this partner sees: of its agreements, or of committees it sits on (with a
     /// seat that has not ended on `.1`).
     pub partner: Option<(String, NaiveDate)>,
@@ -64,10 +65,20 @@ pub fn page(
     if let Some(committee) = &filter.committee_id {
         query = query.filter(communication_plans::committee_id.eq(committee.clone()));
     }
-    if filter.district {
-        query = query
-            .filter(communication_plans::school_id.is_null())
-            .filter(communication_plans::agreement_id.is_null());
+    match filter.district {
+        Some(true) => {
+            query = query
+                .filter(communication_plans::school_id.is_null())
+                .filter(communication_plans::agreement_id.is_null());
+        }
+        Some(false) => {
+            query = query.filter(
+                communication_plans::school_id
+                    .is_not_null()
+                    .or(communication_plans::agreement_id.is_not_null()),
+            );
+        }
+        None => {}
     }
     if let Some((partner, today)) = &filter.partner {
         query = query.filter(
@@ -80,6 +91,7 @@ pub fn page(
                 .or(communication_plans::committee_id.eq_any(
                     committee_members::table
                         .filter(committee_members::partner_id.eq(partner.clone()))
+                        .filter(committee_members::term_start.le(*today))
                         .filter(
                             committee_members::term_end
                                 .is_null()

@@ -60,8 +60,9 @@ pub async fn community_needs_view(
                     true => (BTreeSet::new(), false),
                     false => {
                         let counted = results(&survey, &answered, false, false, min);
+                        let answers: Vec<_> = answered.iter().map(|(_, a)| a.clone()).collect();
                         (
-                            hidden_needs(&survey.questions, &counted),
+                            hidden_needs(&survey.questions, &counted, &answers, min),
                             counted.all.respondents.suppressed,
                         )
                     }

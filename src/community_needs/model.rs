@@ -64,15 +64,48 @@ pub struct Assessment {
     pub respondents_hidden: bool,
 }
 
-/// The needs named by an option whose count `results` hides: their counts would give it
-/// away (a single-choice question's options add up to those who answered).
-pub fn hidden_needs(questions: &[Question], results: &SurveyResults) -> BTreeSet<String> {
-    let mut hidden = BTreeSet::new();
+/// The needs whose count would give away what `results` hides from the caller: those named
+/// by an option whose count is hidden (a single-choice question's options add up to those who
+/// answered), and those named by several options when the count, set against the options'
+/// shown counts, leaves a small difference (respondents who chose one option and not the
+/// other) or a small overlap. Needs named by three or more options are hidden outright.
+pub fn hidden_needs(
+    questions: &[Question],
+    results: &SurveyResults,
+    answers: &[Map<String, Value>],
+    min: i64,
+) -> BTreeSet<String> {
+    let mut options_of: std::collections::BTreeMap<&str, Vec<Option<i64>>> = Default::default();
     for (question, counted) in questions.iter().zip(&results.all.questions) {
         for (option, count) in question.options.iter().zip(&counted.options) {
-            if let Some(need) = option.need_code.as_ref().filter(|_| count.count.suppressed) {
-                hidden.insert(need.clone());
+            if let Some(need) = &option.need_code {
+                let shown = (!count.count.suppressed)
+                    .then_some(count.count.value)
+                    .flatten()
+                    .map(|v| v as i64);
+                options_of.entry(need.as_str()).or_default().push(shown);
             }
+        }
+    }
+    let small = |n: i64| (1..min).contains(&n);
+    let mut hidden = BTreeSet::new();
+    for (need, counts) in options_of {
+        let Some(counts) = counts.into_iter().collect::<Option<Vec<i64>>>() else {
+            hidden.insert(need.to_owned());
+            continue;
+        };
+        if counts.len() < 2 {
+            continue;
+        }
+        let union = answers
+            .iter()
+            .filter(|a| needs_named(questions, a).contains(need))
+            .count() as i64;
+        let leaks = counts.len() > 2
+            || counts.iter().any(|c| small(union - c))
+            || small(counts.iter().sum::<i64>() - union);
+        if leaks {
+            hidden.insert(need.to_owned());
         }
     }
     hidden

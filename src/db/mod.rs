@@ -57,6 +57,14 @@ pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// Whether an instant has a four-digit year (1 to 9999): what both databases store and RFC
+/// 3339 writes. Anything else a client sends is refused before it reaches SQL or date
+/// arithmetic.
+pub fn plausible(instant: chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    (1..=9999).contains(&instant.year())
+}
+
 /// Today's date in UTC: what "expired" and "overdue" are computed against.
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()

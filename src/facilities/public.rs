@@ -66,9 +66,15 @@ pub fn window(
     now: DateTime<Utc>,
 ) -> Result<(NaiveDateTime, NaiveDateTime), String> {
     let from = query.from.unwrap_or(now);
-    let to = query
-        .to
-        .unwrap_or(from + Duration::days(DEFAULT_WINDOW_DAYS));
+    if !crate::db::plausible(from) || query.to.is_some_and(|to| !crate::db::plausible(to)) {
+        return Err("from and to must have four-digit years".into());
+    }
+    let to = match query.to {
+        Some(to) => to,
+        None => from
+            .checked_add_signed(Duration::days(DEFAULT_WINDOW_DAYS))
+            .ok_or("from is too late")?,
+    };
     if to <= from {
         return Err("to must be after from".into());
     }
@@ -172,5 +178,16 @@ mod tests {
         let (busy, free) = busy_and_free(&[], at(8), at(9));
         assert!(busy.is_empty());
         assert_eq!(pairs(&free), [(8, 9)]);
+    }
+
+    #[test]
+    fn windows_out_of_range_are_refused_not_panicked_on() {
+        let late: DateTime<Utc> = "+262142-12-31T12:00:00Z".parse().unwrap_or_default();
+        let query = PublicFacilitiesQuery {
+            school_id: None,
+            from: Some(late),
+            to: None,
+        };
+        assert!(window(&query, Utc::now()).is_err());
     }
 }

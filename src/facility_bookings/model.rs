@@ -98,6 +98,15 @@ impl BookingInput {
                 "a booking is asked for by a partner_id or a group_name: exactly one of them",
             ));
         }
+        for (field, at) in [("starts_at", self.starts_at), ("ends_at", self.ends_at)] {
+            if at.is_some_and(|at| !crate::db::plausible(at)) {
+                problems.push(FieldError::new(
+                    field,
+                    "out_of_range",
+                    format!("{field} must have a four-digit year"),
+                ));
+            }
+        }
         if let (Some(starts), Some(ends)) = (self.starts_at, self.ends_at) {
             if ends <= starts {
                 problems.push(FieldError::new(
@@ -206,9 +215,9 @@ fn facility_of(conn: &mut DbConnection, row: &BookingRow) -> Result<FacilityRow,
 /// A partner changes only its own bookings; staff, those of their schools' facilities.
 fn may_touch(conn: &mut DbConnection, caller: &Caller, row: &BookingRow) -> Result<(), ApiError> {
     match caller.role {
-        Role::Partner => match caller.partner_id.as_deref() == row.partner_id.as_deref() {
-            true => Ok(()),
-            false => Err(ApiError::Forbidden(
+        Role::Partner => match (&caller.partner_id, &row.partner_id) {
+            (Some(own), Some(theirs)) if own == theirs => Ok(()),
+            _ => Err(ApiError::Forbidden(
                 "a partner asks for and cancels its own bookings only".into(),
             )),
         },
@@ -332,6 +341,15 @@ impl Resource for Bookings {
         if own.is_some() && query.partner_id.is_some() && query.partner_id != own {
             return Ok(Vec::new());
         }
+        if [query.from, query.to]
+            .iter()
+            .flatten()
+            .any(|at| !crate::db::plausible(*at))
+        {
+            return Err(ApiError::BadRequest(
+                "from and to must have four-digit years".into(),
+            ));
+        }
         let filter = BookingFilter {
             facility_id: query.facility_id,
             school_id: query.school_id,
@@ -422,7 +440,10 @@ impl Resource for Bookings {
                 "this facility is not open to community requests".into(),
             ));
         }
-        if let (Some(expected), Some(capacity)) = (after.expected_attendance, facility.capacity) {
+        let holds = matches!(to, BookingStatus::Requested | BookingStatus::Approved);
+        if let (true, Some(expected), Some(capacity)) =
+            (holds, after.expected_attendance, facility.capacity)
+        {
             if expected > capacity {
                 return Err(ApiError::field(
                     "expected_attendance",

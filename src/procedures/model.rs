@@ -247,32 +247,39 @@ impl Resource for Procedures {
         )?)
     }
 
-    /// The continuum levels and agreements named exist.
+    /// The continuum levels and agreements this write adds exist (one linked before and
+    /// deleted since stays, and does not block other changes).
     fn saving(
         conn: &mut DbConnection,
         _ctx: &Ctx,
-        _before: Option<&ProcedureRow>,
+        before: Option<&ProcedureRow>,
         after: &ProcedureRow,
     ) -> Result<(), ApiError> {
+        let had =
+            |column: Option<&str>, id: &str| column.is_some_and(|c| c.contains(&format!(",{id},")));
         let mut references = References::new();
         for (i, level) in set_from_column(&after.continuum_level_ids)
             .iter()
             .enumerate()
         {
-            references.to::<LevelRow>(
-                conn,
-                &format!("continuum_level_ids[{i}]"),
-                "continuum level",
-                Some(level),
-            )?;
+            if !had(before.map(|b| b.continuum_level_ids.as_str()), level) {
+                references.to::<LevelRow>(
+                    conn,
+                    &format!("continuum_level_ids[{i}]"),
+                    "continuum level",
+                    Some(level),
+                )?;
+            }
         }
         for (i, agreement) in set_from_column(&after.agreement_ids).iter().enumerate() {
-            references.to::<Loaded>(
-                conn,
-                &format!("agreement_ids[{i}]"),
-                "agreement",
-                Some(agreement),
-            )?;
+            if !had(before.map(|b| b.agreement_ids.as_str()), agreement) {
+                references.to::<Loaded>(
+                    conn,
+                    &format!("agreement_ids[{i}]"),
+                    "agreement",
+                    Some(agreement),
+                )?;
+            }
         }
         references.done()
     }

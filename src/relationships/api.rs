@@ -16,8 +16,8 @@ crate::resource_api! {
     collection: "/relationships", item: "/relationships/{id}",
     parent: [],
     filter: RelationshipQuery, sort: crate::db::keyset::ListSort, input: RelationshipInput, output: Relationship,
-    /// The relationships teachers have with community organisations. A partner reads those
-    /// that name it.
+    /// The relationships teachers have with community organisations: the district's own
+    /// knowledge, not listed to partner accounts.
     list: list_relationships,
     /// Record a relationship (staff: of a teacher of their schools).
     create: create_relationship,

@@ -1,5 +1,5 @@
 //! Relationships: their wire types and rules. Staff record the relationships of their schools'
-//! teachers, administrators any; a partner reads those that name it.
+//! teachers, administrators any; partner accounts do not read the inventory.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, RelationshipFilter, RelationshipRow};
-use crate::auth::{Caller, Scope};
+use crate::auth::{Caller, Role, Scope};
 use crate::contacts::store::ContactRow;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
@@ -186,9 +186,10 @@ impl Resource for Relationships {
         })
     }
 
-    /// A partner reads the relationships that name it.
-    fn visible(caller: &Caller, row: &RelationshipRow) -> bool {
-        caller.sees_partner(&row.partner_id)
+    /// The inventory is the district's own knowledge (notes, who knows whom): not for partner
+    /// accounts.
+    fn visible(caller: &Caller, _row: &RelationshipRow) -> bool {
+        caller.role != Role::Partner
     }
 
     fn may_change(
@@ -207,12 +208,11 @@ impl Resource for Relationships {
         query: RelationshipQuery,
         page: &PageRequest,
     ) -> Result<Vec<RelationshipRow>, ApiError> {
-        let own = ctx.caller.partner_scope();
-        if own.is_some() && query.partner_id.is_some() && query.partner_id != own {
+        if ctx.caller.role == Role::Partner {
             return Ok(Vec::new());
         }
         let filter = RelationshipFilter {
-            partner_id: own.or(query.partner_id),
+            partner_id: query.partner_id,
             school_id: query.school_id,
             user_id: query.user_id,
             kind: query.kind.map(|k| k.as_str().to_owned()),

@@ -498,28 +498,52 @@ impl Resource for Stories {
     ) -> Result<(), ApiError> {
         let schools = set_from_column(&after.school_ids);
         ctx.caller.check_schools(&schools)?;
+        // Only what this write adds is looked up: a partner deleted since stays named, and
+        // does not block the story's other changes.
+        let had =
+            |column: Option<&str>, id: &str| column.is_some_and(|c| c.contains(&format!(",{id},")));
         let mut references = References::new();
-        references.to::<Loaded>(
-            conn,
-            "agreement_id",
-            "agreement",
-            after.agreement_id.as_deref(),
-        )?;
-        for (i, partner) in set_from_column(&after.partner_ids).iter().enumerate() {
-            references.to::<PartnerRow>(
+        if before.is_none_or(|b| b.agreement_id != after.agreement_id) {
+            references.to::<Loaded>(
                 conn,
-                &format!("partner_ids[{i}]"),
-                "partner",
-                Some(partner),
+                "agreement_id",
+                "agreement",
+                after.agreement_id.as_deref(),
             )?;
         }
+        for (i, partner) in set_from_column(&after.partner_ids).iter().enumerate() {
+            if !had(before.map(|b| b.partner_ids.as_str()), partner) {
+                references.to::<PartnerRow>(
+                    conn,
+                    &format!("partner_ids[{i}]"),
+                    "partner",
+                    Some(partner),
+                )?;
+            }
+        }
         for (i, school) in schools.iter().enumerate() {
-            references.to::<SchoolRow>(
-                conn,
-                &format!("school_ids[{i}]"),
-                "school",
-                Some(school),
-            )?;
+            if !had(before.map(|b| b.school_ids.as_str()), school) {
+                references.to::<SchoolRow>(
+                    conn,
+                    &format!("school_ids[{i}]"),
+                    "school",
+                    Some(school),
+                )?;
+            }
+        }
+        // Staff show only figures of agreements with one of their schools.
+        if let (Role::Staff, Some(agreement)) = (ctx.caller.role, &after.agreement_id) {
+            if let Some(loaded) = <Loaded as crate::resource::Stored>::find(conn, agreement)? {
+                if !loaded
+                    .schools
+                    .iter()
+                    .any(|s| ctx.caller.school_ids.contains(s))
+                {
+                    return Err(ApiError::Forbidden(
+                        "staff tell the stories of agreements with their schools".into(),
+                    ));
+                }
+            }
         }
         if let Some(h) = stored_highlight(after)? {
             let catalogue = crate::kpi_progress::series::catalogue(conn)?;

@@ -281,6 +281,8 @@ async fn seats_are_held_by_one_person_and_partners_see_their_committees(db: Test
         .expect(200);
     // The chair and Ana; Ben's term and the contact's have ended.
     assert_eq!(current.body["data"].as_array().unwrap().len(), 2);
+    let past = all_pages(&admin, &format!("{members}?current=false&limit=1")).await;
+    assert_eq!(past.len(), 2, "past members page one by one");
     let dash = get(&admin, "/api/v1/dashboards/district").await.expect(200);
     assert_eq!(
         dash.body["community"]["seats_by_school"],
@@ -462,6 +464,16 @@ async fn communication_plans_mark_overdue_tasks(db: TestDb) {
     };
     send(&raw, moved(Some(&other))).await.expect(403);
     send(&raw, moved(None)).await.expect(403);
+    // Nor hang a plan of their school on another school's committee.
+    let theirs = council(&admin, Some(&other)).await;
+    let mut borrowed = plan_body(&theirs, Some(&lincoln));
+    borrowed["title"] = json!("Borrowed committee");
+    send(
+        &raw,
+        as_teacher(TestRequest::post().uri("/api/v1/communication-plans")).set_json(borrowed),
+    )
+    .await
+    .expect(403);
     // Finishing the late task clears it.
     let mut tasks = plan.body["tasks"].clone();
     for t in tasks.as_array_mut().unwrap() {

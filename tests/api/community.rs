@@ -16,7 +16,83 @@ both!(
     results_count_answers_and_hide_small_cells,
     families_needs_are_met_by_partners,
     needs_do_not_give_away_what_results_hide,
+    needs_named_twice_do_not_give_away_a_small_difference,
 );
+
+/// The attack: a need named by options of two questions. Its count is the respondents who
+/// chose either; set against the options' own counts (shown in the results) it would tell how
+/// many chose one and not the other: 7, under the threshold.
+async fn needs_named_twice_do_not_give_away_a_small_difference(db: TestDb) {
+    let app = app(&db).await;
+    let public = raw_app(&db, auth_settings()).await;
+    let survey = post(
+        &app,
+        "/api/v1/surveys",
+        json!({"title": "Tutoring", "purpose": "needs_assessment", "audiences": ["families"],
+               "school_id": null, "opens_on": day(-1), "closes_on": day(5), "status": "open",
+               "questions": [
+                   {"code": "now", "prompt": "Does your child need tutoring now?", "kind": "single_choice",
+                    "required": true, "options": [
+                       {"code": "yes", "label": "Yes", "need_code": "tutoring"},
+                       {"code": "no", "label": "No"}]},
+                   {"code": "later", "prompt": "What will help next year?", "kind": "multiple_choice",
+                    "options": [
+                       {"code": "tutor", "label": "Tutoring", "need_code": "tutoring"},
+                       {"code": "other", "label": "Something else"}]}]}),
+    )
+    .await
+    .expect(201);
+    let token = survey.body["public_token"].as_str().unwrap().to_owned();
+    // 25 say yes now (23 of them also later); 12 say no now (7 of them tutoring later).
+    for i in 0..37 {
+        let now = if i < 25 { "yes" } else { "no" };
+        let later = if i < 23 || (25..32).contains(&i) {
+            json!(["tutor"])
+        } else {
+            json!(["other"])
+        };
+        send(
+            &public,
+            TestRequest::post()
+                .uri(&format!("/api/v1/public/surveys/{token}/responses"))
+                .set_json(json!({"audience": "families", "answers": {"now": now, "later": later}})),
+        )
+        .await
+        .expect(201);
+    }
+    patch(
+        &app,
+        &format!("/api/v1/surveys/{}", survey.id()),
+        json!({"status": "closed"}),
+    )
+    .await
+    .expect(200);
+    let tutoring = |body: &Value| {
+        body["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["code"] == "tutoring")
+            .unwrap()["respondents"]
+            .clone()
+    };
+    let open = get(&app, "/api/v1/community-needs").await.expect(200);
+    assert_eq!(tutoring(&open.body)["value"], 32.0);
+    let viewer = principal(&db, Role::Viewer, &[], None);
+    let seen = send(
+        &public,
+        TestRequest::get()
+            .uri("/api/v1/community-needs")
+            .insert_header(viewer.header()),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        tutoring(&seen.body),
+        json!({"value": null, "suppressed": true}),
+        "32 against the 25 and 30 the results show gives away 7 and 23"
+    );
+}
 
 /// The attack: a viewer subtracts a need's count from the number of respondents (or from the
 /// other needs of a single-choice question) to learn a count the results hide.

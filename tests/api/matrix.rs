@@ -777,8 +777,8 @@ const TABLE: &[(&str, &str, &str)] = &[
         "404 404 404 404 404 404 404 404",
     ),
     // The relationship inventory: a teacher of the school knows the partner. Staff write for
-    // their school (a sheet of another school's rows is refused row by row: 422); a partner
-    // reads those that name it.
+    // their school (a sheet of another school's rows is refused row by row: 422); partner
+    // accounts read none of it.
     (
         "GET /relationships",
         "partners:read",
@@ -792,7 +792,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     (
         "GET /relationships/{id}",
         "partners:read",
-        "200 200 200 200 404 200 200 403",
+        "200 200 200 404 404 200 200 403",
     ),
     (
         "PUT /relationships/{id}",

@@ -173,8 +173,18 @@ async fn relationships_are_kept_and_imported_from_the_teacher_survey(db: TestDb)
         names.contains(&"Rita Okafor") && names.contains(&"Mr. Li"),
         "{names:?}"
     );
-    // A partner reads the relationships that name it, no others.
-    let partner = principal(&db, Role::Partner, &[], Some(&other));
+    // The inventory is the district's: partner accounts read none of it, not even their own.
+    let named = principal(&db, Role::Partner, &[], Some(&museum));
+    let own_page = send(
+        &raw,
+        TestRequest::get()
+            .uri(&format!("/api/v1/partners/{museum}"))
+            .insert_header(named.header()),
+    )
+    .await
+    .expect(200);
+    assert_eq!(own_page.body["known_by"], json!({"staff": 0, "people": []}));
+    let partner = principal(&db, Role::Partner, &[], Some(&museum));
     let seen = send(
         &raw,
         TestRequest::get()

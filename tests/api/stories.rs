@@ -186,6 +186,18 @@ async fn stories_are_published_with_consent_and_shown_to_the_public(db: TestDb) 
     )
     .await
     .expect(403);
+    // Nor show another school's agreement in a story of their own school.
+    let mut borrowed = story(&w, "borrowed-figure", "all");
+    borrowed["school_ids"] = json!([other_school]);
+    send(
+        &public,
+        TestRequest::post()
+            .uri("/api/v1/stories")
+            .insert_header(outsider.header())
+            .set_json(borrowed),
+    )
+    .await
+    .expect(403);
     let other_partner = post(
         &admin,
         "/api/v1/partners",

@@ -7,7 +7,7 @@ CREATE TABLE relationships (
     teacher_name    TEXT,
     school_id       TEXT REFERENCES schools (id),
     partner_id      TEXT NOT NULL REFERENCES partners (id),
-    contact_id      TEXT REFERENCES contacts (id),
+    contact_id      TEXT REFERENCES contacts (id) ON DELETE SET NULL,
     kinds           TEXT NOT NULL,
     since           DATE,
     last_contact_on DATE,
