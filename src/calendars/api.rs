@@ -54,20 +54,17 @@ fn check_target(
         (FeedScope::Agreement, Some(id)) => {
             crate::agreements::access::load_visible(conn, caller, id).map(|_| ())
         }
-        (FeedScope::School, Some(id)) => {
-            let found = crate::db::sql::is_id(id)
-                && crate::schools::store::SchoolRow::find(conn, id)?.is_some();
-            found
-                .then_some(())
-                .ok_or_else(|| ApiError::not_found("school"))
-        }
+        (FeedScope::School, Some(id)) => crate::schools::store::SchoolRow::find_key(conn, id)?
+            .map(|_| ())
+            .ok_or_else(|| ApiError::not_found("school")),
         (FeedScope::Partner, Some(id)) => {
             let own = caller.partner_scope().is_none_or(|own| own == id);
-            let found = own
-                && crate::db::sql::is_id(id)
-                && crate::partners::store::PartnerRow::find(conn, id)?.is_some();
+            let found = match own {
+                true => crate::partners::store::PartnerRow::find_key(conn, id)?,
+                false => None,
+            };
             found
-                .then_some(())
+                .map(|_| ())
                 .ok_or_else(|| ApiError::not_found("partner"))
         }
     }

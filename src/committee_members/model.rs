@@ -268,23 +268,17 @@ impl Resource for Members {
         _ctx: &Ctx,
     ) -> Result<MemberRow, ApiError> {
         let partner_id = match &input.contact_id {
-            Some(contact) => {
-                let found = match crate::db::sql::is_id(contact) {
-                    true => ContactRow::find(conn, contact)?,
-                    false => None,
-                };
-                Some(
-                    found
-                        .ok_or_else(|| {
-                            ApiError::field(
-                                "contact_id",
-                                "not_found",
-                                "contact_id must be the id of an existing contact",
-                            )
-                        })?
-                        .partner_id,
-                )
-            }
+            Some(contact) => Some(
+                ContactRow::find_key(conn, contact)?
+                    .ok_or_else(|| {
+                        ApiError::field(
+                            "contact_id",
+                            "not_found",
+                            "contact_id must be the id of an existing contact",
+                        )
+                    })?
+                    .partner_id,
+            ),
             None => None,
         };
         Ok(MemberRow {

@@ -18,11 +18,7 @@ pub fn enter(
     if access == Access::Write && !CommitteeRow::lock(conn, id)? {
         return Err(Committees::not_found());
     }
-    let committee = match crate::db::sql::is_id(id) {
-        true => CommitteeRow::find(conn, id)?,
-        false => None,
-    };
-    let Some(committee) = committee else {
+    let Some(committee) = CommitteeRow::find_key(conn, id)? else {
         return Err(Committees::not_found());
     };
     if !Committees::visible_in(conn, ctx.caller, &committee)? {

@@ -13,7 +13,7 @@ use crate::partners::store::PartnerFilter;
 use crate::resource::{Resource, Stored};
 use crate::schools::store::SchoolRow;
 use crate::surveys::model::Surveys;
-use crate::surveys::results::results;
+use crate::surveys::results::{needs_named, results};
 
 /// The most partners listed against the needs.
 const MAX_PARTNERS: i64 = 2000;
@@ -41,9 +41,7 @@ pub async fn community_needs_view(
     let school = query.into_inner().school_id;
     let view = db::run(&pool, move |conn| {
         if let Some(school) = &school {
-            let found = crate::db::sql::is_id(school)
-                && <SchoolRow as Stored>::find(conn, school)?.is_some();
-            if !found {
+            if SchoolRow::find_key(conn, school)?.is_none() {
                 return Err(ApiError::not_found("school"));
             }
         }
@@ -55,22 +53,25 @@ pub async fn community_needs_view(
                 let survey = Surveys::represent(row)?;
                 let stored = crate::surveys::store::responses(conn, &id)?;
                 let answered = crate::surveys::responses::read_answers(stored)?;
+                // Per respondent, the needs their answers name: counted once, used twice.
+                let named: Vec<BTreeSet<String>> = answered
+                    .iter()
+                    .map(|(_, answers)| needs_named(&survey.questions, answers))
+                    .collect();
                 // What the survey's own results hide from this caller stays hidden here.
                 let (hidden_needs, respondents_hidden) = match open {
                     true => (BTreeSet::new(), false),
                     false => {
                         let counted = results(&survey, &answered, false, false, min);
-                        let answers: Vec<_> = answered.iter().map(|(_, a)| a.clone()).collect();
                         (
-                            hidden_needs(&survey.questions, &counted, &answers, min),
+                            hidden_needs(&survey.questions, &counted, &named, min),
                             counted.all.respondents.suppressed,
                         )
                     }
                 };
                 Some(Assessment {
                     id,
-                    questions: survey.questions,
-                    answers: answered.into_iter().map(|(_, answers)| answers).collect(),
+                    named,
                     hidden_needs,
                     respondents_hidden,
                 })

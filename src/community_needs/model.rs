@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -12,7 +11,7 @@ use crate::need_categories::store::NeedRow;
 use crate::partners::model::{offerings_from_column, Offering};
 use crate::partners::store::PartnerRow;
 use crate::surveys::model::Question;
-use crate::surveys::results::{needs_named, Figure, SurveyResults};
+use crate::surveys::results::{Figure, SurveyResults};
 
 /// The parameters of `GET /community-needs`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,11 +52,10 @@ pub struct CommunityNeeds {
     pub needs: Vec<NeedLine>,
 }
 
-/// The assessment counted: its id, its questions and every response's answers.
+/// The assessment counted: its id, and per response the needs its answers name.
 pub struct Assessment {
     pub id: String,
-    pub questions: Vec<Question>,
-    pub answers: Vec<Map<String, Value>>,
+    pub named: Vec<BTreeSet<String>>,
     /// Needs whose count would show what the survey's results hide from the caller.
     pub hidden_needs: BTreeSet<String>,
     /// Whether the results hide the number of respondents from the caller.
@@ -72,7 +70,7 @@ pub struct Assessment {
 pub fn hidden_needs(
     questions: &[Question],
     results: &SurveyResults,
-    answers: &[Map<String, Value>],
+    named: &[BTreeSet<String>],
     min: i64,
 ) -> BTreeSet<String> {
     let mut options_of: std::collections::BTreeMap<&str, Vec<Option<i64>>> = Default::default();
@@ -97,10 +95,7 @@ pub fn hidden_needs(
         if counts.len() < 2 {
             continue;
         }
-        let union = answers
-            .iter()
-            .filter(|a| needs_named(questions, a).contains(need))
-            .count() as i64;
+        let union = named.iter().filter(|n| n.contains(need)).count() as i64;
         let leaks = counts.len() > 2
             || counts.iter().any(|c| small(union - c))
             || small(counts.iter().sum::<i64>() - union);
@@ -133,17 +128,11 @@ pub fn community_needs(
         .map(|a| a.hidden_needs.clone())
         .unwrap_or_default();
     let respondents_hidden = survey.as_ref().is_some_and(|a| a.respondents_hidden);
-    let (survey_id, named, respondents) = match &survey {
-        Some(a) => (
-            Some(a.id.clone()),
-            a.answers
-                .iter()
-                .map(|answers| needs_named(&a.questions, answers))
-                .collect::<Vec<_>>(),
-            a.answers.len() as i64,
-        ),
-        None => (None, Vec::new(), 0),
+    let (survey_id, named) = match &survey {
+        Some(a) => (Some(a.id.clone()), a.named.as_slice()),
+        None => (None, &[][..]),
     };
+    let respondents = named.len() as i64;
     let partner_offerings = partners
         .iter()
         .map(|p| Ok((p, offerings_from_column(&p.offerings)?)))

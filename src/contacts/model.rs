@@ -9,7 +9,7 @@ use super::store::{self, ContactFilter, ContactRow};
 use crate::audit;
 use crate::auth::Scope;
 use crate::db::{DbConnection, Stamp};
-use crate::error::{check_all, ApiError};
+use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
@@ -238,4 +238,24 @@ impl Resource for Contacts {
         }
         Ok(())
     }
+}
+
+/// The problem with `contact_id` (of a relationship, a response to an opportunity) when it
+/// names no contact of `partner`.
+pub fn not_of_partner(
+    conn: &mut DbConnection,
+    contact: Option<&str>,
+    partner: &str,
+) -> Result<Option<FieldError>, ApiError> {
+    let Some(contact) = contact else {
+        return Ok(None);
+    };
+    let theirs = ContactRow::find_key(conn, contact)?.is_some_and(|c| c.partner_id == partner);
+    Ok((!theirs).then(|| {
+        FieldError::new(
+            "contact_id",
+            "not_found",
+            "contact_id must be the id of one of the partner's contacts",
+        )
+    }))
 }

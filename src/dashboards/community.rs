@@ -12,9 +12,6 @@ use crate::communication_plans::model::{tasks_of, PlanTask, TaskStatus};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::facility_bookings::model::hours_between;
-use crate::partners::store::PartnerRow;
-use crate::resource::Stored;
-use crate::schools::store::SchoolRow;
 
 /// Seats on a school's (or the district's) active committees held today.
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,18 +81,24 @@ pub fn community(
     limit: usize,
 ) -> Result<CommunityVoice, ApiError> {
     let represents: Vec<&str> = Represents::COMMUNITY.iter().map(|r| r.as_str()).collect();
-    let mut seats_by_school = Vec::new();
-    for (school_id, seats) in crate::committees::store::seats_by_school(conn, &represents, today)? {
-        let school_name = match &school_id {
-            Some(id) => SchoolRow::find(conn, id)?.map(|s| s.name),
-            None => None,
-        };
-        seats_by_school.push(SchoolSeats {
+    let seats = crate::committees::store::seats_by_school(conn, &represents, today)?;
+    let hosted = crate::facility_bookings::store::hosted(conn, chrono::Utc::now().naive_utc())?;
+    let school_ids: Vec<String> = seats
+        .iter()
+        .filter_map(|(s, _)| s.clone())
+        .chain(hosted.iter().map(|(s, _, _)| s.clone()))
+        .collect();
+    let school_names = crate::schools::store::names(conn, &school_ids)?;
+    let mut seats_by_school: Vec<SchoolSeats> = seats
+        .into_iter()
+        .map(|(school_id, seats)| SchoolSeats {
+            school_name: school_id
+                .as_ref()
+                .and_then(|id| school_names.get(id).cloned()),
             school_id,
-            school_name,
             community_seats: seats,
-        });
-    }
+        })
+        .collect();
     seats_by_school.sort_by(|a, b| {
         (a.school_id.is_none(), &a.school_id).cmp(&(b.school_id.is_none(), &b.school_id))
     });
@@ -118,8 +121,7 @@ pub fn community(
     }
     overdue.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.plan_id.cmp(&b.plan_id)));
     let mut hosted_hours_by_school: Vec<HostedHours> = Vec::new();
-    let now = chrono::Utc::now().naive_utc();
-    for (school_id, starts, ends) in crate::facility_bookings::store::hosted(conn, now)? {
+    for (school_id, starts, ends) in hosted {
         let hours = hours_between(starts, ends);
         match hosted_hours_by_school.last_mut() {
             Some(last) if last.school_id == school_id => {
@@ -127,7 +129,7 @@ pub fn community(
                 last.bookings += 1;
             }
             _ => hosted_hours_by_school.push(HostedHours {
-                school_name: SchoolRow::find(conn, &school_id)?.map(|s| s.name),
+                school_name: school_names.get(&school_id).cloned(),
                 school_id,
                 hours,
                 bookings: 1,
@@ -155,14 +157,17 @@ fn hosted_meetings(conn: &mut DbConnection, limit: usize) -> Result<HostedMeetin
     }
     let mut ranked: Vec<(String, i64)> = per_partner.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut by_partner = Vec::new();
-    for (partner_id, meetings) in ranked.into_iter().take(limit) {
-        by_partner.push(HostPartner {
-            name: PartnerRow::find(conn, &partner_id)?.map(|p| p.name),
+    ranked.truncate(limit);
+    let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+    let names = crate::partners::store::names(conn, &ids)?;
+    let by_partner = ranked
+        .into_iter()
+        .map(|(partner_id, meetings)| HostPartner {
+            name: names.get(&partner_id).cloned(),
             partner_id,
             meetings,
-        });
-    }
+        })
+        .collect();
     Ok(HostedMeetings {
         total: committee_meetings + agreement_meetings,
         committee_meetings,

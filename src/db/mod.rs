@@ -5,6 +5,7 @@ pub mod keyset;
 mod migrations;
 pub mod schema;
 pub mod search;
+pub mod sets;
 pub mod sql;
 mod stamp;
 pub use stamp::Stamp;

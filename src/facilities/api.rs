@@ -12,8 +12,6 @@ use super::store::{self, FacilityFilter};
 use crate::auth::limits::PublicLimit;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::resource::Stored;
-use crate::schools::store::SchoolRow;
 
 crate::resource_api! {
     resource: Facilities, tag: "outreach",
@@ -71,15 +69,10 @@ pub async fn public_facilities(
         {
             taken.entry(facility).or_default().push((starts, ends));
         }
-        let mut schools: BTreeMap<String, String> = BTreeMap::new();
+        let school_ids: Vec<String> = rows.iter().map(|r| r.school_id.clone()).collect();
+        let schools = crate::schools::store::names(conn, &school_ids)?;
         let mut facilities = Vec::new();
         for row in rows {
-            if !schools.contains_key(&row.school_id) {
-                let name = SchoolRow::find(conn, &row.school_id)?
-                    .map(|s| s.name)
-                    .unwrap_or_default();
-                schools.insert(row.school_id.clone(), name);
-            }
             let school_name = schools.get(&row.school_id).cloned().unwrap_or_default();
             let (busy, free) =
                 busy_and_free(taken.get(&row.id).map_or(&[][..], Vec::as_slice), from, to);

@@ -199,11 +199,7 @@ fn status_of(row: &BookingRow) -> Result<BookingStatus, ApiError> {
 }
 
 fn facility_of(conn: &mut DbConnection, row: &BookingRow) -> Result<FacilityRow, ApiError> {
-    let found = match crate::db::sql::is_id(&row.facility_id) {
-        true => FacilityRow::find(conn, &row.facility_id)?,
-        false => None,
-    };
-    found.ok_or_else(|| {
+    FacilityRow::find_key(conn, &row.facility_id)?.ok_or_else(|| {
         ApiError::field(
             "facility_id",
             "not_found",

@@ -7,6 +7,7 @@ pub mod etag;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod markdown;
 pub mod merge_patch;
 pub mod metrics;
 pub mod paging;

@@ -106,6 +106,27 @@ pub fn text_list_schema(
         .build()
 }
 
+/// A `validator` check for a slug of lower-case words joined by hyphens (a story's address, a
+/// procedure's tag), at most 100 characters.
+pub fn hyphen_slug(value: &str) -> Result<(), validator::ValidationError> {
+    let ok = !value.is_empty()
+        && value.len() <= 100
+        && value.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    match ok {
+        true => Ok(()),
+        false => {
+            let mut e = validator::ValidationError::new("slug");
+            e.message =
+                Some("lower-case letters and digits, words joined by single hyphens".into());
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +154,15 @@ mod tests {
         assert!(phone("555-0100 x12").is_ok());
         assert!(phone("12345").is_err());
         assert!(phone("call me").is_err());
+    }
+
+    #[test]
+    fn slugs_are_lower_case_words_with_hyphens() {
+        for ok in ["museum-night", "2027-spring", "a"] {
+            assert!(hyphen_slug(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Museum", "a--b", "-a", "a-", "a b", "é"] {
+            assert!(hyphen_slug(bad).is_err(), "{bad}");
+        }
     }
 }

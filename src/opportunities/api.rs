@@ -56,11 +56,8 @@ pub async fn opportunity_matches(
     }
     let id = path.into_inner().id;
     let ranked = db::run(&pool, move |conn| {
-        let found = match crate::db::sql::is_id(&id) {
-            true => OpportunityRow::find(conn, &id)?,
-            false => None,
-        };
-        let opportunity = found.ok_or_else(Opportunities::not_found)?;
+        let opportunity =
+            OpportunityRow::find_key(conn, &id)?.ok_or_else(Opportunities::not_found)?;
         matches(conn, &opportunity, limit, crate::db::today())
     })
     .await?;

@@ -14,7 +14,6 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::partners::model::{offerings_from_column, Offering};
 use crate::partners::store::PartnerRow;
-use crate::resource::Stored;
 
 /// The parameters of `GET /opportunities/{id}/matches`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -98,6 +97,11 @@ pub fn matches(
         store::activities_with_school(conn, &opportunity.school_id, &ids)?
             .into_iter()
             .collect();
+    let referrers: Vec<String> = candidates
+        .iter()
+        .filter_map(|p| p.referred_by.clone())
+        .collect();
+    let referrer_names = crate::partners::store::names(conn, &referrers)?;
     let levels: HashMap<String, LevelRow> = crate::continuum::store::all(conn)?
         .into_iter()
         .map(|l| (l.id.clone(), l))
@@ -124,13 +128,10 @@ pub fn matches(
                 name: l.name.clone(),
                 rank: l.rank,
             });
-        let referred_by = match &partner.referred_by {
-            Some(id) => Some(Referrer {
-                name: PartnerRow::find(conn, id)?.map(|p| p.name),
-                partner_id: id.clone(),
-            }),
-            None => None,
-        };
+        let referred_by = partner.referred_by.as_ref().map(|id| Referrer {
+            name: referrer_names.get(id).cloned(),
+            partner_id: id.clone(),
+        });
         let mut reasons = vec![format!(
             "offers {}",
             matching

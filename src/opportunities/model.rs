@@ -244,8 +244,8 @@ impl Resource for Opportunities {
         match caller.partner_scope() {
             None => Ok(true),
             Some(_) if row.status == OpportunityStatus::Open.as_str() => Ok(true),
-            Some(partner) => Ok(crate::opportunity_responses::store::volunteered(
-                conn, &row.id, &partner,
+            Some(partner) => Ok(crate::opportunity_responses::store::answered_by(
+                conn, &row.id, &partner, None,
             )?),
         }
     }

@@ -10,7 +10,6 @@ use validator::Validate;
 use super::store::{self, ResponseRow};
 use crate::activities::model::ActivityKind;
 use crate::auth::{Caller, Role, Scope};
-use crate::contacts::store::ContactRow;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
@@ -108,11 +107,7 @@ fn status_of_response(row: &ResponseRow) -> Result<ResponseStatus, ApiError> {
 
 /// The opportunity a response hangs off.
 pub fn opportunity_of(conn: &mut DbConnection, id: &str) -> Result<OpportunityRow, ApiError> {
-    let found = match crate::db::sql::is_id(id) {
-        true => OpportunityRow::find(conn, id)?,
-        false => None,
-    };
-    found.ok_or_else(Opportunities::not_found)
+    OpportunityRow::find_key(conn, id)?.ok_or_else(Opportunities::not_found)
 }
 
 /// Staff answer for their schools' opportunities; a partner touches its own responses.
@@ -299,17 +294,12 @@ impl Resource for Responses {
             "partner",
             Some(&after.partner_id),
         )?;
-        if let Some(contact) = &after.contact_id {
-            let theirs = crate::db::sql::is_id(contact)
-                && ContactRow::find(conn, contact)?
-                    .is_some_and(|c| c.partner_id == after.partner_id);
-            if !theirs {
-                references.push(FieldError::new(
-                    "contact_id",
-                    "not_found",
-                    "contact_id must be the id of one of the partner's contacts",
-                ));
-            }
+        if let Some(problem) = crate::contacts::model::not_of_partner(
+            conn,
+            after.contact_id.as_deref(),
+            &after.partner_id,
+        )? {
+            references.push(problem);
         }
         references.done()?;
         may_touch(conn, ctx.caller, after)?;
@@ -362,7 +352,12 @@ impl Resource for Responses {
                 }
             }
         }
-        if store::other_of(conn, &after.opportunity_id, &after.partner_id, &after.id)? {
+        if store::answered_by(
+            conn,
+            &after.opportunity_id,
+            &after.partner_id,
+            Some(&after.id),
+        )? {
             return Err(ApiError::Conflict(
                 "the partner has answered this opportunity already".into(),
             ));

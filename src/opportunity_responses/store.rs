@@ -55,28 +55,19 @@ pub fn page(
     query.limit(limit).load(conn)
 }
 
-/// Whether the partner answered the opportunity.
-pub fn volunteered(conn: &mut DbConnection, opportunity: &str, partner: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        opportunity_responses::table
-            .filter(opportunity_responses::opportunity_id.eq(opportunity))
-            .filter(opportunity_responses::partner_id.eq(partner)),
-    ))
-    .get_result(conn)
-}
-
-/// The partner's other response to the opportunity, if any.
-pub fn other_of(
+/// Whether the partner answered the opportunity (with a response other than `except`).
+pub fn answered_by(
     conn: &mut DbConnection,
     opportunity: &str,
     partner: &str,
-    except: &str,
+    except: Option<&str>,
 ) -> QueryResult<bool> {
+    // No id is empty: without `except`, every response counts.
     diesel::select(diesel::dsl::exists(
         opportunity_responses::table
             .filter(opportunity_responses::opportunity_id.eq(opportunity))
             .filter(opportunity_responses::partner_id.eq(partner))
-            .filter(opportunity_responses::id.ne(except)),
+            .filter(opportunity_responses::id.ne(except.unwrap_or_default())),
     ))
     .get_result(conn)
 }

@@ -154,3 +154,16 @@ pub fn count_referred(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// The names of these partners, by id (those that exist).
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(partners::table
+        .filter(partners::id.eq_any(ids))
+        .select((partners::id, partners::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -68,11 +68,7 @@ pub struct ProcedureDiffQuery {
 
 /// The procedure if the caller reads it now; 404 otherwise.
 fn readable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<ProcedureRow, ApiError> {
-    let found = match crate::db::sql::is_id(id) {
-        true => ProcedureRow::find(conn, id)?,
-        false => None,
-    };
-    found
+    ProcedureRow::find_key(conn, id)?
         .filter(|row| Procedures::visible(caller, row))
         .ok_or_else(Procedures::not_found)
 }

@@ -10,13 +10,12 @@ use super::store::{self, ProcedureFilter, ProcedureRow, ProcedureVersionRow};
 use crate::agreements::store::Loaded;
 use crate::auth::{Caller, Role, Scope};
 use crate::continuum::store::LevelRow;
-use crate::db::{DbConnection, Stamp};
+use crate::db::{sets, DbConnection, Stamp};
 use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::references::References;
 use crate::resource::{Access, Ctx, Place, Resource};
-use crate::stories::model::{set_from_column, set_to_column};
 
 crate::text_enum! {
     /// Whom a procedure is for.
@@ -30,7 +29,7 @@ crate::text_enum! {
 
 fn tags_valid(tags: &[String]) -> Result<(), validator::ValidationError> {
     tags.iter()
-        .try_for_each(|t| crate::stories::model::slug_text(t))
+        .try_for_each(|t| crate::http::text::hyphen_slug(t))
 }
 
 fn tags_schema() -> utoipa::openapi::schema::Array {
@@ -144,10 +143,10 @@ impl Resource for Procedures {
             audience: ProcedureAudience::parse(&row.audience).ok_or_else(|| {
                 ApiError::Internal(format!("stored audience {:?} is unknown", row.audience))
             })?,
-            body_html: crate::stories::markdown::to_html(&row.body),
-            tags: set_from_column(&row.tags),
-            continuum_level_ids: set_from_column(&row.continuum_level_ids),
-            agreement_ids: set_from_column(&row.agreement_ids),
+            body_html: crate::http::markdown::to_html(&row.body),
+            tags: sets::from_column(&row.tags),
+            continuum_level_ids: sets::from_column(&row.continuum_level_ids),
+            agreement_ids: sets::from_column(&row.agreement_ids),
             id: row.id,
             title: row.title,
             body: row.body,
@@ -190,11 +189,11 @@ impl Resource for Procedures {
                 .as_str()
                 .to_owned(),
             body: input.body.unwrap_or_default(),
-            tags: set_to_column(input.tags.as_deref().unwrap_or_default()),
-            continuum_level_ids: set_to_column(
+            tags: sets::to_column(input.tags.as_deref().unwrap_or_default()),
+            continuum_level_ids: sets::to_column(
                 input.continuum_level_ids.as_deref().unwrap_or_default(),
             ),
-            agreement_ids: set_to_column(input.agreement_ids.as_deref().unwrap_or_default()),
+            agreement_ids: sets::to_column(input.agreement_ids.as_deref().unwrap_or_default()),
             version: stamp.version,
             created_at: stamp.created_at,
             updated_at: stamp.updated_at,
@@ -255,10 +254,9 @@ impl Resource for Procedures {
         before: Option<&ProcedureRow>,
         after: &ProcedureRow,
     ) -> Result<(), ApiError> {
-        let had =
-            |column: Option<&str>, id: &str| column.is_some_and(|c| c.contains(&format!(",{id},")));
+        let had = |column: Option<&str>, id: &str| column.is_some_and(|c| sets::contains(c, id));
         let mut references = References::new();
-        for (i, level) in set_from_column(&after.continuum_level_ids)
+        for (i, level) in sets::from_column(&after.continuum_level_ids)
             .iter()
             .enumerate()
         {
@@ -271,7 +269,7 @@ impl Resource for Procedures {
                 )?;
             }
         }
-        for (i, agreement) in set_from_column(&after.agreement_ids).iter().enumerate() {
+        for (i, agreement) in sets::from_column(&after.agreement_ids).iter().enumerate() {
             if !had(before.map(|b| b.agreement_ids.as_str()), agreement) {
                 references.to::<Loaded>(
                     conn,

@@ -8,7 +8,6 @@ use validator::Validate;
 
 use super::store::{self, RelationshipFilter, RelationshipRow};
 use crate::auth::{Caller, Role, Scope};
-use crate::contacts::store::ContactRow;
 use crate::db::{DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
@@ -16,7 +15,7 @@ use crate::http::text::trimmed;
 use crate::partners::model::{offerings_from_column, offerings_to_column, Offering};
 use crate::partners::store::PartnerRow;
 use crate::resource::references::References;
-use crate::resource::{Ctx, Place, Resource, Stored};
+use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
 use crate::users::store::UserRow;
 
@@ -240,17 +239,12 @@ impl Resource for Relationships {
             .to::<PartnerRow>(conn, "partner_id", "partner", Some(&after.partner_id))?
             .to::<SchoolRow>(conn, "school_id", "school", after.school_id.as_deref())?
             .to::<UserRow>(conn, "user_id", "user", after.user_id.as_deref())?;
-        if let Some(contact) = &after.contact_id {
-            let theirs = crate::db::sql::is_id(contact)
-                && ContactRow::find(conn, contact)?
-                    .is_some_and(|c| c.partner_id == after.partner_id);
-            if !theirs {
-                references.push(FieldError::new(
-                    "contact_id",
-                    "not_found",
-                    "contact_id must be the id of one of the partner's contacts",
-                ));
-            }
+        if let Some(problem) = crate::contacts::model::not_of_partner(
+            conn,
+            after.contact_id.as_deref(),
+            &after.partner_id,
+        )? {
+            references.push(problem);
         }
         references.done()
     }

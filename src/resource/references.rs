@@ -25,8 +25,7 @@ impl References {
         id: Option<&str>,
     ) -> Result<&mut Self, ApiError> {
         if let Some(id) = id {
-            let found = crate::db::sql::is_id(id) && S::find(conn, id)?.is_some();
-            if !found {
+            if S::find_key(conn, id)?.is_none() {
                 self.problems.push(FieldError::new(
                     field,
                     "not_found",

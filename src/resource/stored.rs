@@ -15,6 +15,14 @@ pub trait Stored: Keyed + Clone + PartialEq + Send + 'static {
         None
     }
     fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Self>>;
+    /// The row a path or a body names: text that is not one of our ids names none, without a
+    /// query.
+    fn find_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Self>> {
+        match crate::db::sql::is_id(key) {
+            true => Self::find(conn, key),
+            false => Ok(None),
+        }
+    }
     /// Takes the row's write lock for the rest of the transaction; false when there is no row.
     fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool>;
     fn insert(&self, conn: &mut DbConnection) -> QueryResult<()>;

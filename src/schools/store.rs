@@ -80,3 +80,16 @@ pub fn by_external_id(
         .first(conn)
         .optional()
 }
+
+/// The names of these schools, by id (those that exist).
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(schools::table
+        .filter(schools::id.eq_any(ids))
+        .select((schools::id, schools::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

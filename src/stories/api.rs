@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::feed::atom;
 use super::model::{Stories, Story, StoryInput, StoryQuery};
-use super::public::{public_story, PublicStories, PublicStoriesQuery, PublicStory, MAX_STORIES};
+use super::public::{public_forms, PublicStories, PublicStoriesQuery, PublicStory, MAX_STORIES};
 use super::store;
 use crate::auth::limits::PublicLimit;
 use crate::config::Policy;
@@ -51,12 +51,8 @@ async fn newest(
     let limit = limit_of(&query)?;
     let min_cell = policy.kpi_min_cell_size;
     db::run(pool, move |conn| {
-        let mut out = Vec::new();
-        for row in store::published(conn, query.school_id.as_deref(), limit)? {
-            let id = row.id.clone();
-            out.extend(public_story(conn, row, min_cell)?.map(|s| (id, s)));
-        }
-        Ok(out)
+        let rows = store::published(conn, query.school_id.as_deref(), limit)?;
+        public_forms(conn, rows, min_cell)
     })
     .await
 }
@@ -131,14 +127,12 @@ pub async fn public_story_by_slug(
     let slug = path.into_inner().slug;
     let min_cell = policy.kpi_min_cell_size;
     let story = db::run(&pool, move |conn| {
-        let found = match super::model::slug_text(&slug) {
+        let found = match crate::http::text::hyphen_slug(&slug) {
             Ok(()) => store::by_slug(conn, &slug)?,
             Err(_) => None,
         };
-        match found {
-            Some(row) => public_story(conn, row, min_cell),
-            None => Ok(None),
-        }
+        let rows = found.into_iter().collect();
+        Ok(public_forms(conn, rows, min_cell)?.pop().map(|(_, s)| s))
     })
     .await?
     .ok_or_else(|| ApiError::not_found("story"))?;

@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod feed;
-pub mod markdown;
 pub mod model;
 pub mod public;
 pub mod store;

@@ -2,8 +2,6 @@
 //! administrators any; publishing needs the consent of those in the story. A partner reads the
 //! published stories and those that name it.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +10,7 @@ use validator::Validate;
 use super::store::{self, StoryFilter, StoryRow};
 use crate::agreements::store::Loaded;
 use crate::auth::{Caller, Role, Scope};
-use crate::db::{DbConnection, Stamp};
+use crate::db::{sets, DbConnection, Stamp};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
@@ -29,26 +27,6 @@ crate::text_enum! {
         Draft => "draft",
         Published => "published",
         Archived => "archived",
-    }
-}
-
-/// A slug: lower-case words joined by hyphens.
-pub fn slug_text(value: &str) -> Result<(), validator::ValidationError> {
-    let ok = !value.is_empty()
-        && value.len() <= 100
-        && value.split('-').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    match ok {
-        true => Ok(()),
-        false => {
-            let mut e = validator::ValidationError::new("slug");
-            e.message =
-                Some("lower-case letters and digits, words joined by single hyphens".into());
-            Err(e)
-        }
     }
 }
 
@@ -128,7 +106,7 @@ pub struct StoryInput {
     pub title: Option<String>,
     /// The story's address on the showcase (`/public/stories/{slug}`); unique.
     #[serde(default)]
-    #[validate(required, custom(function = "slug_text"))]
+    #[validate(required, custom(function = "crate::http::text::hyphen_slug"))]
     #[schema(value_type = String, required = true, max_length = 100,
         pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
@@ -237,24 +215,6 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(format!("stored story {what} cannot be read: {e}"))
 }
 
-pub fn set_to_column(ids: &[String]) -> String {
-    let set: BTreeSet<&String> = ids.iter().collect();
-    let mut column = String::from(",");
-    for id in set {
-        column.push_str(id);
-        column.push(',');
-    }
-    column
-}
-
-pub fn set_from_column(column: &str) -> Vec<String> {
-    column
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 pub fn stored_highlight(row: &StoryRow) -> Result<Option<Highlight>, ApiError> {
     row.highlight
         .as_deref()
@@ -335,9 +295,9 @@ impl Resource for Stories {
                 .ok_or_else(|| corrupt("status", &row.status))?,
             media_urls: serde_json::from_str(&row.media_urls)
                 .map_err(|e| corrupt("media_urls", e))?,
-            partner_ids: set_from_column(&row.partner_ids),
-            school_ids: set_from_column(&row.school_ids),
-            body_html: super::markdown::to_html(&row.body),
+            partner_ids: sets::from_column(&row.partner_ids),
+            school_ids: sets::from_column(&row.school_ids),
+            body_html: crate::http::markdown::to_html(&row.body),
             highlight,
             id: row.id,
             title: row.title,
@@ -436,8 +396,8 @@ impl Resource for Stories {
             summary: input.summary,
             body: input.body.unwrap_or_default(),
             agreement_id: input.agreement_id,
-            partner_ids: set_to_column(input.partner_ids.as_deref().unwrap_or_default()),
-            school_ids: set_to_column(input.school_ids.as_deref().unwrap_or_default()),
+            partner_ids: sets::to_column(input.partner_ids.as_deref().unwrap_or_default()),
+            school_ids: sets::to_column(input.school_ids.as_deref().unwrap_or_default()),
             highlight,
             media_urls: serde_json::to_string(&media)
                 .map_err(|e| ApiError::Internal(format!("cannot store media: {e}")))?,
@@ -453,13 +413,13 @@ impl Resource for Stories {
     /// A partner reads the published stories and those that name it.
     fn visible(caller: &Caller, row: &StoryRow) -> bool {
         caller.partner_scope().is_none_or(|own| {
-            row.status == StoryStatus::Published.as_str()
-                || row.partner_ids.contains(&format!(",{own},"))
+            row.status == StoryStatus::Published.as_str() || sets::contains(&row.partner_ids, &own)
         })
     }
 
     fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &StoryRow) -> Result<(), ApiError> {
-        ctx.caller.check_schools(&set_from_column(&row.school_ids))
+        ctx.caller
+            .check_schools(&sets::from_column(&row.school_ids))
     }
 
     fn list(
@@ -496,12 +456,11 @@ impl Resource for Stories {
         before: Option<&StoryRow>,
         after: &StoryRow,
     ) -> Result<(), ApiError> {
-        let schools = set_from_column(&after.school_ids);
+        let schools = sets::from_column(&after.school_ids);
         ctx.caller.check_schools(&schools)?;
         // Only what this write adds is looked up: a partner deleted since stays named, and
         // does not block the story's other changes.
-        let had =
-            |column: Option<&str>, id: &str| column.is_some_and(|c| c.contains(&format!(",{id},")));
+        let had = |column: Option<&str>, id: &str| column.is_some_and(|c| sets::contains(c, id));
         let mut references = References::new();
         if before.is_none_or(|b| b.agreement_id != after.agreement_id) {
             references.to::<Loaded>(
@@ -511,7 +470,7 @@ impl Resource for Stories {
                 after.agreement_id.as_deref(),
             )?;
         }
-        for (i, partner) in set_from_column(&after.partner_ids).iter().enumerate() {
+        for (i, partner) in sets::from_column(&after.partner_ids).iter().enumerate() {
             if !had(before.map(|b| b.partner_ids.as_str()), partner) {
                 references.to::<PartnerRow>(
                     conn,
@@ -584,16 +543,6 @@ impl Resource for Stories {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_lower_case_words_with_hyphens() {
-        for ok in ["museum-night", "2027-spring", "a"] {
-            assert!(slug_text(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "Museum", "a--b", "-a", "a-", "a b", "é"] {
-            assert!(slug_text(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn stories_move_forward_only() {

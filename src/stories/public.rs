@@ -5,14 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{figure, set_from_column, stored_highlight, HighlightFigure, StoryStatus};
+use super::model::{figure, stored_highlight, HighlightFigure, StoryStatus};
 use super::store::StoryRow;
-use crate::db::DbConnection;
+use crate::db::{sets, DbConnection};
 use crate::error::ApiError;
 use crate::kpi_records::suppression::Suppression;
-use crate::partners::store::PartnerRow;
-use crate::resource::Stored;
-use crate::schools::store::SchoolRow;
 
 /// The most stories one answer (or the feed) lists.
 pub const MAX_STORIES: i64 = 50;
@@ -54,43 +51,55 @@ pub struct PublicStories {
     pub data: Vec<PublicStory>,
 }
 
-/// The public form of a published row; `None` for any other.
-pub fn public_story(
+/// The public form of the published ones among `rows`, each with its id, in their order;
+/// the partners' and schools' names are read once for all.
+pub fn public_forms(
     conn: &mut DbConnection,
-    row: StoryRow,
+    rows: Vec<StoryRow>,
     min_cell: i64,
-) -> Result<Option<PublicStory>, ApiError> {
-    if row.status != StoryStatus::Published.as_str() {
-        return Ok(None);
-    }
-    let mut partners = Vec::new();
-    for id in set_from_column(&row.partner_ids) {
-        partners.extend(PartnerRow::find(conn, &id)?.map(|p| p.name));
-    }
-    let mut schools = Vec::new();
-    for id in set_from_column(&row.school_ids) {
-        schools.extend(SchoolRow::find(conn, &id)?.map(|s| s.name));
-    }
-    let highlight = match stored_highlight(&row)? {
-        Some(h) => Some(figure(
-            conn,
-            row.agreement_id.as_deref(),
-            h,
-            Suppression::public(min_cell),
-        )?),
-        None => None,
+) -> Result<Vec<(String, PublicStory)>, ApiError> {
+    let rows: Vec<StoryRow> = rows
+        .into_iter()
+        .filter(|r| r.status == StoryStatus::Published.as_str())
+        .collect();
+    let ids_of = |column: fn(&StoryRow) -> &str| -> Vec<String> {
+        rows.iter()
+            .flat_map(|r| sets::from_column(column(r)))
+            .collect()
     };
-    Ok(Some(PublicStory {
-        media_urls: serde_json::from_str(&row.media_urls)
-            .map_err(|e| ApiError::Internal(format!("stored story media: {e}")))?,
-        body_html: super::markdown::to_html(&row.body),
-        title: row.title,
-        slug: row.slug,
-        summary: row.summary,
-        partners,
-        schools,
-        highlight,
-        published_at: row.published_at.map(|t| t.and_utc()),
-        updated_at: row.updated_at.and_utc(),
-    }))
+    let partner_names = crate::partners::store::names(conn, &ids_of(|r| &r.partner_ids))?;
+    let school_names = crate::schools::store::names(conn, &ids_of(|r| &r.school_ids))?;
+    let named = |column: &str, names: &std::collections::HashMap<String, String>| {
+        sets::from_column(column)
+            .iter()
+            .filter_map(|id| names.get(id).cloned())
+            .collect()
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let highlight = match stored_highlight(&row)? {
+            Some(h) => Some(figure(
+                conn,
+                row.agreement_id.as_deref(),
+                h,
+                Suppression::public(min_cell),
+            )?),
+            None => None,
+        };
+        let story = PublicStory {
+            media_urls: serde_json::from_str(&row.media_urls)
+                .map_err(|e| ApiError::Internal(format!("stored story media: {e}")))?,
+            body_html: crate::http::markdown::to_html(&row.body),
+            partners: named(&row.partner_ids, &partner_names),
+            schools: named(&row.school_ids, &school_names),
+            title: row.title,
+            slug: row.slug,
+            summary: row.summary,
+            highlight,
+            published_at: row.published_at.map(|t| t.and_utc()),
+            updated_at: row.updated_at.and_utc(),
+        };
+        out.push((row.id, story));
+    }
+    Ok(out)
 }

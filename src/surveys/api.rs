@@ -177,11 +177,7 @@ pub async fn survey_results(
     let id = path.into_inner().id;
     let query = query.into_inner();
     let (survey, stored) = db::run(&pool, move |conn| {
-        let found = match crate::db::sql::is_id(&id) {
-            true => SurveyRow::find(conn, &id)?,
-            false => None,
-        };
-        let row = found
+        let row = SurveyRow::find_key(conn, &id)?
             .filter(|r| Surveys::visible(&caller, r))
             .ok_or_else(Surveys::not_found)?;
         Ok((Surveys::represent(row)?, store::responses(conn, &id)?))

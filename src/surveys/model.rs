@@ -504,9 +504,7 @@ impl Resource for Surveys {
             }
         }
         if let Some(school) = &after.school_id {
-            let found = crate::db::sql::is_id(school)
-                && crate::schools::store::SchoolRow::find(conn, school)?.is_some();
-            if !found {
+            if crate::schools::store::SchoolRow::find_key(conn, school)?.is_none() {
                 problems.push(FieldError::new(
                     "school_id",
                     "unknown_school",
@@ -515,9 +513,7 @@ impl Resource for Surveys {
             }
         }
         if let Some(agreement) = &after.agreement_id {
-            let found = crate::db::sql::is_id(agreement)
-                && crate::agreements::store::find(conn, agreement, None)?.is_some();
-            if !found {
+            if crate::agreements::store::Loaded::find_key(conn, agreement)?.is_none() {
                 problems.push(FieldError::new(
                     "agreement_id",
                     "unknown_agreement",

@@ -77,11 +77,7 @@ pub async fn create_webhook(
 
 /// The endpoint named by the path, for an administrator.
 fn endpoint(conn: &mut DbConnection, id: &str) -> Result<EndpointRow, ApiError> {
-    let found = match crate::db::sql::is_id(id) {
-        true => EndpointRow::find(conn, id)?,
-        false => None,
-    };
-    found.ok_or_else(Webhooks::not_found)
+    EndpointRow::find_key(conn, id)?.ok_or_else(Webhooks::not_found)
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
