@@ -69,12 +69,30 @@ pub const TOKEN_PATH: &str = "/api/v1/oauth/token";
 
 /// The generated document, served as JSON from inside the `/api/v1` scope (a route outside it
 /// would never be reached: the scope claims every `/api/v1/...` path).
-struct OpenApiJson(String);
+struct OpenApiJson(web::Bytes);
 
 async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(doc.0.clone())
+}
+
+/// What every App needs of the generated document: its JSON and its route table. Each worker
+/// builds the document again as it registers the routes, but keeps only these, made once per
+/// process and shared: a worker holding its own document cost some 35 MB of memory.
+fn document_parts(
+    doc: utoipa::openapi::OpenApi,
+) -> &'static (web::Data<OpenApiJson>, web::Data<RouteTable>) {
+    static PARTS: std::sync::OnceLock<(web::Data<OpenApiJson>, web::Data<RouteTable>)> =
+        std::sync::OnceLock::new();
+    PARTS.get_or_init(|| {
+        let doc = openapi::add_standard_errors(doc);
+        let json = doc.to_pretty_json().unwrap_or_default();
+        (
+            web::Data::new(OpenApiJson(web::Bytes::from(json))),
+            web::Data::new(RouteTable::from_openapi(&doc)),
+        )
+    })
 }
 
 /// The resource types the change feed lists, with the scopes that read each (a partner
@@ -242,9 +260,7 @@ pub fn build_app(
 > {
     let settings = &app_settings.http;
     let (app, doc) = with_routes(App::new()).split_for_parts();
-    let doc = openapi::add_standard_errors(doc);
-    let routes = RouteTable::from_openapi(&doc);
-    let json = doc.to_pretty_json().unwrap_or_default();
+    let (json, routes) = document_parts(doc);
     app.app_data(web::Data::new(pool))
         .app_data(web::Data::new(auth.clone()))
         .app_data(web::Data::new(app_settings.policy.clone()))
@@ -268,12 +284,14 @@ pub fn build_app(
         .app_data(web::Data::new(http::decoding::InflatedLimit(
             settings.max_body_bytes,
         )))
-        .app_data(web::Data::new(OpenApiJson(json)))
+        .app_data(json.clone())
         .app_data(http::extract::json_config(settings.max_body_bytes))
         .app_data(http::extract::query_config())
         .app_data(http::extract::path_config())
-        .app_data(web::Data::new(routes))
-        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+        .app_data(routes.clone())
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from(OPENAPI_PATH)),
+        )
         .service(web::resource("/docs").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect()
                 .insert_header((header::LOCATION, "/docs/"))

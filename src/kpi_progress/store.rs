@@ -1,5 +1,5 @@
-//! Aggregates of KPI records per KPI, student group and period, in one GROUP BY on the
-//! natural-key index, which leads with `(agreement_key, kpi_id, student_group, period_end)`.
+//! Aggregates of an agreement's KPI records per KPI, student group and period, read from the
+//! rollup ingest maintains (`kpi_records::rollup`), and the records behind the latest ones.
 
 use std::fmt::Write as _;
 
@@ -55,7 +55,7 @@ impl CellRow {
 }
 
 impl CellRow {
-    /// What [`SUMS`] computes in SQL, from records already read: one cell of `records`, which
+    /// What `kpi_records::rollup::SUMS` computes in SQL, from records already read: one cell of `records`, which
     /// share a KPI, group and period.
     pub fn of_records(records: &[&MemberRow]) -> Option<CellRow> {
         let first = records.first()?;
@@ -99,18 +99,11 @@ pub struct CellFilter {
     pub to: Option<NaiveDate>,
 }
 
-/// The sums of a cell, read into [`CellRow`]; the casts make both backends answer the same
-/// types (PostgreSQL's SUM of a bigint is a numeric).
-const SUMS: &str = "CAST(COUNT(*) AS BIGINT) AS records, \
-     CAST(SUM(n) AS BIGINT) AS n, \
-     CAST(MIN(n) AS BIGINT) AS min_n, \
-     CAST(SUM(value * n) AS DOUBLE PRECISION) AS weighted, \
-     CAST(SUM(value) AS DOUBLE PRECISION) AS value_sum, \
-     CAST(SUM(CASE WHEN numerator IS NOT NULL AND denominator IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS with_ratio, \
-     CAST(COALESCE(SUM(numerator), 0) AS DOUBLE PRECISION) AS numerator, \
-     CAST(COALESCE(SUM(denominator), 0) AS DOUBLE PRECISION) AS denominator";
+/// The rollup's columns, read into [`CellRow`].
+const CELL: &str = "kpi_id, student_group, period_start, period_end, records, n, min_n, weighted, \
+     value_sum, with_ratio, numerator, denominator";
 
-/// The combined cells of an agreement's records, by KPI, group and period.
+/// The combined cells of an agreement's records, by KPI, group and period, from the rollup.
 pub fn cells(
     conn: &mut DbConnection,
     agreement_id: &str,
@@ -119,7 +112,7 @@ pub fn cells(
     // Placeholders are numbered in order of first use: PostgreSQL reads `$n`, and SQLite
     // takes `$n` as a named parameter numbered the same way.
     let mut binds: Vec<Bind> = vec![Bind::Text(agreement_id.to_owned())];
-    let mut conditions = String::from("agreement_key = $1");
+    let mut conditions = String::from("agreement_id = $1");
     let mut add = |conditions: &mut String, column: &str, op: &str, bind: Bind| {
         binds.push(bind);
         let _ = write!(conditions, " AND {column} {op} ${}", binds.len());
@@ -142,9 +135,7 @@ pub fn cells(
         add(&mut conditions, "period_start", "<=", Bind::Date(to));
     }
     let sql = format!(
-        "SELECT kpi_id, student_group, period_start, period_end, {SUMS} \
-         FROM kpi_records WHERE {conditions} \
-         GROUP BY kpi_id, student_group, period_start, period_end \
+        "SELECT {CELL} FROM kpi_rollups WHERE {conditions} \
          ORDER BY kpi_id, student_group, period_end, period_start"
     );
     let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
@@ -177,26 +168,25 @@ pub fn latest_target_cells(
     conn: &mut DbConnection,
     today: NaiveDate,
 ) -> QueryResult<Vec<AgreementCell>> {
-    // The latest period of each target first (one index seek each, thanks to the natural
-    // key's order), then only that period's records: never a scan of a target's history.
-    let sql = format!(
-        "WITH latest AS MATERIALIZED ( \
+    // The latest period of each target first (one seek each in the rollup's key), then that
+    // period's cell.
+    let sql = "WITH latest AS MATERIALIZED ( \
            SELECT t.agreement_id AS agreement_id, t.kpi_id AS kpi_id, \
              t.student_group AS student_group, \
-             (SELECT MAX(m.period_end) FROM kpi_records m \
-               WHERE m.agreement_key = t.agreement_id AND m.kpi_id = t.kpi_id \
+             (SELECT MAX(m.period_end) FROM kpi_rollups m \
+               WHERE m.agreement_id = t.agreement_id AND m.kpi_id = t.kpi_id \
                AND m.student_group = t.student_group) AS last_end \
            FROM kpi_targets t JOIN agreements a ON a.id = t.agreement_id \
            WHERE a.status = 'active' AND a.end_date >= $1) \
-         SELECT l.agreement_id AS agreement_id, r.kpi_id AS kpi_id, \
+         SELECT r.agreement_id AS agreement_id, r.kpi_id AS kpi_id, \
          r.student_group AS student_group, r.period_start AS period_start, \
-         r.period_end AS period_end, {SUMS} \
+         r.period_end AS period_end, r.records AS records, r.n AS n, r.min_n AS min_n, \
+         r.weighted AS weighted, r.value_sum AS value_sum, r.with_ratio AS with_ratio, \
+         r.numerator AS numerator, r.denominator AS denominator \
          FROM latest l \
-         JOIN kpi_records r ON r.agreement_key = l.agreement_id AND r.kpi_id = l.kpi_id \
+         JOIN kpi_rollups r ON r.agreement_id = l.agreement_id AND r.kpi_id = l.kpi_id \
            AND r.student_group = l.student_group AND r.period_end = l.last_end \
-         GROUP BY l.agreement_id, r.kpi_id, r.student_group, r.period_start, r.period_end \
-         ORDER BY l.agreement_id, r.kpi_id, r.student_group, r.period_end, r.period_start"
-    );
+         ORDER BY r.agreement_id, r.kpi_id, r.student_group, r.period_end, r.period_start";
     diesel::sql_query(sql).bind::<Date, _>(today).load(conn)
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod ingest;
 pub mod model;
+pub mod rollup;
 pub mod store;
 pub mod suppression;
 

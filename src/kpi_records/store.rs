@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
 
+use super::rollup::{self, CellKey};
 use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
 use crate::db::schema::{agreement_partners, agreements, kpi_definitions, kpi_records, schools};
 use crate::db::sql::new_id;
@@ -49,10 +50,21 @@ pub struct Upserted {
     pub updated: usize,
 }
 
+/// A row the upsert wrote (inserted or changed), with its rollup cell.
 #[derive(QueryableByName)]
 struct Written {
     #[diesel(sql_type = BigInt)]
     version: i64,
+    #[diesel(sql_type = Text)]
+    agreement_key: String,
+    #[diesel(sql_type = Text)]
+    kpi_id: String,
+    #[diesel(sql_type = Text)]
+    student_group: String,
+    #[diesel(sql_type = Date)]
+    period_end: NaiveDate,
+    #[diesel(sql_type = Date)]
+    period_start: NaiveDate,
 }
 
 const COLUMNS: &str = "id, kpi_id, school_id, agreement_id, agreement_key, student_group, \
@@ -83,7 +95,11 @@ fn changed_condition(differs: &str) -> String {
         .iter()
         .map(|c| format!("kpi_records.{c} {differs} excluded.{c}"))
         .collect();
-    format!(" WHERE {} RETURNING version", parts.join(" OR "))
+    format!(
+        " WHERE {} RETURNING version, agreement_key, kpi_id, student_group, period_end, \
+         period_start",
+        parts.join(" OR ")
+    )
 }
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT (natural key) DO UPDATE … WHERE something changed
@@ -113,7 +129,8 @@ fn postgres_upsert_sql() -> String {
     )
 }
 
-/// Writes a chunk of records whose natural keys are distinct, in one statement.
+/// Writes a chunk of records whose natural keys are distinct, in one statement, and refreshes
+/// the rollup cells of the agreements' records it inserted or changed.
 pub fn upsert(
     conn: &mut DbConnection,
     rows: &[NewRecord],
@@ -177,6 +194,18 @@ pub fn upsert(
         }
     };
     let inserted = written.iter().filter(|w| w.version == 1).count();
+    let cells: BTreeSet<CellKey> = written
+        .iter()
+        .filter(|w| !w.agreement_key.is_empty())
+        .map(|w| CellKey {
+            agreement_id: w.agreement_key.clone(),
+            kpi_id: w.kpi_id.clone(),
+            student_group: w.student_group.clone(),
+            period_end: w.period_end,
+            period_start: w.period_start,
+        })
+        .collect();
+    rollup::refresh(conn, &cells.into_iter().collect::<Vec<_>>())?;
     Ok(Upserted {
         inserted,
         updated: written.len() - inserted,

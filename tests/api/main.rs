@@ -32,6 +32,7 @@ mod outreach;
 mod partners;
 mod procedures;
 mod relationships;
+mod rollups;
 mod schools;
 mod security;
 mod seed;
