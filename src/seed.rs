@@ -620,9 +620,11 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
         }
     }
     let now = crate::db::now();
+    let mut touched = std::collections::BTreeSet::new();
     for chunk in batch.chunks(records::chunk_rows(conn)) {
-        records::upsert(conn, chunk, now)?;
+        touched.extend(records::upsert(conn, chunk, now)?.cells);
     }
+    crate::kpi_records::rollup::refresh(conn, &touched)?;
     out.kpi_records = batch.len();
     let counts = json!({"mode": "all", "received": batch.len(), "inserted": batch.len()});
     crate::changes::record_from(

@@ -1,8 +1,9 @@
 //! Bulk ingest: a batch body (JSON array, NDJSON or CSV) is read row by row from a spooled
 //! file, each row checked and resolved, and good rows upserted in chunks inside the caller's
-//! transaction. Memory holds one chunk and the error list, whatever the batch size.
+//! transaction. Memory holds one chunk, the error list and the rollup cells the batch changed
+//! (at most one per row, and rows are capped by `KPI_BATCH_MAX_ROWS`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
 
@@ -13,6 +14,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, FIELDS};
+use super::rollup::CellKey;
 use super::store::{self, KpiRef, NewRecord};
 use crate::agreements::store as agreements;
 use crate::db::DbConnection;
@@ -74,6 +76,8 @@ pub struct Ingest<'c> {
     chunk_rows: usize,
     /// Hashes of the natural keys in `chunk`.
     chunk_keys: HashSet<u64>,
+    /// The rollup cells of the agreements' records written so far, refreshed at the end.
+    touched: BTreeSet<CellKey>,
     outcome: BatchOutcome,
 }
 
@@ -93,6 +97,7 @@ impl<'c> Ingest<'c> {
             chunk_rows,
             chunk: Vec::new(),
             chunk_keys: HashSet::new(),
+            touched: BTreeSet::new(),
             outcome: BatchOutcome::default(),
         }
     }
@@ -165,6 +170,7 @@ impl<'c> Ingest<'c> {
         let written = store::upsert(self.conn, &self.chunk, self.now)?;
         self.outcome.inserted += written.inserted;
         self.outcome.updated += written.updated;
+        self.touched.extend(written.cells);
         self.chunk.clear();
         self.chunk_keys.clear();
         Ok(())
@@ -312,6 +318,7 @@ impl<'c> Ingest<'c> {
     pub fn finish(mut self) -> Result<BatchOutcome, ApiError> {
         if self.writing() {
             self.flush()?;
+            super::rollup::refresh(self.conn, &self.touched)?;
         }
         let mut outcome = self.outcome;
         if self.mode == BatchMode::All && outcome.rejected > 0 {

@@ -1,8 +1,11 @@
 //! The agreement KPI rollup (`kpi_rollups`): per agreement, KPI, student group and period, the
 //! sums of its records, which an agreement's series reads instead of every school's record.
-//! Each upsert chunk refreshes the cells it changed, from the records themselves and in the
-//! same transaction: a cell always equals what [`SUMS`] gives over its records, and a batch
-//! rolled back leaves the rollup as it was.
+//! A batch refreshes the cells it changed once its records are written, from the records
+//! themselves and in the same transaction: a cell always equals what [`SUMS`] gives over its
+//! records, and a batch rolled back leaves the rollup as it was. Once a batch, not once a
+//! chunk: a cell's records (one per school) often arrive in different chunks.
+
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -41,12 +44,20 @@ pub struct CellKey {
     pub period_start: NaiveDate,
 }
 
-/// Rewrites the cells `cells` (distinct) from their records. Records are never deleted, so a
-/// cell asked for always has at least one.
-pub fn refresh(conn: &mut DbConnection, cells: &[CellKey]) -> QueryResult<()> {
-    if cells.is_empty() {
-        return Ok(());
+/// Cells per statement: 5 binds a cell on SQLite stays far below its bind limit.
+const CELLS_PER_STATEMENT: usize = 2000;
+
+/// Rewrites the cells `cells` from their records. Records are never deleted, so a cell asked
+/// for always has at least one.
+pub fn refresh(conn: &mut DbConnection, cells: &BTreeSet<CellKey>) -> QueryResult<()> {
+    let cells: Vec<&CellKey> = cells.iter().collect();
+    for chunk in cells.chunks(CELLS_PER_STATEMENT) {
+        refresh_chunk(conn, chunk)?;
     }
+    Ok(())
+}
+
+fn refresh_chunk(conn: &mut DbConnection, cells: &[&CellKey]) -> QueryResult<()> {
     let group_by = "GROUP BY r.agreement_key, r.kpi_id, r.student_group, r.period_start, \
          r.period_end";
     let select = format!(
@@ -75,12 +86,15 @@ pub fn refresh(conn: &mut DbConnection, cells: &[CellKey]) -> QueryResult<()> {
                 .execute(pg)?;
         }
         DbConnection::Sqlite(lite) => {
-            // 5 binds a cell: chunks of 500 rows stay far below SQLite's bind limit.
+            // The cells are joined to the records, not matched with a row-value IN, which
+            // SQLite answers with a scan of the whole index. `WHERE true` settles the parse of
+            // the upsert.
             let values = vec!["(?, ?, ?, ?, ?)"; cells.len()].join(", ");
             let sql = format!(
-                "INSERT INTO kpi_rollups ({COLUMNS}) {select} FROM kpi_records r \
-                 WHERE (r.agreement_key, r.kpi_id, r.student_group, r.period_end, \
-                 r.period_start) IN (VALUES {values}) {group_by}{ON_CONFLICT}"
+                "INSERT INTO kpi_rollups ({COLUMNS}) {select} FROM (VALUES {values}) AS c \
+                 JOIN kpi_records r ON r.agreement_key = c.column1 AND r.kpi_id = c.column2 \
+                 AND r.student_group = c.column3 AND r.period_end = c.column4 \
+                 AND r.period_start = c.column5 WHERE true {group_by}{ON_CONFLICT}"
             );
             let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
             for cell in cells {

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
 
-use super::rollup::{self, CellKey};
+use super::rollup::CellKey;
 use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
 use crate::db::schema::{agreement_partners, agreements, kpi_definitions, kpi_records, schools};
 use crate::db::sql::new_id;
@@ -43,11 +43,14 @@ impl NewRecord {
     }
 }
 
-/// How many rows of a chunk were new and how many changed; the rest were unchanged.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// How many rows of a chunk were new and how many changed (the rest were unchanged), and the
+/// rollup cells of the agreements' records among them, which the writer must refresh
+/// ([`super::rollup::refresh`]) before it commits.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Upserted {
     pub inserted: usize,
     pub updated: usize,
+    pub cells: BTreeSet<CellKey>,
 }
 
 /// A row the upsert wrote (inserted or changed), with its rollup cell.
@@ -129,8 +132,7 @@ fn postgres_upsert_sql() -> String {
     )
 }
 
-/// Writes a chunk of records whose natural keys are distinct, in one statement, and refreshes
-/// the rollup cells of the agreements' records it inserted or changed.
+/// Writes a chunk of records whose natural keys are distinct, in one statement.
 pub fn upsert(
     conn: &mut DbConnection,
     rows: &[NewRecord],
@@ -194,7 +196,7 @@ pub fn upsert(
         }
     };
     let inserted = written.iter().filter(|w| w.version == 1).count();
-    let cells: BTreeSet<CellKey> = written
+    let cells = written
         .iter()
         .filter(|w| !w.agreement_key.is_empty())
         .map(|w| CellKey {
@@ -205,10 +207,10 @@ pub fn upsert(
             period_start: w.period_start,
         })
         .collect();
-    rollup::refresh(conn, &cells.into_iter().collect::<Vec<_>>())?;
     Ok(Upserted {
         inserted,
         updated: written.len() - inserted,
+        cells,
     })
 }
 
