@@ -55,7 +55,7 @@ fn row(i: usize, schools: [&str; 2], agreement: &str, variant: usize) -> Value {
 }
 
 #[derive(Debug, PartialEq, diesel::QueryableByName)]
-struct Cell {
+pub struct Cell {
     #[diesel(sql_type = Text)]
     agreement_id: String,
     #[diesel(sql_type = Text)]
@@ -109,7 +109,7 @@ fn raw(db: &TestDb) -> Vec<Cell> {
         .expect("raw cells")
 }
 
-fn assert_rollup_is_raw(db: &TestDb, when: &str) -> Vec<Cell> {
+pub fn assert_rollup_is_raw(db: &TestDb, when: &str) -> Vec<Cell> {
     let (rollup, raw) = (rollup(db), raw(db));
     assert!(!raw.is_empty(), "{when}: no agreement records");
     assert_eq!(rollup.len(), raw.len(), "{when}: cells");
@@ -117,10 +117,6 @@ fn assert_rollup_is_raw(db: &TestDb, when: &str) -> Vec<Cell> {
         assert_eq!(r, w, "{when}");
     }
     rollup
-}
-
-fn batch(rows: impl Iterator<Item = Value>) -> Vec<Value> {
-    rows.collect()
 }
 
 async fn rollup_equals_raw_records(db: TestDb) {
@@ -131,7 +127,7 @@ async fn rollup_equals_raw_records(db: TestDb) {
 
     let first = push_json(
         &app,
-        batch((0..ROWS).map(|i| row(i, schools, agreement, 0))),
+        (0..ROWS).map(|i| row(i, schools, agreement, 0)).collect(),
     )
     .await
     .expect(200);
@@ -142,7 +138,9 @@ async fn rollup_equals_raw_records(db: TestDb) {
     assert!(cells.iter().all(|c| c.records == 2));
 
     // Every third row changes, and one key comes twice (the later row wins).
-    let mut changed = batch((0..ROWS).map(|i| row(i, schools, agreement, usize::from(i % 3 == 0))));
+    let mut changed: Vec<Value> = (0..ROWS)
+        .map(|i| row(i, schools, agreement, usize::from(i % 3 == 0)))
+        .collect();
     changed.push(row(6, schools, agreement, 7));
     let second = push_json(&app, changed).await.expect(200);
     assert!(second.body["updated"].as_u64().unwrap() > 2000);
@@ -151,7 +149,7 @@ async fn rollup_equals_raw_records(db: TestDb) {
     // All or nothing: a bad last row, after several chunks were written, leaves everything as
     // it was — records and rollup.
     let before = rollup(&db);
-    let mut bad = batch((0..ROWS).map(|i| row(i, schools, agreement, 2)));
+    let mut bad: Vec<Value> = (0..ROWS).map(|i| row(i, schools, agreement, 2)).collect();
     let mut wrong = row(ROWS, schools, agreement, 2);
     wrong["value"] = json!(500.0);
     bad.push(wrong);

@@ -100,6 +100,8 @@ async fn the_demo_district_has_everything_a_front_end_shows(db: TestDb) {
     }
     assert!(hidden > 0, "some small cells show as suppressed");
     get(&app, "/api/v1/dashboards/district").await.expect(200);
+    // The demo's records reach the agreements' series through the rollup too.
+    crate::rollups::assert_rollup_is_raw(&db, "after the demo seed");
 
     // Once: a second run writes nothing.
     let schools = count_rows(&db.pool, "schools");
