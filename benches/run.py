@@ -1118,6 +1118,7 @@ def main(argv=None) -> int:
             finally:
                 text = render(bench, args, env_lines, started)
                 out = Path(args.out_dir) / f"results-{kind}{'-quick' if args.quick else ''}.md"
+                out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(f"# Benchmark results: {bench.name}\n\n{text}")
                 print(text)
                 log(f"wrote {out}")

@@ -419,6 +419,7 @@ impl From<diesel::result::Error> for ApiError {
                     .to_owned(),
             ),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                crate::db::connection_lost();
                 ApiError::Unavailable(e.to_string())
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {

@@ -1,6 +1,7 @@
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -111,23 +112,74 @@ pub struct ConnectionManager {
     statement_timeout: Duration,
 }
 
+/// A pooled connection, and when it last came back to the pool.
+pub struct Pooled {
+    conn: DbConnection,
+    returned: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// A connection that came back this recently is handed out again without a `SELECT 1`: under
+/// load that round trip was a third of the database work of a read. One that has idled longer
+/// (the database may have restarted meanwhile) is still checked.
+const TRUSTED_FOR: Duration = Duration::from_secs(2);
+
+thread_local! {
+    /// Set when a statement on this thread found its connection closed; the connection
+    /// returned next on this thread, the one the statement ran on, is dropped. A pooled
+    /// connection is used and returned on one blocking thread, and diesel reports the loss
+    /// only as an error value, not on the connection.
+    static LOST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the connection in use on this thread as closed by the database (see [`LOST`]).
+pub fn connection_lost() {
+    LOST.with(|lost| lost.set(true));
+}
+
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
-        connect(&self.backend, self.statement_timeout).map_err(diesel::r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = connect(&self.backend, self.statement_timeout)
+            .map_err(diesel::r2d2::Error::ConnectionError)?;
+        Ok(Pooled {
+            conn,
+            returned: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), Self::Error> {
+        if pooled.returned.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
     /// A connection that comes back inside a transaction (a panic mid-write, or a failed
-    /// rollback) would run the next request in that transaction: it is dropped, never reused.
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || in_transaction(conn)
+    /// rollback) would run the next request in that transaction, and one the database closed
+    /// would fail it: both are dropped, never reused.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.returned = Instant::now();
+        let lost = LOST.with(|lost| lost.replace(false));
+        lost || std::thread::panicking() || in_transaction(&mut pooled.conn)
     }
 }
 

@@ -11,8 +11,8 @@ mod stamp;
 pub use stamp::Stamp;
 
 pub use connection::{
-    establish, establish_lazy, in_transaction, write_transaction, Backend, DbConnection, DbPool,
-    MultiBackend, PoolSettings,
+    connection_lost, establish, establish_lazy, in_transaction, write_transaction, Backend,
+    DbConnection, DbPool, MultiBackend, PoolSettings,
 };
 pub use migrations::{revert_all_migrations, revert_last_migration, run_migrations};
 

@@ -52,6 +52,7 @@ diesel::table! {
         vetting_decided_by -> Nullable<Text>,
         vetting_decided_at -> Nullable<Timestamp>,
         search_key -> Text,
+        relationship_count -> Integer,
     }
 }
 

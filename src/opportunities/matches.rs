@@ -220,6 +220,7 @@ mod tests {
             vetting_decided_by: None,
             vetting_decided_at: None,
             search_key: "p".into(),
+            relationship_count: 0,
         };
         let today = day("2027-01-01");
         assert!(vetting_valid(&p, day("2027-03-01"), today));

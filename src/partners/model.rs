@@ -295,6 +295,10 @@ pub struct KnownBy {
     /// How many people (users, or teachers named in the inventory).
     pub staff: usize,
     pub people: Vec<KnownTeacher>,
+    /// Whether `people` is complete: true when no relationship names the partner, so a read
+    /// asks the database only about partners someone knows.
+    #[serde(skip)]
+    pub looked_up: bool,
 }
 
 /// A teacher with a relationship with the partner.
@@ -369,7 +373,10 @@ impl TryFrom<PartnerRow> for Partner {
             description: row.description,
             website: row.website,
             referred_by: row.referred_by,
-            known_by: KnownBy::default(),
+            known_by: KnownBy {
+                looked_up: row.relationship_count == 0,
+                ..KnownBy::default()
+            },
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -598,6 +605,7 @@ impl Resource for Partners {
             },
             vetting_decided_by: None,
             vetting_decided_at: None,
+            relationship_count: current.map_or(0, |c| c.relationship_count),
         };
         decide(&mut row, current, &ctx.actor.id);
         Ok(row)
@@ -685,7 +693,14 @@ impl Resource for Partners {
         if ctx.caller.role == crate::auth::Role::Partner {
             return Ok(partners);
         }
-        let ids: Vec<String> = partners.iter().map(|p| p.id.clone()).collect();
+        let ids: Vec<String> = partners
+            .iter()
+            .filter(|p| !p.known_by.looked_up)
+            .map(|p| p.id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(partners);
+        }
         let mut known: std::collections::HashMap<String, Vec<KnownTeacher>> = Default::default();
         for (partner, user_id, user_name, teacher_name, school_id) in
             crate::relationships::store::known_by(conn, &ids)?
@@ -710,6 +725,7 @@ impl Resource for Partners {
                 partner.known_by = KnownBy {
                     staff: people.len(),
                     people,
+                    looked_up: true,
                 };
             }
         }

@@ -39,6 +39,9 @@ pub struct PartnerRow {
     pub vetting_decided_at: Option<NaiveDateTime>,
     /// The name as `q` searches it (see `db::search`).
     pub search_key: String,
+    /// How many relationships name the partner: kept by database triggers, never written here.
+    #[diesel(skip_insertion, skip_update)]
+    pub relationship_count: i32,
 }
 
 crate::stored_rows!(PartnerRow, partners, name = name);

@@ -140,7 +140,7 @@ async fn a_reused_key_or_a_running_one_is_refused(db: TestDb) {
     .await
     .expect(201);
     diesel::sql_query("UPDATE idempotency_keys SET status = NULL WHERE key = 'busy'")
-        .execute(&mut db.pool.get().unwrap())
+        .execute(&mut **db.pool.get().unwrap())
         .unwrap();
     let running = send(
         &raw,
@@ -226,7 +226,7 @@ struct Stored {
 
 fn all_bodies(db: &TestDb) -> Vec<String> {
     diesel::sql_query("SELECT body FROM idempotency_keys")
-        .load::<Stored>(&mut db.pool.get().unwrap())
+        .load::<Stored>(&mut **db.pool.get().unwrap())
         .unwrap()
         .into_iter()
         .filter_map(|s| s.body)

@@ -8,7 +8,10 @@ use crate::both;
 use crate::support::*;
 use partnerships::auth::Role;
 
-both!(relationships_are_kept_and_imported_from_the_teacher_survey);
+both!(
+    relationships_are_kept_and_imported_from_the_teacher_survey,
+    who_knows_a_partner_follows_every_relationship_write
+);
 
 fn sheet(body: &str, mode: &str) -> TestRequest {
     TestRequest::post()
@@ -202,4 +205,105 @@ async fn relationships_are_kept_and_imported_from_the_teacher_survey(db: TestDb)
     )
     .await
     .expect(404);
+}
+
+/// Partners no relationship names are read without asking who knows them (a count the database
+/// keeps); the page must still follow every write: a relationship added, moved to another
+/// partner, deleted, and the partner itself changed in between.
+async fn who_knows_a_partner_follows_every_relationship_write(db: TestDb) {
+    let admin = app(&db).await;
+    let partner = |name: &str| {
+        let admin = &admin;
+        let name = name.to_owned();
+        async move {
+            post(
+                admin,
+                "/api/v1/partners",
+                json!({"name": name, "kind": "museum"}),
+            )
+            .await
+            .expect(201)
+            .id()
+        }
+    };
+    let (first, second) = (partner("First").await, partner("Second").await);
+    let known = |id: String| {
+        let admin = &admin;
+        async move {
+            let page = get(admin, &format!("/api/v1/partners/{id}"))
+                .await
+                .expect(200);
+            let listed = get(admin, "/api/v1/partners?limit=100").await.expect(200);
+            let in_list = listed.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == json!(id))
+                .map(|p| p["known_by"].clone())
+                .unwrap();
+            assert_eq!(page.body["known_by"], in_list, "item and list agree");
+            let names: Vec<String> = page.body["known_by"]["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect();
+            names
+        }
+    };
+    let counted_wrong = || {
+        count_rows(
+            &db.pool,
+            "partners WHERE relationship_count <> \
+             (SELECT COUNT(*) FROM relationships r WHERE r.partner_id = partners.id)",
+        )
+    };
+    assert!(known(first.clone()).await.is_empty());
+
+    let li = post(
+        &admin,
+        "/api/v1/relationships",
+        json!({"teacher_name": "Mr. Li", "partner_id": first}),
+    )
+    .await
+    .expect(201)
+    .id();
+    post(
+        &admin,
+        "/api/v1/relationships",
+        json!({"teacher_name": "Ms. Park", "partner_id": first}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(known(first.clone()).await, ["Mr. Li", "Ms. Park"]);
+    assert!(known(second.clone()).await.is_empty());
+    assert_eq!(counted_wrong(), 0);
+
+    // A change to the partner itself keeps what the database counted.
+    patch(
+        &admin,
+        &format!("/api/v1/partners/{first}"),
+        json!({"description": "Renamed wing"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(known(first.clone()).await, ["Mr. Li", "Ms. Park"]);
+
+    patch(
+        &admin,
+        &format!("/api/v1/relationships/{li}"),
+        json!({"partner_id": second}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(known(first.clone()).await, ["Ms. Park"]);
+    assert_eq!(known(second.clone()).await, ["Mr. Li"]);
+    assert_eq!(counted_wrong(), 0);
+
+    delete(&admin, &format!("/api/v1/relationships/{li}"))
+        .await
+        .expect(204);
+    assert!(known(second.clone()).await.is_empty());
+    assert_eq!(known(first.clone()).await, ["Ms. Park"]);
+    assert_eq!(counted_wrong(), 0);
 }

@@ -92,7 +92,7 @@ fn rollup(db: &TestDb) -> Vec<Cell> {
          min_n, weighted, value_sum, with_ratio, numerator, denominator FROM kpi_rollups{ORDER}"
     );
     diesel::sql_query(sql)
-        .load(&mut db.pool.get().expect("connection"))
+        .load(&mut **db.pool.get().expect("connection"))
         .expect("rollup")
 }
 
@@ -105,7 +105,7 @@ fn raw(db: &TestDb) -> Vec<Cell> {
         partnerships::kpi_records::rollup::SUMS
     );
     diesel::sql_query(sql)
-        .load(&mut db.pool.get().expect("connection"))
+        .load(&mut **db.pool.get().expect("connection"))
         .expect("raw cells")
 }
 

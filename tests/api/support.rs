@@ -53,7 +53,7 @@ struct Count {
 pub fn count_rows(pool: &DbPool, table: &str) -> i64 {
     use diesel::RunQueryDsl;
     diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-        .get_result::<Count>(&mut pool.get().expect("connection"))
+        .get_result::<Count>(&mut **pool.get().expect("connection"))
         .expect("count")
         .n
 }

@@ -239,7 +239,7 @@ async fn search_ignores_case_and_accents_alike_on_both_databases(db: TestDb) {
         let mut conn = db.pool.get().unwrap();
         diesel::update(schools::table)
             .set(schools::search_key.eq(""))
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .unwrap();
         assert_eq!(
             all_pages(&app, "/api/v1/schools?q=ecole").await.len(),
