@@ -620,11 +620,11 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
         }
     }
     let now = crate::db::now();
-    let mut touched = std::collections::BTreeSet::new();
+    let mut rollup = crate::kpi_records::rollup::Changes::default();
     for chunk in batch.chunks(records::chunk_rows(conn)) {
-        touched.extend(records::upsert(conn, chunk, now)?.cells);
+        rollup.absorb(records::upsert(conn, chunk, now)?.rollup);
     }
-    crate::kpi_records::rollup::refresh(conn, &touched)?;
+    rollup.apply(conn)?;
     out.kpi_records = batch.len();
     let counts = json!({"mode": "all", "received": batch.len(), "inserted": batch.len()});
     crate::changes::record_from(

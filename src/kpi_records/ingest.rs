@@ -3,7 +3,7 @@
 //! transaction. Memory holds one chunk, the error list and the rollup cells the batch changed
 //! (at most one per row, and rows are capped by `KPI_BATCH_MAX_ROWS`).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
 
@@ -14,7 +14,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, FIELDS};
-use super::rollup::CellKey;
+use super::rollup::Changes;
 use super::store::{self, KpiRef, NewRecord};
 use crate::agreements::store as agreements;
 use crate::db::DbConnection;
@@ -76,8 +76,8 @@ pub struct Ingest<'c> {
     chunk_rows: usize,
     /// Hashes of the natural keys in `chunk`.
     chunk_keys: HashSet<u64>,
-    /// The rollup cells of the agreements' records written so far, refreshed at the end.
-    touched: BTreeSet<CellKey>,
+    /// What the agreements' records written so far do to the rollup, applied at the end.
+    rollup: Changes,
     outcome: BatchOutcome,
 }
 
@@ -97,7 +97,7 @@ impl<'c> Ingest<'c> {
             chunk_rows,
             chunk: Vec::new(),
             chunk_keys: HashSet::new(),
-            touched: BTreeSet::new(),
+            rollup: Changes::default(),
             outcome: BatchOutcome::default(),
         }
     }
@@ -170,7 +170,7 @@ impl<'c> Ingest<'c> {
         let written = store::upsert(self.conn, &self.chunk, self.now)?;
         self.outcome.inserted += written.inserted;
         self.outcome.updated += written.updated;
-        self.touched.extend(written.cells);
+        self.rollup.absorb(written.rollup);
         self.chunk.clear();
         self.chunk_keys.clear();
         Ok(())
@@ -318,7 +318,7 @@ impl<'c> Ingest<'c> {
     pub fn finish(mut self) -> Result<BatchOutcome, ApiError> {
         if self.writing() {
             self.flush()?;
-            super::rollup::refresh(self.conn, &self.touched)?;
+            self.rollup.apply(self.conn)?;
         }
         let mut outcome = self.outcome;
         if self.mode == BatchMode::All && outcome.rejected > 0 {

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamp};
 
-use super::rollup::CellKey;
+use super::rollup::{CellKey, Changes};
 use crate::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
 use crate::db::schema::{agreement_partners, agreements, kpi_definitions, kpi_records, schools};
 use crate::db::sql::new_id;
@@ -43,14 +43,14 @@ impl NewRecord {
     }
 }
 
-/// How many rows of a chunk were new and how many changed (the rest were unchanged), and the
-/// rollup cells of the agreements' records among them, which the writer must refresh
-/// ([`super::rollup::refresh`]) before it commits.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// How many rows of a chunk were new and how many changed (the rest were unchanged), and what
+/// the agreements' records among them do to the rollup, which the writer must apply
+/// ([`Changes::apply`]) before it commits.
+#[derive(Debug, Default)]
 pub struct Upserted {
     pub inserted: usize,
     pub updated: usize,
-    pub cells: BTreeSet<CellKey>,
+    pub rollup: Changes,
 }
 
 /// A row the upsert wrote (inserted or changed), with its rollup cell.
@@ -68,6 +68,14 @@ struct Written {
     period_end: NaiveDate,
     #[diesel(sql_type = Date)]
     period_start: NaiveDate,
+    #[diesel(sql_type = Double)]
+    value: f64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    numerator: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    denominator: Option<f64>,
 }
 
 const COLUMNS: &str = "id, kpi_id, school_id, agreement_id, agreement_key, student_group, \
@@ -100,7 +108,7 @@ fn changed_condition(differs: &str) -> String {
         .collect();
     format!(
         " WHERE {} RETURNING version, agreement_key, kpi_id, student_group, period_end, \
-         period_start",
+         period_start, value, n, numerator, denominator",
         parts.join(" OR ")
     )
 }
@@ -196,21 +204,26 @@ pub fn upsert(
         }
     };
     let inserted = written.iter().filter(|w| w.version == 1).count();
-    let cells = written
-        .iter()
-        .filter(|w| !w.agreement_key.is_empty())
-        .map(|w| CellKey {
-            agreement_id: w.agreement_key.clone(),
-            kpi_id: w.kpi_id.clone(),
-            student_group: w.student_group.clone(),
+    let updated = written.len() - inserted;
+    let mut rollup = Changes::default();
+    for w in written.into_iter().filter(|w| !w.agreement_key.is_empty()) {
+        let cell = CellKey {
+            agreement_id: w.agreement_key,
+            kpi_id: w.kpi_id,
+            student_group: w.student_group,
             period_end: w.period_end,
             period_start: w.period_start,
-        })
-        .collect();
+        };
+        if w.version == 1 {
+            rollup.inserted(cell, w.value, w.n, w.numerator, w.denominator);
+        } else {
+            rollup.changed(cell);
+        }
+    }
     Ok(Upserted {
         inserted,
-        updated: written.len() - inserted,
-        cells,
+        updated,
+        rollup,
     })
 }
 
