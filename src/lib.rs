@@ -29,6 +29,7 @@ pub mod kpi_definitions;
 pub mod kpi_progress;
 pub mod kpi_records;
 pub mod kpi_targets;
+pub mod memory;
 pub mod need_categories;
 pub mod openapi;
 pub mod opportunities;
@@ -259,8 +260,19 @@ pub fn build_app(
     >,
 > {
     let settings = &app_settings.http;
-    let (app, doc) = with_routes(App::new()).split_for_parts();
-    let (json, routes) = document_parts(doc);
+    let (app, json, routes) = {
+        // Workers start side by side, and each generates the whole document as it registers
+        // the routes, only to drop it. One at a time, with the freed pages handed back after
+        // each, the process's peak holds one document's garbage rather than one per worker.
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (app, doc) = with_routes(App::new()).split_for_parts();
+        let (json, routes) = document_parts(doc);
+        memory::release_free();
+        (app, json, routes)
+    };
     app.app_data(web::Data::new(pool))
         .app_data(web::Data::new(auth.clone()))
         .app_data(web::Data::new(app_settings.policy.clone()))

@@ -119,6 +119,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    partnerships::memory::limit_arenas();
     // A missing .env is normal; a broken one is reported.
     if let Err(e) = dotenvy::dotenv() {
         if !e.not_found() {
