@@ -268,13 +268,14 @@ async fn who_knows_a_partner_follows_every_relationship_write(db: TestDb) {
     .await
     .expect(201)
     .id();
-    post(
+    let park = post(
         &admin,
         "/api/v1/relationships",
         json!({"teacher_name": "Ms. Park", "partner_id": first}),
     )
     .await
-    .expect(201);
+    .expect(201)
+    .id();
     assert_eq!(known(first.clone()).await, ["Mr. Li", "Ms. Park"]);
     assert!(known(second.clone()).await.is_empty());
     assert_eq!(counted_wrong(), 0);
@@ -298,6 +299,17 @@ async fn who_knows_a_partner_follows_every_relationship_write(db: TestDb) {
     .expect(200);
     assert_eq!(known(first.clone()).await, ["Ms. Park"]);
     assert_eq!(known(second.clone()).await, ["Mr. Li"]);
+    assert_eq!(counted_wrong(), 0);
+
+    // A change that keeps the partner counts nothing twice.
+    patch(
+        &admin,
+        &format!("/api/v1/relationships/{park}"),
+        json!({"notes": "Met at the open house"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(known(first.clone()).await, ["Ms. Park"]);
     assert_eq!(counted_wrong(), 0);
 
     delete(&admin, &format!("/api/v1/relationships/{li}"))

@@ -19,5 +19,11 @@ END
 $$;
 
 CREATE TRIGGER relationships_counted
-AFTER INSERT OR DELETE OR UPDATE OF partner_id ON relationships
+AFTER INSERT OR DELETE ON relationships
 FOR EACH ROW EXECUTE FUNCTION partners_count_relationships();
+
+-- Every update names partner_id (rows are written whole), so only a real move counts.
+CREATE TRIGGER relationships_counted_move
+AFTER UPDATE OF partner_id ON relationships
+FOR EACH ROW WHEN (OLD.partner_id IS DISTINCT FROM NEW.partner_id)
+EXECUTE FUNCTION partners_count_relationships();
