@@ -622,7 +622,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
     let now = crate::db::now();
     let mut rollup = crate::kpi_records::rollup::Changes::default();
     for chunk in batch.chunks(records::chunk_rows(conn)) {
-        rollup.absorb(records::upsert(conn, chunk, now)?.rollup);
+        records::upsert(conn, chunk, now, &mut rollup)?;
     }
     rollup.apply(conn)?;
     out.kpi_records = batch.len();

@@ -167,10 +167,9 @@ impl<'c> Ingest<'c> {
     }
 
     fn flush(&mut self) -> Result<(), ApiError> {
-        let written = store::upsert(self.conn, &self.chunk, self.now)?;
+        let written = store::upsert(self.conn, &self.chunk, self.now, &mut self.rollup)?;
         self.outcome.inserted += written.inserted;
         self.outcome.updated += written.updated;
-        self.rollup.absorb(written.rollup);
         self.chunk.clear();
         self.chunk_keys.clear();
         Ok(())

@@ -121,31 +121,6 @@ impl Changes {
         self.rewritten.insert(cell);
     }
 
-    pub fn absorb(&mut self, other: Changes) {
-        for cell in other.rewritten {
-            self.changed(cell);
-        }
-        for (cell, sums) in other.added {
-            if !self.rewritten.contains(&cell) {
-                let mine = self.added.entry(cell).or_default();
-                *mine = if mine.records == 0 {
-                    sums
-                } else {
-                    Sums {
-                        records: mine.records + sums.records,
-                        n: mine.n + sums.n,
-                        min_n: mine.min_n.min(sums.min_n),
-                        weighted: mine.weighted + sums.weighted,
-                        value_sum: mine.value_sum + sums.value_sum,
-                        with_ratio: mine.with_ratio + sums.with_ratio,
-                        numerator: mine.numerator + sums.numerator,
-                        denominator: mine.denominator + sums.denominator,
-                    }
-                };
-            }
-        }
-    }
-
     /// Brings the touched cells up to date, in the caller's transaction.
     pub fn apply(&self, conn: &mut DbConnection) -> QueryResult<()> {
         let added: Vec<(&CellKey, &Sums)> = self.added.iter().collect();
@@ -340,20 +315,18 @@ mod tests {
 
     #[test]
     fn a_changed_record_makes_its_cell_recomputed_whatever_came_before_or_after() {
-        let mut first = Changes::default();
-        first.inserted(cell("all"), 1.0, 10, None, None);
-        first.inserted(cell("ell"), 1.0, 10, None, None);
-        let mut second = Changes::default();
-        second.changed(cell("all"));
-        second.inserted(cell("all"), 2.0, 20, None, None);
-        second.inserted(cell("ell"), 3.0, 5, None, None);
-        first.absorb(second);
-        assert_eq!(first.rewritten, BTreeSet::from([cell("all")]));
-        let ell = first.added.get(&cell("ell")).copied().unwrap_or_default();
+        let mut changes = Changes::default();
+        changes.inserted(cell("all"), 1.0, 10, None, None);
+        changes.inserted(cell("ell"), 1.0, 10, None, None);
+        changes.changed(cell("all"));
+        changes.inserted(cell("all"), 2.0, 20, None, None);
+        changes.inserted(cell("ell"), 3.0, 5, None, None);
+        assert_eq!(changes.rewritten, BTreeSet::from([cell("all")]));
+        let ell = changes.added.get(&cell("ell")).copied().unwrap_or_default();
         assert_eq!(
             (ell.records, ell.n, ell.min_n, ell.value_sum),
             (2, 15, 5, 4.0)
         );
-        assert!(!first.added.contains_key(&cell("all")));
+        assert!(!changes.added.contains_key(&cell("all")));
     }
 }

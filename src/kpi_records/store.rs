@@ -43,14 +43,11 @@ impl NewRecord {
     }
 }
 
-/// How many rows of a chunk were new and how many changed (the rest were unchanged), and what
-/// the agreements' records among them do to the rollup, which the writer must apply
-/// ([`Changes::apply`]) before it commits.
-#[derive(Debug, Default)]
+/// How many rows of a chunk were new and how many changed (the rest were unchanged).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Upserted {
     pub inserted: usize,
     pub updated: usize,
-    pub rollup: Changes,
 }
 
 /// A row the upsert wrote (inserted or changed), with its rollup cell.
@@ -140,11 +137,14 @@ fn postgres_upsert_sql() -> String {
     )
 }
 
-/// Writes a chunk of records whose natural keys are distinct, in one statement.
+/// Writes a chunk of records whose natural keys are distinct, in one statement, and notes in
+/// `rollup` what the agreements' records among them do to the rollup, which the writer must
+/// apply ([`Changes::apply`]) before it commits.
 pub fn upsert(
     conn: &mut DbConnection,
     rows: &[NewRecord],
     now: NaiveDateTime,
+    rollup: &mut Changes,
 ) -> QueryResult<Upserted> {
     if rows.is_empty() {
         return Ok(Upserted::default());
@@ -205,7 +205,6 @@ pub fn upsert(
     };
     let inserted = written.iter().filter(|w| w.version == 1).count();
     let updated = written.len() - inserted;
-    let mut rollup = Changes::default();
     for w in written.into_iter().filter(|w| !w.agreement_key.is_empty()) {
         let cell = CellKey {
             agreement_id: w.agreement_key,
@@ -220,11 +219,7 @@ pub fn upsert(
             rollup.changed(cell);
         }
     }
-    Ok(Upserted {
-        inserted,
-        updated,
-        rollup,
-    })
+    Ok(Upserted { inserted, updated })
 }
 
 /// A KPI definition as ingest needs it.
