@@ -621,8 +621,9 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
     }
     let now = crate::db::now();
     let mut rollup = crate::kpi_records::rollup::Changes::default();
+    let mut strategy = records::Strategy::default();
     for chunk in batch.chunks(records::chunk_rows(conn)) {
-        records::upsert(conn, chunk, now, &mut rollup)?;
+        records::upsert(conn, chunk, now, &mut rollup, &mut strategy)?;
     }
     rollup.apply(conn)?;
     out.kpi_records = batch.len();

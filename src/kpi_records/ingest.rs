@@ -78,6 +78,7 @@ pub struct Ingest<'c> {
     chunk_keys: HashSet<u64>,
     /// What the agreements' records written so far do to the rollup, applied at the end.
     rollup: Changes,
+    strategy: store::Strategy,
     outcome: BatchOutcome,
 }
 
@@ -98,6 +99,7 @@ impl<'c> Ingest<'c> {
             chunk: Vec::new(),
             chunk_keys: HashSet::new(),
             rollup: Changes::default(),
+            strategy: store::Strategy::default(),
             outcome: BatchOutcome::default(),
         }
     }
@@ -167,7 +169,13 @@ impl<'c> Ingest<'c> {
     }
 
     fn flush(&mut self) -> Result<(), ApiError> {
-        let written = store::upsert(self.conn, &self.chunk, self.now, &mut self.rollup)?;
+        let written = store::upsert(
+            self.conn,
+            &self.chunk,
+            self.now,
+            &mut self.rollup,
+            &mut self.strategy,
+        )?;
         self.outcome.inserted += written.inserted;
         self.outcome.updated += written.updated;
         self.chunk.clear();

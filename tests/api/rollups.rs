@@ -12,7 +12,10 @@ use crate::kpi_records::{push, push_json, setup};
 use crate::support::*;
 use partnerships::auth::Role;
 
-both!(rollup_equals_raw_records);
+both!(
+    rollup_equals_raw_records,
+    concurrent_batches_of_the_same_new_keys
+);
 
 /// Rows per batch: above the largest upsert chunk of either database (PostgreSQL 5,000,
 /// SQLite 500), so every batch is written in several chunks (the first batch holds 3/4 of
@@ -110,6 +113,18 @@ fn raw(db: &TestDb) -> Vec<Cell> {
         .expect("raw cells")
 }
 
+fn records(db: &TestDb) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+    let counted: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS count FROM kpi_records")
+        .load(&mut **db.pool.get().expect("connection"))
+        .expect("count");
+    counted[0].count
+}
+
 pub fn assert_rollup_is_raw(db: &TestDb, when: &str) -> Vec<Cell> {
     let (rollup, raw) = (rollup(db), raw(db));
     assert!(!raw.is_empty(), "{when}: no agreement records");
@@ -166,6 +181,23 @@ async fn rollup_equals_raw_records(db: TestDb) {
     let third = push_json(&app, changed).await.expect(200);
     assert!(third.body["updated"].as_u64().unwrap() > 1000);
     assert_rollup_is_raw(&db, "after changes");
+
+    // New keys for more than a chunk, then known keys with new values: on PostgreSQL the first
+    // chunk goes in as a plain insert, the second meets known keys, falls back to the upsert
+    // (the first chunk's rows stay) and so does the rest of the batch.
+    let new_then_known: Vec<Value> = (ROWS..ROWS + 5_400)
+        .map(|i| row(i, schools, agreement, 0))
+        .chain((0..1_800).map(|i| row(i, schools, agreement, 3)))
+        .collect();
+    let fourth = push_json(&app, new_then_known).await.expect(200);
+    assert_eq!(
+        (&fourth.body["inserted"], &fourth.body["updated"]),
+        (&json!(5_400), &json!(1_800)),
+        "{}",
+        fourth.body
+    );
+    assert_eq!(records(&db), (ROWS + 5_400) as i64);
+    assert_rollup_is_raw(&db, "after new keys, then known ones");
 
     // All or nothing: a bad last row, after several chunks were written, leaves everything as
     // it was — records and rollup.
@@ -227,4 +259,35 @@ async fn rollup_equals_raw_records(db: TestDb) {
         .flat_map(|k| k["series"].as_array().cloned().unwrap_or_default())
         .all(|p| p["suppressed"] == false && p["records"] == 2 && p["value"].is_number()));
     assert_eq!(answers[0], answers[1]);
+}
+
+/// Two batches of the same new keys at once, larger than a chunk: on PostgreSQL both try a
+/// plain insert, the later one waits for the first to commit, finds the keys taken, and
+/// upserts instead. Both succeed, every key is stored once, and the later batch's values win.
+async fn concurrent_batches_of_the_same_new_keys(db: TestDb) {
+    let app = app(&db).await;
+    let s = setup(&app).await;
+    let schools = [s.school.as_str(), s.other_school.as_str()];
+    let batch = |variant| {
+        (0..6_000)
+            .map(|i| row(i, schools, &s.agreement, variant))
+            .collect::<Vec<Value>>()
+    };
+    let (a, b) =
+        futures_util::future::join(push_json(&app, batch(0)), push_json(&app, batch(1))).await;
+    let (a, b) = (a.expect(200), b.expect(200));
+    let count = |key: &str| a.body[key].as_u64().unwrap() + b.body[key].as_u64().unwrap();
+    assert_eq!(count("inserted"), 6_000, "{} {}", a.body, b.body);
+    assert_eq!(
+        count("inserted") + count("updated") + count("unchanged"),
+        12_000
+    );
+    assert!(
+        a.body["inserted"] == 0 || b.body["inserted"] == 0,
+        "one batch inserted every key: {} {}",
+        a.body,
+        b.body
+    );
+    assert_eq!(records(&db), 6_000);
+    assert_rollup_is_raw(&db, "after two concurrent batches");
 }
