@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import traceback
+import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -608,6 +609,92 @@ class Bench:
                          ratio >= TARGETS["changed_vs_copy"])
         if not self.ingest_rates:
             self.notes.append("No API ingest figure in this run, so no API/baseline ratio.")
+        self.own_table()
+
+    def own_table(self):
+        """A second reference, not judged: the database's own tool loading the same new
+        records into the server's own `kpi_records` table (its indexes, checks and foreign keys)
+        on a freshly migrated database with the same setup. The bare table of 2a has none of
+        these, so this shows how much of the gap is the schema rather than the server."""
+        a = self.args
+        what = "Own-table load"
+        # A server of its own, so the step 3 server (the ingest one, records kept) stays as it is.
+        srv = Server(self.args, self.kind, self.workdir, f"{self.kind}_own_table", self.pg)
+        try:
+            srv.start()
+            setup(srv, self.spec, self.args)
+            if self.kind == "postgres":
+                query = lambda sql: self.pg.sql(srv.dbname, sql)  # noqa: E731
+            else:
+                sqlite3 = self.args.sqlite3 or shutil.which("sqlite3")
+                if not sqlite3:
+                    self.row("2e", what, "skipped: no sqlite3 CLI")
+                    return
+                query = lambda sql: run([sqlite3, str(srv.db_path), sql]).stdout.strip()  # noqa: E731
+            ids = {}
+            for table, key in (("kpi_definitions", "code"), ("schools", "external_id"),
+                               ("agreements", "external_id")):
+                for line in query(f"SELECT {key} || '|' || id FROM {table} WHERE {key} IS NOT NULL").splitlines():
+                    k, _, v = line.partition("|")
+                    ids[(table, k)] = v
+            csv_path = self.workdir / "own-table.csv"
+            now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+            t = time.perf_counter()
+            with open(csv_path, "w") as f:
+                for i in range(a.records):
+                    (code, school, agreement, group, start, end, value, n, num, den,
+                     source) = self.spec.row(i)
+                    agreement_id = ids[("agreements", agreement)] if agreement else ""
+                    f.write(f"{uuid.uuid4()},{ids[('kpi_definitions', code)]},{ids[('schools', school)]},"
+                            f"{agreement_id},\"{agreement_id}\",{group},{start},{end},{value},{n},"
+                            f"{'' if num is None else num},{'' if den is None else den},{source},1,"
+                            f"{now},{now}\n")
+            log(f"wrote {csv_path} in {time.perf_counter() - t:.1f} s")
+            if self.kind == "postgres":
+                copy = (f"\\copy kpi_records FROM '{csv_path}' WITH (FORMAT csv, "
+                        f"FORCE_NOT_NULL (agreement_key))")
+                log(f"{self.name}: psql \\copy of {fmt_int(a.records)} rows into kpi_records")
+                t = time.perf_counter()
+                run([self.pg.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *self.pg.conn_args(),
+                     "-d", srv.dbname, "-c", copy])
+                seconds = time.perf_counter() - t
+                how = f"`psql \\copy` (one transaction)"
+            else:
+                # .import writes an empty cell as '' (never NULL), so the rows go through a
+                # staging table and one INSERT … SELECT, in one transaction, with the server's
+                # pragmas.
+                script = (
+                    "PRAGMA synchronous = NORMAL;\nPRAGMA foreign_keys = ON;\nBEGIN;\n"
+                    "CREATE TEMP TABLE stage (id, kpi_id, school_id, agreement_id, agreement_key, "
+                    "student_group, period_start, period_end, value, n, numerator, denominator, "
+                    "source, version, created_at, updated_at);\n"
+                    f".import --csv {csv_path} stage\n"
+                    "INSERT INTO kpi_records SELECT id, kpi_id, school_id, NULLIF(agreement_id, ''), "
+                    "agreement_key, student_group, period_start, period_end, value, n, "
+                    "NULLIF(numerator, ''), NULLIF(denominator, ''), source, version, created_at, "
+                    "updated_at FROM stage;\nCOMMIT;\n")
+                log(f"{self.name}: sqlite3 .import of {fmt_int(a.records)} rows into kpi_records")
+                t = time.perf_counter()
+                run([sqlite3, "-bail", str(srv.db_path)], input_text=script)
+                seconds = time.perf_counter() - t
+                how = "`sqlite3` `.import` into a staging table, then one `INSERT … SELECT` (one transaction, foreign keys on)"
+            count = int(query("SELECT count(*) FROM kpi_records"))
+            if count != a.records:
+                raise BenchError(f"the own-table load stored {count} rows, expected {a.records}")
+            if not a.keep:
+                csv_path.unlink(missing_ok=True)
+        except Exception as e:  # noqa: BLE001
+            self.fail("2e", what, e)
+            return
+        finally:
+            srv.stop()
+        rate = a.records / seconds
+        self.row("2e", f"{how} of the same {fmt_int(a.records)} new records into the server's own "
+                 f"`kpi_records` table (its three indexes, checks and foreign keys; not judged)",
+                 f"**{fmt_int(rate)} rows/s** ({fmt_int(a.records)} in {seconds:.1f} s)")
+        for fmt, api_rate in self.ingest_rates.items():
+            self.row(f"2f {fmt}", f"Ratio API {fmt.upper()} insert rate (1a) / own-table load (2e)",
+                     f"**{api_rate / rate:.2f}×**")
 
     def copy_postgres(self, csv_path: Path):
         pg = self.pg

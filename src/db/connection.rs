@@ -216,10 +216,15 @@ fn connect(
             // instead of failing when the pool opens connections side by side (it makes writers
             // queue too: 30 s, as a large KPI batch, or a checkpoint after one, can hold the
             // write lock for seconds); WAL lets readers run beside the one writer; foreign keys
-            // are off unless asked.
+            // are off unless asked. The write-ahead log is copied back into the database every
+            // 10,000 pages (40 MB) instead of SQLite's 1,000: a KPI batch dirties thousands of
+            // index pages, and consecutive batches mostly the same ones, so a longer log writes
+            // each page back once for several batches (re-pushes measured 15-25 % faster in
+            // benches/README; the log file stays at that size).
             conn.batch_execute(
                 "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA wal_autocheckpoint = 10000;",
             )
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConnection::Sqlite(conn))
