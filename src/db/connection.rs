@@ -28,6 +28,12 @@ pub struct DbPool {
     /// leave readers none (503); writers wait here instead, holding nothing. `None` on
     /// PostgreSQL, where writers do not block each other as a whole.
     writers: Option<Arc<Semaphore>>,
+    /// One permit per pooled connection. A request waits for its turn here, asynchronously and
+    /// first come first served, before it takes a blocking thread: otherwise each of, say, 64
+    /// concurrent requests parks its own thread on the pool's condition variable, and those
+    /// wake-ups, neither ordered nor cheap on two cores, make the latency tail (p99 of reads
+    /// under wrk -c64 about a quarter lower with the gate, benches/README).
+    connections: Arc<Semaphore>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -57,7 +63,28 @@ impl DbPool {
             Backend::Sqlite(_) => Some(Arc::new(Semaphore::new(1))),
             Backend::Postgres(_) => None,
         };
-        DbPool { pool, writers }
+        let connections = Arc::new(Semaphore::new(pool.max_size() as usize));
+        DbPool {
+            pool,
+            writers,
+            connections,
+        }
+    }
+
+    /// A turn to use one of the pool's connections, held until the returned permit is dropped;
+    /// 503 when none comes within the pool's connection timeout.
+    pub async fn connection_turn(&self) -> Result<OwnedSemaphorePermit, crate::error::ApiError> {
+        let wait = self.pool.connection_timeout();
+        match actix_web::rt::time::timeout(wait, self.connections.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(crate::error::ApiError::Internal(format!(
+                "the connection gate is closed: {closed}"
+            ))),
+            Err(_) => Err(crate::error::ApiError::Unavailable(format!(
+                "no database connection free within {} ms",
+                wait.as_millis()
+            ))),
+        }
     }
 
     /// This writer's turn, held until the returned permit is dropped (nothing to wait for on

@@ -16,7 +16,8 @@ pub use connection::{
 };
 pub use migrations::{revert_all_migrations, revert_last_migration, run_migrations};
 
-/// Runs a blocking store function on a pooled connection off the async executor.
+/// Runs a blocking store function on a pooled connection off the async executor, after
+/// waiting (without a thread) for its turn at the pool ([`DbPool::connection_turn`]).
 ///
 /// Pool exhaustion and a lost database surface as 503 (see `ApiError::from(r2d2::Error)`), so a
 /// handler only has to say what it wants done.
@@ -25,8 +26,10 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    let turn = pool.connection_turn().await?;
     let pool = pool.clone();
     actix_web::web::block(move || {
+        let _turn = turn;
         let mut conn = pool.get()?;
         f(&mut conn)
     })
