@@ -113,16 +113,22 @@ fn raw(db: &TestDb) -> Vec<Cell> {
         .expect("raw cells")
 }
 
-fn records(db: &TestDb) -> i64 {
+/// One whole number computed over the records.
+fn over_records(db: &TestDb, expression: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
-    struct Count {
+    struct Figure {
         #[diesel(sql_type = BigInt)]
-        count: i64,
+        figure: i64,
     }
-    let counted: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS count FROM kpi_records")
+    let sql = format!("SELECT CAST({expression} AS BIGINT) AS figure FROM kpi_records");
+    let figures: Vec<Figure> = diesel::sql_query(sql)
         .load(&mut **db.pool.get().expect("connection"))
-        .expect("count");
-    counted[0].count
+        .expect("figure");
+    figures[0].figure
+}
+
+fn records(db: &TestDb) -> i64 {
+    over_records(db, "COUNT(*)")
 }
 
 pub fn assert_rollup_is_raw(db: &TestDb, when: &str) -> Vec<Cell> {
@@ -289,5 +295,14 @@ async fn concurrent_batches_of_the_same_new_keys(db: TestDb) {
         b.body
     );
     assert_eq!(records(&db), 6_000);
+    let later = usize::from(a.body["inserted"] != 0);
+    let later_n: i64 = (0..6_000)
+        .map(|i| row(i, schools, &s.agreement, later)["n"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        over_records(&db, "SUM(n)"),
+        later_n,
+        "the later batch's values"
+    );
     assert_rollup_is_raw(&db, "after two concurrent batches");
 }
