@@ -75,16 +75,14 @@ impl DbPool {
     /// 503 when none comes within the pool's connection timeout.
     pub async fn connection_turn(&self) -> Result<OwnedSemaphorePermit, crate::error::ApiError> {
         let wait = self.pool.connection_timeout();
-        match actix_web::rt::time::timeout(wait, self.connections.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(closed)) => Err(crate::error::ApiError::Internal(format!(
-                "the connection gate is closed: {closed}"
-            ))),
-            Err(_) => Err(crate::error::ApiError::Unavailable(format!(
-                "no database connection free within {} ms",
-                wait.as_millis()
-            ))),
-        }
+        permit_within(&self.connections, wait)
+            .await?
+            .ok_or_else(|| {
+                crate::error::ApiError::Unavailable(format!(
+                    "no database connection free within {} ms",
+                    wait.as_millis()
+                ))
+            })
     }
 
     /// This writer's turn, held until the returned permit is dropped (nothing to wait for on
@@ -95,16 +93,27 @@ impl DbPool {
         let Some(gate) = &self.writers else {
             return Ok(None);
         };
-        match actix_web::rt::time::timeout(WRITER_WAIT, gate.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Some(permit)),
-            Ok(Err(closed)) => Err(crate::error::ApiError::Internal(format!(
-                "the writer gate is closed: {closed}"
-            ))),
-            Err(_) => Err(crate::error::ApiError::Busy(format!(
+        let permit = permit_within(gate, WRITER_WAIT).await?.ok_or_else(|| {
+            crate::error::ApiError::Busy(format!(
                 "no turn to write within {} s",
                 WRITER_WAIT.as_secs()
-            ))),
-        }
+            ))
+        })?;
+        Ok(Some(permit))
+    }
+}
+
+/// A permit of `gate`, first come first served; `None` when none comes within `wait`.
+async fn permit_within(
+    gate: &Arc<Semaphore>,
+    wait: Duration,
+) -> Result<Option<OwnedSemaphorePermit>, crate::error::ApiError> {
+    match actix_web::rt::time::timeout(wait, gate.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(Some(permit)),
+        Ok(Err(closed)) => Err(crate::error::ApiError::Internal(format!(
+            "a pool gate is closed: {closed}"
+        ))),
+        Err(_) => Ok(None),
     }
 }
 

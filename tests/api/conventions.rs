@@ -17,6 +17,7 @@ both!(
     health_and_readiness,
     cors_answers_configured_origins,
     docs_and_openapi_are_served,
+    requests_wait_their_turn_for_a_connection,
 );
 
 async fn request_ids_are_echoed_or_generated(db: TestDb) {
@@ -266,4 +267,39 @@ async fn docs_and_openapi_are_served(db: TestDb) {
     let ui = get(&app, "/docs/").await.expect(200);
     assert!(ui.text.contains("swagger"), "Swagger UI page");
     get(&app, "/docs/swagger-ui.css").await.expect(200);
+}
+
+/// A request waits for one of the pool's connections at the pool's gate, first come first
+/// served, and answers 503 with Retry-After when none is free within the pool's timeout; once
+/// a connection is free again it is served.
+async fn requests_wait_their_turn_for_a_connection(db: TestDb) {
+    let pool = partnerships::db::establish(
+        &db.backend,
+        &partnerships::db::PoolSettings {
+            max_size: 1,
+            connect_timeout: std::time::Duration::from_millis(300),
+            statement_timeout: std::time::Duration::ZERO,
+        },
+    )
+    .expect("pool");
+    let app = actix_web::test::init_service(partnerships::build_app(
+        pool.clone(),
+        &partnerships::config::AppSettings::default(),
+        &crate::support::auth_settings(),
+    ))
+    .await;
+    let token = principal(&db, partnerships::auth::Role::Admin, &[], None);
+    let list = || {
+        TestRequest::get()
+            .uri("/api/v1/schools")
+            .insert_header(token.header())
+    };
+    // Another request holds the only turn (its connection stays in the pool, unused).
+    let held = pool.connection_turn().await.expect("the only turn");
+    let started = std::time::Instant::now();
+    let reply = send(&app, list()).await.expect(503);
+    assert!(reply.header("retry-after").is_some());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    drop(held);
+    send(&app, list()).await.expect(200);
 }
