@@ -387,6 +387,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    kpi_rollups (agreement_id, period_end, period_start, kpi_id, student_group) {
+        agreement_id -> Text,
+        kpi_id -> Text,
+        student_group -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        records -> BigInt,
+        n -> BigInt,
+        min_n -> BigInt,
+        weighted -> Double,
+        value_sum -> Double,
+        with_ratio -> BigInt,
+        numerator -> Double,
+        denominator -> Double,
+    }
+}
+
+diesel::table! {
     kpi_records (id) {
         id -> Text,
         kpi_id -> Text,

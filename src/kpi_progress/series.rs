@@ -110,7 +110,7 @@ pub fn cells_of(
         .collect()
 }
 
-/// The cells of an agreement's records as `filter` narrows them, oldest period first, each
+/// The cells of an agreement's records as `filter` narrows them, in no particular order, each
 /// with whether it is hidden from the caller. A caller who sees every value gets the sums
 /// straight from the database; anyone else has every record of the window judged.
 fn judged_cells(
@@ -309,6 +309,16 @@ pub struct AgreementKpisPath {
     pub id: String,
 }
 
+/// The series of one KPI and group, oldest period first, from its cells in whatever order the
+/// database gave them.
+fn series_of(kpi: &Kpi, mut cells: Vec<(CellRow, bool)>) -> Vec<KpiPoint> {
+    cells.sort_unstable_by_key(|(c, _)| (c.period_end, c.period_start));
+    cells
+        .iter()
+        .map(|(c, hidden)| KpiPoint::of(kpi, c, *hidden))
+        .collect()
+}
+
 /// The KPI progress of the agreement `agreement_id`, as `query` narrows it.
 pub fn build(
     conn: &mut DbConnection,
@@ -356,10 +366,7 @@ pub fn build(
         let Some(kpi) = catalogue.get(&kpi_id) else {
             continue;
         };
-        let series: Vec<KpiPoint> = cells
-            .iter()
-            .map(|(c, hidden)| KpiPoint::of(kpi, c, *hidden))
-            .collect();
+        let series = series_of(kpi, cells);
         let latest = series.last().cloned();
         let (progress, on_track) = assess(kpi, target.as_ref().map(|t| &t.0), latest.as_ref());
         out.push(KpiProgress {
@@ -386,11 +393,60 @@ pub fn build(
 }
 
 #[cfg(test)]
-mod window_tests {
+mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    fn cell(start: &str, end: &str, n: i64) -> (CellRow, bool) {
+        let cell = CellRow {
+            kpi_id: "k".into(),
+            student_group: "all".into(),
+            period_start: day(start),
+            period_end: day(end),
+            records: 1,
+            n,
+            min_n: n,
+            weighted: 50.0 * n as f64,
+            value_sum: 50.0,
+            with_ratio: 0,
+            numerator: 0.0,
+            denominator: 0.0,
+        };
+        (cell, n < 10)
+    }
+
+    #[test]
+    fn a_series_runs_oldest_first_whatever_order_the_cells_came_in() {
+        let kpi = Kpi {
+            code: "engagement_index".into(),
+            name: "Engagement".into(),
+            unit: KpiUnit::Score,
+            direction: KpiDirection::HigherIsBetter,
+            aggregation: KpiAggregation::WeightedMean,
+        };
+        let cells = vec![
+            cell("2026-03-01", "2026-03-31", 30),
+            cell("2026-01-01", "2026-01-31", 10),
+            cell("2026-02-01", "2026-02-14", 5),
+            cell("2026-02-01", "2026-02-28", 20),
+        ];
+        let series = series_of(&kpi, cells);
+        let periods: Vec<(String, Option<i64>, bool)> = series
+            .iter()
+            .map(|p| (p.period_end.to_string(), p.n, p.suppressed))
+            .collect();
+        assert_eq!(
+            periods,
+            [
+                ("2026-01-31".to_owned(), Some(10), false),
+                ("2026-02-14".to_owned(), None, true),
+                ("2026-02-28".to_owned(), Some(20), false),
+                ("2026-03-31".to_owned(), Some(30), false),
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use partnerships::auth::{Role, Scope};
 
 both!(
     agreement_kpis_combine_and_assess,
+    series_run_oldest_first_whatever_the_push_order,
     district_dashboard_in_one_call
 );
 
@@ -56,6 +57,47 @@ fn kpi<'a>(body: &'a Value, code: &str, group: &str) -> &'a Value {
         .iter()
         .find(|k| k["kpi_code"] == code && k["student_group"] == group)
         .unwrap_or_else(|| panic!("{code}/{group} in {body}"))
+}
+
+/// Periods pushed newest first, in two batches, come back oldest first in every series: the
+/// rollup is read in no particular order (the unit test `a_series_runs_oldest_first…` covers
+/// the ordering itself; small tables are read in key order anyway).
+async fn series_run_oldest_first_whatever_the_push_order(db: TestDb) {
+    let app = app(&db).await;
+    let s = setup(&app).await;
+    let agr = s.agreement.as_str();
+    for months in [[11, 8], [10, 9]] {
+        let mut rows = Vec::new();
+        for month in months {
+            for (kpi, group) in [("attendance_rate", "all"), ("engagement_index", "ell")] {
+                rows.push(row(
+                    kpi,
+                    &s.school,
+                    agr,
+                    group,
+                    month,
+                    f64::from(month) / 4.0,
+                    50,
+                ));
+            }
+        }
+        push_json(&app, rows).await.expect(200);
+    }
+    let url = format!("/api/v1/agreements/{agr}/kpis?from=2026-01-01&to=2026-12-31");
+    let body = get(&app, &url).await.expect(200).body;
+    for (kpi_code, group) in [("attendance_rate", "all"), ("engagement_index", "ell")] {
+        let starts: Vec<&str> = kpi(&body, kpi_code, group)["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["period_start"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            starts,
+            ["2026-08-01", "2026-09-01", "2026-10-01", "2026-11-01"],
+            "{kpi_code}/{group}"
+        );
+    }
 }
 
 /// Two schools of one agreement: attendance (a rate), chronic absence (lower is better, no
