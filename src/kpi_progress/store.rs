@@ -107,8 +107,8 @@ pub fn cells(
 ) -> QueryResult<Vec<CellRow>> {
     use crate::db::schema::kpi_rollups as r;
     // Through the query builder, not `sql_query`: rows are then read by position, where
-    // by-name reading searched the result's columns for every field of every row (an eighth of
-    // the server's time for a year of weekly cells on PostgreSQL).
+    // by-name reading searched the result's columns for every field of every row (5 % of the
+    // server's samples for a year of weekly cells on PostgreSQL).
     let mut query = r::table
         .filter(r::agreement_id.eq(agreement_id))
         .select(CellRow::as_select())
@@ -145,8 +145,8 @@ pub fn latest_target_cells(
     conn: &mut DbConnection,
     today: NaiveDate,
 ) -> QueryResult<Vec<AgreementCell>> {
-    // The latest period of each target first (one seek each in the rollup's key), then that
-    // period's cell.
+    // The latest period of each target first (one seek each in `kpi_rollups_series`), then
+    // that period's cell (one range of the rollup's key).
     let sql = "WITH latest AS MATERIALIZED ( \
            SELECT t.agreement_id AS agreement_id, t.kpi_id AS kpi_id, \
              t.student_group AS student_group, \

@@ -61,7 +61,8 @@ fn kpi<'a>(body: &'a Value, code: &str, group: &str) -> &'a Value {
 
 /// Periods pushed newest first, in two batches, come back oldest first in every series: the
 /// rollup is read in no particular order (the unit test `a_series_runs_oldest_first…` covers
-/// the ordering itself; small tables are read in key order anyway).
+/// the ordering itself: tables this small are read in key order, on SQLite always and on
+/// PostgreSQL by the plan it picks for them).
 async fn series_run_oldest_first_whatever_the_push_order(db: TestDb) {
     let app = app(&db).await;
     let s = setup(&app).await;

@@ -172,8 +172,9 @@ fn revert_through(conn: &mut DbConnection, suffix: &str) {
         .last()
         .is_some_and(|v: &String| v.ends_with(suffix))
     {
+        // More reverts than there are migrations: the suffix names none of them.
         assert!(
-            reverted.len() < 20,
+            reverted.len() < 200,
             "the migration {suffix} was not found: {reverted:?}"
         );
         reverted.push(db::revert_last_migration(conn).unwrap());

@@ -7,5 +7,8 @@ ALTER TABLE kpi_rollups DROP CONSTRAINT kpi_rollups_pkey;
 ALTER TABLE kpi_rollups ADD PRIMARY KEY (agreement_id, period_end, period_start, kpi_id, student_group);
 CREATE INDEX kpi_rollups_series ON kpi_rollups (agreement_id, kpi_id, student_group, period_end);
 -- Ingest adds to cells that exist; room left in each page lets those updates stay on the page
--- without new index entries (HOT), so the rollup and its indexes do not bloat between vacuums.
+-- without new index entries (HOT), so the rollup and its indexes bloat less between vacuums.
+-- Pages written from now on keep the room; the existing ones stay full until rewritten. The
+-- new key and index are built under an exclusive lock on the rollup: agreement pages wait
+-- for them while the migration runs.
 ALTER TABLE kpi_rollups SET (fillfactor = 80);
