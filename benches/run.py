@@ -194,6 +194,12 @@ class Pg:
         self.pgbench = args.pgbench or (
             str(bindir / "pgbench") if (bindir / "pgbench").exists() else shutil.which("pgbench")
         )
+        # The tools reach the database as the server does: the server adds sslmode=allow (plain
+        # first) for a loopback host when nothing chose a mode, so psql and pgbench do too; a
+        # PGSSLMODE in the environment reaches both alike.
+        self.ssl_mode = os.environ.get("PGSSLMODE") or (
+            "allow" if self.host in ("127.0.0.1", "localhost", "::1") else "prefer")
+        self.env = dict(os.environ, PGSSLMODE=self.ssl_mode)
 
     def conn_args(self) -> list[str]:
         return ["-h", self.host, "-p", self.port, "-U", self.user]
@@ -202,14 +208,14 @@ class Pg:
         return f"postgres://{self.user}@{self.host}:{self.port}/{db}"
 
     def create(self, db: str):
-        run([self.createdb, *self.conn_args(), db])
+        run([self.createdb, *self.conn_args(), db], env=self.env)
 
     def drop(self, db: str):
-        run([self.dropdb, *self.conn_args(), "--if-exists", "--force", db], check=False)
+        run([self.dropdb, *self.conn_args(), "--if-exists", "--force", db], check=False, env=self.env)
 
     def sql(self, db: str, sql: str) -> str:
         p = run([self.psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", *self.conn_args(),
-                 "-d", db, "-c", sql])
+                 "-d", db, "-c", sql], env=self.env)
         return p.stdout.strip()
 
 
@@ -656,7 +662,7 @@ class Bench:
                 log(f"{self.name}: psql \\copy of {fmt_int(a.records)} rows into kpi_records")
                 t = time.perf_counter()
                 run([self.pg.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *self.pg.conn_args(),
-                     "-d", srv.dbname, "-c", copy])
+                     "-d", srv.dbname, "-c", copy], env=self.pg.env)
                 seconds = time.perf_counter() - t
                 how = f"`psql \\copy` (one transaction)"
             else:
@@ -718,7 +724,8 @@ class Bench:
                     f"FORCE_NOT_NULL (agreement_external_id))")
             log(f"{self.name}: psql \\copy of {fmt_int(self.args.records)} rows")
             t = time.perf_counter()
-            run([pg.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *pg.conn_args(), "-d", db, "-c", copy])
+            run([pg.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *pg.conn_args(), "-d", db, "-c", copy],
+                env=pg.env)
             seconds = time.perf_counter() - t
             count = int(pg.sql(db, "SELECT count(*) FROM kpi_copy"))
             if count != self.args.records:
@@ -872,6 +879,12 @@ class Bench:
                          w["p99"] <= TARGETS["reads_p99_ms"] and w["non2xx"] == 0 and w["errors"] == 0)
                 if self.kind != "postgres":
                     continue
+                if rid == "4a":
+                    tls = self.pg.sql("postgres", "SELECT count(*) FILTER (WHERE s.ssl) || ' of ' || count(*) "
+                                      "FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                                      f"WHERE a.datname = '{srv.dbname}'")
+                    self.notes.append(f"The server's connections to the database after 4a: {tls} with TLS; "
+                                      f"psql and pgbench ran with PGSSLMODE={self.pg.ssl_mode}.")
                 b = self.run_pgbench(srv, sqls, rid)
                 self.row(f"{rid}-pgbench", f"pgbench -n -c {a.pgbench_clients} -j {a.pgbench_jobs} -T {a.wrk_duration} "
                          f"-M {a.pgbench_protocol}: `{sqls[0][:70]}{'…' if len(sqls[0]) > 70 else ''}`"
@@ -913,7 +926,7 @@ class Bench:
         cmd = [pg.pgbench, "-n", "-c", str(a.pgbench_clients), "-j", str(a.pgbench_jobs), "-T", str(a.wrk_duration),
                "-M", a.pgbench_protocol, "-l", "--log-prefix", str(d / "log"), *files, *pg.conn_args(), srv.dbname]
         log(f"{self.name}: pgbench {len(sqls)} script(s) for {a.wrk_duration} s")
-        p = run(cmd, timeout=a.wrk_duration + 120, cwd=d)
+        p = run(cmd, timeout=a.wrk_duration + 120, cwd=d, env=pg.env)
         (d / "stdout.txt").write_text(p.stdout)
         m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", p.stdout)
         if not m:

@@ -234,7 +234,8 @@ fn connect(
 ) -> diesel::ConnectionResult<DbConnection> {
     match backend {
         Backend::Postgres(url) => {
-            let mut conn = PgConnection::establish(url)?;
+            let url = super::loopback::connection_url(url, std::env::var_os("PGSSLMODE").is_some());
+            let mut conn = PgConnection::establish(&url)?;
             // A statement that runs longer is cancelled and the request answers 503, so one
             // runaway query cannot hold a connection (and its locks) indefinitely.
             if !statement_timeout.is_zero() {

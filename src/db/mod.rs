@@ -2,6 +2,7 @@
 
 mod connection;
 pub mod keyset;
+mod loopback;
 mod migrations;
 pub mod schema;
 pub mod search;

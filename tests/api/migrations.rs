@@ -18,6 +18,7 @@ both!(
     runaway_statements_are_cancelled,
     vetting_decisions_made_before_the_history_are_backfilled,
     groups_in_use_join_the_catalogue,
+    a_loopback_database_is_reached_without_tls,
 );
 
 async fn migrations_revert_and_reapply(db: TestDb) {
@@ -289,4 +290,45 @@ async fn queued_writers_leave_connections_for_readers() {
         );
     }
     assert_eq!(count_rows(&db.pool, "schools"), 10);
+}
+
+/// TLS to a database on the same host protects nothing and cost reads a sixth of their rate:
+/// the pool reaches a loopback address in plain, and a mode the URL names is kept.
+async fn a_loopback_database_is_reached_without_tls(db: TestDb) {
+    let Backend::Postgres(url) = &db.backend else {
+        return; // SQLite is in the process.
+    };
+    let loopback = ["@127.0.0.1", "@localhost", "@[::1]"]
+        .iter()
+        .any(|host| url.contains(host));
+    if !loopback || std::env::var_os("PGSSLMODE").is_some() {
+        return; // Another host, or the environment chose: libpq's own rules apply.
+    }
+    // What PostgreSQL says of the connection a pooled connection holds.
+    let ask = |pool: &db::DbPool, sql: &str| -> String {
+        let mut conn = pool.get().unwrap();
+        let DbConnection::Postgres(pg) = &mut **conn else {
+            unreachable!("a PostgreSQL pool")
+        };
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(sql))
+            .get_result(pg)
+            .unwrap()
+    };
+    let encrypted = |pool: &db::DbPool| {
+        ask(
+            pool,
+            "(SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
+        ) == "true"
+    };
+    assert!(!encrypted(&db.pool), "TLS on a loopback connection");
+    let offered = ask(&db.pool, "current_setting('ssl')");
+    if offered == "on" {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let required = Backend::Postgres(format!("{url}{separator}sslmode=require"));
+        let pool = db::establish(&required, &settings()).unwrap();
+        assert!(
+            encrypted(&pool),
+            "sslmode=require in the URL was overridden"
+        );
+    }
 }
