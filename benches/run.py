@@ -1049,8 +1049,12 @@ def environment(args, kind: str, pg: Pg | None) -> list[str]:
                      "build do not count.**")
     try:
         head = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
-        dirty = run(["git", "-C", str(REPO), "--no-optional-locks", "status", "--porcelain",
-                     "--untracked-files=no"]).stdout.strip()
+        # The results this run writes itself (the first database's, before the second's
+        # header is made) are not changes to what was measured.
+        own = ("benches/README.md", "benches/results-")
+        dirty = [line for line in run(["git", "-C", str(REPO), "--no-optional-locks", "status",
+                                       "--porcelain", "--untracked-files=no"]).stdout.splitlines()
+                 if not line[3:].startswith(own)]
         lines.append(f"- Commit: {head}{' with uncommitted changes' if dirty else ''}")
     except Exception:  # noqa: BLE001
         pass
