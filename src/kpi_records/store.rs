@@ -122,16 +122,46 @@ fn sqlite_upsert_sql(rows: usize) -> String {
     sql
 }
 
+/// How a chunk is written on PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// A plain insert, which fails on the first key that exists.
+    Insert,
+    /// The upsert.
+    Upsert,
+    /// The upsert of the rows that differ from what is stored: rows sent again unchanged are
+    /// left out before `ON CONFLICT`, which would lock each of them (a write of its page and a
+    /// log record) only to find nothing to update.
+    UpsertChanged,
+}
+
 /// PostgreSQL: the chunk as one array per column, unnested into rows — one short statement
-/// with 13 parameters whatever the chunk size. With `on_conflict` it is the upsert; without, a
-/// plain insert, which fails on the first key that exists.
-fn postgres_insert_sql(on_conflict: bool) -> String {
-    let tail = if on_conflict {
-        format!("{ON_CONFLICT}{}", changed_condition("IS DISTINCT FROM"))
-    } else {
+/// with 13 parameters whatever the chunk size.
+fn postgres_insert_sql(write: Write) -> String {
+    let tail = if write == Write::Insert {
         " RETURNING version, agreement_key, kpi_id, student_group, period_end, period_start, \
          value, n, numerator, denominator"
             .to_owned()
+    } else {
+        format!("{ON_CONFLICT}{}", changed_condition("IS DISTINCT FROM"))
+    };
+    let only_changed = if write == Write::UpsertChanged {
+        let same: Vec<String> = COMPARED
+            .iter()
+            .map(|c| format!("r.{c} IS NOT DISTINCT FROM u.{c}"))
+            .collect();
+        // A scalar subquery, looked up row by row in the natural key: `NOT EXISTS` becomes an
+        // anti-join, which the planner, knowing nothing of the arrays' length, hashes over a
+        // scan of the whole table for every chunk.
+        format!(
+            " WHERE COALESCE((SELECT NOT ({}) FROM kpi_records r \
+             WHERE r.agreement_key = COALESCE(u.agreement_id, '') AND r.kpi_id = u.kpi_id \
+             AND r.student_group = u.student_group AND r.period_end = u.period_end \
+             AND r.period_start = u.period_start AND r.school_id = u.school_id), TRUE)",
+            same.join(" AND ")
+        )
+    } else {
+        String::new()
     };
     format!(
         "INSERT INTO kpi_records ({COLUMNS}) \
@@ -140,24 +170,51 @@ fn postgres_insert_sql(on_conflict: bool) -> String {
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], \
          $7::date[], $8::float8[], $9::int8[], $10::float8[], $11::float8[], $12::text[]) \
          AS u(id, kpi_id, school_id, agreement_id, student_group, period_start, period_end, \
-         value, n, numerator, denominator, source){tail}"
+         value, n, numerator, denominator, source){only_changed}{tail}"
     )
 }
 
 /// How a batch writes its chunks on PostgreSQL. There `INSERT … ON CONFLICT` costs the
 /// database more per row than a plain insert (speculative insertion: 40,000 against 71,000
 /// rows/s from psql; 1-12 % of the API's insert rate, benches/README), and a nightly push is
-/// mostly all new keys or all known ones. So a batch
+/// mostly all new keys, all known ones sent again, or all known ones changed. So a batch
 /// tries each chunk as a plain insert inside a savepoint until one meets an existing key; that
-/// chunk is rolled back to the savepoint and upserted, and so is the rest of the batch.
+/// chunk is rolled back to the savepoint and upserted, and so is the rest of the batch. The
+/// upsert first leaves out the rows sent unchanged (300,000 of them: 0.5 s against 2.1 s in
+/// psql), until a chunk turns out mostly changed, where looking each row up first costs more
+/// than it saves; the rest of the batch is then upserted whole.
 #[derive(Debug)]
 pub struct Strategy {
     plain_insert: bool,
+    skip_unchanged: bool,
 }
 
 impl Default for Strategy {
     fn default() -> Self {
-        Strategy { plain_insert: true }
+        Strategy {
+            plain_insert: true,
+            skip_unchanged: true,
+        }
+    }
+}
+
+impl Strategy {
+    /// The statement for the next chunk.
+    fn write(&self) -> Write {
+        match (self.plain_insert, self.skip_unchanged) {
+            (true, _) => Write::Insert,
+            (false, true) => Write::UpsertChanged,
+            (false, false) => Write::Upsert,
+        }
+    }
+
+    /// Learns from a chunk of `rows` rows whose upsert returned `written` (inserted or
+    /// updated).
+    fn written(&mut self, write: Write, rows: usize, written: &[Written]) {
+        let updated = written.iter().filter(|w| w.version > 1).count();
+        if write == Write::UpsertChanged && updated * 2 > rows {
+            self.skip_unchanged = false;
+        }
     }
 }
 
@@ -228,8 +285,10 @@ fn postgres_write(
     use diesel::result::{DatabaseErrorKind, Error};
     use diesel::sql_types::Array;
     use std::sync::LazyLock;
-    static INSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(false));
-    static UPSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(true));
+    static INSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(Write::Insert));
+    static UPSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(Write::Upsert));
+    static UPSERT_CHANGED: LazyLock<String> =
+        LazyLock::new(|| postgres_insert_sql(Write::UpsertChanged));
 
     let ids: Vec<String> = rows.iter().map(|_| new_id()).collect();
     let texts = |f: fn(&NewRecord) -> &str| rows.iter().map(f).collect::<Vec<_>>();
@@ -273,7 +332,14 @@ fn postgres_write(
             other => return other,
         }
     }
-    load(pg, &UPSERT)
+    let write = strategy.write();
+    let sql = match write {
+        Write::UpsertChanged => &UPSERT_CHANGED,
+        Write::Upsert | Write::Insert => &UPSERT,
+    };
+    let written = load(pg, sql)?;
+    strategy.written(write, rows.len(), &written);
+    Ok(written)
 }
 
 /// A KPI definition as ingest needs it.
@@ -529,4 +595,60 @@ fn filtered(filter: &RecordFilter) -> Filtered {
         query = query.filter(kpi_records::updated_at.ge(v.naive_utc()));
     }
     query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(version: i64) -> Written {
+        Written {
+            version,
+            agreement_key: String::new(),
+            kpi_id: String::new(),
+            student_group: String::new(),
+            period_end: NaiveDate::MIN,
+            period_start: NaiveDate::MIN,
+            value: 0.0,
+            n: 0,
+            numerator: None,
+            denominator: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_upserts_whole_once_a_chunk_comes_back_mostly_changed() {
+        let mut strategy = Strategy::default();
+        assert_eq!(strategy.write(), Write::Insert);
+        strategy.plain_insert = false;
+        assert_eq!(strategy.write(), Write::UpsertChanged);
+        // Half changed, plus new rows (version 1): still worth leaving the unchanged out.
+        let half: Vec<Written> = (0..50).map(|_| written(2)).chain([written(1)]).collect();
+        strategy.written(Write::UpsertChanged, 100, &half);
+        assert_eq!(strategy.write(), Write::UpsertChanged);
+        let most: Vec<Written> = (0..51).map(|_| written(3)).collect();
+        strategy.written(Write::UpsertChanged, 100, &most);
+        assert_eq!(strategy.write(), Write::Upsert);
+        // And stays so for the rest of the batch.
+        strategy.written(Write::Upsert, 100, &[]);
+        assert_eq!(strategy.write(), Write::Upsert);
+    }
+
+    #[test]
+    fn only_the_changed_upsert_looks_rows_up_first() {
+        let filter = "WHERE COALESCE((SELECT NOT (";
+        assert!(postgres_insert_sql(Write::UpsertChanged).contains(filter));
+        for write in [Write::Insert, Write::Upsert] {
+            assert!(!postgres_insert_sql(write).contains(filter));
+        }
+        // Every compared column is compared in both places.
+        let sql = postgres_insert_sql(Write::UpsertChanged);
+        for c in COMPARED {
+            assert!(
+                sql.contains(&format!("r.{c} IS NOT DISTINCT FROM u.{c}")),
+                "{c}"
+            );
+            assert!(sql.contains(&format!("kpi_records.{c} IS DISTINCT FROM excluded.{c}")));
+        }
+    }
 }
