@@ -210,11 +210,25 @@ impl Strategy {
 
     /// Learns from a chunk of `rows` rows whose upsert returned `written` (inserted or
     /// updated).
-    fn written(&mut self, write: Write, rows: usize, written: &[Written]) {
+    fn written(&mut self, rows: usize, written: &[Written]) {
         let updated = written.iter().filter(|w| w.version > 1).count();
-        if write == Write::UpsertChanged && updated * 2 > rows {
+        if updated * 2 > rows {
             self.skip_unchanged = false;
         }
+    }
+}
+
+/// The statement that writes a chunk as `write` says, made once.
+fn postgres_statement(write: Write) -> &'static str {
+    use std::sync::LazyLock;
+    static INSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(Write::Insert));
+    static UPSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(Write::Upsert));
+    static UPSERT_CHANGED: LazyLock<String> =
+        LazyLock::new(|| postgres_insert_sql(Write::UpsertChanged));
+    match write {
+        Write::Insert => &INSERT,
+        Write::Upsert => &UPSERT,
+        Write::UpsertChanged => &UPSERT_CHANGED,
     }
 }
 
@@ -284,11 +298,6 @@ fn postgres_write(
 ) -> QueryResult<Vec<Written>> {
     use diesel::result::{DatabaseErrorKind, Error};
     use diesel::sql_types::Array;
-    use std::sync::LazyLock;
-    static INSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(Write::Insert));
-    static UPSERT: LazyLock<String> = LazyLock::new(|| postgres_insert_sql(Write::Upsert));
-    static UPSERT_CHANGED: LazyLock<String> =
-        LazyLock::new(|| postgres_insert_sql(Write::UpsertChanged));
 
     let ids: Vec<String> = rows.iter().map(|_| new_id()).collect();
     let texts = |f: fn(&NewRecord) -> &str| rows.iter().map(f).collect::<Vec<_>>();
@@ -325,20 +334,15 @@ fn postgres_write(
     if strategy.plain_insert {
         // Nested in the batch's transaction, this is a savepoint: a key that exists (or that
         // a concurrent batch has just inserted) rolls back only this attempt.
-        match pg.transaction(|pg| load(pg, &INSERT)) {
+        match pg.transaction(|pg| load(pg, postgres_statement(Write::Insert))) {
             Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 strategy.plain_insert = false;
             }
             other => return other,
         }
     }
-    let write = strategy.write();
-    let sql = match write {
-        Write::UpsertChanged => &UPSERT_CHANGED,
-        Write::Upsert | Write::Insert => &UPSERT,
-    };
-    let written = load(pg, sql)?;
-    strategy.written(write, rows.len(), &written);
+    let written = load(pg, postgres_statement(strategy.write()))?;
+    strategy.written(rows.len(), &written);
     Ok(written)
 }
 
@@ -624,13 +628,13 @@ mod tests {
         assert_eq!(strategy.write(), Write::UpsertChanged);
         // Half changed, plus new rows (version 1): still worth leaving the unchanged out.
         let half: Vec<Written> = (0..50).map(|_| written(2)).chain([written(1)]).collect();
-        strategy.written(Write::UpsertChanged, 100, &half);
+        strategy.written(100, &half);
         assert_eq!(strategy.write(), Write::UpsertChanged);
         let most: Vec<Written> = (0..51).map(|_| written(3)).collect();
-        strategy.written(Write::UpsertChanged, 100, &most);
+        strategy.written(100, &most);
         assert_eq!(strategy.write(), Write::Upsert);
         // And stays so for the rest of the batch.
-        strategy.written(Write::Upsert, 100, &[]);
+        strategy.written(100, &[]);
         assert_eq!(strategy.write(), Write::Upsert);
     }
 

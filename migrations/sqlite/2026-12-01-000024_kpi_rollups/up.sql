@@ -2,8 +2,9 @@
 -- series reads instead of every school's record. Ingest keeps the cells in the batch's own
 -- transaction: it adds the sums of the records a batch inserts to their cells, and recomputes
 -- from the records any cell in which a stored record changed, so a cell always equals the sums
--- of its records. (Migration 000026 re-keys the table by period within an agreement.) No foreign keys: records cannot be deleted, and neither can the agreements and
--- KPIs they name (RESTRICT), so a cell never outlives them; the checks would only slow ingest.
+-- of its records. (Migration 000026 re-keys the table by period within an agreement.) No
+-- foreign keys: records cannot be deleted, and neither can the agreements and KPIs they name
+-- (RESTRICT), so a cell never outlives them; the checks would only slow ingest.
 CREATE TABLE kpi_rollups (
     agreement_id  TEXT NOT NULL,
     kpi_id        TEXT NOT NULL,
