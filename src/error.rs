@@ -111,6 +111,7 @@ pub struct RowError {
     /// `length`, `slug`, `malformed`.
     #[schema(example = "out_of_range")]
     pub code: String,
+    /// Human-readable explanation.
     pub message: String,
 }
 
@@ -131,8 +132,11 @@ pub struct Problem {
     /// URI identifying the problem type.
     #[serde(rename = "type")]
     pub problem_type: String,
+    /// Short summary of the problem type, the same for every problem of that type.
     pub title: String,
+    /// The HTTP status code, repeated from the response.
     pub status: u16,
+    /// What went wrong in this request, safe to show; never a server fault's cause.
     pub detail: String,
     /// The `X-Request-Id` of the request, to quote when reporting a problem.
     pub request_id: Option<String>,

@@ -57,6 +57,8 @@ use actix_web::middleware::{from_fn, Compress, Condition, Logger};
 use actix_web::{http::header, web, App, HttpResponse};
 use utoipa::OpenApi as _;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
+
+use crate::openapi::Routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::AuthSettings;
@@ -88,7 +90,8 @@ fn document_parts(
         std::sync::OnceLock::new();
     PARTS.get_or_init(|| {
         let doc = openapi::add_standard_errors(doc);
-        let json = doc.to_pretty_json().unwrap_or_default();
+        // Served compact: indentation would be two fifths of what clients download.
+        let json = doc.to_json().unwrap_or_default();
         (
             web::Data::new(OpenApiJson(web::Bytes::from(json))),
             web::Data::new(RouteTable::from_openapi(&doc)),
@@ -140,6 +143,10 @@ pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
 }
 
 fn api_routes(cfg: &mut ServiceConfig) {
+    register_api(&mut Routes::new(cfg));
+}
+
+fn register_api(cfg: &mut Routes) {
     cfg.route("/openapi.json", web::get().to(openapi_json));
     // Before the school routes: `/schools/{id}` would otherwise claim the path and answer 405.
     cfg.service(schools::api::import_schools);
@@ -215,6 +222,14 @@ fn logged_request_line(req: &ServiceRequest) -> String {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let (_, doc) = with_routes(App::new()).split_for_parts();
     openapi::add_standard_errors(doc)
+}
+
+/// The component names that two different schemas are published under (see
+/// [`openapi::schema_name_clashes`]); empty when every name belongs to one Rust type.
+pub fn schema_name_clashes() -> Vec<String> {
+    openapi::schema_name_clashes(&openapi::ApiDoc::openapi(), || {
+        let _ = with_routes(App::new()).split_for_parts();
+    })
 }
 
 fn cors(settings: &HttpSettings) -> Cors {

@@ -17,6 +17,10 @@ crate::resource_api! {
     parent: [],
     filter: ActivityQuery, sort: ActivitySort, input: ActivityInput, output: Activity,
     /// List activities (a partner sees only its own).
+    ///
+    /// Needs `agreements:read` (admin, staff, partner, viewer; integrations by scope); a partner
+    /// account sees only its own partner's activities. Filters combine; `from` and `to` bound
+    /// `occurred_on`.
     list: list_activities,
     /// Log an activity.
     ///
@@ -24,16 +28,34 @@ crate::resource_api! {
     /// agreements of their schools).
     create: create_activity,
     /// One activity.
+    ///
+    /// Needs `agreements:read`; another partner's activity is 404 to a partner account.
     get: get_activity,
     /// Replace an activity.
+    ///
+    /// A partner account changes only its own partner's activities (`agreements:read` is
+    /// enough). Others need `agreements:write`; staff only when `school_id`, and every school of
+    /// the agreement if one is named, are theirs, before and after the change. References must
+    /// exist (422 `not_found`) and the partner be in the agreement (`partner_not_in_agreement`).
     replace: replace_activity,
     /// Change an activity (JSON Merge Patch).
+    ///
+    /// Roles and rules of a replace, applied to the merged activity; a partner account cannot
+    /// move an activity to another partner.
     patch: patch_activity,
     /// Remove an activity.
+    ///
+    /// A partner account removes only its own partner's activities. Others need
+    /// `agreements:write`; staff only for activities of their schools (and of agreements all of
+    /// whose schools are theirs).
     delete: delete_activity,
 }
 
 /// Activity totals (count, hours, people reached) per partner, agreement or school.
+///
+/// Needs `agreements:read`; a partner account's totals count only its own partner's activities.
+/// Activities without an agreement (or a school) are summed in a group whose `key` is `null`.
+/// `from` and `to` bound `occurred_on`.
 #[utoipa::path(tag = "activities", params(TotalsQuery),
     responses((status = 200, description = "The totals", body = ActivityTotals)))]
 #[get("/activities/totals")]

@@ -4,9 +4,9 @@ pub mod api;
 pub mod model;
 pub mod store;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut Routes) {
     // Totals before `{id}` so the literal path wins.
     cfg.service(api::activity_totals);
     api::routes(cfg);

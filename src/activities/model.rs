@@ -18,6 +18,7 @@ use crate::resource::{Ctx, Place, Resource};
 use crate::responsibilities::model::{from_centi, to_centi};
 
 crate::text_enum! {
+    /// What kind of activity it was.
     pub enum ActivityKind {
         Talk => "talk",
         Volunteering => "volunteering",
@@ -52,6 +53,7 @@ crate::sort_enum! {
 #[schema(example = json!({"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b", "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
     "kind": "field_trip", "occurred_on": "2026-10-14", "hours": 3.5, "students_reached": 58, "families_reached": 0}))]
 pub struct ActivityInput {
+    /// The partner whose activity it is; a partner account may name only its own.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required)]
     #[schema(value_type = String, required = true)]
@@ -59,12 +61,15 @@ pub struct ActivityInput {
     /// The agreement it belongs to, if any; the partner must be part of it.
     #[serde(default, deserialize_with = "trimmed")]
     pub agreement_id: Option<String>,
+    /// The school it was for, if any; staff must name one of their schools.
     #[serde(default, deserialize_with = "trimmed")]
     pub school_id: Option<String>,
+    /// What kind of activity it was.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = ActivityKind, required = true)]
     pub kind: Option<ActivityKind>,
+    /// The day it happened.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -74,21 +79,28 @@ pub struct ActivityInput {
     #[validate(range(min = 0.0, max = 100000.0))]
     #[schema(minimum = 0, maximum = 100000)]
     pub hours: Option<f64>,
+    /// How many students it reached; 0 when left out.
     #[serde(default)]
     #[validate(range(min = 0, max = 1000000))]
     #[schema(minimum = 0, maximum = 1000000)]
     pub students_reached: Option<i32>,
+    /// How many families it reached; 0 when left out.
     #[serde(default)]
     #[validate(range(min = 0, max = 1000000))]
     #[schema(minimum = 0, maximum = 1000000)]
     pub families_reached: Option<i32>,
+    /// Notes on the activity.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub notes: Option<String>,
+    /// The district's own id for it; unique when set (409 when already in use).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
     /// The partner whose place it happened at (the power of place).
     #[serde(default, deserialize_with = "trimmed")]
@@ -96,7 +108,10 @@ pub struct ActivityInput {
     /// Where it happened.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub venue: Option<String>,
 }
 
@@ -124,21 +139,37 @@ impl ActivityInput {
 /// Something that happened between a partner and the schools.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Activity {
+    /// The activity's id.
     pub id: String,
+    /// The partner whose activity it is.
     pub partner_id: String,
+    /// The agreement it belongs to; `null` if none.
     pub agreement_id: Option<String>,
+    /// The school it was for; `null` if none.
     pub school_id: Option<String>,
+    /// What kind of activity it was.
     pub kind: ActivityKind,
+    /// The day it happened.
     pub occurred_on: NaiveDate,
+    /// Hours given (two decimals); 0 when none were recorded.
     pub hours: f64,
+    /// How many students it reached.
     pub students_reached: i32,
+    /// How many families it reached.
     pub families_reached: i32,
+    /// Notes on the activity; `null` if none.
     pub notes: Option<String>,
+    /// The district's own id for it; `null` if none was given.
     pub external_id: Option<String>,
+    /// The partner whose place it happened at; `null` if none.
     pub host_partner_id: Option<String>,
+    /// Where it happened; `null` if not given.
     pub venue: Option<String>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When it was logged (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -266,9 +297,13 @@ fn check_references(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), Ap
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
+    /// Only activities of this partner.
     pub partner_id: Option<String>,
+    /// Only activities under this agreement.
     pub agreement_id: Option<String>,
+    /// Only activities for this school.
     pub school_id: Option<String>,
+    /// Only activities of this kind.
     pub kind: Option<ActivityKind>,
     /// Activities on or after this date.
     pub from: Option<NaiveDate>,
@@ -308,11 +343,17 @@ crate::text_enum! {
 pub struct TotalsQuery {
     /// Group by partner (default), agreement or school.
     pub by: Option<TotalsBy>,
+    /// Only activities of this partner.
     pub partner_id: Option<String>,
+    /// Only activities under this agreement.
     pub agreement_id: Option<String>,
+    /// Only activities for this school.
     pub school_id: Option<String>,
+    /// Only activities of this kind.
     pub kind: Option<ActivityKind>,
+    /// Activities on or after this date.
     pub from: Option<NaiveDate>,
+    /// Activities on or before this date.
     pub to: Option<NaiveDate>,
 }
 
@@ -321,16 +362,22 @@ pub struct TotalsQuery {
 pub struct ActivityTotal {
     /// The partner, agreement or school id; `null` for activities without one.
     pub key: Option<String>,
+    /// How many activities are in the group.
     pub activities: usize,
+    /// Hours given, summed (two decimals).
     pub hours: f64,
+    /// Students reached, summed over activities (one student reached twice counts twice).
     pub students_reached: i64,
+    /// Families reached, summed over activities (one family reached twice counts twice).
     pub families_reached: i64,
 }
 
 /// Activity totals per partner, agreement or school.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityTotals {
+    /// What the groups are keyed by.
     pub by: TotalsBy,
+    /// One group per partner, agreement or school, by `key` (the `null` group first).
     pub groups: Vec<ActivityTotal>,
 }
 

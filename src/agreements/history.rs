@@ -17,20 +17,30 @@ use crate::resource::history::{self, Recorded, Recorder, VersionDiff, VersionSum
 /// One version in full: the agreement as it was stored then.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementVersion {
+    /// The version number: the agreement's `version` right after this change.
     pub version: i64,
+    /// What recorded it: `create`, `update` or `transition`.
     pub action: String,
+    /// Who made the change: a user or client id, and its role.
     pub recorded_by: Recorder,
+    /// When the change was made (UTC).
     pub recorded_at: DateTime<Utc>,
+    /// The agreement as stored then; its `status` is the stored one, never `expired`.
     pub agreement: Agreement,
 }
 
 /// A status change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Transition {
+    /// The status before (as stored, never `expired`).
     pub from: String,
+    /// The status after.
     pub to: String,
+    /// Why, as given with the transition; `null` when no note was given.
     pub note: Option<String>,
+    /// Who made the transition: a user or client id, and its role.
     pub by: Recorder,
+    /// When the transition was made (UTC).
     pub at: DateTime<Utc>,
 }
 
@@ -50,10 +60,14 @@ fn version_not_found() -> ApiError {
 }
 
 /// The versions of an agreement, oldest first.
+///
+/// Needs `agreements:read`; an agreement a partner account's partner is not part of is 404.
+/// A version is recorded at creation, at every change that altered something, and at every
+/// status transition; each names the fields that differ from the version before.
 #[utoipa::path(tag = "agreements", params(AgreementPath),
     responses((status = 200, description = "Every version, oldest first", body = Vec<VersionSummary>)))]
 #[get("/agreements/{id}/versions")]
-pub async fn list_versions(
+pub async fn list_agreement_versions(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<AgreementPath>,
@@ -79,10 +93,13 @@ pub struct VersionPath {
 }
 
 /// One past version of an agreement, in full.
+///
+/// Needs `agreements:read`; an agreement a partner account's partner is not part of is 404,
+/// as is a version number the agreement never had.
 #[utoipa::path(tag = "agreements", params(VersionPath),
     responses((status = 200, description = "The agreement as it was", body = AgreementVersion)))]
 #[get("/agreements/{id}/versions/{version}")]
-pub async fn get_version(
+pub async fn get_agreement_version(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<VersionPath>,
@@ -117,10 +134,14 @@ pub struct DiffQuery {
 }
 
 /// What changed between two versions of an agreement.
+///
+/// Needs `agreements:read`; an agreement a partner account's partner is not part of is 404.
+/// Compares version `from` (by default the one before) with `{version}`; either one missing is
+/// 404. Only fields whose values differ are listed.
 #[utoipa::path(tag = "agreements", params(VersionPath, DiffQuery),
     responses((status = 200, description = "The changed fields", body = VersionDiff)))]
 #[get("/agreements/{id}/versions/{version}/diff")]
-pub async fn diff_versions(
+pub async fn diff_agreement_versions(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<VersionPath>,
@@ -141,10 +162,14 @@ pub async fn diff_versions(
 }
 
 /// The status changes of an agreement, oldest first, with who made them and why.
+///
+/// Needs `agreements:read`; an agreement a partner account's partner is not part of is 404.
+/// Lists the moves made through `POST /agreements/{id}/transitions`; an agreement's reading as
+/// `expired` past its end date is not a transition and is not listed.
 #[utoipa::path(tag = "agreements", params(AgreementPath),
     responses((status = 200, description = "Every transition, oldest first", body = Vec<Transition>)))]
 #[get("/agreements/{id}/transitions")]
-pub async fn list_transitions(
+pub async fn list_agreement_transitions(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<AgreementPath>,

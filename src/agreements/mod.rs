@@ -7,15 +7,15 @@ pub mod model;
 pub mod report;
 pub mod store;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut Routes) {
     api::routes(cfg);
     cfg.service(api::transition_agreement)
-        .service(history::list_transitions)
-        .service(history::list_versions)
-        .service(history::get_version)
-        .service(history::diff_versions)
+        .service(history::list_agreement_transitions)
+        .service(history::list_agreement_versions)
+        .service(history::get_agreement_version)
+        .service(history::diff_agreement_versions)
         .service(report::agreement_summary)
         .service(report::export_agreement);
 }

@@ -118,7 +118,9 @@ crate::text_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contribution {
+    /// The party that brings it.
     pub party: Party,
+    /// What the party brings, in words (people, hours, space, money, materials…).
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
@@ -127,14 +129,17 @@ pub struct Contribution {
 /// How the parties talk: a channel, how often, who keeps it going.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Channel {
+pub struct AgreementChannel {
+    /// The channel, in words: a meeting, a call, a newsletter, a shared folder…
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100, example = "monthly planning call")]
     pub channel: String,
+    /// How often it is used, in words; free text, unrelated to the agreement's `review_cadence`.
     #[serde(default)]
     #[validate(length(max = 100))]
     #[schema(max_length = 100, example = "monthly")]
     pub cadence: Option<String>,
+    /// Who keeps it going, in words (a role or a name); free text, not a user id.
     #[serde(default)]
     #[validate(length(max = 200))]
     #[schema(max_length = 200, example = "school liaison")]
@@ -185,17 +190,22 @@ pub const MAX_YEARS: u32 = 10;
 /// vetting approved and valid on its dates; `status` changes only through `POST
 /// /agreements/{id}/transitions`.
 pub struct AgreementInput {
+    /// A short title, on one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
+    /// The district's own id for the agreement; unique when set (409 when already in use).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
     /// The partner leading the agreement.
     #[serde(default, deserialize_with = "trimmed")]
@@ -215,14 +225,17 @@ pub struct AgreementInput {
     /// The district staff member who liaises with the partners (a user id).
     #[serde(default, deserialize_with = "trimmed")]
     pub liaison_user_id: Option<String>,
+    /// Why the partnership exists, in words.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub purpose: Option<String>,
+    /// What the parties mean to achieve together, in words.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub shared_vision: Option<String>,
+    /// The outcomes the parties aim for, one per item, each 1 to 500 characters once trimmed.
     #[serde(default)]
     #[validate(length(max = 50), custom(function = "outcomes_valid"))]
     #[schema(max_items = 50)]
@@ -232,14 +245,17 @@ pub struct AgreementInput {
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub contributions: Option<Vec<Contribution>>,
+    /// How the parties work together (planning, reviews, decisions), in words.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub processes: Option<String>,
+    /// How the parties keep in touch.
     #[serde(default)]
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
-    pub communication_channels: Option<Vec<Channel>>,
+    pub communication_channels: Option<Vec<AgreementChannel>>,
+    /// The agreement's first day; generated check-ins count from it at the review cadence.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -351,30 +367,48 @@ crate::sort_enum! {
 /// A partnership agreement.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Agreement {
+    /// The agreement's id (a UUID), set by the service.
     pub id: String,
+    /// A short title.
     pub title: String,
     /// As read today: `expired` when active past its end date. Changed only through
     /// `POST /agreements/{id}/transitions`.
     pub status: AgreementStatus,
+    /// The district's own id for the agreement; `null` if none was given.
     pub external_id: Option<String>,
+    /// The partner leading the agreement.
     pub lead_partner_id: String,
     /// Further partners (not the lead).
     pub partner_ids: Vec<String>,
+    /// The schools involved, sorted; staff may change the agreement only if all are theirs.
     pub school_ids: Vec<String>,
+    /// The district staff member (a user id) who liaises with the partners; `null` if none.
     pub liaison_user_id: Option<String>,
+    /// Why the partnership exists; `null` if not written yet.
     pub purpose: Option<String>,
+    /// What the parties mean to achieve together; `null` if not written yet.
     pub shared_vision: Option<String>,
+    /// The outcomes the parties aim for, in the order given.
     pub desired_outcomes: Vec<String>,
+    /// What each party brings.
     pub contributions: Vec<Contribution>,
+    /// How the parties work together; `null` if not written yet.
     pub processes: Option<String>,
-    pub communication_channels: Vec<Channel>,
+    /// How the parties keep in touch.
+    pub communication_channels: Vec<AgreementChannel>,
+    /// The agreement's first day.
     pub start_date: NaiveDate,
+    /// The agreement's last day; an active agreement reads `expired` from the day after.
     pub end_date: NaiveDate,
+    /// How often the parties check in; check-ins are generated at it on activation.
     pub review_cadence: ReviewCadence,
+    /// Whether students take part; then every partner must be vetted before activation.
     pub involves_students: bool,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the agreement was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the agreement last changed, status transitions included (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -625,8 +659,11 @@ pub struct AgreementQuery {
     pub status: Option<AgreementStatus>,
     /// Agreements this partner is part of (lead or not).
     pub partner_id: Option<String>,
+    /// Only agreements this partner leads.
     pub lead_partner_id: Option<String>,
+    /// Only agreements that involve this school.
     pub school_id: Option<String>,
+    /// Only the agreement with this district id (exact match).
     pub external_id: Option<String>,
     /// Only agreements changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
@@ -768,6 +805,7 @@ impl Resource for Agreements {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"to": "active", "note": "Signed by the principal and the museum director on 2026-08-20."}))]
 pub struct TransitionInput {
+    /// The status to move to; `expired` is read from the end date, never set (422 `read_only`).
     pub to: AgreementStatus,
     /// Why (kept in the transition history).
     #[serde(default)]

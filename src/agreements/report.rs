@@ -28,11 +28,17 @@ use crate::timeline::store::{self as timeline_store, TimelineFilter};
 /// Responsibilities by status.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ResponsibilityCounts {
+    /// All of the agreement's responsibilities.
     pub total: usize,
+    /// Those with status `planned`.
     pub planned: usize,
+    /// Those with status `in_progress`.
     pub in_progress: usize,
+    /// Those with status `done`.
     pub done: usize,
+    /// Those with status `blocked`.
     pub blocked: usize,
+    /// Those with status `dropped`.
     pub dropped: usize,
     /// Past due and neither done nor dropped.
     pub overdue: usize,
@@ -49,6 +55,7 @@ pub struct CheckInCounts {
     pub overdue: usize,
     /// Scheduled today or later.
     pub upcoming: usize,
+    /// Marked cancelled.
     pub cancelled: usize,
     /// The next scheduled check-in.
     pub next_on: Option<NaiveDate>,
@@ -57,24 +64,36 @@ pub struct CheckInCounts {
 /// Everything an agreement page shows, in one call.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementSummary {
+    /// The agreement, as `GET /agreements/{id}` returns it.
     pub agreement: Agreement,
     /// Days from today to the end date; negative once it has passed.
     pub days_to_end: i64,
+    /// The agreement's responsibilities, counted by status.
     pub responsibilities: ResponsibilityCounts,
+    /// The agreement's check-ins (timeline items of kind `check_in`), counted by outcome.
     pub check_ins: CheckInCounts,
+    /// Who invests what, as `GET /agreements/{agreement_id}/investment` returns it.
     pub investment: InvestmentSummary,
+    /// Totals of the activities logged under the agreement (a partner account's own only).
     pub activities: ActivityTotal,
 }
 
 /// An agreement with all that hangs off it: the evidence of a partnership.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementExport {
+    /// The agreement, as `GET /agreements/{id}` returns it.
     pub agreement: Agreement,
+    /// Every responsibility, soonest due first (undated last).
     pub responsibilities: Vec<Responsibility>,
+    /// Every timeline item, in date order.
     pub timeline: Vec<TimelineItem>,
+    /// Who invests what, as `GET /agreements/{agreement_id}/investment` returns it.
     pub investment: InvestmentSummary,
+    /// Totals of the activities logged under the agreement (a partner account's own only).
     pub activities: ActivityTotal,
+    /// Every status change, oldest first.
     pub transitions: Vec<Transition>,
+    /// The day of the export (UTC); `overdue` flags are judged on it.
     pub exported_on: NaiveDate,
 }
 
@@ -188,6 +207,10 @@ fn summarise(export: AgreementExport) -> AgreementSummary {
 
 /// An agreement page in one call: status, days to end, responsibilities by status and
 /// overdue, check-ins kept vs missed vs upcoming, investment balance, activity totals.
+///
+/// Needs `agreements:read`; an agreement a partner account's partner is not part of is 404,
+/// and a partner account's activity totals count only its own partner's activities. Overdue
+/// items and `days_to_end` are judged against today (UTC).
 #[utoipa::path(tag = "agreements", params(AgreementPath),
     responses((status = 200, description = "The summary", body = AgreementSummary)))]
 #[get("/agreements/{id}/summary")]
@@ -505,6 +528,11 @@ fn markdown(export: &AgreementExport) -> String {
 
 /// Export an agreement with its responsibilities, timeline, investment, activity totals and
 /// transitions, as JSON, CSV or printable Markdown.
+///
+/// Needs `agreements:read`; an agreement a partner account's partner is not part of is 404,
+/// and a partner account's activity totals count only its own partner's activities. `format`
+/// wins over `Accept`. CSV comes as an attachment; in Markdown, text the parties wrote is
+/// escaped so it shows as written and never as links or markup.
 #[utoipa::path(tag = "agreements", params(AgreementPath, ExportQuery),
     responses((status = 200, description = "The export", content(
         (AgreementExport = "application/json"),

@@ -17,7 +17,9 @@ use crate::http::paging::{self, PageRequest};
 pub struct AuditActor {
     /// `client`, `user`, or `cli` (an operator's admin command).
     pub kind: String,
+    /// The client's or user's id (`cli` for a command); empty for an `anonymous` actor.
     pub id: String,
+    /// The actor's role when it acted (`admin`, `staff`, …); empty for `anonymous`.
     pub role: String,
 }
 
@@ -34,12 +36,17 @@ pub struct AuditActor {
     "changes": {"status": {"old": "prospect", "new": "active"}}
 }))]
 pub struct AuditEvent {
+    /// The event's id (a UUID); ids follow time.
     pub id: String,
+    /// When the write happened (UTC).
     pub occurred_at: DateTime<Utc>,
+    /// Who acted.
     pub actor: AuditActor,
+    /// The `X-Request-Id` of the request that made the write; `null` outside a request.
     pub request_id: Option<String>,
     /// `school`, `partner`, `contact`, `client`, `user`.
     pub resource_type: String,
+    /// The id of the resource written (for a failed sign-in, the account named).
     pub resource_id: String,
     /// `create`, `update`, `delete`, `login`, `token_issued`, `sign_in_failed` (actor `anonymous`;
     /// `changes` holds the reason and source address), `identity_bound`, `revoke`, `rotate_secret`.
@@ -84,8 +91,11 @@ impl Keyed for AuditRow {
 pub struct AuditQuery {
     /// Id of the client or user who acted.
     pub actor_id: Option<String>,
+    /// Only events on this type of resource (`partner`, `user`, …), matched exactly.
     pub resource_type: Option<String>,
+    /// Only events on the resource with this id.
     pub resource_id: Option<String>,
+    /// Only events with this action (`create`, `update`, `delete`, `login`, …).
     pub action: Option<String>,
     /// Events at or after this time (RFC 3339).
     pub since: Option<DateTime<Utc>>,
@@ -99,6 +109,10 @@ pub struct AuditQuery {
 }
 
 /// List audit events, oldest first (admin only).
+///
+/// Only the admin role with a token that kept the `admin` scope (403 otherwise). Every
+/// successful write is here, recorded in its own transaction, plus sign-ins, tokens issued and
+/// refused sign-ins. Filters combine; there is no `sort`, and the trail cannot be changed.
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery),

@@ -27,6 +27,7 @@ use crate::http::request_id;
     "scope": "partners:read partners:write"
 }))]
 pub struct TokenResponse {
+    /// The token to send as `Authorization: Bearer <token>`; opaque to the caller.
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
@@ -45,7 +46,9 @@ pub struct TokenRequest {
     pub grant_type: String,
     /// Space-separated subset of the client's scopes; all of them when absent.
     pub scope: Option<String>,
+    /// The client's id, when not sent in HTTP Basic authentication.
     pub client_id: Option<String>,
+    /// The client's secret, with `client_id`, when not sent in HTTP Basic authentication.
     pub client_secret: Option<String>,
 }
 
@@ -56,6 +59,7 @@ pub struct OAuthErrorBody {
     /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`,
     /// `invalid_scope`, `server_error` or `temporarily_unavailable`.
     pub error: &'static str,
+    /// A human-readable explanation.
     pub error_description: String,
 }
 
@@ -204,6 +208,11 @@ fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthError
 }
 
 /// Get an access token with client credentials (OAuth2, as Ed-Fi does).
+///
+/// No bearer token needed: the API client's id and secret go in HTTP Basic or in the form,
+/// not both. A `scope` narrows the token; asking for a scope the client lacks is
+/// `invalid_scope`. Revoked clients and wrong secrets get `invalid_client` (401); attempts are
+/// rate-limited per source address (429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
@@ -423,13 +432,20 @@ async fn failed_sign_in(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "j.ramos@district.example.org", "password": "a long passphrase of words"}))]
 pub struct LoginRequest {
+    /// The user's email, compared case-insensitively (surrounding spaces ignored).
     #[schema(max_length = 254)]
     pub email: String,
+    /// The user's local password.
     #[schema(max_length = 200)]
     pub password: String,
 }
 
 /// Sign in with email and password; answers an access token.
+///
+/// For users with a local password (others sign in through the district's identity provider
+/// and send its token directly). The token carries every scope of the user's role. A wrong
+/// email or password, or a disabled user, is 401 without saying which; repeated failures
+/// for one email, or many attempts from one address, are 429 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,

@@ -19,8 +19,8 @@ pub use grant::Grant;
 pub use permissions::{Role, Scope};
 pub use settings::AuthSettings;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut Routes) {
     cfg.service(api::issue_token).service(api::login);
 }

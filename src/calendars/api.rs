@@ -70,16 +70,23 @@ fn check_target(
     }
 }
 
+/// Make a calendar feed.
+///
 /// Make a calendar feed: a secret URL a calendar app (Google, Outlook, Apple) subscribes to
 /// without a token. It holds agreement starts and ends, timeline items and check-ins, and
 /// responsibility due dates, of what its creator may read. The URL is shown in this answer
 /// only.
+///
+/// Needs `agreements:read` (every role; integrations so scoped). `id` is required for
+/// `agreement`, `school` and `partner` (422 `required`) and refused for `district` (422
+/// `not_allowed`); the target must exist and be visible (404; a partner account only its own
+/// partner). The feed keeps the scopes of the token that made it.
 #[utoipa::path(tag = "calendars", request_body = FeedInput,
     responses((status = 201, description = "The feed, with its URL (shown once)", body = CalendarFeed),
         (status = 404, description = "The agreement, school or partner is not there, or not visible to the caller",
             body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/calendar-feeds")]
-pub async fn create_feed(
+pub async fn create_calendar_feed(
     caller: Caller,
     pool: web::Data<DbPool>,
     body: Body<FeedInput>,
@@ -118,10 +125,16 @@ pub async fn create_feed(
 }
 
 /// The caller's calendar feeds (admin: everyone's), newest first; without their URLs.
+///
+/// Needs `agreements:read`. Not paged: every feed is listed. A lost URL cannot be shown again;
+/// revoke the feed and make a new one.
 #[utoipa::path(tag = "calendars",
     responses((status = 200, description = "The feeds", body = Vec<CalendarFeed>)))]
 #[get("/calendar-feeds")]
-pub async fn list_feeds(caller: Caller, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn list_calendar_feeds(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AgreementsRead)?;
     let rows = db::run(&pool, move |conn| {
         let owner =
@@ -144,10 +157,13 @@ pub struct FeedPath {
 }
 
 /// Revoke a calendar feed: its URL answers 404 from now on. Its creator, or an admin.
+///
+/// Needs `agreements:read`. Another caller's feed answers 404, as a missing one does. The
+/// feed is deleted, not kept as revoked.
 #[utoipa::path(tag = "calendars", params(FeedPath),
     responses((status = 204, description = "Revoked")))]
 #[delete("/calendar-feeds/{id}")]
-pub async fn revoke_feed(
+pub async fn revoke_calendar_feed(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<FeedPath>,
@@ -184,9 +200,15 @@ pub struct CalendarPath {
     pub token: String,
 }
 
+/// Read a calendar feed as iCalendar.
+///
 /// A calendar feed as iCalendar (RFC 5545), for calendar apps: no bearer token, the URL is the
 /// key. All-day events with stable UIDs; what the feed's creator may read today (a revoked or
 /// disabled creator's feeds answer 404).
+///
+/// The feed also answers 404 once its creator's password or client secret has changed, or the
+/// creator no longer reads agreements. Terminated agreements are left out; at most 500
+/// agreements are covered. Cancelled items and dropped responsibilities show as cancelled.
 #[utoipa::path(tag = "calendars", params(CalendarPath), security(()),
     responses((status = 200, description = "The calendar", content_type = "text/calendar", body = String),
         (status = 404, description = "No such feed", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -312,9 +334,9 @@ fn entries(
     Ok(calendar(&name, out))
 }
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_feed)
-        .service(list_feeds)
-        .service(revoke_feed)
+pub fn routes(cfg: &mut crate::openapi::Routes) {
+    cfg.service(create_calendar_feed)
+        .service(list_calendar_feeds)
+        .service(revoke_calendar_feed)
         .service(calendar_ics);
 }

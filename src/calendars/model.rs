@@ -27,8 +27,10 @@ crate::text_enum! {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"scope": "school", "id": "0192b3c0-0000-7000-8000-000000000001"}))]
 pub struct FeedInput {
+    /// What the feed covers: one `agreement`, a `school`'s, a `partner`'s, or the `district`.
     #[schema(value_type = FeedScope)]
     pub scope: FeedScope,
+    /// The id of the agreement, school or partner; required for those, absent for `district`.
     #[serde(default)]
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
@@ -39,14 +41,18 @@ pub struct FeedInput {
 /// feed, and only a digest of it is kept.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalendarFeed {
+    /// The feed's id (a UUID); revoke the feed with it.
     pub id: String,
+    /// What the feed covers.
     pub scope: FeedScope,
     /// The agreement, school or partner; `null` for `district`.
     pub target_id: Option<String>,
     /// `/api/v1/calendars/{token}.ics`; only in the answer that made the feed.
     pub url: Option<String>,
     /// Who made it: the feed shows what they may read.
+    /// Written `user:{id}` or `client:{id}`.
     pub created_by: String,
+    /// When the feed was made (UTC).
     pub created_at: DateTime<Utc>,
 }
 

@@ -8,11 +8,17 @@ use crate::auth::Caller;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 
+/// Follow the change feed.
+///
 /// Every committed write, in commit order: poll with the last `next_cursor` and no change is
 /// ever missed, even when transactions commit out of order. Each resource type needs its read
 /// scope; a partner account sees only changes that concern it. Changes are kept for
 /// `CHANGES_RETENTION_DAYS`; an older cursor answers 410, and the client resyncs from the
 /// lists.
+///
+/// A malformed `after` is 422 `invalid_cursor`, a `limit` outside 1–1000 is 422
+/// `out_of_range`, and an unknown type in `resource` is 422 `unknown_resource`. Naming a type
+/// the token may not read, or a token that reads none, is 403.
 #[utoipa::path(tag = "changes", params(ChangesQuery),
     responses((status = 200, description = "Changes after the cursor", body = ChangePage),
         (status = 410, description = "The cursor is older than the retention: resync",
@@ -58,6 +64,6 @@ pub async fn list_changes(
     Ok(HttpResponse::Ok().json(page))
 }
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(list_changes);
 }

@@ -24,11 +24,15 @@ pub struct Change {
     pub seq: i64,
     /// The resource type (`school`, `partner`, `agreement`, `kpi_target`…).
     pub resource: String,
+    /// The id of the resource written.
     pub id: String,
+    /// The resource's `external_id` as the write left it; `null` if it has none.
     pub external_id: Option<String>,
+    /// Whether the resource was created, updated or deleted.
     pub action: ChangeAction,
     /// The resource's version after the write (before it, for a deletion).
     pub version: Option<i64>,
+    /// When the write happened (UTC).
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -51,6 +55,7 @@ impl Change {
 /// A page of the feed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangePage {
+    /// The changes after the cursor, oldest first; empty when there is nothing new.
     pub data: Vec<Change>,
     /// Pass as `after` to continue: the last change listed, or the cursor given when there is
     /// nothing new. Always present, so a client keeps polling with it.
@@ -67,11 +72,25 @@ pub struct ChangesQuery {
     #[param(pattern = "^[0-9]{1,18}$")]
     pub after: Option<String>,
     /// Only these resource types, comma-separated (`school,partner`).
-    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
+    #[param(schema_with = resource_list_schema)]
     pub resource: Option<String>,
     /// Changes per page (default 100, at most 1,000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+}
+
+/// The schema of `resource`: the feed's own type names, comma-separated.
+fn resource_list_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let names: Vec<&str> = crate::feed_resources().iter().map(|(n, _)| *n).collect();
+    let one = format!("({})", names.join("|"));
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^{one}(,{one})*$")))
+        .description(Some(
+            "Only these resource types, comma-separated (`school,partner`).",
+        ))
+        .build()
 }
 
 pub const DEFAULT_LIMIT: i64 = 100;

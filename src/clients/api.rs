@@ -22,15 +22,28 @@ crate::resource_api! {
     parent: [],
     filter: ClientQuery, sort: ClientSort, input: ClientInput, output: ApiClient,
     /// List API clients (admin).
-    list: list_clients,
+    ///
+    /// Only the admin role with a token that kept the `admin` scope (403 otherwise). Secrets are
+    /// never listed.
+    list: list_api_clients,
     /// Get an API client (admin).
-    get: get_client,
+    ///
+    /// Only the admin role with the `admin` scope; the secret is never shown.
+    get: get_api_client,
     /// Change an API client's name, role, scopes or bindings (admin; JSON Merge Patch). Tokens
     /// already issued are checked against the new grant from the next request on.
-    patch: patch_client,
+    ///
+    /// Only the admin role with the `admin` scope; the merged result is checked as on create.
+    /// The secret and `revoked_at` cannot be changed here (use the secret and revoke routes).
+    patch: patch_api_client,
 }
 
 /// Create an API client (admin). The answer holds its secret, shown this once.
+///
+/// Only the admin role with the `admin` scope. `scopes` only for role `integration`, never
+/// `admin` (422 `not_allowed`); `school_ids` only for `staff`; `partner_id` only for, and
+/// required by, `partner` (422 `not_allowed` / `required`); named schools and partner must
+/// exist (422 `not_found`). Exchange `id` and `client_secret` at `POST /oauth/token`.
 #[utoipa::path(
     tag = "clients",
     request_body = ClientInput,
@@ -38,7 +51,7 @@ crate::resource_api! {
         headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/clients")]
-pub async fn create_client(
+pub async fn create_api_client(
     caller: Caller,
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
@@ -72,13 +85,16 @@ pub async fn create_client(
 }
 
 /// Revoke an API client (admin): it gets no new tokens and its tokens stop working at once.
+///
+/// Only the admin role with the `admin` scope. Revocation is final: there is no un-revoke,
+/// and revoking a revoked client changes nothing (200, same version).
 #[utoipa::path(
     tag = "clients",
     params(crate::resource::ItemPath, crate::http::etag::IfMatchHeader),
     responses((status = 200, description = "The revoked client", body = ApiClient, headers(("ETag" = String))))
 )]
 #[post("/clients/{id}/revoke")]
-pub async fn revoke_client(
+pub async fn revoke_api_client(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
@@ -100,13 +116,16 @@ pub async fn revoke_client(
 
 /// Give an API client a new secret (admin): the old secret and the tokens issued with it
 /// stop working. The answer holds the new secret, shown this once.
+///
+/// Only the admin role with the `admin` scope. A revoked client gets no new secret (409);
+/// create a new client instead.
 #[utoipa::path(
     tag = "clients",
     params(crate::resource::ItemPath, crate::http::etag::IfMatchHeader),
     responses((status = 200, description = "The client with its new secret", body = ClientWithSecret, headers(("ETag" = String))))
 )]
 #[post("/clients/{id}/secret")]
-pub async fn rotate_client_secret(
+pub async fn rotate_api_client_secret(
     caller: Caller,
     pool: web::Data<DbPool>,
     policy: web::Data<Policy>,
@@ -152,9 +171,9 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
 
 /// Registers the client routes; the custom ones first, so `/clients/{id}` does not claim their
 /// paths.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_client);
-    cfg.service(revoke_client);
-    cfg.service(rotate_client_secret);
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
+    cfg.service(create_api_client);
+    cfg.service(revoke_api_client);
+    cfg.service(rotate_api_client_secret);
     routes(cfg);
 }

@@ -21,14 +21,16 @@ use crate::resource::{Access, Ctx, Place, Resource, Stored};
     "partner_id": null
 }))]
 pub struct ClientInput {
+    /// A label for the client (which system uses it): required, one line, trimmed.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What the client acts as; required. `integration` gets only its `scopes`.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = Role, required = true)]
@@ -87,17 +89,24 @@ impl ClientInput {
 pub struct ApiClient {
     /// Also the OAuth2 `client_id`.
     pub id: String,
+    /// A label for the client.
     pub name: String,
+    /// What the client acts as.
     pub role: Role,
     /// What tokens of this client can do (for integrations the granted scopes, otherwise the
     /// role's).
     pub scopes: Vec<Scope>,
+    /// Staff only: the schools it writes for; empty for other roles.
     pub school_ids: Vec<String>,
+    /// Partner role only: the partner it is bound to; `null` for other roles.
     pub partner_id: Option<String>,
     /// Set once revoked: the client can no longer get or use tokens.
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the client was created (UTC, set by the server).
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the client last changed (UTC, set by the server).
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -152,7 +161,9 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
+    /// Only clients with this role.
     pub role: Option<Role>,
+    /// Only revoked (`true`) or only usable (`false`) clients; both when absent.
     pub revoked: Option<bool>,
 }
 

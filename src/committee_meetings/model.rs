@@ -22,7 +22,10 @@ fn decisions_valid(decisions: &[String]) -> Result<(), validator::ValidationErro
 }
 
 fn decisions_schema() -> utoipa::openapi::schema::Array {
-    crate::http::text::text_list_schema(100, 2000, false)
+    crate::http::text::described(
+        crate::http::text::text_list_schema(100, 2000, false),
+        "What was decided, one item each (1 to 2,000 characters, at most 100).",
+    )
 }
 
 /// The writable fields of a meeting.
@@ -35,6 +38,7 @@ fn decisions_schema() -> utoipa::openapi::schema::Array {
     "agenda": "1. Family survey results\n2. Spring events",
     "decisions": ["Hold the spring family night at the library"], "guests": 4}))]
 pub struct MeetingInput {
+    /// The day of the meeting (`YYYY-MM-DD`); a planned meeting's may be in the future.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -42,15 +46,20 @@ pub struct MeetingInput {
     /// Where it meets.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub venue: Option<String>,
     /// The partner whose place it meets at.
     #[serde(default, deserialize_with = "trimmed")]
     pub host_partner_id: Option<String>,
+    /// What is to be discussed, as text; optional.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub agenda: Option<String>,
+    /// The record of what was said, once the meeting is held; optional.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 50000))]
     #[schema(max_length = 50000)]
@@ -75,20 +84,31 @@ pub struct MeetingInput {
 /// A committee meeting.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Meeting {
+    /// The meeting's id (a UUID).
     pub id: String,
+    /// The committee that met.
     pub committee_id: String,
+    /// The day of the meeting.
     pub held_on: NaiveDate,
+    /// Where it meets; `null` when not given.
     pub venue: Option<String>,
+    /// The partner whose place it meets at; `null` when none.
     pub host_partner_id: Option<String>,
+    /// What is to be discussed; `null` when not written.
     pub agenda: Option<String>,
+    /// The minutes; `null` until written.
     pub minutes: Option<String>,
+    /// What was decided, one item each; may be empty.
     pub decisions: Vec<String>,
     /// The members who came.
     pub attendees: Vec<String>,
+    /// How many others (not members) came.
     pub guests: u32,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the meeting was recorded (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the record last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 

@@ -69,16 +69,23 @@ pub struct MemberInput {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: Option<String>,
+    /// The member's part on the committee: `chair`, `member` or `secretary`.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = MemberRole, required = true)]
     pub role: Option<MemberRole>,
+    /// Whom the member speaks for (`family`, `community`, `business`, `staff`, `student`).
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = Represents, required = true)]
     pub represents: Option<Represents>,
+    /// The first day of the term (`YYYY-MM-DD`).
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -119,23 +126,33 @@ impl MemberInput {
 /// A seat on a committee.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Member {
+    /// The seat's id (a UUID).
     pub id: String,
+    /// The committee the seat is on.
     pub committee_id: String,
+    /// The user holding the seat; `null` when a contact or a named person holds it.
     pub user_id: Option<String>,
+    /// The partner contact holding the seat; `null` when a user or a named person holds it.
     pub contact_id: Option<String>,
     /// The contact's partner.
     pub partner_id: Option<String>,
     /// The member's name: as written on the seat, or the user's or contact's name.
     pub name: Option<String>,
+    /// The member's part on the committee.
     pub role: MemberRole,
+    /// Whom the member speaks for.
     pub represents: Represents,
+    /// The first day of the term.
     pub term_start: NaiveDate,
+    /// The last day of the term; `null` while it runs on.
     pub term_end: Option<NaiveDate>,
     /// Whether the term covers today.
     pub current: bool,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the seat was recorded (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the seat last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -172,8 +189,10 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
+    /// Only members with this part on the committee.
     #[param(inline)]
     pub role: Option<MemberRole>,
+    /// Only members who speak for this group.
     #[param(inline)]
     pub represents: Option<Represents>,
     /// `true`: only members whose term covers today.

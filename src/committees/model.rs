@@ -41,6 +41,7 @@ crate::text_enum! {
     "school_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d",
     "purpose": "Families, staff and community plan the school year together."}))]
 pub struct CommitteeInput {
+    /// The committee's name, one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -48,8 +49,9 @@ pub struct CommitteeInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What the committee is: a site council, communication committee, leadership team…
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = CommitteeKind, required = true)]
@@ -57,6 +59,7 @@ pub struct CommitteeInput {
     /// The school it serves; none for the district.
     #[serde(default, deserialize_with = "trimmed")]
     pub school_id: Option<String>,
+    /// What the committee is for, in plain text; optional.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -69,15 +72,23 @@ pub struct CommitteeInput {
 /// A committee or site council.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Committee {
+    /// The committee's id (a UUID).
     pub id: String,
+    /// The committee's name.
     pub name: String,
+    /// What the committee is.
     pub kind: CommitteeKind,
+    /// The school it serves; `null` for a district committee.
     pub school_id: Option<String>,
+    /// What the committee is for; `null` when not written.
     pub purpose: Option<String>,
+    /// `active`, or `retired` once it no longer meets.
     pub status: CommitteeStatus,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the committee was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the committee last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -90,10 +101,13 @@ fn corrupt(what: &str, value: &str) -> ApiError {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CommitteeQuery {
+    /// Only committees of this kind.
     #[param(inline)]
     pub kind: Option<CommitteeKind>,
+    /// Only `active` or only `retired` committees.
     #[param(inline)]
     pub status: Option<CommitteeStatus>,
+    /// Only the committees of this school (district committees are left out).
     pub school_id: Option<String>,
 }
 

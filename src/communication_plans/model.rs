@@ -69,15 +69,20 @@ fn languages_valid(tags: &[String]) -> Result<(), validator::ValidationError> {
 }
 
 fn languages_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-    ArrayBuilder::new()
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(LANGUAGE_PATTERN)),
-        )
-        .max_items(Some(20))
-        .build()
+    crate::http::text::described(
+        {
+            use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+            ArrayBuilder::new()
+                .items(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(LANGUAGE_PATTERN)),
+                )
+                .max_items(Some(20))
+                .build()
+        },
+        "Language tags (`en`, `es`, `zh-Hant`); a set.",
+    )
 }
 
 fn goals_valid(goals: &[String]) -> Result<(), validator::ValidationError> {
@@ -85,7 +90,10 @@ fn goals_valid(goals: &[String]) -> Result<(), validator::ValidationError> {
 }
 
 fn goals_schema() -> utoipa::openapi::schema::Array {
-    crate::http::text::text_list_schema(20, 500, false)
+    crate::http::text::described(
+        crate::http::text::text_list_schema(20, 500, false),
+        "What the plan is for (each 1 to 500 characters, at most 20).",
+    )
 }
 
 fn audiences_valid(audiences: &[String]) -> Result<(), validator::ValidationError> {
@@ -93,13 +101,17 @@ fn audiences_valid(audiences: &[String]) -> Result<(), validator::ValidationErro
 }
 
 fn audiences_schema() -> utoipa::openapi::schema::Array {
-    crate::http::text::text_list_schema(20, 200, true)
+    crate::http::text::described(
+        crate::http::text::text_list_schema(20, 200, true),
+        "Whom it reaches (each one line of 1 to 200 characters, at most 20).",
+    )
 }
 
 /// A channel the plan uses, and the languages it speaks there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Channel {
+pub struct PlanChannel {
+    /// The way of reaching people; each channel appears once in a plan.
     pub channel: ChannelKind,
     /// Language tags (`en`, `es`, `zh-Hant`); a set.
     #[serde(default)]
@@ -112,11 +124,16 @@ pub struct Channel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Task {
+    /// What is to be done, one line.
     #[validate(
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub title: String,
     /// Who does it.
     #[serde(default)]
@@ -124,8 +141,13 @@ pub struct Task {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub owner: Option<String>,
+    /// When it is due (`YYYY-MM-DD`); unfinished past this day, it reads as overdue.
     #[serde(default)]
     pub due_on: Option<NaiveDate>,
     /// `planned` when left out.
@@ -145,11 +167,17 @@ pub struct Target {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub measure: String,
+    /// The value aimed for, in the measure's unit.
     #[validate(range(min = -1e12, max = 1e12))]
     #[schema(minimum = -1e12, maximum = 1e12)]
     pub target: f64,
+    /// The value reached so far, in the same unit; `null` until measured.
     #[serde(default)]
     #[validate(range(min = -1e12, max = 1e12))]
     #[schema(minimum = -1e12, maximum = 1e12)]
@@ -165,10 +193,16 @@ pub struct Evaluation {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub method: String,
+    /// The day it was evaluated (`YYYY-MM-DD`); `null` while not yet evaluated.
     #[serde(default)]
     pub evaluated_on: Option<NaiveDate>,
+    /// What the evaluation found, as text; optional.
     #[serde(default)]
     #[validate(length(min = 1, max = 10000))]
     #[schema(min_length = 1, max_length = 10000)]
@@ -193,6 +227,7 @@ pub struct Evaluation {
                "due_on": "2026-10-15", "status": "planned", "channel": "newsletter"}],
     "targets": [{"measure": "families at the spring night", "target": 150, "actual": null}]}))]
 pub struct PlanInput {
+    /// The plan's title, one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -200,7 +235,7 @@ pub struct PlanInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
     /// The school it is for.
     #[serde(default, deserialize_with = "trimmed")]
@@ -213,8 +248,10 @@ pub struct PlanInput {
     #[validate(required)]
     #[schema(value_type = String, required = true)]
     pub committee_id: Option<String>,
+    /// The first day the plan covers (`YYYY-MM-DD`); optional.
     #[serde(default)]
     pub starts_on: Option<NaiveDate>,
+    /// The last day the plan covers; optional, not before `starts_on`.
     #[serde(default)]
     pub ends_on: Option<NaiveDate>,
     /// What the plan is for (each 1 to 500 characters, at most 20).
@@ -227,18 +264,22 @@ pub struct PlanInput {
     #[validate(length(max = 20), custom(function = "audiences_valid"))]
     #[schema(schema_with = audiences_schema)]
     pub audiences: Option<Vec<String>>,
+    /// The channels it uses, each at most once, with their languages.
     #[serde(default)]
     #[validate(length(max = 7), nested)]
     #[schema(max_items = 7)]
-    pub channels: Option<Vec<Channel>>,
+    pub channels: Option<Vec<PlanChannel>>,
+    /// The work to do, in order; a task's `channel` must be one of `channels`.
     #[serde(default)]
     #[validate(length(max = 200), nested)]
     #[schema(max_items = 200)]
     pub tasks: Option<Vec<Task>>,
+    /// What the plan aims to reach, and what it has reached so far.
     #[serde(default)]
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub targets: Option<Vec<Target>>,
+    /// How the plan was (or will be) evaluated; optional.
     #[serde(default)]
     #[validate(nested)]
     pub evaluation: Option<Evaluation>,
@@ -289,10 +330,15 @@ impl PlanInput {
 /// A task as read: with whether it is overdue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanTask {
+    /// What is to be done.
     pub title: String,
+    /// Who does it; `null` when not named.
     pub owner: Option<String>,
+    /// When it is due; `null` when it has no date (then it is never overdue).
     pub due_on: Option<NaiveDate>,
+    /// Where the task stands.
     pub status: TaskStatus,
+    /// The plan's channel it serves; `null` when none.
     pub channel: Option<ChannelKind>,
     /// Due before today and neither done nor cancelled.
     pub overdue: bool,
@@ -321,24 +367,39 @@ impl PlanTask {
 /// A communication plan.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Plan {
+    /// The plan's id (a UUID).
     pub id: String,
+    /// The plan's title.
     pub title: String,
+    /// The school it is for; `null` for an agreement's or the district's plan.
     pub school_id: Option<String>,
+    /// The agreement it is for; `null` for a school's or the district's plan.
     pub agreement_id: Option<String>,
+    /// The committee that owns it.
     pub committee_id: String,
+    /// The first day the plan covers; `null` when open.
     pub starts_on: Option<NaiveDate>,
+    /// The last day the plan covers; `null` when open.
     pub ends_on: Option<NaiveDate>,
+    /// What the plan is for.
     pub goals: Vec<String>,
+    /// Whom it reaches.
     pub audiences: Vec<String>,
-    pub channels: Vec<Channel>,
+    /// The channels it uses; each channel's languages sorted.
+    pub channels: Vec<PlanChannel>,
+    /// The tasks in the order written, each marked overdue or not as of today.
     pub tasks: Vec<PlanTask>,
     /// How many tasks are overdue today.
     pub overdue_tasks: usize,
+    /// What the plan aims to reach, and what it has reached.
     pub targets: Vec<Target>,
+    /// How the plan was evaluated; `null` when not written.
     pub evaluation: Option<Evaluation>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the plan was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the plan last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -364,8 +425,11 @@ pub fn tasks_of(json: &str) -> Result<Vec<Task>, ApiError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PlanQuery {
+    /// Only the plans of this school (not those of its agreements).
     pub school_id: Option<String>,
+    /// Only the plans of this agreement.
     pub agreement_id: Option<String>,
+    /// Only the plans this committee owns.
     pub committee_id: Option<String>,
     /// `true`: only the district's own plans (neither school nor agreement).
     pub district: Option<bool>,
@@ -483,11 +547,11 @@ impl Resource for CommunicationPlans {
                 .collect()
         };
         // Languages are a set, kept in a fixed order so an unchanged PUT keeps the version.
-        let channels: Vec<Channel> = input
+        let channels: Vec<PlanChannel> = input
             .channels
             .unwrap_or_default()
             .into_iter()
-            .map(|c| Channel {
+            .map(|c| PlanChannel {
                 channel: c.channel,
                 languages: c
                     .languages

@@ -23,6 +23,11 @@ const MAX_PARTNERS: i64 = 2000;
 /// offerings address it (the mapping is the need catalogue's). Counts below
 /// `KPI_MIN_CELL_SIZE` are suppressed for roles other than admin and staff; a partner sees
 /// itself among the partners, no other.
+///
+/// Needs both `partners:read` and `agreements:read` (admin, staff, viewer and partner accounts;
+/// integrations granted both). Only closed surveys with purpose `needs_assessment` count; the
+/// school's own, or without `school_id` those with no school. An unknown `school_id` is 404.
+/// Needs whose count would reveal a count the survey's results hide are suppressed as well.
 #[utoipa::path(tag = "community", params(NeedsQuery),
     responses((status = 200, description = "The needs, most named first", body = CommunityNeeds),
         (status = 404, description = "There is no school with this `school_id`",
@@ -96,6 +101,6 @@ pub async fn community_needs_view(
     Ok(HttpResponse::Ok().json(view))
 }
 
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(community_needs_view);
 }

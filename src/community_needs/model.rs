@@ -25,7 +25,9 @@ pub struct NeedsQuery {
 /// A partner that can help, and with what.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Helper {
+    /// The partner's id.
     pub partner_id: String,
+    /// The partner's name.
     pub name: String,
     /// Its offerings that address the need.
     pub offerings: Vec<Offering>,
@@ -34,21 +36,27 @@ pub struct Helper {
 /// One need: how many respondents named it, and who can help.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NeedLine {
+    /// The need category's code.
     pub code: String,
+    /// The need category's name.
     pub name: String,
     /// Respondents who chose an answer naming this need (suppressed below the threshold for
     /// roles other than admin and staff).
     pub respondents: Figure,
+    /// Active partners offering something that addresses the need, by name; may be empty.
     pub partners: Vec<Helper>,
 }
 
 /// What a school's (or the district's) families need, and the partners that address it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunityNeeds {
+    /// The school asked about; `null` for the district's own needs assessments.
     pub school_id: Option<String>,
     /// The needs assessment counted: the one that closed last (`null` when there is none).
     pub survey_id: Option<String>,
+    /// How many responded to that assessment (0 when there is none).
     pub respondents: Figure,
+    /// Every need of the catalogue: most named first, suppressed ones last; ties by code.
     pub needs: Vec<NeedLine>,
 }
 

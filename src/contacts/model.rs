@@ -26,14 +26,16 @@ use crate::resource::{Access, Ctx, Place, Resource, Stored};
     "external_id": null
 }))]
 pub struct ContactInput {
+    /// The person's name: required, one line, trimmed.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// The person's email address (422 `email` when malformed).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         email,
@@ -50,7 +52,10 @@ pub struct ContactInput {
     /// The person's role or title at the partner.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub role: Option<String>,
     /// The partner's primary contact. At most one per partner: making a contact primary
     /// makes the previous primary contact non-primary. Defaults to false.
@@ -59,7 +64,10 @@ pub struct ContactInput {
     /// The district's own id for the contact; unique.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
 }
 
@@ -79,17 +87,27 @@ pub struct ContactInput {
     "updated_at": "2026-11-23T19:20:00.123456Z"
 }))]
 pub struct Contact {
+    /// The contact's id (a UUID), assigned by the server.
     pub id: String,
+    /// The partner the person belongs to (from the path; never changes).
     pub partner_id: String,
+    /// The person's name.
     pub name: String,
+    /// The person's email address; `null` if unknown.
     pub email: Option<String>,
+    /// The person's phone number, as entered; `null` if unknown.
     pub phone: Option<String>,
+    /// The person's role or title at the partner; `null` if unset.
     pub role: Option<String>,
+    /// Whether this is the partner's primary contact (at most one per partner).
     pub primary: bool,
+    /// The district's own id for the contact; `null` if unset.
     pub external_id: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the contact was created (UTC, set by the server).
     pub created_at: DateTime<Utc>,
+    /// When the contact last changed (UTC, set by the server).
     pub updated_at: DateTime<Utc>,
 }
 

@@ -14,6 +14,13 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource};
 
+fn examples_schema() -> utoipa::openapi::schema::Array {
+    crate::http::text::described(
+        crate::http::text::text_list_schema(20, 200, false),
+        "Up to 20 examples, each 1 to 200 characters.",
+    )
+}
+
 fn examples_valid(examples: &[String]) -> Result<(), validator::ValidationError> {
     if examples
         .iter()
@@ -38,14 +45,16 @@ pub struct LevelInput {
     #[validate(required, range(min = 1, max = 100))]
     #[schema(value_type = i32, required = true, minimum = 1, maximum = 100)]
     pub rank: Option<i32>,
+    /// The level's name: required, one line, trimmed.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 100),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What partnering at this level looks like, in free text.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -53,26 +62,38 @@ pub struct LevelInput {
     /// Up to 20 examples, each 1 to 200 characters.
     #[serde(default)]
     #[validate(length(max = 20), custom(function = "examples_valid"))]
-    #[schema(max_items = 20)]
+    #[schema(schema_with = examples_schema)]
     pub examples: Option<Vec<String>>,
+    /// The district's own id for the level; unique.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
 }
 
 /// A level of the district's partnership continuum.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContinuumLevel {
+    /// The level's id (a UUID); partners name it in `continuum_level_id`.
     pub id: String,
+    /// Position on the scale, 1 = lightest involvement; unique.
     pub rank: i32,
+    /// The level's name.
     pub name: String,
+    /// What partnering at this level looks like; `null` if unset.
     pub description: Option<String>,
+    /// Examples of engagement at this level (trimmed); empty if none.
     pub examples: Vec<String>,
+    /// The district's own id for the level; `null` if unset.
     pub external_id: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the level was created (UTC, set by the server).
     pub created_at: DateTime<Utc>,
+    /// When the level last changed (UTC, set by the server).
     pub updated_at: DateTime<Utc>,
 }
 

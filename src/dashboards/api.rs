@@ -27,69 +27,107 @@ use crate::responsibilities::model::{from_centi, is_overdue, ResponsibilityStatu
 /// Partners of one continuum level (`null`: partners not placed on the continuum).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LevelCount {
+    /// The continuum level's id; `null` for partners not placed on the continuum.
     pub continuum_level_id: Option<String>,
+    /// The level's name; `null` for partners not placed.
     pub name: Option<String>,
+    /// The level's rank; `null` for partners not placed.
     pub rank: Option<i32>,
+    /// How many partners are at this level.
     pub partners: i64,
 }
 
 /// A target of an active agreement and where its KPI stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetProgress {
+    /// The agreement's id.
     pub agreement_id: String,
+    /// The agreement's title.
     pub agreement_title: String,
+    /// The KPI's code.
     pub kpi_code: String,
+    /// The student group's code.
     pub student_group: String,
+    /// The value to reach, in the KPI's unit.
     pub target_value: f64,
+    /// When the target should be reached.
     pub target_date: NaiveDate,
+    /// The latest period with records, combined across schools; `null` when there is none.
     pub latest: Option<KpiPoint>,
+    /// 0 at the baseline, 1 at the target; `null` without a baseline or a visible latest value.
     pub progress: Option<f64>,
+    /// Whether the target is reached or progress keeps pace; `null` when not assessed.
     pub on_track: Option<bool>,
 }
 
 /// KPI targets of active agreements.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KpiOverview {
+    /// How many targets active agreements have (all of them, not only those listed).
     pub targets: usize,
+    /// How many are on track.
     pub on_track: usize,
+    /// How many are off track.
     pub off_track: usize,
     /// No visible latest value yet, or a neutral KPI.
     pub not_assessed: usize,
+    /// The first `limit` targets.
     pub items: Vec<TargetProgress>,
 }
 
+/// Totals of every activity on record, district-wide.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ActivitySums {
+    /// How many activities there are.
     pub activities: usize,
+    /// Hours given, summed.
     pub hours: f64,
+    /// Students reached, summed over activities.
     pub students_reached: i64,
+    /// Families reached, summed over activities.
     pub families_reached: i64,
 }
 
 /// A partner whose vetting runs out soon.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExpiringVetting {
+    /// The partner's id.
     pub partner_id: String,
+    /// The partner's name.
     pub name: String,
+    /// When its background check runs out; `null` if no date is recorded.
     pub background_check_expires_on: Option<NaiveDate>,
+    /// When its insurance certificate runs out; `null` if no date is recorded.
     pub insurance_expires_on: Option<NaiveDate>,
 }
 
+/// A responsibility of an active or on-hold agreement, past due and neither done nor dropped.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueResponsibility {
+    /// The responsibility's id.
     pub id: String,
+    /// The agreement it belongs to.
     pub agreement_id: String,
+    /// The party responsible.
     pub party: Party,
+    /// What is to be done.
     pub description: String,
+    /// When it was due.
     pub due_on: Option<NaiveDate>,
+    /// Where it stands: `planned`, `in_progress` or `blocked`.
     pub status: ResponsibilityStatus,
 }
 
+/// A check-in of an active or on-hold agreement that was missed or is late.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MissedCheckIn {
+    /// The timeline item's id.
     pub id: String,
+    /// The agreement it belongs to.
     pub agreement_id: String,
+    /// The check-in's title.
     pub title: String,
+    /// The day it was planned for.
     pub scheduled_on: NaiveDate,
     /// `missed`, or `scheduled` with its date gone.
     pub status: String,
@@ -100,17 +138,26 @@ pub struct MissedCheckIn {
 /// those of active and on-hold agreements.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DistrictDashboard {
+    /// Today's date (UTC), against which `expired`, overdue and "soon" are judged.
     pub as_of: NaiveDate,
     /// Agreements per status as readers see it (active past its end date reads `expired`).
     pub agreements_by_status: BTreeMap<String, usize>,
+    /// Partners per kind; kinds without partners are left out.
     pub partners_by_kind: BTreeMap<String, i64>,
+    /// Partners per continuum level, by rank; those not placed come last.
     pub partners_by_continuum_level: Vec<LevelCount>,
+    /// The KPI targets of active agreements and where each stands.
     pub kpi_progress: KpiOverview,
+    /// Who invests what across active and on-hold agreements.
     pub investment: InvestmentSummary,
     /// All activities on record.
     pub activities: ActivitySums,
+    /// Approved partners whose background check or insurance runs out within
+    /// `vetting_within_days` (and has not run out yet).
     pub vetting_expiring: Listed<ExpiringVetting>,
+    /// Responsibilities of active and on-hold agreements past due, longest overdue first.
     pub overdue_responsibilities: Listed<OverdueResponsibility>,
+    /// Check-ins of active and on-hold agreements missed or still scheduled after their date.
     pub missed_check_ins: Listed<MissedCheckIn>,
     /// Committees and communication plans.
     pub community: CommunityVoice,
@@ -327,6 +374,11 @@ fn gather(
 /// progress of active agreements, investment balance, activity totals, vetting expiring soon,
 /// overdue responsibilities and missed check-ins, community seats on committees and overdue
 /// communication tasks. Not for partner accounts.
+///
+/// Needs `agreements:read`, `partners:read` and `kpi:read` (admin, staff, viewer; integrations
+/// by scope); a partner account is 403. Staff see the whole district, not only their schools. KPI
+/// values follow small-cell suppression for tokens without `kpi:read_small_cells`.
+/// `vetting_within_days` above 365 or `limit` outside 1 to 200 is 400.
 #[utoipa::path(tag = "dashboards", params(DashboardQuery),
     responses((status = 200, description = "The dashboard", body = DistrictDashboard)))]
 #[get("/dashboards/district")]

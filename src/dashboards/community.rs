@@ -18,6 +18,7 @@ use crate::facility_bookings::model::hours_between;
 pub struct SchoolSeats {
     /// `null`: the district's own committees.
     pub school_id: Option<String>,
+    /// The school's name; `null` for the district.
     pub school_name: Option<String>,
     /// Seats of members who represent families, the community or business.
     pub community_seats: i64,
@@ -26,29 +27,41 @@ pub struct SchoolSeats {
 /// A communication task due before today and not done or cancelled.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueCommunicationTask {
+    /// The communication plan's id.
     pub plan_id: String,
+    /// The plan's title.
     pub plan_title: String,
+    /// The task's title.
     pub title: String,
+    /// Who owns the task, as written in the plan; `null` if nobody is named.
     pub owner: Option<String>,
+    /// When it was due.
     pub due_on: Option<NaiveDate>,
+    /// Where it stands.
     pub status: TaskStatus,
 }
 
 /// Community hours a school hosted in its facilities.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HostedHours {
+    /// The school's id.
     pub school_id: String,
+    /// The school's name.
     pub school_name: Option<String>,
     /// Hours of approved bookings that have ended.
     pub hours: f64,
+    /// How many such bookings there were.
     pub bookings: usize,
 }
 
 /// Meetings a partner hosted at its place.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HostPartner {
+    /// The partner's id.
     pub partner_id: String,
+    /// The partner's name.
     pub name: Option<String>,
+    /// Committee and agreement meetings held at its place.
     pub meetings: i64,
 }
 
@@ -58,12 +71,17 @@ pub struct HostedMeetings {
     /// Committee meetings plus agreement meetings (kickoffs, check-ins, reviews and renewals
     /// not cancelled).
     pub total: i64,
+    /// Committee meetings held at a partner's place.
     pub committee_meetings: i64,
+    /// Agreement meetings held at a partner's place: kickoffs, check-ins, reviews and renewals
+    /// not cancelled.
     pub agreement_meetings: i64,
     /// Most meetings first.
     pub by_partner: Vec<HostPartner>,
 }
 
+/// The community's voice and presence: committee seats, late communication tasks, the hours
+/// schools hosted the community, and the meetings partners hosted.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunityVoice {
     /// Per school with any, by school id (the district's own last).
@@ -72,6 +90,7 @@ pub struct CommunityVoice {
     pub overdue_communication_tasks: Listed<OverdueCommunicationTask>,
     /// Per school with any, by school id: the community hours its facilities hosted.
     pub hosted_hours_by_school: Vec<HostedHours>,
+    /// Meetings held at partners' places.
     pub meetings_hosted_by_partners: HostedMeetings,
 }
 

@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 /// A count and the first items (oldest first).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Listed<T> {
+    /// How many there are in all.
     pub count: usize,
+    /// The first `limit` of them.
     pub items: Vec<T>,
 }
 

@@ -5,8 +5,8 @@ pub mod community;
 pub mod listed;
 pub mod store;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut Routes) {
     cfg.service(api::district_dashboard);
 }

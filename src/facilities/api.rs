@@ -19,22 +19,46 @@ crate::resource_api! {
     parent: [],
     filter: FacilityQuery, sort: crate::db::keyset::ListSort, input: FacilityInput, output: Facility,
     /// A school's spaces: gym, computer lab, library, auditorium, classroom, field, kitchen.
+    ///
+    /// Needs `agreements:read`: admin, staff, viewer and partner accounts, and integrations
+    /// granted it; every caller sees every school's facilities.
     list: list_facilities,
     /// Describe a space of a school (staff of the school, or administrators).
+    ///
+    /// Needs `agreements:write` (admin, staff, integrations granted it); staff only for their
+    /// own schools (403). `school_id` must be an existing school (422 `not_found`).
     create: create_facility,
     /// One facility.
+    ///
+    /// Needs `agreements:read`; every reader sees every facility.
     get: get_facility,
     /// Replace a facility.
+    ///
+    /// Needs `agreements:write`; staff only for facilities of their schools, and only to a
+    /// school of theirs (403). `school_id` must exist (422 `not_found`). Existing bookings are
+    /// not re-checked against a lower `capacity`.
     replace: replace_facility,
     /// Change a facility (JSON Merge Patch); `community_requestable` opens it to requests.
+    ///
+    /// Needs `agreements:write`; staff only for facilities of their schools (403). Closing a
+    /// facility to requests leaves its existing bookings as they are.
     patch: patch_facility,
     /// Delete a facility without bookings.
+    ///
+    /// Needs `agreements:write`; staff only for facilities of their schools (403). A facility
+    /// any booking names, whatever its status, is 409 `conflict`: set `community_requestable`
+    /// to `false` instead.
     delete: delete_facility,
 }
 
 /// The facilities the community may ask for, each with its busy and free times within a
 /// window (default: the next 14 days; at most 62), without a token and without anything about
 /// who booked them. Rate-limited per address.
+///
+/// Anyone may call it (429 with `Retry-After` past the per-address limit). `busy` holds the
+/// approved bookings only; requests still waiting do not show. A `to` not after `from` is
+/// 422 `date_order` and a window over 62 days 422 `window_too_long` (both naming `to`); a year
+/// not of four digits is 400.
 #[utoipa::path(tag = "outreach", params(PublicFacilitiesQuery), security(()),
     responses((status = 200, description = "The open facilities", body = PublicFacilities),
         (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
@@ -49,7 +73,7 @@ pub async fn public_facilities(
     limit.check(&req)?;
     let query = query.into_inner();
     let now = chrono::Utc::now();
-    let (from, to) = window(&query, now).map_err(ApiError::BadRequest)?;
+    let (from, to) = window(&query, now)?;
     let answer = db::run(&pool, move |conn| {
         let filter = FacilityFilter {
             school_id: query.school_id,
@@ -89,7 +113,7 @@ pub async fn public_facilities(
 }
 
 /// Registers the facility routes; the public one first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(public_facilities);
     routes(cfg);
 }

@@ -37,10 +37,12 @@ crate::text_enum! {
     "accessibility": "Step-free entrance on Oak Street; accessible restrooms",
     "rules": "No outdoor shoes on the court", "community_requestable": true}))]
 pub struct FacilityInput {
+    /// The school the space belongs to; must exist (staff: one of their schools).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required)]
     #[schema(value_type = String, required = true)]
     pub school_id: Option<String>,
+    /// The space's name, one line (`North gym`).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -48,8 +50,9 @@ pub struct FacilityInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What kind of space it is.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = FacilityKind, required = true)]
@@ -59,10 +62,12 @@ pub struct FacilityInput {
     #[validate(range(min = 1, max = 100000))]
     #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<u32>,
+    /// How people with disabilities get in and around (step-free entrance, restrooms…).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub accessibility: Option<String>,
+    /// The house rules for those who use it; shown publicly for requestable spaces.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
@@ -75,17 +80,27 @@ pub struct FacilityInput {
 /// A school's space.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Facility {
+    /// The facility's id (a UUID).
     pub id: String,
+    /// The school the space belongs to.
     pub school_id: String,
+    /// The space's name.
     pub name: String,
+    /// What kind of space it is.
     pub kind: FacilityKind,
+    /// How many people it holds; `null` when not given.
     pub capacity: Option<u32>,
+    /// Access for people with disabilities; `null` when not described.
     pub accessibility: Option<String>,
+    /// The house rules; `null` when none are written.
     pub rules: Option<String>,
+    /// Whether partners and community groups may ask for it (and it is listed publicly).
     pub community_requestable: bool,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the facility was described (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the description last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -94,9 +109,12 @@ pub struct Facility {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FacilityQuery {
+    /// Only this school's facilities.
     pub school_id: Option<String>,
+    /// Only facilities of this kind.
     #[param(inline)]
     pub kind: Option<FacilityKind>,
+    /// `true`: only those open to community requests; `false`: only those that are not.
     pub community_requestable: Option<bool>,
 }
 

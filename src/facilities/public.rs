@@ -31,20 +31,30 @@ pub struct PublicFacilitiesQuery {
 /// A stretch of time.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Interval {
+    /// When it begins (UTC).
     pub starts_at: DateTime<Utc>,
+    /// When it ends (UTC); always after `starts_at`.
     pub ends_at: DateTime<Utc>,
 }
 
 /// A facility the community may ask for, and when it is taken.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicFacility {
+    /// The facility's id: the `facility_id` of a booking request.
     pub id: String,
+    /// The school the space belongs to.
     pub school_id: String,
+    /// The school's name.
     pub school_name: String,
+    /// The space's name.
     pub name: String,
+    /// What kind of space it is.
     pub kind: FacilityKind,
+    /// How many people it holds; `null` when not given.
     pub capacity: Option<u32>,
+    /// Access for people with disabilities; `null` when not described.
     pub accessibility: Option<String>,
+    /// The house rules; `null` when none are written.
     pub rules: Option<String>,
     /// Approved bookings within the window, merged where they touch.
     pub busy: Vec<Interval>,
@@ -55,8 +65,11 @@ pub struct PublicFacility {
 /// The open facilities within a window.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicFacilities {
+    /// The window's start (UTC).
     pub from: DateTime<Utc>,
+    /// The window's end (UTC).
     pub to: DateTime<Utc>,
+    /// The facilities open to community requests, by name (at most 1,000).
     pub facilities: Vec<PublicFacility>,
 }
 
@@ -64,22 +77,30 @@ pub struct PublicFacilities {
 pub fn window(
     query: &PublicFacilitiesQuery,
     now: DateTime<Utc>,
-) -> Result<(NaiveDateTime, NaiveDateTime), String> {
+) -> Result<(NaiveDateTime, NaiveDateTime), crate::error::ApiError> {
+    use crate::error::ApiError;
     let from = query.from.unwrap_or(now);
     if !crate::db::plausible(from) || query.to.is_some_and(|to| !crate::db::plausible(to)) {
-        return Err("from and to must have four-digit years".into());
+        return Err(ApiError::BadRequest(
+            "from and to must have four-digit years".into(),
+        ));
     }
     let to = match query.to {
         Some(to) => to,
         None => from
             .checked_add_signed(Duration::days(DEFAULT_WINDOW_DAYS))
-            .ok_or("from is too late")?,
+            .ok_or_else(|| ApiError::BadRequest("from is too late".into()))?,
     };
+    // Rules across the two parameters: 422s naming `to`.
     if to <= from {
-        return Err("to must be after from".into());
+        return Err(ApiError::field("to", "date_order", "to must be after from"));
     }
     if to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(format!("a window is at most {MAX_WINDOW_DAYS} days"));
+        return Err(ApiError::field(
+            "to",
+            "window_too_long",
+            format!("a window is at most {MAX_WINDOW_DAYS} days"),
+        ));
     }
     Ok((from.naive_utc(), to.naive_utc()))
 }

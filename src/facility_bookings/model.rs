@@ -44,6 +44,7 @@ pub const MAX_DAYS: i64 = 14;
     "purpose": "Monthly neighbourhood meeting", "starts_at": "2027-02-03T23:00:00Z",
     "ends_at": "2027-02-04T01:00:00Z", "expected_attendance": 40}))]
 pub struct BookingInput {
+    /// The facility asked for; must exist, and cannot change once the booking is made.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required)]
     #[schema(value_type = String, required = true)]
@@ -57,7 +58,11 @@ pub struct BookingInput {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub group_name: Option<String>,
     /// How to reach the requester; never shown publicly.
     #[serde(default, deserialize_with = "trimmed")]
@@ -65,20 +70,28 @@ pub struct BookingInput {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub contact: Option<String>,
+    /// What the space is wanted for.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 2000))]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 2000)]
     pub purpose: Option<String>,
+    /// When the slot begins (RFC 3339; kept in UTC).
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = DateTime<Utc>, required = true)]
     pub starts_at: Option<DateTime<Utc>>,
+    /// When the slot ends: after `starts_at`, at most 14 days later.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = DateTime<Utc>, required = true)]
     pub ends_at: Option<DateTime<Utc>>,
+    /// How many people are expected; not above the facility's capacity while the booking holds.
     #[serde(default)]
     #[validate(range(min = 1, max = 100000))]
     #[schema(minimum = 1, maximum = 100000)]
@@ -139,21 +152,33 @@ pub fn may_move(from: BookingStatus, to: BookingStatus) -> bool {
 /// A booking.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Booking {
+    /// The booking's id (a UUID).
     pub id: String,
+    /// The facility booked.
     pub facility_id: String,
+    /// The partner asking; `null` when a community group asks.
     pub partner_id: Option<String>,
+    /// The community group asking; `null` when a partner asks.
     pub group_name: Option<String>,
+    /// How to reach the requester; `null` when not given.
     pub contact: Option<String>,
+    /// What the space is wanted for.
     pub purpose: String,
+    /// When the slot begins (UTC).
     pub starts_at: DateTime<Utc>,
+    /// When the slot ends (UTC).
     pub ends_at: DateTime<Utc>,
     /// The slot's length in hours.
     pub hours: f64,
+    /// How many people are expected; `null` when not given.
     pub expected_attendance: Option<u32>,
+    /// `requested`, `approved`, `declined` or `cancelled`.
     pub status: BookingStatus,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the booking was asked for (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the booking last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -181,11 +206,14 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BookingQuery {
+    /// Only bookings of this facility.
     pub facility_id: Option<String>,
     /// Bookings of this school's facilities.
     pub school_id: Option<String>,
+    /// Only bookings in this status.
     #[param(inline)]
     pub status: Option<BookingStatus>,
+    /// Only this partner's bookings (a partner account asking for another gets none).
     pub partner_id: Option<String>,
     /// Only bookings that end after this instant.
     pub from: Option<DateTime<Utc>>,

@@ -49,6 +49,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
         let json = web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {
             let mut value = json.await?.into_inner();
+            // serde's derive also builds a struct from an array of its fields in order, which
+            // no client means: every body this extractor takes is an object.
+            if !value.is_object() {
+                return Err(ApiError::BadRequest("the body must be a JSON object".into()).into());
+            }
             let mut problems = Vec::new();
             inspect(&mut value, &mut Vec::new(), &mut problems);
             Ok(Body {

@@ -10,21 +10,27 @@ use utoipa::ToSchema;
 use crate::db::DbPool;
 use crate::error::{ApiError, Problem};
 
+/// A probe's answer.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// Always `ok` when the probe passes (a failing probe answers a problem instead).
     #[schema(example = "ok")]
     pub status: &'static str,
 }
 
 /// The process is up and serving HTTP.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Process is up", body = Health)))]
+///
+/// No token needed. Liveness only: it does not touch the database (see `/readyz`).
+#[utoipa::path(tag = "health", security(()), responses((status = 200, description = "Process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// The database answers a query; 503 when it does not, so a balancer takes the replica out.
-#[utoipa::path(tag = "health", responses(
+///
+/// No token needed. Waits at most 2 seconds for a pooled connection before answering 503.
+#[utoipa::path(tag = "health", security(()), responses(
     (status = 200, description = "Database reachable", body = Health),
     (status = 503, description = "Database unreachable", body = Problem, content_type = "application/problem+json"),
 ))]

@@ -177,10 +177,12 @@ pub async fn record(
     Ok(response)
 }
 
+/// Prometheus metrics.
+///
 /// Prometheus metrics (text exposition): requests by route and status with a latency
 /// histogram, pool connections in use and idle, KPI ingest rows, the newest change-feed
 /// number, webhook events pending and failed, and failing webhook endpoints. 404 unless `METRICS_TOKEN` is set; then the token is the bearer.
-#[utoipa::path(tag = "health", security(()),
+#[utoipa::path(tag = "health", security(("metrics_token" = [])),
     responses((status = 200, description = "Metrics", content_type = "text/plain", body = String),
         (status = 401, description = "Wrong or missing METRICS_TOKEN", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Metrics are off (no METRICS_TOKEN)", body = crate::error::Problem, content_type = "application/problem+json")))]

@@ -12,4 +12,5 @@ pub mod merge_patch;
 pub mod metrics;
 pub mod paging;
 pub mod request_id;
+pub mod sheet;
 pub mod text;

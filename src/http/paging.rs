@@ -14,6 +14,7 @@ pub const MAX_LIMIT: i64 = 500;
 /// One page of a list.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T> {
+    /// The items of this page, in the order asked for; empty when nothing matches.
     pub data: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,

@@ -2,6 +2,47 @@
 
 use serde::{Deserialize, Deserializer};
 
+/// An optional nested object that must be written as a JSON object (or `null`): serde's derive
+/// also takes a struct from an array of its fields in order, which no client means to send.
+/// The object's own fields go on through the caller's deserializer, so errors inside it still
+/// name their field.
+pub fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    use serde::de::{MapAccess, Visitor};
+    use std::marker::PhantomData;
+
+    struct ObjectOrNull<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOrNull<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, inner: D2) -> Result<Self::Value, D2::Error> {
+            inner.deserialize_map(self)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(ObjectOrNull(PhantomData))
+}
+
 /// Trims an optional string; an empty or all-blank string counts as absent.
 pub fn trimmed<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where
@@ -83,6 +124,37 @@ pub fn each_within(
 
 /// The schema of what [`each_within`] accepts, for `#[schema(schema_with = …)]`: a nullable
 /// array of at most `max_items` texts of 1 to `max` characters.
+/// `schema` with `description`: a `schema_with` schema does not take the field's doc comment.
+pub fn described(
+    mut schema: utoipa::openapi::schema::Array,
+    description: &str,
+) -> utoipa::openapi::schema::Array {
+    schema.description = Some(description.to_owned());
+    schema
+}
+
+/// A nullable list of at most `max_items` strings, each at most `max` characters matching
+/// `pattern`, described.
+pub fn pattern_list_schema(
+    max_items: usize,
+    max: usize,
+    pattern: &str,
+    description: &str,
+) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let list = ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(max))
+                .pattern(Some(pattern)),
+        )
+        .max_items(Some(max_items))
+        .build();
+    described(list, description)
+}
+
 pub fn text_list_schema(
     max_items: usize,
     max: usize,

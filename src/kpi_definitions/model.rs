@@ -12,6 +12,7 @@ use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource};
 
 crate::text_enum! {
+    /// The unit a KPI's values are measured in.
     pub enum KpiUnit {
         Percent => "percent",
         Count => "count",
@@ -92,26 +93,31 @@ pub struct DefinitionInput {
     #[validate(required, custom(function = "slug"))]
     #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: Option<String>,
+    /// A readable name, on one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What the KPI measures and how, in words.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub description: Option<String>,
+    /// The unit values are measured in.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = KpiUnit, required = true)]
     pub unit: Option<KpiUnit>,
+    /// Which way is better; `progress` and `on_track` follow it.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = KpiDirection, required = true)]
     pub direction: Option<KpiDirection>,
+    /// How values of several schools combine into one.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = KpiAggregation, required = true)]
@@ -158,20 +164,31 @@ impl DefinitionInput {
 /// A metric the district tracks.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KpiDefinition {
+    /// The definition's id.
     pub id: String,
+    /// The KPI's slug; records and targets name the KPI by it.
     pub code: String,
+    /// A readable name.
     pub name: String,
+    /// What the KPI measures and how; `null` if not written.
     pub description: Option<String>,
+    /// The unit values are measured in.
     pub unit: KpiUnit,
+    /// Which way is better; `progress` and `on_track` follow it.
     pub direction: KpiDirection,
+    /// How values of several schools combine into one.
     pub aggregation: KpiAggregation,
+    /// Smallest value a record or target may have; `null`: no lower bound.
     pub min_value: Option<f64>,
+    /// Largest value a record or target may have; `null`: no upper bound.
     pub max_value: Option<f64>,
     /// The suppression threshold of this KPI; `null`: the district default (`KPI_MIN_CELL_SIZE`).
     pub min_cell_size: Option<i64>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When it was added (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -228,6 +245,7 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DefinitionQuery {
+    /// Only KPIs measured in this unit.
     pub unit: Option<KpiUnit>,
     /// Only definitions changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,

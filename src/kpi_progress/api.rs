@@ -14,7 +14,8 @@ use crate::kpi_records::suppression::Suppression;
 /// KPI's aggregation says), latest value, progress and on-track flag.
 ///
 /// The series covers a window: by default the 365 days up to today; `from` and `to` choose
-/// another, of at most 1,096 days (longer is 422: page through the history window by window).
+/// another, of at most 1,096 days (longer is 422 `window_too_long`: page through the history
+/// window by window; a `to` before `from` is 422 `date_order`).
 /// `latest`, `progress` and `on_track` are computed from the window.
 #[utoipa::path(tag = "kpis", params(AgreementKpisPath, KpisQuery),
     responses((status = 200, description = "The agreement's KPI progress", body = AgreementKpis)))]

@@ -7,8 +7,8 @@ pub mod model;
 pub mod series;
 pub mod store;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut Routes) {
     cfg.service(api::agreement_kpis);
 }

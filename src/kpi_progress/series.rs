@@ -51,7 +51,9 @@ pub fn catalogue(conn: &mut DbConnection) -> Result<BTreeMap<String, Kpi>, ApiEr
 /// One period of a KPI for one group, combined across schools.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiPoint {
+    /// First day of the period.
     pub period_start: NaiveDate,
+    /// Last day of the period.
     pub period_end: NaiveDate,
     /// `null` when suppressed.
     pub value: Option<f64>,
@@ -59,6 +61,7 @@ pub struct KpiPoint {
     pub n: Option<i64>,
     /// Records combined (one per school, usually).
     pub records: i64,
+    /// Hidden from this caller because a record combined in it is suppressed.
     pub suppressed: bool,
 }
 
@@ -145,17 +148,22 @@ fn judged_cells(
 /// Baseline and target of a KPI for a group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TargetSummary {
+    /// The target's id.
     pub target_id: String,
     /// `null` when suppressed.
     pub baseline_value: Option<f64>,
     /// `null` when suppressed.
     pub baseline_n: Option<i64>,
+    /// First day of the baseline period; `null` if none was given or the baseline is hidden.
     pub baseline_period_start: Option<NaiveDate>,
+    /// Last day of the baseline period; `null` if none was given or the baseline is hidden.
     pub baseline_period_end: Option<NaiveDate>,
     /// The baseline is hidden from this caller (as a record would be; always without
     /// `baseline_n`). Progress is then measured without it.
     pub baseline_suppressed: bool,
+    /// The value to reach, in the KPI's unit.
     pub target_value: f64,
+    /// When the target should be reached.
     pub target_date: NaiveDate,
 }
 
@@ -193,16 +201,23 @@ pub fn seen_targets(judge: &Judge, targets: Vec<TargetRow>) -> Vec<(TargetRow, b
 /// One KPI for one student group of an agreement.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiProgress {
+    /// The KPI's code.
     pub kpi_code: String,
+    /// The KPI's name.
     pub name: String,
+    /// The unit values are measured in.
     pub unit: KpiUnit,
+    /// Which way is better; `progress` and `on_track` follow it.
     pub direction: KpiDirection,
+    /// How the schools' records were combined into each point.
     pub aggregation: KpiAggregation,
+    /// The student group's code.
     pub student_group: String,
     /// `null` when the agreement set no target for this KPI and group.
     pub target: Option<TargetSummary>,
     /// Oldest period first.
     pub series: Vec<KpiPoint>,
+    /// The last point of `series` (it may be suppressed); `null` when the window has none.
     pub latest: Option<KpiPoint>,
     /// 0 at the baseline, 1 at the target (negative: moved the wrong way); `null` without a
     /// baseline, a target or a visible latest value.
@@ -240,13 +255,16 @@ pub fn assess(
 /// Every KPI and group an agreement has a target or records for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementKpis {
+    /// The agreement's id.
     pub agreement_id: String,
     /// The window the series covers (the query's, or the default: the year up to today).
     pub from: NaiveDate,
+    /// The window's last day.
     pub to: NaiveDate,
     /// The district's default suppression threshold (`KPI_MIN_CELL_SIZE`); a KPI may set its
     /// own `min_cell_size`. Suppression applies to tokens without `kpi:read_small_cells`.
     pub min_cell_size: i64,
+    /// One entry per KPI and group with a target or records in the window, by code then group.
     pub kpis: Vec<KpiProgress>,
 }
 
@@ -256,6 +274,7 @@ pub struct AgreementKpis {
 pub struct KpisQuery {
     /// Only this KPI (code).
     pub kpi: Option<String>,
+    /// Only this student group (code).
     pub student_group: Option<String>,
     /// Periods ending on or after this date; by default 365 days before `to`.
     pub from: Option<NaiveDate>,

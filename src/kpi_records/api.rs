@@ -31,21 +31,37 @@ use crate::http::text::inert;
 /// the same KPI, school, agreement and period away by subtraction.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiRecord {
+    /// The record's id.
     pub id: String,
+    /// The KPI's code.
     pub kpi_code: String,
+    /// The school the value is about.
     pub school_id: String,
+    /// The agreement it was reported under; `null` for a school's own figures.
     pub agreement_id: Option<String>,
+    /// The student group's code.
     pub student_group: String,
+    /// First day of the period the value covers.
     pub period_start: NaiveDate,
+    /// Last day of the period the value covers.
     pub period_end: NaiveDate,
+    /// The value, in the KPI's unit; `null` when suppressed.
     pub value: Option<f64>,
+    /// Students in the group; `null` when suppressed.
     pub n: Option<i64>,
+    /// For rates, the count on top; `null` when not given or suppressed.
     pub numerator: Option<f64>,
+    /// For rates, the base; `null` when not given or suppressed.
     pub denominator: Option<f64>,
+    /// Whether `value`, `n`, `numerator` and `denominator` are hidden from this caller.
     pub suppressed: bool,
+    /// Where the value came from, as pushed; `null` if not given.
     pub source: Option<String>,
+    /// 1 when first pushed; up by one each time a push changes the record.
     pub version: i64,
+    /// When the record was first pushed (UTC).
     pub created_at: DateTime<Utc>,
+    /// When a push last changed it (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -165,17 +181,20 @@ async fn spool(mut payload: web::Payload, limit: usize) -> Result<std::fs::File,
 ///
 /// Each record is upserted on its natural key (KPI, school, agreement, student group, period):
 /// pushing it again updates it, never duplicates it. The batch is one transaction. Rows are
-/// numbered from 0 (`index`) and, for NDJSON and CSV, by body line (`line`).
+/// numbered from 0 (`index`) and, for NDJSON and CSV, by body line (`line`). A CSV header
+/// naming a column that is not a record field is 422 `unknown_field`; rows naming a KPI,
+/// school, agreement or student group nobody has are `unknown_kpi`, `unknown_school`,
+/// `unknown_agreement`, `unknown_student_group`, and a value outside its KPI's bounds is
+/// `out_of_range`.
 #[utoipa::path(tag = "kpis", params(BatchQuery),
-    request_body(description = "The records: a JSON array, or CSV with a header row of the field names. \
-Each record has the fields and rules of the `KpiRecordInput` schema. The array's items are not \
-constrained here because `?mode=partial` takes any: a record that breaks a rule is reported in \
-the answer's `errors` while the good ones are written. By default one bad record fails the \
-batch (422, every bad record listed). Also accepted, and not listed as a media type because \
-generic tools cannot write it: NDJSON (`application/x-ndjson`, `application/ndjson` or \
-`application/jsonl`), one record object per line.",
+    request_body(description = "The records: a JSON array of `KpiRecordInput`, or CSV with a \
+header row of the same field names. By default one bad record fails the batch (422, every bad \
+record listed by index, nothing written); with `?mode=partial` the good records are written and \
+each bad one is reported in the answer's `errors`. Also accepted, one `KpiRecordInput` object per \
+line: NDJSON (`application/x-ndjson`, `application/ndjson` or `application/jsonl`); it is not \
+listed as a media type because generic tools cannot write it.",
         content(
-            (Vec<serde_json::Value> = "application/json", example = json!([{"kpi_code": "attendance_rate", "school_external_id": "042", "student_group": "all", "period_start": "2026-09-01", "period_end": "2026-09-30", "value": 93.4, "n": 412, "numerator": 7702, "denominator": 8246, "source": "sis-nightly"}])),
+            (Vec<super::model::KpiRecordInput> = "application/json", example = json!([{"kpi_code": "attendance_rate", "school_external_id": "042", "student_group": "all", "period_start": "2026-09-01", "period_end": "2026-09-30", "value": 93.4, "n": 412, "numerator": 7702, "denominator": 8246, "source": "sis-nightly"}])),
             (String = "text/csv", example = "kpi_code,school_external_id,student_group,period_start,period_end,value,n\nattendance_rate,042,all,2026-09-01,2026-09-30,93.4,412\n"),
         )),
     responses(
@@ -183,7 +202,7 @@ generic tools cannot write it: NDJSON (`application/x-ndjson`, `application/ndjs
         (status = 422, description = "Bad rows (all-or-nothing mode): every one listed in `rows`, nothing written", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/kpi-records/batch")]
-pub async fn ingest_batch(
+pub async fn ingest_kpi_records(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
@@ -259,8 +278,11 @@ pub async fn ingest_batch(
 pub struct RecordQuery {
     /// A KPI code.
     pub kpi: Option<String>,
+    /// Only records about this school.
     pub school_id: Option<String>,
+    /// Only records reported under this agreement.
     pub agreement_id: Option<String>,
+    /// Only records of this student group (code).
     pub student_group: Option<String>,
     /// Periods ending on or after this date.
     pub from: Option<NaiveDate>,
@@ -428,7 +450,7 @@ fn export_csv(
         (status = 422, description = "The CSV export would exceed KPI_EXPORT_MAX_ROWS",
             body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/kpi-records")]
-pub async fn list_records(
+pub async fn list_kpi_records(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,

@@ -8,8 +8,9 @@ pub mod rollup;
 pub mod store;
 pub mod suppression;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(api::ingest_batch).service(api::list_records);
+pub fn routes(cfg: &mut Routes) {
+    cfg.service(api::ingest_kpi_records)
+        .service(api::list_kpi_records);
 }

@@ -397,27 +397,38 @@ pub fn json_fields(value: Value) -> Result<Vec<(String, Raw)>, Fault> {
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[allow(dead_code)] // documents the wire format; rows are parsed field by field in `model`
 pub struct KpiRecordInput {
+    /// The KPI, by code (an id works too); no such KPI is `unknown_kpi`.
     #[schema(example = "attendance_rate")]
     pub kpi_code: String,
+    /// The school, by our id; this or `school_external_id` (both: `conflict`).
     pub school_id: Option<String>,
+    /// The school, by the district's id for it; this or `school_id`.
     pub school_external_id: Option<String>,
+    /// The agreement, by our id, if the value is reported under one; it must include the school.
     pub agreement_id: Option<String>,
+    /// The agreement, by the district's id for it; this or `agreement_id` (both: `conflict`).
     pub agreement_external_id: Option<String>,
     /// A group code such as `all`, `grade_09`, `program_participants`, `comparison`.
     #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub student_group: String,
+    /// First day of the period the value covers (1900 to 2100).
+    #[schema(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)-")]
     pub period_start: NaiveDate,
-    /// On or after `period_start`.
+    /// On or after `period_start` (1900 to 2100).
+    #[schema(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)-")]
     pub period_end: NaiveDate,
     /// Within the KPI's allowed range.
     pub value: f64,
     /// Students in the group.
     #[schema(minimum = 0)]
     pub n: i64,
+    /// For rates, the count on top (such as days attended).
     #[schema(minimum = 0)]
     pub numerator: Option<f64>,
+    /// For rates, the base (such as days enrolled); above 0 when `numerator` is.
     #[schema(minimum = 0)]
     pub denominator: Option<f64>,
+    /// Where the value came from (a system or file name); a changed source updates the record.
     #[schema(max_length = 200)]
     pub source: Option<String>,
 }

@@ -35,7 +35,7 @@ pub struct TargetInput {
         length(min = 1, max = 64),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 64, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 64, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub kpi_code: Option<String>,
     /// The student group the target is for; `all` when left out.
     #[serde(default)]
@@ -51,10 +51,15 @@ pub struct TargetInput {
     #[validate(range(min = 0, max = 100_000_000))]
     #[schema(minimum = 0, maximum = 100_000_000)]
     pub baseline_n: Option<i64>,
+    /// First day of the period the baseline was measured over; give it with the end.
     #[serde(default)]
+    #[schema(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)-")]
     pub baseline_period_start: Option<NaiveDate>,
+    /// Last day of the baseline period; on or after its start.
     #[serde(default)]
+    #[schema(pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)-")]
     pub baseline_period_end: Option<NaiveDate>,
+    /// The value to reach, in the KPI's unit and within its `min_value`..`max_value`.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = f64, required = true)]
@@ -62,8 +67,9 @@ pub struct TargetInput {
     /// When the target should be reached.
     #[serde(default)]
     #[validate(required)]
-    #[schema(value_type = NaiveDate, required = true)]
+    #[schema(value_type = NaiveDate, required = true, pattern = "^(19[0-9]{2}|20[0-9]{2}|2100)-")]
     pub target_date: Option<NaiveDate>,
+    /// Notes on the target.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -151,26 +157,38 @@ impl TargetInput {
 /// Where an agreement means to take a KPI for one student group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiTarget {
+    /// The target's id.
     pub id: String,
+    /// The agreement it belongs to.
     pub agreement_id: String,
+    /// The KPI's id.
     pub kpi_id: String,
+    /// The KPI's code.
     pub kpi_code: String,
+    /// The student group's code.
     pub student_group: String,
     /// `null` when suppressed.
     pub baseline_value: Option<f64>,
     /// `null` when suppressed.
     pub baseline_n: Option<i64>,
+    /// First day of the baseline period; `null` if none was given (shown even when suppressed).
     pub baseline_period_start: Option<NaiveDate>,
+    /// Last day of the baseline period; `null` if none was given.
     pub baseline_period_end: Option<NaiveDate>,
     /// The baseline is hidden from this caller: too few students behind it (or no
     /// `baseline_n`), too extreme, or it would give another hidden baseline away.
     pub baseline_suppressed: bool,
+    /// The value to reach, in the KPI's unit.
     pub target_value: f64,
+    /// When the target should be reached.
     pub target_date: NaiveDate,
+    /// Notes on the target; `null` if none.
     pub notes: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When it was set (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 

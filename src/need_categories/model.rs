@@ -29,6 +29,7 @@ pub struct NeedInput {
     #[validate(required, custom(function = "any_slug"))]
     #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: Option<String>,
+    /// The need's display name, one line (`Internet access`).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -36,8 +37,9 @@ pub struct NeedInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What the need covers, in plain text; optional.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -53,14 +55,21 @@ pub struct NeedInput {
 /// A need families or partners may name.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NeedCategory {
+    /// The category's id (a UUID).
     pub id: String,
+    /// The category's stable slug, unique; survey options name the need by it.
     pub code: String,
+    /// The need's display name.
     pub name: String,
+    /// What the need covers; `null` when none was written.
     pub description: Option<String>,
+    /// The partner offerings that address this need, sorted; may be empty.
     pub offerings: Vec<Offering>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the category was added (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the category last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 

@@ -16,6 +16,10 @@ use serde_json::{json, Map, Value};
 
 /// Non-blank text without control characters (tab, line feed and carriage return allowed).
 pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+/// One line of non-blank text: no control characters at all (tab and line breaks are ones).
+/// Written out in the `pattern` of each one-line field's attribute.
+pub const LINE_PATTERN: &str =
+    r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
 /// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
 pub const IDEMPOTENCY_KEY_PATTERN: &str = r"^[\x21-\x7e]{1,255}$";
 /// Query text: no control characters.
@@ -43,6 +47,83 @@ pub fn state_rules(doc: &mut Value) {
     merge_patch_schemas(doc);
     parameters(doc);
     idempotency_keys(doc);
+    named_pages(doc);
+    named_sorts(doc);
+    operation_ids(doc);
+    shared_parameters_and_headers(doc);
+    free_form_objects(doc);
+    nullable_descriptions(doc);
+}
+
+/// Calls `visit` on every object of the document, outside examples (which show values, not
+/// schemas).
+fn each_object(value: &mut Value, visit: &mut impl FnMut(&mut Map<String, Value>)) {
+    match value {
+        Value::Object(map) => {
+            visit(map);
+            for (key, inner) in map.iter_mut() {
+                match (key.as_str(), inner) {
+                    // Property names are not keywords: a field may be called `examples`.
+                    ("properties", Value::Object(properties)) => {
+                        for property in properties.values_mut() {
+                            each_object(property, visit);
+                        }
+                    }
+                    ("example" | "examples", _) => {}
+                    (_, inner) => each_object(inner, visit),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| each_object(item, visit)),
+        _ => {}
+    }
+}
+
+/// utoipa writes a nullable reference's description beside the `$ref` inside its `oneOf`,
+/// where generators and readers do not look (and a `$ref`'s siblings are ignored by some): it
+/// belongs to the property.
+fn nullable_descriptions(doc: &mut Value) {
+    each_object(doc, &mut |map| {
+        if map.contains_key("description") {
+            return;
+        }
+        let inner = map
+            .get_mut("oneOf")
+            .and_then(Value::as_array_mut)
+            .and_then(|choices| {
+                choices
+                    .iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .find(|c| c.contains_key("$ref") && c.contains_key("description"))
+                    .and_then(|c| c.remove("description"))
+            });
+        if let Some(description) = inner {
+            map.insert("description".into(), description);
+        }
+    });
+}
+
+/// An object without declared properties takes any members: saying so keeps generators from
+/// typing it as an object that can hold nothing (`Record<string, never>`).
+fn free_form_objects(doc: &mut Value) {
+    const DECLARING: [&str; 6] = [
+        "properties",
+        "additionalProperties",
+        "$ref",
+        "oneOf",
+        "allOf",
+        "anyOf",
+    ];
+    each_object(doc, &mut |map| {
+        let object = match map.get("type") {
+            Some(Value::String(t)) => t == "object",
+            Some(Value::Array(types)) => types.contains(&json!("object")),
+            _ => false,
+        };
+        if object && !DECLARING.iter().any(|k| map.contains_key(*k)) {
+            map.insert("additionalProperties".into(), Value::Bool(true));
+        }
+    });
 }
 
 /// Every POST that takes a token takes an `Idempotency-Key` (see `crate::idempotency`).
@@ -87,21 +168,19 @@ fn idempotency_keys(doc: &mut Value) {
                 }
             }
         }
-        for (status, description) in [
-            (
-                "409",
-                "A request with the same Idempotency-Key is still running",
-            ),
-            (
-                "422",
-                "Validation failed, or the Idempotency-Key was used for another request",
-            ),
-        ] {
-            responses.entry(status).or_insert_with(|| {
-                json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
-            });
+        for status in ["409", "422"] {
+            responses
+                .entry(status)
+                .or_insert_with(|| shared_problem(status));
         }
     }
+}
+
+/// The shared problem answer of `status`, as JSON.
+fn shared_problem(status: &str) -> Value {
+    super::shared_problem(status)
+        .and_then(|response| serde_json::to_value(response).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn operations(doc: &mut Value) -> Vec<&mut Map<String, Value>> {
@@ -184,6 +263,242 @@ fn merge_patch_schemas(doc: &mut Value) {
             }
         }
         schemas.insert(format!("{name}Patch"), patch);
+    }
+}
+
+/// `Page_X` (utoipa's name for `Page<X>`, with `X` written out inside it) becomes `XPage`,
+/// whose items refer to `X`; `Listed_X` becomes `XList` the same way. Generated clients then
+/// hand out pages of `Partner`, not of a `PagePartnerDataItem` of their own.
+fn named_pages(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut renames = Vec::new();
+    for (prefix, suffix, field) in [("Page_", "Page", "data"), ("Listed_", "List", "items")] {
+        let generic: Vec<String> = schemas
+            .keys()
+            .filter(|name| name.starts_with(prefix))
+            .cloned()
+            .collect();
+        for name in generic {
+            let item = &name[prefix.len()..];
+            let Some(mut page) = schemas.remove(&name) else {
+                continue;
+            };
+            if let Some(items) = page.pointer_mut(&format!("/properties/{field}/items")) {
+                let item_ref = json!({"$ref": format!("#/components/schemas/{item}")});
+                match schemas.get(item) {
+                    Some(known) if known == items => *items = item_ref,
+                    Some(_) => {}
+                    // An item type no body names on its own gets a schema of its own.
+                    None if items.get("$ref").is_none() => {
+                        schemas.insert(item.to_owned(), std::mem::replace(items, item_ref));
+                    }
+                    None => {}
+                }
+            }
+            let named = format!("{item}{suffix}");
+            schemas.insert(named.clone(), page);
+            renames.push((name, named));
+        }
+    }
+    for (old, new) in renames {
+        rename_refs(
+            doc,
+            &format!("#/components/schemas/{old}"),
+            &format!("#/components/schemas/{new}"),
+        );
+    }
+}
+
+/// Points every `$ref` to `old` at `new`.
+fn rename_refs(value: &mut Value, old: &str, new: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(r) if key == "$ref" && r == old => *r = new.to_owned(),
+                    _ => rename_refs(v, old, new),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, old, new)),
+        _ => {}
+    }
+}
+
+/// A list's `sort` values become a named enum, `XSort` for a page of `X`, so generators name
+/// the values (`-created_at`) instead of numbering them.
+fn named_sorts(doc: &mut Value) {
+    let mut named: Vec<(String, Value)> = Vec::new();
+    for op in operations(doc) {
+        let Some(item) = listed_item(op) else {
+            continue;
+        };
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for param in params.iter_mut() {
+            if param.get("in") != Some(&json!("query")) || param.get("name") != Some(&json!("sort"))
+            {
+                continue;
+            }
+            let Some(values) = param.pointer("/schema/enum").cloned() else {
+                continue;
+            };
+            let name = format!("{item}Sort");
+            let schema = json!({
+                "type": "string",
+                "enum": values,
+                "description": format!("An order of the {item} list: a field, descending with a `-` before it."),
+            });
+            match named.iter().find(|(n, _)| *n == name) {
+                Some((_, known)) if *known != schema => continue,
+                Some(_) => {}
+                None => named.push((name.clone(), schema)),
+            }
+            param["schema"] = json!({"$ref": format!("#/components/schemas/{name}")});
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.extend(named);
+    }
+}
+
+/// `X` for an operation answering a page of `X`.
+fn listed_item(op: &Map<String, Value>) -> Option<String> {
+    let schema = op
+        .get("responses")?
+        .pointer("/200/content/application~1json/schema")?;
+    let name = ref_name(schema)?;
+    name.strip_suffix("Page").map(str::to_owned)
+}
+
+/// A parameter or response header written out the same way in more than one place becomes one
+/// `components.parameters` / `components.headers` entry, named after it (`If-Match` →
+/// `IfMatch`); where a name is written several ways, its most common way is the shared one.
+fn shared_parameters_and_headers(doc: &mut Value) {
+    let mut parameters = Tally::default();
+    let mut headers = Tally::default();
+    for op in operations(doc) {
+        for param in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = param.get("name").and_then(Value::as_str) {
+                parameters.count(name, param);
+            }
+        }
+        for answer in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let answer_headers = answer.1.get("headers").and_then(Value::as_object);
+            for (name, header) in answer_headers.into_iter().flatten() {
+                headers.count(name, header);
+            }
+        }
+    }
+    let parameters = parameters.shared();
+    let headers = headers.shared();
+    for op in operations(doc) {
+        for param in op
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = parameters.iter().find(|(_, p)| p == param).map(|(n, _)| n) {
+                *param = json!({"$ref": format!("#/components/parameters/{name}")});
+            }
+        }
+        let answers = op.get_mut("responses").and_then(Value::as_object_mut);
+        for answer in answers.into_iter().flatten().map(|(_, a)| a) {
+            let answer_headers = answer.get_mut("headers").and_then(Value::as_object_mut);
+            for header in answer_headers.into_iter().flatten().map(|(_, h)| h) {
+                if let Some(name) = headers.iter().find(|(_, h)| h == header).map(|(n, _)| n) {
+                    *header = json!({"$ref": format!("#/components/headers/{name}")});
+                }
+            }
+        }
+    }
+    let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (kind, shared) in [("parameters", parameters), ("headers", headers)] {
+        let entry = components.entry(kind).or_insert_with(|| json!({}));
+        if let Some(entry) = entry.as_object_mut() {
+            entry.extend(shared);
+        }
+    }
+}
+
+/// How often each way of writing a named parameter or header occurs.
+#[derive(Default)]
+struct Tally(Vec<(String, Value, usize)>);
+
+impl Tally {
+    fn count(&mut self, name: &str, value: &Value) {
+        match self.0.iter_mut().find(|(n, v, _)| n == name && v == value) {
+            Some((_, _, seen)) => *seen += 1,
+            None => self.0.push((name.to_owned(), value.clone(), 1)),
+        }
+    }
+
+    /// The component name and value of each name's most common way, where it is repeated.
+    fn shared(mut self) -> Vec<(String, Value)> {
+        self.0.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
+        self.0.dedup_by(|later, first| later.0 == first.0);
+        self.0
+            .into_iter()
+            .filter(|(_, _, seen)| *seen > 1)
+            .map(|(name, value, _)| (component_name(&name), value))
+            .collect()
+    }
+}
+
+/// `If-Match` → `IfMatch`, `agreement_id` → `AgreementId`.
+fn component_name(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Operation ids in camelCase (`listTimelineItems`), as generators expect them.
+fn operation_ids(doc: &mut Value) {
+    for op in operations(doc) {
+        if let Some(Value::String(id)) = op.get_mut("operationId") {
+            let mut camel = String::with_capacity(id.len());
+            let mut upper = false;
+            for c in id.chars() {
+                match c {
+                    '_' => upper = true,
+                    c if upper => {
+                        camel.extend(c.to_uppercase());
+                        upper = false;
+                    }
+                    c => camel.push(c),
+                }
+            }
+            *id = camel;
+        }
     }
 }
 
@@ -275,19 +590,50 @@ fn is_plain_text(schema: &Map<String, Value>) -> bool {
         && !schema.contains_key("pattern")
 }
 
+/// Whether a request field holds one of our ids (`partner_id`, `school_ids`): a UUID, as the
+/// server checks. External ids (`school_external_id`) are the district's own text.
+fn holds_ids(field: &str) -> bool {
+    (field == "id" || field.ends_with("_id") || field.ends_with("_ids"))
+        && !field.contains("external")
+}
+
+/// `format: uuid` on a plain text schema (or a list's items).
+fn state_uuid(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(items) = map.get_mut("items") {
+        state_uuid(items);
+    } else if is_plain_text(map) {
+        map.insert("format".into(), json!("uuid"));
+    }
+}
+
 /// Text rules and no defaults, through a request schema and everything inline in it.
 fn state_text(schema: &mut Value) {
     match schema {
         Value::Object(map) => {
             map.remove("default");
+            if let Some(properties) = map.get_mut("properties").and_then(Value::as_object_mut) {
+                for (field, property) in properties.iter_mut() {
+                    if holds_ids(field) {
+                        state_uuid(property);
+                    }
+                }
+            }
             if is_plain_text(map) {
                 map.insert("pattern".into(), Value::String(TEXT_PATTERN.into()));
                 map.entry("minLength").or_insert(json!(1));
             }
             for (key, value) in map.iter_mut() {
-                // Examples show values, not schemas.
-                if key != "example" && key != "examples" {
-                    state_text(value);
+                match (key.as_str(), value) {
+                    // Property names are not keywords: a field may be called `examples`.
+                    ("properties", Value::Object(properties)) => {
+                        properties.values_mut().for_each(state_text)
+                    }
+                    // Examples show values, not schemas.
+                    ("example" | "examples", _) => {}
+                    (_, value) => state_text(value),
                 }
             }
         }
@@ -319,9 +665,18 @@ fn parameters(doc: &mut Value) {
                         || name.eq_ignore_ascii_case("if-none-match"));
                 has_query |= place == "query";
                 has_if_match |= place == "header" && name.eq_ignore_ascii_case("if-match");
+                // A `schema_with` parameter's description is in its schema.
+                let moved = param
+                    .get_mut("schema")
+                    .and_then(Value::as_object_mut)
+                    .and_then(|schema| schema.remove("description"));
+                if let (Some(description), Some(param)) = (moved, param.as_object_mut()) {
+                    param.entry("description").or_insert(description);
+                }
                 let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
                     continue;
                 };
+                not_null(schema);
                 if conditional {
                     schema.insert("pattern".into(), Value::String(CONDITION_PATTERN.into()));
                 } else if place == "query" && is_plain_text(schema) {
@@ -332,22 +687,44 @@ fn parameters(doc: &mut Value) {
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
             continue;
         };
-        let problem = |description: &str| {
-            json!({
-                "description": description,
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-            })
-        };
         if has_query {
-            responses.entry("422").or_insert_with(|| {
-                problem("A query parameter holds control characters, or a value breaks a rule; every one is listed in `errors`")
-            });
+            responses
+                .entry("422")
+                .or_insert_with(|| shared_problem("422"));
         }
         if has_if_match {
             responses
                 .entry("412")
-                .or_insert_with(|| problem("`If-Match` does not match the current version"));
+                .or_insert_with(|| shared_problem("412"));
         }
+    }
+}
+
+/// A query or header value is text, never JSON `null`: an optional parameter is one left out.
+fn not_null(schema: &mut Map<String, Value>) {
+    let single = match schema.get_mut("type") {
+        Some(Value::Array(types)) => {
+            types.retain(|t| t != "null");
+            (types.len() == 1).then(|| types[0].clone())
+        }
+        _ => None,
+    };
+    if let Some(single) = single {
+        schema.insert("type".into(), single);
+    }
+    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
+        values.retain(|v| !v.is_null());
+    }
+    let one_left = match schema.get_mut("oneOf") {
+        Some(Value::Array(choices)) => {
+            choices.retain(|c| c.get("type") != Some(&json!("null")));
+            (choices.len() == 1).then(|| choices[0].clone())
+        }
+        _ => None,
+    };
+    if let Some(Value::Object(only)) = one_left {
+        schema.remove("oneOf");
+        schema.extend(only);
     }
 }
 

@@ -11,17 +11,16 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 
 mod contract;
-pub use contract::{CONDITION_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
+mod routes;
+pub use contract::{CONDITION_PATTERN, LINE_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
+pub use routes::{schema_name_clashes, Routes};
 
 use crate::auth::Scope;
 
-use crate::activities::model::{ActivitySort, TotalsBy};
-use crate::agreements::model::AgreementSort;
+use crate::activities::model::TotalsBy;
 use crate::agreements::report::ExportFormat;
-use crate::db::keyset::ListSort;
 use crate::error::{FieldError, Problem};
 use crate::kpi_records::ingest::BatchMode;
-use crate::kpi_records::model::KpiRecordInput;
 use crate::webhooks::model::WebhookEvent;
 
 #[derive(OpenApi)]
@@ -32,14 +31,17 @@ use crate::webhooks::model::WebhookEvent;
 partners and their contacts, agreements with responsibilities, timelines and activities, KPIs \
 with targets, bulk ingest and small-cell suppression, and dashboards.\n\n\
 Conventions: JSON with snake_case fields; RFC 3339 UTC times; every resource has a server-assigned \
-UUIDv7 `id`, an optional unique `external_id`, a `version`, `created_at` and `updated_at`. Reads \
+UUIDv7 `id`, a `version`, `created_at` and `updated_at`; schools, partners, contacts, continuum \
+levels, agreements, responsibilities and activities also carry an optional unique `external_id` \
+(the district's own key, filterable with `?external_id=`). Reads \
 return an `ETag`; PUT, PATCH and DELETE honour `If-Match` (412 when stale). PATCH takes JSON Merge \
 Patch (RFC 7396). Lists take `limit` (1-500, default 50) and an opaque `cursor`, and answer \
 `{\"data\": [...], \"next_cursor\": ...}` with a `Link: <...>; rel=\"next\"` header. Errors are \
 RFC 9457 `application/problem+json` with the request id; 422 lists every invalid field at once. \
 Send `X-Request-Id` to correlate logs; one is generated otherwise and always echoed.",
-        license(name = "MIT"),
+        license(name = "MIT", identifier = "MIT"),
     ),
+    servers((url = "/", description = "The server that serves this document: every path is under its root")),
     tags(
         (name = "schools", description = "The district's schools and their external ids (SIS, NCES, state)."),
         (name = "partners", description = "Community partners: businesses, nonprofits, colleges, museums, libraries and more."),
@@ -62,14 +64,16 @@ Send `X-Request-Id` to correlate logs; one is generated otherwise and always ech
         (name = "audit", description = "The audit trail of every write (admin)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ChangeWebhook),
     // Types only referenced from query parameters are not collected from the routes.
-    components(schemas(Problem, FieldError, ListSort, AgreementSort, ActivitySort, TotalsBy, ExportFormat, BatchMode, KpiRecordInput, WebhookEvent))
+    components(schemas(Problem, FieldError, TotalsBy, ExportFormat, BatchMode, WebhookEvent))
 )]
 pub struct ApiDoc;
 
 pub const BEARER: &str = "bearer";
 pub const OAUTH2: &str = "oauth2";
+/// The scheme of `/metrics`: the operator's `METRICS_TOKEN`, not an API token.
+pub const METRICS: &str = "metrics_token";
 
 struct SecuritySchemes;
 
@@ -89,6 +93,17 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            METRICS,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The METRICS_TOKEN the server was started with (Prometheus scrapes with it).",
+                    ))
+                    .build(),
+            ),
+        );
         let descriptions: Vec<(&str, String)> = Scope::ALL
             .iter()
             .map(|s| (s.as_str(), scope_description(*s)))
@@ -99,6 +114,56 @@ impl Modify for SecuritySchemes {
             SecurityScheme::OAuth2(OAuth2::new([Flow::ClientCredentials(
                 ClientCredentials::new(crate::TOKEN_PATH, scopes),
             )])),
+        );
+    }
+}
+
+/// What an endpoint registered under `/webhooks` receives (OpenAPI's `webhooks`).
+struct ChangeWebhook;
+
+impl Modify for ChangeWebhook {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{PathsBuilder, Required};
+        let body = RequestBodyBuilder::new()
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("WebhookEvent")))
+                    .build(),
+            )
+            .required(Some(Required::True))
+            .build();
+        let operation = OperationBuilder::new()
+            .operation_id(Some("receiveChange"))
+            .tag("webhooks")
+            .summary(Some(
+                "A committed change, POSTed to each endpoint subscribed to it",
+            ))
+            .description(Some(
+                "Signed with the endpoint's secret (Standard Webhooks headers `webhook-id`, \
+                 `webhook-timestamp`, `webhook-signature`), in commit order, at least once: a \
+                 receiver that answers anything but 2xx, or nothing in time, gets it again with \
+                 backoff for WEBHOOK_RETRY_HOURS.",
+            ))
+            .request_body(Some(body))
+            .response(
+                "2XX",
+                ResponseBuilder::new().description("Received").build(),
+            )
+            .response(
+                "4XX",
+                ResponseBuilder::new()
+                    .description("Refused; delivered again with backoff")
+                    .build(),
+            )
+            .security(SecurityRequirement::default())
+            .build();
+        doc.webhooks = Some(
+            PathsBuilder::new()
+                .path("change", PathItem::new(HttpMethod::Post, operation))
+                .build(),
         );
     }
 }
@@ -165,17 +230,55 @@ fn required_scopes(tag: &str, method: &str, path: &str) -> Vec<Scope> {
     }
 }
 
-fn problem_response(description: &str) -> RefOr<Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
+/// The problem answers operations share, by status: each is one `components.responses` entry
+/// that operations refer to, so the document says it once.
+const SHARED_PROBLEMS: [(&str, &str, &str); 11] = [
+    ("400", "BadRequest", "Malformed request: bad JSON, wrong types, unknown fields or bad query parameters"),
+    ("401", "Unauthorized", "No token, or the token is invalid, expired or revoked (see WWW-Authenticate)"),
+    ("403", "Forbidden", "The token's role or scopes do not allow this"),
+    ("404", "NotFound", "No such resource, or none the caller may see"),
+    ("409", "Conflict", "Conflicts with the stored data: a unique field is taken, the resource's current state does not allow this (an illegal transition, a revoked client), other records depend on it, or a request with the same Idempotency-Key is still running"),
+    ("412", "PreconditionFailed", "`If-Match` does not match the current version"),
+    ("413", "PayloadTooLarge", "Body larger than the configured limit"),
+    ("415", "UnsupportedMediaType", "Body is not in a media type the operation takes"),
+    ("422", "ValidationFailed", "Validation failed: every invalid field or query parameter, and every rule the request breaks, is listed in `errors`; or the Idempotency-Key was used for another request"),
+    ("500", "ServerError", "Server fault; quote the request id"),
+    ("503", "Unavailable", "The database is unavailable or busy; retry after `Retry-After` seconds"),
+];
+
+/// A reference to the shared problem answer of `status`, if there is one.
+pub fn shared_problem(status: &str) -> Option<RefOr<Response>> {
+    SHARED_PROBLEMS
+        .iter()
+        .find(|(code, _, _)| *code == status)
+        .map(|(_, name, _)| Ref::new(format!("#/components/responses/{name}")).into())
+}
+
+fn add_shared_problems(doc: &mut OpenApiDoc) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (status, name, description) in SHARED_PROBLEMS {
+        let mut response = ResponseBuilder::new().description(description).content(
             "application/problem+json",
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build(),
-        )
-        .build()
-        .into()
+        );
+        if status == "503" {
+            response = response.header(
+                "Retry-After",
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(Some(
+                        utoipa::openapi::schema::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::Integer),
+                    ))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        components
+            .responses
+            .insert(name.to_owned(), response.build().into());
+    }
 }
 
 /// Adds to every operation what it can answer besides success, by what it takes: a body
@@ -184,6 +287,7 @@ fn problem_response(description: &str) -> RefOr<Response> {
 /// one can give 400, 500 and 503. The token endpoint answers in OAuth2's own format, documented
 /// on the handler, and is left alone.
 pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
+    add_shared_problems(&mut doc);
     for (path, item) in doc.paths.paths.iter_mut() {
         if path == crate::TOKEN_PATH {
             continue;
@@ -226,53 +330,36 @@ pub fn add_standard_errors(mut doc: OpenApiDoc) -> OpenApiDoc {
                 }
                 op.security = Some(requirements);
             }
-            let mut add = |status: &str, description: &str| {
-                op.responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem_response(description));
+            let mut add = |status: &str| {
+                if let Some(shared) = shared_problem(status) {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert(shared);
+                }
             };
-            add(
-                "400",
-                "Malformed request: bad JSON, wrong types, unknown fields or bad query parameters",
-            );
+            add("400");
             if !public {
-                add(
-                    "401",
-                    "No token, or the token is invalid, expired or revoked (see WWW-Authenticate)",
-                );
-                add("403", "The token's role or scopes do not allow this");
+                add("401");
+                add("403");
             }
             if has_id {
-                add("404", "No such resource");
+                add("404");
             }
             if has_body {
-                add(
-                    "409",
-                    "Conflicts with another record (a unique field is taken)",
-                );
-                add("413", "Body larger than the configured limit");
-                add("415", "Body is not JSON");
-                add(
-                    "422",
-                    "Validation failed; every invalid field is listed in `errors`",
-                );
+                for status in ["409", "413", "415", "422"] {
+                    add(status);
+                }
             }
             if has_id && method == "post" {
-                add(
-                    "409",
-                    "Not possible in the resource's current state (an illegal transition, a revoked client)",
-                );
+                add("409");
             }
             if conditional {
-                add(
-                    "409",
-                    "Refused while other records depend on this one, or a unique field is taken",
-                );
-                add("412", "`If-Match` does not match the current version");
+                add("409");
+                add("412");
             }
-            add("500", "Server fault; quote the request id");
-            add("503", "Database unavailable; retry later");
+            add("500");
+            add("503");
         }
     }
     state_rules(doc)

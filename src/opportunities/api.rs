@@ -16,16 +16,37 @@ crate::resource_api! {
     parent: [],
     filter: OpportunityQuery, sort: crate::db::keyset::ListSort, input: OpportunityInput, output: Opportunity,
     /// The opportunities board. A partner sees the open opportunities (and those it answered).
+    ///
+    /// Needs `agreements:read`: admin, staff, viewer and partner accounts, and integrations
+    /// granted it. This list shows a partner account only `open` ones (any other `status`
+    /// filter gives an empty page); those it answered are reached by id.
     list: list_opportunities,
     /// Post what students are working on and the help they need (staff of the school).
+    ///
+    /// Needs `agreements:write` (admin, staff, integrations granted it); staff only for their
+    /// own schools (403). `school_id` must exist (422 `not_found`); `ends_on` not before
+    /// `starts_on` (`date_order`). `status` is `open` when left out.
     create: create_opportunity,
     /// One opportunity.
+    ///
+    /// Needs `agreements:read`. A partner account gets 404 unless the opportunity is `open`
+    /// or the partner has responded to it.
     get: get_opportunity,
     /// Replace an opportunity.
+    ///
+    /// Needs `agreements:write`; staff only for their schools' opportunities, and not to move
+    /// one to another school (403). `status` moves open → filled or closed, filled → open or
+    /// closed; `closed` is final (422 `invalid_transition`). Create's rules apply.
     replace: replace_opportunity,
     /// Change an opportunity (JSON Merge Patch); `status` moves open → filled → closed.
+    ///
+    /// Needs `agreements:write`; staff only for their schools' opportunities (403). A filled
+    /// one may reopen; a closed one cannot change status (422 `invalid_transition`).
     patch: patch_opportunity,
     /// Delete an opportunity no partner answered.
+    ///
+    /// Needs `agreements:write`; staff only for their schools' opportunities (403). Any
+    /// response, whatever its status, makes this 409 `conflict`: close it instead.
     delete: delete_opportunity,
 }
 
@@ -33,6 +54,10 @@ crate::resource_api! {
 /// offerings that match, vetting valid through the opportunity's end (only vetted partners
 /// are listed when students are involved), its continuum level, its past activities with
 /// the school, and who referred it. Not for partner accounts (it ranks other partners).
+///
+/// Needs `agreements:read`: admin, staff and viewer accounts and integrations; partner
+/// accounts get 403. `limit` outside 1 to 100 is 400; an unknown opportunity is 404. Only
+/// partners not archived and offering at least one needed offering are candidates.
 #[utoipa::path(tag = "outreach", params(ItemPath, MatchQuery),
     responses((status = 200, description = "The ranked partners", body = Matches)))]
 #[get("/opportunities/{id}/matches")]
@@ -65,7 +90,7 @@ pub async fn opportunity_matches(
 }
 
 /// Registers the opportunity routes; the matches first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(opportunity_matches);
     routes(cfg);
 }

@@ -28,33 +28,44 @@ pub struct MatchQuery {
 /// A continuum level, as a match names it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatchLevel {
+    /// The continuum level's id.
     pub id: String,
+    /// The level's name.
     pub name: String,
+    /// The level's rank in the continuum; higher ranks add more to the score (up to 10).
     pub rank: i32,
 }
 
 /// The partner that referred a match.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Referrer {
+    /// The referring partner's id.
     pub partner_id: String,
+    /// The referring partner's name; `null` when that partner no longer exists.
     pub name: Option<String>,
 }
 
 /// One partner and why it ranks where it does.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Match {
+    /// The partner's id.
     pub partner_id: String,
+    /// The partner's name.
     pub name: String,
     /// 10 per matching offering, 5 for vetting valid through the opportunity's end, 2 per past
     /// activity with the school (up to 5), the continuum level's rank (up to 10), 1 when
     /// referred by another partner.
     pub score: i64,
+    /// The opportunity's offerings this partner offers; never empty.
     pub matching_offerings: Vec<Offering>,
     /// Approved, with no background check or insurance running out before the opportunity
     /// ends.
     pub vetting_valid: bool,
+    /// The partner's level on the district's continuum; `null` when it has none.
     pub continuum_level: Option<MatchLevel>,
+    /// How many activities the partner has had with the opportunity's school.
     pub past_activities_with_school: i64,
+    /// The partner that referred this one; `null` when none did.
     pub referred_by: Option<Referrer>,
     /// The same, in words.
     pub reasons: Vec<String>,
@@ -63,9 +74,11 @@ pub struct Match {
 /// The ranked partners of an opportunity.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Matches {
+    /// The opportunity matched.
     pub opportunity_id: String,
     /// When true, only partners vetted for the whole period are listed.
     pub involves_students: bool,
+    /// The partners, highest `score` first (ties by name); `limit` of them at most.
     pub matches: Vec<Match>,
 }
 

@@ -48,6 +48,7 @@ pub fn may_move(from: OpportunityStatus, to: OpportunityStatus) -> bool {
     "offerings": ["speaker", "mentoring"], "starts_on": "2027-02-01", "ends_on": "2027-03-15",
     "helpers_needed": 3, "involves_students": true}))]
 pub struct OpportunityInput {
+    /// The opportunity's headline, one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -55,13 +56,14 @@ pub struct OpportunityInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
     /// What students are working on, and how a helper would help.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 5000))]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 5000)]
     pub description: Option<String>,
+    /// The school asking; must exist (staff: one of their schools).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required)]
     #[schema(value_type = String, required = true)]
@@ -72,17 +74,23 @@ pub struct OpportunityInput {
         length(min = 1, max = 50),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub grade_band: Option<String>,
     /// The help it needs (partner offerings); a set, at least one.
     #[serde(default)]
     #[validate(required, length(min = 1, max = 23))]
     #[schema(value_type = Vec<Offering>, required = true, min_items = 1, max_items = 23)]
     pub offerings: Option<Vec<Offering>>,
+    /// The first day help is wanted (`YYYY-MM-DD`).
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
     pub starts_on: Option<NaiveDate>,
+    /// The last day help is wanted; not before `starts_on`. Matches judge vetting through it.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -118,20 +126,33 @@ impl OpportunityInput {
 /// A school's ask.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Opportunity {
+    /// The opportunity's id (a UUID).
     pub id: String,
+    /// The opportunity's headline.
     pub title: String,
+    /// What students are working on, and how a helper would help.
     pub description: String,
+    /// The school asking.
     pub school_id: String,
+    /// The grades involved; `null` when not given.
     pub grade_band: Option<String>,
+    /// The help it needs (partner offerings), sorted.
     pub offerings: Vec<Offering>,
+    /// The first day help is wanted.
     pub starts_on: NaiveDate,
+    /// The last day help is wanted.
     pub ends_on: NaiveDate,
+    /// How many helpers are wanted.
     pub helpers_needed: u32,
+    /// Whether helpers meet students (then only fully vetted partners match).
     pub involves_students: bool,
+    /// `open` (taking volunteers), `filled` or `closed`.
     pub status: OpportunityStatus,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the opportunity was posted (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the opportunity last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -145,7 +166,9 @@ pub fn status_of(row: &OpportunityRow) -> Result<OpportunityStatus, ApiError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OpportunityQuery {
+    /// Only this school's opportunities.
     pub school_id: Option<String>,
+    /// Only opportunities in this status (partner accounts: only `open` finds any).
     #[param(inline)]
     pub status: Option<OpportunityStatus>,
     /// Only those needing this offering.

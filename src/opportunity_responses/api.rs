@@ -19,18 +19,43 @@ crate::resource_api! {
     parent: [("opportunity_id" = String, Path, description = "The opportunity's id")],
     filter: ResponseQuery, sort: crate::db::keyset::ListSort, input: ResponseInput, output: OpportunityResponse,
     /// The partners that volunteered. A partner sees its own response.
+    ///
+    /// Needs `agreements:read` and an opportunity the caller sees (404 otherwise; a partner
+    /// account sees open ones and those it answered). Everyone but partners sees every
+    /// response.
     list: list_opportunity_responses,
     /// Volunteer for an open opportunity: a partner for itself, with `agreements:read`
     /// (`{message, contact_id}`); staff for a partner (`partner_id`).
+    ///
+    /// Others need `agreements:write`; staff only for their schools' opportunities (403). The
+    /// opportunity must be `open`, and a partner answers it once, withdrawn answers included
+    /// (409 `conflict`). `partner_id` must exist and `contact_id` be one of its contacts (422
+    /// `not_found`); a response starts `pending` (`invalid_transition`).
     create: create_opportunity_response,
     /// One response.
+    ///
+    /// Needs `agreements:read`; a partner account gets 404 for another partner's response or
+    /// an opportunity it does not see.
     get: get_opportunity_response,
     /// Replace a response.
+    ///
+    /// A partner changes its own (with `agreements:read`), staff those of their schools'
+    /// opportunities (403 otherwise). `partner_id` cannot change (422 `immutable`); `accepted`
+    /// is 422 `use_accept`; the school moves pending → declined, the partner pending →
+    /// withdrawn (`invalid_transition` otherwise). What accepting created stays linked.
     replace: replace_opportunity_response,
     /// Change a response (JSON Merge Patch): the school declines (`status: declined`), the
     /// partner withdraws (`withdrawn`).
+    ///
+    /// The rules of replacing apply: a partner (with `agreements:read`) only its own, staff only
+    /// their schools' (403); a fixed `partner_id` (`immutable`); `use_accept`;
+    /// `invalid_transition`.
     patch: patch_opportunity_response,
     /// Delete a response that was not accepted.
+    ///
+    /// A partner deletes its own (with `agreements:read`), staff those of their schools'
+    /// opportunities (403 otherwise), admins and integrations with `agreements:write` any. An
+    /// accepted response is 409 `conflict`. Deleting lets the partner answer again.
     delete: delete_opportunity_response,
 }
 
@@ -48,6 +73,11 @@ pub struct ResponsePath {
 /// agreement prefilled from the opportunity (title, partner, school, dates, purpose). The
 /// answer names what was created (`activity_id`, `agreement_id`). Accepting twice changes
 /// nothing.
+///
+/// Needs `agreements:write`: partner accounts cannot accept, staff only for their schools'
+/// opportunities (403). A declined or withdrawn response is 409 `conflict`. The activity or
+/// agreement is created under the rules of `POST /activities` or `POST /agreements`, so
+/// their errors may come back; nothing is saved then. Audited as `accept`.
 #[utoipa::path(tag = "outreach", params(ResponsePath, crate::http::etag::IfMatchHeader),
     request_body = AcceptInput,
     responses((status = 200, description = "The accepted response", body = OpportunityResponse,
@@ -78,7 +108,7 @@ pub async fn accept_opportunity_response(
 }
 
 /// Registers the response routes; accepting first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(accept_opportunity_response);
     routes(cfg);
 }

@@ -39,6 +39,7 @@ crate::text_enum! {
 #[schema(example = json!({"message": "Two of our engineers can coach on Thursdays.",
     "contact_id": "0193a5c8-2f4e-7c1a-9b7d-3e2f1a0b9c8d"}))]
 pub struct ResponseInput {
+    /// What the partner offers to do, for the school to read.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 2000))]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 2000)]
@@ -58,11 +59,17 @@ pub struct ResponseInput {
 /// A partner's response to an opportunity.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpportunityResponse {
+    /// The response's id (a UUID).
     pub id: String,
+    /// The opportunity answered.
     pub opportunity_id: String,
+    /// The partner volunteering; it never changes.
     pub partner_id: String,
+    /// Who at the partner will help; `null` when not named or the contact was deleted.
     pub contact_id: Option<String>,
+    /// What the partner offers to do.
     pub message: String,
+    /// `pending`, `accepted`, `declined` or `withdrawn`.
     pub status: ResponseStatus,
     /// The activity accepting created, if any.
     pub activity_id: Option<String>,
@@ -70,7 +77,9 @@ pub struct OpportunityResponse {
     pub agreement_id: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the partner volunteered (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the response last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -131,6 +140,7 @@ fn may_touch(conn: &mut DbConnection, caller: &Caller, row: &ResponseRow) -> Res
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ResponseQuery {
+    /// Only responses in this status.
     #[param(inline)]
     pub status: Option<ResponseStatus>,
 }

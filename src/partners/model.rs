@@ -101,13 +101,16 @@ pub struct VettingInput {
     /// Defaults to `not_started`.
     #[serde(default)]
     pub status: Option<VettingStatus>,
+    /// When the partner's latest background check was done (`YYYY-MM-DD`).
     #[serde(default)]
     pub background_check_on: Option<NaiveDate>,
+    /// When the background check runs out; after it an approval reads as `expired`.
     #[serde(default)]
     pub background_check_expires_on: Option<NaiveDate>,
     /// When the partner's insurance certificate runs out.
     #[serde(default)]
     pub insurance_expires_on: Option<NaiveDate>,
+    /// Free-text notes on the vetting; only admin and staff set them (ignored for others).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -157,14 +160,16 @@ pub fn offerings_from_column(column: &str) -> Result<Vec<Offering>, ApiError> {
 /// `continuum_level_id` an existing level; `vetting.status` is never `expired` (computed from the
 /// dates), and changing the vetting is a decision (admin or `vetting:decide`).
 pub struct PartnerInput {
+    /// The partner's name: required, one line, trimmed.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What kind of organisation (or person) the partner is; required.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = PartnerKind, required = true)]
@@ -172,8 +177,12 @@ pub struct PartnerInput {
     /// The district's own id for the partner (CRM id); unique.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
+    /// What the partner is and does, in free text.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
@@ -183,7 +192,8 @@ pub struct PartnerInput {
     #[validate(length(max = 500), custom(function = "http_url"))]
     #[schema(max_length = 500, format = "uri")]
     pub website: Option<String>,
-    #[serde(default)]
+    /// The partner's postal address; absent or `null` leaves every line empty.
+    #[serde(default, deserialize_with = "crate::http::text::optional_object")]
     #[validate(nested)]
     pub address: Option<Address>,
     /// A set: duplicates are removed and the order is normalised.
@@ -197,11 +207,13 @@ pub struct PartnerInput {
     pub status: Option<PartnerStatus>,
     /// The partner who brought this one in ("bring a friend").
     #[serde(default, deserialize_with = "trimmed")]
+    #[schema(format = "uuid")]
     pub referred_by: Option<String>,
     /// Where the partner sits on the district's partnership continuum.
     #[serde(default, deserialize_with = "trimmed")]
     pub continuum_level_id: Option<String>,
-    #[serde(default)]
+    /// The partner's vetting; absent means `not_started` with no dates.
+    #[serde(default, deserialize_with = "crate::http::text::optional_object")]
     #[validate(nested)]
     pub vetting: Option<VettingInput>,
 }
@@ -262,30 +274,50 @@ impl PartnerInput {
     "offerings": ["speaker", "field_trip_host", "exhibition_review"],
     "status": "active",
     "referred_by": null,
+    "continuum_level_id": null,
+    "vetting": {"status": "approved", "background_check_on": "2026-08-15",
+        "background_check_expires_on": "2027-08-15", "insurance_expires_on": "2027-06-30",
+        "notes": null, "decided_by": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1c",
+        "decided_at": "2026-08-16T14:02:00Z"},
+    "known_by": {"staff": 1, "people": [{"user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+        "name": "Jo Ramos", "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e"}]},
     "version": 3,
     "created_at": "2026-11-23T19:20:00.123456Z",
     "updated_at": "2026-11-23T20:01:12.654321Z"
 }))]
 pub struct Partner {
+    /// The partner's id (a UUID), assigned by the server.
     pub id: String,
+    /// The partner's name.
     pub name: String,
+    /// What kind of organisation (or person) the partner is.
     pub kind: PartnerKind,
+    /// The district's own id for the partner (CRM id); `null` if unset.
     pub external_id: Option<String>,
+    /// What the partner is and does; `null` if unset.
     pub description: Option<String>,
+    /// The partner's website (absolute http(s) URL); `null` if unset.
     pub website: Option<String>,
+    /// The partner's postal address; lines not given are `null`.
     pub address: Address,
+    /// What the partner offers, without duplicates, in a fixed order.
     pub offerings: Vec<Offering>,
+    /// Where the partner stands with the district.
     pub status: PartnerStatus,
     /// Id of the partner who referred this one.
     pub referred_by: Option<String>,
+    /// Id of the partner's level on the partnership continuum; `null` if not placed.
     pub continuum_level_id: Option<String>,
+    /// The partner's vetting as it reads today.
     pub vetting: Vetting,
     /// The district's staff who already know the partner (the relationship inventory), as of
     /// the read; it does not change the partner's version. Empty for partner accounts.
     pub known_by: KnownBy,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the partner was created (UTC, set by the server).
     pub created_at: DateTime<Utc>,
+    /// When the partner last changed (UTC, set by the server).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -294,6 +326,7 @@ pub struct Partner {
 pub struct KnownBy {
     /// How many people (users, or teachers named in the inventory).
     pub staff: usize,
+    /// Each person who knows the partner, listed once.
     pub people: Vec<KnownTeacher>,
     /// Whether `people` is complete: true when no relationship names the partner, so a read
     /// asks the database only about partners someone knows.
@@ -304,8 +337,11 @@ pub struct KnownBy {
 /// A teacher with a relationship with the partner.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct KnownTeacher {
+    /// The user's id when the person is a user here; `null` for a teacher named by text only.
     pub user_id: Option<String>,
+    /// The user's name, or else the teacher's name as the inventory records it.
     pub name: Option<String>,
+    /// The school of the (first) relationship that names the person; `null` if none.
     pub school_id: Option<String>,
 }
 
@@ -314,13 +350,17 @@ pub struct KnownTeacher {
 pub struct Vetting {
     /// `expired` when approved but the background check or insurance has run out.
     pub status: VettingStatus,
+    /// When the latest background check was done; `null` if none is recorded.
     pub background_check_on: Option<NaiveDate>,
+    /// When the background check runs out; `null` if unknown.
     pub background_check_expires_on: Option<NaiveDate>,
+    /// When the partner's insurance certificate runs out; `null` if unknown.
     pub insurance_expires_on: Option<NaiveDate>,
     /// Shown to admin and staff only; `null` for other callers.
     pub notes: Option<String>,
     /// Who last changed the status (a client or user id), and when.
     pub decided_by: Option<String>,
+    /// When the status or a date last changed (UTC); `null` if never decided.
     pub decided_at: Option<DateTime<Utc>>,
 }
 
@@ -475,12 +515,15 @@ fn check_references(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), Api
 pub struct PartnerQuery {
     /// Search in the name, ignoring case and accents.
     pub q: Option<String>,
+    /// Only partners of this kind.
     pub kind: Option<PartnerKind>,
+    /// Only partners with this status.
     pub status: Option<PartnerStatus>,
     /// Partners offering this.
     pub offering: Option<Offering>,
     /// Partners referred by this partner id.
     pub referred_by: Option<String>,
+    /// Only the partner with this district (CRM) id, matched exactly.
     pub external_id: Option<String>,
     /// Only partners changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,

@@ -19,26 +19,51 @@ crate::resource_api! {
     parent: [],
     filter: ProcedureQuery, sort: crate::db::keyset::ListSort, input: ProcedureInput, output: Procedure,
     /// Standard operating procedures. A partner reads those addressed to partners.
+    ///
+    /// Needs `agreements:read`: admin, staff, viewer and partner accounts, and integrations
+    /// granted it. Everyone but partners reads procedures for every audience.
     list: list_procedures,
     /// Write a procedure (administrators).
+    ///
+    /// Only the admin role, with a token holding the `admin` scope. Each of
+    /// `continuum_level_ids` and `agreement_ids` must exist (422 `not_found` on the item).
+    /// Version 1 starts the procedure's history.
     create: create_procedure,
     /// One procedure, its Markdown body also as sanitised HTML.
+    ///
+    /// Needs `agreements:read`. A partner account gets 404 for a procedure not addressed to
+    /// `partners`.
     get: get_procedure,
     /// Replace a procedure; the version before is kept in its history.
+    ///
+    /// Admin role and `admin` scope only. Only the levels and agreements this write adds are
+    /// looked up (422 `not_found`); one linked before and deleted since stays linked. A PUT
+    /// that changes nothing keeps the version and adds nothing to the history.
     replace: replace_procedure,
     /// Change a procedure (JSON Merge Patch); the version before is kept in its history.
+    ///
+    /// Admin role and `admin` scope only. A list given replaces the whole set; added continuum
+    /// levels and agreements must exist (422 `not_found`).
     patch: patch_procedure,
     /// Delete a procedure and its history.
+    ///
+    /// Admin role and `admin` scope only. Every kept version goes too; the audit trail keeps
+    /// the last one.
     delete: delete_procedure,
 }
 
 /// One version of a procedure in full.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProcedureVersion {
+    /// The version number (1 for the first).
     pub version: i64,
+    /// What made this version: `create` or `update`.
     pub action: String,
+    /// The user or client that wrote it, and its role then.
     pub recorded_by: Recorder,
+    /// When the version was written (UTC).
     pub recorded_at: DateTime<Utc>,
+    /// The procedure as it was in this version.
     pub procedure: Procedure,
 }
 
@@ -98,6 +123,10 @@ fn readable_versions(
 }
 
 /// The versions of a procedure, oldest first, with the fields each changed.
+///
+/// Needs `agreements:read`, and a procedure the caller reads now (404 otherwise). A partner
+/// account sees only the versions that were addressed to `partners` when written; their
+/// `changed_fields` then compare with the previous version it sees.
 #[utoipa::path(tag = "outreach", params(ProcedurePath),
     responses((status = 200, description = "Every version, oldest first", body = Vec<VersionSummary>)))]
 #[get("/procedures/{id}/versions")]
@@ -132,6 +161,9 @@ fn version_of(
 }
 
 /// One version of a procedure, in full.
+///
+/// Needs `agreements:read`, and a procedure the caller reads now (404 otherwise). An unknown
+/// version, or for a partner account one not addressed to `partners` then, is 404.
 #[utoipa::path(tag = "outreach", params(ProcedureVersionPath),
     responses((status = 200, description = "The procedure as it was", body = ProcedureVersion)))]
 #[get("/procedures/{id}/versions/{version}")]
@@ -162,6 +194,10 @@ pub async fn get_procedure_version(
 }
 
 /// What changed between two versions of a procedure.
+///
+/// Needs `agreements:read`, and a procedure the caller reads now (404 otherwise). Compares
+/// version `from` (default: `version - 1`) with `version`; either one missing, or hidden from
+/// a partner account, is 404.
 #[utoipa::path(tag = "outreach", params(ProcedureVersionPath, ProcedureDiffQuery),
     responses((status = 200, description = "The changed fields", body = VersionDiff)))]
 #[get("/procedures/{id}/versions/{version}/diff")]
@@ -185,7 +221,7 @@ pub async fn diff_procedure_versions(
 }
 
 /// Registers the procedure routes; the history first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(list_procedure_versions);
     cfg.service(get_procedure_version);
     cfg.service(diff_procedure_versions);

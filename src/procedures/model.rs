@@ -33,17 +33,12 @@ fn tags_valid(tags: &[String]) -> Result<(), validator::ValidationError> {
 }
 
 fn tags_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
-    ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .max_length(Some(100))
-                .pattern(Some("^[a-z0-9]+(-[a-z0-9]+)*$")),
-        )
-        .max_items(Some(20))
-        .build()
+    crate::http::text::pattern_list_schema(
+        20,
+        100,
+        "^[a-z0-9]+(-[a-z0-9]+)*$",
+        "Lower-case words joined by hyphens; a set.",
+    )
 }
 
 /// The writable fields of a procedure.
@@ -53,6 +48,7 @@ fn tags_schema() -> utoipa::openapi::schema::Array {
     "body": "1. Check the partner's vetting is **approved**.\n2. Sign them in at the office.",
     "tags": ["vetting", "visitors"], "continuum_level_ids": [], "agreement_ids": []}))]
 pub struct ProcedureInput {
+    /// The procedure's title, one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -60,8 +56,9 @@ pub struct ProcedureInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
+    /// Whom it is for; partner accounts read only those for `partners`.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = ProcedureAudience, required = true)]
@@ -91,20 +88,28 @@ pub struct ProcedureInput {
 /// A standard operating procedure.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Procedure {
+    /// The procedure's id (a UUID).
     pub id: String,
+    /// The procedure's title.
     pub title: String,
+    /// Whom it is for.
     pub audience: ProcedureAudience,
     /// Markdown, as written.
     pub body: String,
     /// The body as sanitised HTML.
     pub body_html: String,
+    /// Its tags, sorted; may be empty.
     pub tags: Vec<String>,
+    /// The continuum levels it applies to, sorted; may be empty.
     pub continuum_level_ids: Vec<String>,
+    /// The agreements it applies to, sorted; may be empty.
     pub agreement_ids: Vec<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes. Every version
     /// is kept: `/procedures/{id}/versions`.
     pub version: i64,
+    /// When the procedure was written (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the procedure last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -113,10 +118,14 @@ pub struct Procedure {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProcedureQuery {
+    /// Only procedures for this audience (partner accounts: only `partners` finds any).
     #[param(inline)]
     pub audience: Option<ProcedureAudience>,
+    /// Only procedures with this tag.
     pub tag: Option<String>,
+    /// Only procedures linked to this continuum level.
     pub continuum_level_id: Option<String>,
+    /// Only procedures linked to this agreement.
     pub agreement_id: Option<String>,
 }
 

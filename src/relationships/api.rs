@@ -8,6 +8,7 @@ use crate::auth::Caller;
 use crate::config::Policy;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
+use crate::http::sheet::Sheet;
 use crate::kpi_records::ingest::BatchMode;
 use crate::resource::{Ctx, Resource};
 
@@ -18,16 +19,35 @@ crate::resource_api! {
     filter: RelationshipQuery, sort: crate::db::keyset::ListSort, input: RelationshipInput, output: Relationship,
     /// The relationships teachers have with community organisations: the district's own
     /// knowledge, not listed to partner accounts.
+    ///
+    /// Needs `partners:read`: admin, staff and viewers see every relationship; a partner
+    /// account always gets an empty list. Filters combine (all must hold).
     list: list_relationships,
     /// Record a relationship (staff: of a teacher of their schools).
+    ///
+    /// Needs `partners:write`. Exactly one of `user_id` and `teacher_name` (422 `exactly_one`);
+    /// `partner_id`, `school_id` and `user_id` must exist and `contact_id` must be one of the
+    /// partner's contacts (422 `not_found`). Staff must give one of their own schools as
+    /// `school_id` (403); a record without a school is for admins and integrations.
     create: create_relationship,
     /// One relationship.
+    ///
+    /// Needs `partners:read`; 404 for partner accounts.
     get: get_relationship,
     /// Replace a relationship.
+    ///
+    /// Every writable field is set from the body; absent optional fields are cleared. Needs
+    /// `partners:write`; rules as on create. Staff may change only relationships of their
+    /// schools, and may not move one to a school not theirs (403).
     replace: replace_relationship,
     /// Change a relationship (JSON Merge Patch).
+    ///
+    /// Fields present are set, `null` clears, absent fields are kept; the merged result is
+    /// checked as on replace. Staff: only relationships of their schools (403).
     patch: patch_relationship,
     /// Delete a relationship.
+    ///
+    /// Needs `partners:write`; staff may delete only relationships of their schools (403).
     delete: delete_relationship,
 }
 
@@ -40,7 +60,10 @@ pub struct SheetQuery {
     pub mode: Option<BatchMode>,
 }
 
-/// Import the teacher-survey spreadsheet (`Content-Type: text/csv`), one relationship a row.
+/// Import relationships from the teacher-survey spreadsheet.
+///
+/// Import the teacher-survey spreadsheet, one relationship a row: CSV (`Content-Type:
+/// text/csv`) with a header row, or the same rows as a JSON array of `RelationshipSheetRow`.
 /// Columns (headers, case aside): `teacher_email` (a user) or `teacher_name`;
 /// `school_id` or `school_external_id`; `partner_external_id` and/or `partner_name` (matched
 /// by external id, then by name ignoring case and accents; a partner not found is added as a
@@ -49,11 +72,18 @@ pub struct SheetQuery {
 /// `last_contact_on` (YYYY-MM-DD); `notes`. Every row passes the same rules as a single write.
 /// `mode=all` (default): one bad row rejects the sheet (422, every bad row listed) and nothing
 /// is written; `partial`: good rows are written and bad ones reported.
+///
+/// Needs `partners:write`. Each row is written as its own create would be, with the same
+/// scoping (staff: rows of their schools, else the row is refused with `forbidden`); partners
+/// and contacts it adds are audited like any other write.
 #[utoipa::path(tag = "outreach", params(SheetQuery),
-    request_body(content = String, content_type = "text/csv",
-        description = "teacher_email or teacher_name, school_id or school_external_id, partner_external_id, partner_name, partner_kind, contact_name, kinds, since, last_contact_on, notes"),
+    request_body(description = "The sheet as CSV (teacher_email or teacher_name, school_id or school_external_id, partner_external_id, partner_name, partner_kind, contact_name, kinds, since, last_contact_on, notes), or its rows as JSON",
+        content(
+            (Vec<super::import::RelationshipSheetRow> = "application/json"),
+            (String = "text/csv", example = "teacher_email,school_external_id,partner_name,partner_kind,kinds,since\nj.ramos@district.example.org,042,Kennebec River Museum,museum,field_trip_host,2024-09-01\n"),
+        )),
     responses((status = 200, description = "What the import did", body = RelationshipImport),
-        (status = 415, description = "Not text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad rows (mode=all) or a missing column", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/relationships/batch")]
 pub async fn import_relationships(
@@ -65,34 +95,28 @@ pub async fn import_relationships(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Relationships::WRITE)?;
-    let csv = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/csv"));
-    if !csv {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the sheet as text/csv".into(),
-        ));
-    }
+    let sheet = Sheet::of(&req)?;
+    let csv = sheet.csv::<super::import::RelationshipSheetRow>(&body)?;
     let mode = query.into_inner().mode.unwrap_or(BatchMode::All);
     let actor = caller.actor();
-    let outcome = db::write(&pool, move |conn| {
+    let mut outcome = db::write(&pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let ctx = Ctx {
                 caller: &caller,
                 actor: &actor,
                 policy: &policy,
             };
-            import_sheet(conn, &ctx, &body, mode)
+            import_sheet(conn, &ctx, &csv, mode)
         })
     })
-    .await?;
+    .await
+    .map_err(|e| sheet.unlined_error(e))?;
+    sheet.unlined(&mut outcome.errors);
     Ok(HttpResponse::Ok().json(outcome))
 }
 
 /// Registers the relationship routes; the import first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(import_relationships);
     routes(cfg);
 }

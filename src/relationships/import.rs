@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use diesel::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -18,7 +19,7 @@ use crate::db::search::search_form;
 use crate::db::DbConnection;
 use crate::error::{ApiError, RowError};
 use crate::kpi_records::ingest::{BatchMode, MAX_LISTED_ROWS};
-use crate::partners::model::{Offering, Partners};
+use crate::partners::model::{Offering, PartnerKind, Partners};
 use crate::resource::{create_in, Ctx, Place};
 
 /// The columns a sheet may have (headers, case aside); `partner_name` or
@@ -38,6 +39,48 @@ pub const COLUMNS: &[&str] = &[
     "notes",
 ];
 
+/// One row of the teacher-survey sheet, sent as JSON: the sheet's columns and its rules
+/// (`partner_name` or `partner_external_id`, and `teacher_email` or `teacher_name`, in each
+/// row).
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"teacher_email": "j.ramos@district.example.org",
+    "school_external_id": "042", "partner_name": "Kennebec River Museum",
+    "partner_kind": "museum", "contact_name": "Ann Lee", "kinds": ["field_trip_host"],
+    "since": "2024-09-01", "notes": "Hosts the grade 4 river unit."}))]
+pub struct RelationshipSheetRow {
+    /// The teacher as a user of the service (matched by email).
+    #[schema(format = Email, max_length = 254)]
+    pub teacher_email: Option<String>,
+    /// The teacher by name, when not a user.
+    #[schema(max_length = 200)]
+    pub teacher_name: Option<String>,
+    /// The teacher's school by id; or `school_external_id`.
+    pub school_id: Option<String>,
+    /// The teacher's school by its external id.
+    pub school_external_id: Option<String>,
+    /// The partner's external id (matched first).
+    pub partner_external_id: Option<String>,
+    /// The partner's name (matched ignoring case and accents; a prospect is added when none
+    /// matches).
+    #[schema(max_length = 200)]
+    pub partner_name: Option<String>,
+    /// The kind of a partner added as a prospect (`other` when left out).
+    pub partner_kind: Option<PartnerKind>,
+    /// A contact at the partner (matched by name, else added).
+    #[schema(max_length = 200)]
+    pub contact_name: Option<String>,
+    /// What the partner offers in this relationship.
+    pub kinds: Option<Vec<Offering>>,
+    /// Since when the teacher has worked with the partner.
+    pub since: Option<NaiveDate>,
+    /// The last time they were in touch.
+    pub last_contact_on: Option<NaiveDate>,
+    /// Free-text notes on the relationship.
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+}
+
 /// What an import did.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct RelationshipImport {
@@ -47,7 +90,9 @@ pub struct RelationshipImport {
     pub created: usize,
     /// Partners the sheet named that were not on record, added as prospects.
     pub partners_created: usize,
+    /// Contacts the sheet named that the partner did not have, added.
     pub contacts_created: usize,
+    /// Rows with at least one problem, not written.
     pub rejected: usize,
     /// The bad rows (partial mode; in `all` mode they come in a 422).
     pub errors: Vec<RowError>,

@@ -39,11 +39,16 @@ pub struct RelationshipInput {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub teacher_name: Option<String>,
     /// The teacher's school.
     #[serde(default, deserialize_with = "trimmed")]
     pub school_id: Option<String>,
+    /// The partner the teacher knows: required, an existing partner's id.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required)]
     #[schema(value_type = String, required = true)]
@@ -56,9 +61,11 @@ pub struct RelationshipInput {
     #[validate(length(max = 23))]
     #[schema(max_items = 23)]
     pub kinds: Option<Vec<Offering>>,
+    /// Since when the teacher has known the partner (`YYYY-MM-DD`).
     pub since: Option<NaiveDate>,
     /// When last in touch.
     pub last_contact_on: Option<NaiveDate>,
+    /// Free-text notes on the relationship; never shown to partner accounts.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
@@ -82,19 +89,31 @@ impl RelationshipInput {
 /// A relationship a teacher has with a partner.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Relationship {
+    /// The relationship's id (a UUID), assigned by the server.
     pub id: String,
+    /// The teacher as a user of this service; `null` when named by `teacher_name`.
     pub user_id: Option<String>,
+    /// The teacher's name when not a user; `null` when `user_id` is set.
     pub teacher_name: Option<String>,
+    /// The teacher's school; `null` for a district-wide record.
     pub school_id: Option<String>,
+    /// The partner the teacher knows.
     pub partner_id: String,
+    /// The person at the partner the teacher knows; `null` if none (or deleted).
     pub contact_id: Option<String>,
+    /// The kinds of interaction (partner offerings), without duplicates.
     pub kinds: Vec<Offering>,
+    /// Since when the teacher has known the partner; `null` if unknown.
     pub since: Option<NaiveDate>,
+    /// When last in touch; `null` if unknown.
     pub last_contact_on: Option<NaiveDate>,
+    /// Free-text notes on the relationship; `null` if none.
     pub notes: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the relationship was recorded (UTC, set by the server).
     pub created_at: DateTime<Utc>,
+    /// When the relationship last changed (UTC, set by the server).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -103,8 +122,11 @@ pub struct Relationship {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RelationshipQuery {
+    /// Only relationships with this partner (an id).
     pub partner_id: Option<String>,
+    /// Only relationships of teachers at this school (an id).
     pub school_id: Option<String>,
+    /// Only relationships of this user (an id).
     pub user_id: Option<String>,
     /// Only relationships with this kind of interaction.
     pub kind: Option<Offering>,

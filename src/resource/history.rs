@@ -11,17 +11,22 @@ use crate::error::ApiError;
 /// Who recorded a version or a transition.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Recorder {
+    /// The id of the client or user who made the change.
     pub id: String,
+    /// Their role at the time (`admin`, `staff`, …).
     pub role: String,
 }
 
 /// One version in a history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionSummary {
+    /// The version number (1 for the first), as in the resource's `version` and `ETag`.
     pub version: i64,
     /// `create`, `update` or `transition`.
     pub action: String,
+    /// Who made this version.
     pub recorded_by: Recorder,
+    /// When this version was recorded (UTC).
     pub recorded_at: DateTime<Utc>,
     /// Fields that differ from the previous version (empty for the first).
     pub changed_fields: Vec<String>,
@@ -30,8 +35,11 @@ pub struct VersionSummary {
 /// What changed between two versions: `{"field": {"old": …, "new": …}}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionDiff {
+    /// The version compared from: its values are the `old` ones.
     pub from: i64,
+    /// The version compared to: its values are the `new` ones.
     pub to: i64,
+    /// Each field that differs, as `{"old": …, "new": …}`; empty when none does.
     #[schema(value_type = Object)]
     pub changes: Value,
 }

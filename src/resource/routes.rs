@@ -57,7 +57,7 @@ macro_rules! resource_api {
         )+
 
         /// Registers the resource's routes.
-        pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+        pub fn routes(cfg: &mut $crate::openapi::Routes) {
             $(cfg.service($name);)+
         }
     };

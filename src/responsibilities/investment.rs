@@ -13,37 +13,52 @@ use crate::agreements::model::Party;
 /// Committed and delivered amounts of one party and kind.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvestmentLine {
+    /// The party investing.
     pub party: Party,
+    /// What is invested.
     pub kind: InvestmentKind,
     /// Amounts of different units are never added together.
     pub unit: Option<String>,
+    /// What this party committed, summed, in `unit`.
     pub committed: f64,
+    /// What this party delivered so far, summed, in `unit`.
     pub delivered: f64,
+    /// How many responsibilities the sums come from.
     pub responsibilities: usize,
 }
 
 /// A party's share of one kind of investment (0 to 1).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PartyShare {
+    /// The party.
     pub party: Party,
+    /// Its part of everything committed of this kind and unit, 0 to 1 (0 when nothing was).
     pub committed_share: f64,
+    /// Its part of everything delivered of this kind and unit, 0 to 1 (0 when nothing was).
     pub delivered_share: f64,
 }
 
 /// How one kind (and unit) of investment is shared between the parties.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KindBalance {
+    /// What is invested.
     pub kind: InvestmentKind,
+    /// The unit; hours without one count as `hours`, other kinds without one stay `null`.
     pub unit: Option<String>,
+    /// Everything committed of this kind and unit, by all parties.
     pub committed: f64,
+    /// Everything delivered of this kind and unit so far, by all parties.
     pub delivered: f64,
+    /// Each investing party's share.
     pub shares: Vec<PartyShare>,
 }
 
 /// Who invests what in an agreement, so "equal investment" can be seen, not assumed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvestmentSummary {
+    /// Sums per party, kind and unit.
     pub lines: Vec<InvestmentLine>,
+    /// Per kind and unit: the totals and each party's share.
     pub balance: Vec<KindBalance>,
 }
 

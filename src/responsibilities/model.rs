@@ -16,6 +16,7 @@ use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
 
 crate::text_enum! {
+    /// Where a responsibility stands; a `done` or `dropped` one is never overdue.
     pub enum ResponsibilityStatus {
         Planned => "planned",
         InProgress => "in_progress",
@@ -61,11 +62,13 @@ pub fn from_centi(centi: i64) -> f64 {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "hours", "committed": 40, "delivered": 12.5, "unit": "hours"}))]
 pub struct InvestmentInput {
+    /// What is invested.
     pub kind: InvestmentKind,
     /// Up to two decimals are kept.
     #[validate(range(min = 0.0, max = 10000000000.0))]
     #[schema(minimum = 0, maximum = 10000000000.0)]
     pub committed: f64,
+    /// How much has been delivered so far, in `unit`; 0 when left out. Two decimals are kept.
     #[serde(default)]
     #[validate(range(min = 0.0, max = 10000000000.0))]
     #[schema(minimum = 0, maximum = 10000000000.0)]
@@ -73,7 +76,10 @@ pub struct InvestmentInput {
     /// e.g. `hours`, `USD`, `laptops`.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 20), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 20, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 20,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub unit: Option<String>,
 }
 
@@ -88,10 +94,12 @@ pub struct InvestmentInput {
 /// Across fields: `assignee_contact_id` is a contact of one of the agreement's partners, and
 /// `assignee_user_id` an existing user.
 pub struct ResponsibilityInput {
+    /// The party responsible.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = Party, required = true)]
     pub party: Option<Party>,
+    /// What is to be done.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 2000))]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 2000)]
@@ -102,17 +110,23 @@ pub struct ResponsibilityInput {
     /// A user (district or school staff).
     #[serde(default, deserialize_with = "trimmed")]
     pub assignee_user_id: Option<String>,
+    /// When it is due; without a date it is never overdue.
     #[serde(default)]
     pub due_on: Option<NaiveDate>,
     /// Defaults to `planned`.
     #[serde(default)]
     pub status: Option<ResponsibilityStatus>,
+    /// What the party commits to it and has delivered, when something is counted.
     #[serde(default)]
     #[validate(nested)]
     pub investment: Option<InvestmentInput>,
+    /// The district's own id for it; unique when set (409 when already in use).
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
 }
 
@@ -138,30 +152,46 @@ impl ResponsibilityInput {
 /// What a party commits and has delivered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Investment {
+    /// What is invested.
     pub kind: InvestmentKind,
+    /// The amount committed, in `unit` (two decimals).
     pub committed: f64,
+    /// The amount delivered so far, in `unit` (two decimals).
     pub delivered: f64,
+    /// The unit, such as `hours`, `USD` or `laptops`; `null` if none was given.
     pub unit: Option<String>,
 }
 
 /// Who does what by when.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Responsibility {
+    /// The responsibility's id.
     pub id: String,
+    /// The agreement it belongs to.
     pub agreement_id: String,
+    /// The party responsible.
     pub party: Party,
+    /// What is to be done.
     pub description: String,
+    /// The partner contact it is assigned to; `null` if none (or the contact was deleted).
     pub assignee_contact_id: Option<String>,
+    /// The user it is assigned to; `null` if none (or the user was deleted).
     pub assignee_user_id: Option<String>,
+    /// When it is due; `null`: no due date.
     pub due_on: Option<NaiveDate>,
+    /// Where it stands.
     pub status: ResponsibilityStatus,
     /// Due before today and neither done nor dropped.
     pub overdue: bool,
+    /// What the party commits and has delivered; `null` when nothing is counted.
     pub investment: Option<Investment>,
+    /// The district's own id for it; `null` if none was given.
     pub external_id: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -283,7 +313,9 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ResponsibilityQuery {
+    /// Only responsibilities of this party.
     pub party: Option<Party>,
+    /// Only responsibilities with this status.
     pub status: Option<ResponsibilityStatus>,
     /// Only (or no) overdue responsibilities.
     pub overdue: Option<bool>,

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{row_from, School, SchoolInput, Schools};
@@ -21,20 +21,62 @@ use crate::resource::{Resource, Stored};
 pub struct ImportOutcome {
     /// Rows in the file (not counting the header).
     pub received: usize,
+    /// Schools created for a `sourcedId` not yet known.
     pub created: usize,
+    /// Existing schools whose name, `state_id` or `active` changed.
     pub updated: usize,
+    /// Rows whose school already matched the file.
     pub unchanged: usize,
     /// Schools set inactive by a `tobedeleted` row.
     pub deactivated: usize,
     /// Rows of another org type, or `tobedeleted` rows of schools we never had.
     pub skipped: usize,
+    /// Rows with at least one problem, not written.
     pub rejected: usize,
     /// The bad rows (partial mode; in `all` mode they come in a 422).
     pub errors: Vec<RowError>,
 }
 
+/// One row of a OneRoster `orgs.csv`, sent as JSON: the file's columns and its rules.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"sourcedId": "sch-042", "status": "active",
+    "dateLastModified": "2026-08-01T00:00:00Z", "name": "Riverside Elementary",
+    "type": "school", "identifier": "230042", "parentSourcedId": "district-1"}))]
+pub struct OrgRow {
+    /// The org's id in the SIS: the school's `external_id`.
+    #[serde(rename = "sourcedId")]
+    #[schema(max_length = 100)]
+    pub sourced_id: String,
+    /// `active` (default) or `tobedeleted` (deactivates the school).
+    pub status: Option<OrgStatus>,
+    /// Read and ignored (the import compares the fields themselves).
+    #[serde(rename = "dateLastModified")]
+    pub date_last_modified: Option<String>,
+    /// The school's name (required for `school` rows).
+    #[schema(max_length = 200)]
+    pub name: String,
+    /// The org type; rows of any type but `school` are skipped.
+    #[serde(rename = "type")]
+    pub org_type: String,
+    /// The state's id of the school (its `state_id`).
+    #[schema(max_length = 50)]
+    pub identifier: Option<String>,
+    /// Read and ignored.
+    #[serde(rename = "parentSourcedId")]
+    pub parent_sourced_id: Option<String>,
+}
+
+crate::text_enum! {
+    /// A OneRoster row status the import understands.
+    pub enum OrgStatus {
+        Active => "active",
+        ToBeDeleted => "tobedeleted",
+    }
+}
+
 /// One school row, checked.
-struct OrgRow {
+struct CheckedOrg {
     sourced_id: String,
     name: String,
     identifier: Option<String>,
@@ -99,7 +141,7 @@ fn read_row(
     columns: &Columns,
     index: usize,
     line: u64,
-) -> Result<Option<OrgRow>, Vec<RowError>> {
+) -> Result<Option<CheckedOrg>, Vec<RowError>> {
     let cell = |i: usize| record.get(i).unwrap_or("").trim();
     let optional = |i: Option<usize>| i.map(cell).filter(|v| !v.is_empty());
     if !cell(columns.kind).eq_ignore_ascii_case("school") {
@@ -156,7 +198,7 @@ fn read_row(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Some(OrgRow {
+    Ok(Some(CheckedOrg {
         sourced_id: sourced_id.to_owned(),
         name: name.to_owned(),
         identifier: identifier.map(str::to_owned),
@@ -234,7 +276,7 @@ pub fn import_orgs(
 /// Writes one school row, audited (and so in the change feed) like any other write.
 fn upsert(
     conn: &mut DbConnection,
-    row: OrgRow,
+    row: CheckedOrg,
     actor: &Actor,
     outcome: &mut ImportOutcome,
 ) -> Result<(), ApiError> {

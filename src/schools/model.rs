@@ -47,18 +47,22 @@ crate::text_enum! {
 }))]
 /// Across fields: `highest_grade` is not below `lowest_grade`.
 pub struct SchoolInput {
+    /// The school's name: required, one line, trimmed.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
     /// The district's own id for the school (SIS id); unique.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 100), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 100, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_id: Option<String>,
     /// NCES school id: 12 digits; unique.
     #[serde(default)]
@@ -68,13 +72,19 @@ pub struct SchoolInput {
     /// State school id; unique.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 50), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 50, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 50,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub state_id: Option<String>,
-    #[serde(default)]
+    /// The school's postal address; absent or `null` leaves every line empty.
+    #[serde(default, deserialize_with = "crate::http::text::optional_object")]
     #[validate(nested)]
     pub address: Option<Address>,
+    /// The lowest grade taught (`PK`, `KG`, `01` … `12`).
     #[serde(default)]
     pub lowest_grade: Option<GradeLevel>,
+    /// The highest grade taught; not below `lowest_grade` (else 422 `grade_span`).
     #[serde(default)]
     pub highest_grade: Option<GradeLevel>,
     /// Defaults to true.
@@ -126,18 +136,29 @@ impl SchoolInput {
     "updated_at": "2026-11-23T19:20:00.123456Z"
 }))]
 pub struct School {
+    /// The school's id (a UUID), assigned by the server.
     pub id: String,
+    /// The school's name.
     pub name: String,
+    /// The district's own id for the school (SIS id, OneRoster `sourcedId`); `null` if unset.
     pub external_id: Option<String>,
+    /// The 12-digit NCES school id; `null` if unset.
     pub nces_id: Option<String>,
+    /// The state's id for the school; `null` if unset.
     pub state_id: Option<String>,
+    /// The school's postal address; lines not given are `null`.
     pub address: Address,
+    /// The lowest grade taught; `null` if unset.
     pub lowest_grade: Option<GradeLevel>,
+    /// The highest grade taught; `null` if unset.
     pub highest_grade: Option<GradeLevel>,
+    /// Whether the school is in use; inactive schools are kept for history.
     pub active: bool,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the school was created (UTC, set by the server).
     pub created_at: DateTime<Utc>,
+    /// When the school last changed (UTC, set by the server).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -184,7 +205,9 @@ impl TryFrom<SchoolRow> for School {
 pub struct SchoolQuery {
     /// Search in the name, ignoring case and accents.
     pub q: Option<String>,
+    /// Only active (`true`) or only inactive (`false`) schools; both when absent.
     pub active: Option<bool>,
+    /// Only the school with this district (SIS) id, matched exactly.
     pub external_id: Option<String>,
     /// Only schools changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,

@@ -17,18 +17,42 @@ crate::resource_api! {
     parent: [],
     filter: StoryQuery, sort: crate::db::keyset::ListSort, input: StoryInput, output: Story,
     /// Success stories. A partner reads the published ones and those that name it.
+    ///
+    /// Needs `agreements:read`: admin, staff, viewer and partner accounts, and integrations
+    /// granted it. All but partners see every story, drafts included. Highlighted figures are
+    /// suppressed below the threshold unless the token holds `kpi:read_small_cells`.
     list: list_stories,
     /// Write a story (staff: of their schools). It starts as a draft.
+    ///
+    /// Needs `agreements:write`; staff name at least one school, all theirs, and only an
+    /// agreement with one of their schools (403). Ids must exist (422 `not_found`, also for
+    /// `highlight.kpi_code`); a `highlight` needs `agreement_id` (`needs_agreement`);
+    /// `published` needs `consent_confirmed: true` (`consent_required`); a taken `slug` is 409.
     create: create_story,
     /// One story, its Markdown body also as sanitised HTML, its highlighted figure as the
     /// caller may see it.
+    ///
+    /// Needs `agreements:read`. A partner account gets 404 for a story that is neither
+    /// published nor names it.
     get: get_story,
     /// Replace a story.
+    ///
+    /// Needs `agreements:write`; staff only for stories whose schools are all theirs, before
+    /// and after (403). `status` moves draft → published → archived (422 `invalid_transition`);
+    /// the rules of creating apply, but only ids this write adds are looked up, so a partner
+    /// deleted since stays named. `published_at` is set on first publication.
     replace: replace_story,
     /// Change a story (JSON Merge Patch): `status: published` (with `consent_confirmed: true`)
     /// puts it on the public showcase, `archived` takes it down.
+    ///
+    /// Needs `agreements:write`; staff only for stories whose schools are all theirs (403).
+    /// An archived story cannot be published again (422 `invalid_transition`); lists given
+    /// replace the whole list; a `slug` another story has is 409 `conflict`.
     patch: patch_story,
     /// Delete a story.
+    ///
+    /// Needs `agreements:write`; staff only for stories whose schools are all theirs (403). A
+    /// published story may be deleted too; it leaves the showcase and the feed at once.
     delete: delete_story,
 }
 
@@ -59,6 +83,10 @@ async fn newest(
 
 /// The published stories, newest first, without a token: for district websites. No internal
 /// fields; highlighted figures are suppressed as for the public. Rate-limited per address.
+///
+/// Anyone may call it (429 with `Retry-After` past the per-address limit). `limit` outside 1
+/// to 50 is 400; `school_id` keeps the stories that name that school. Partners and schools
+/// deleted since the story was written are left out of its names.
 #[utoipa::path(tag = "outreach", params(PublicStoriesQuery), security(()),
     responses((status = 200, description = "Published stories", body = PublicStories),
         (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
@@ -81,6 +109,10 @@ pub async fn public_stories(
 }
 
 /// The published stories as an Atom feed (newest first, `limit` of them), without a token.
+///
+/// The same stories and parameters as `GET /public/stories` (400 for a `limit` outside 1 to
+/// 50; 429 past the per-address limit). Entry ids are `urn:uuid:{id}`, stable when a slug
+/// changes; links are absolute, built from the scheme and host the request used.
 #[utoipa::path(tag = "outreach", params(PublicStoriesQuery), security(()),
     responses((status = 200, description = "An Atom feed", content_type = "application/atom+xml", body = String),
         (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
@@ -111,6 +143,10 @@ pub struct SlugPath {
 }
 
 /// One published story by its slug, without a token; 404 for any other.
+///
+/// Anyone may call it (429 with `Retry-After` past the per-address limit). Drafts and
+/// archived stories answer 404, as unknown slugs do; the highlighted figure is suppressed as
+/// for the public.
 #[utoipa::path(tag = "outreach", params(SlugPath), security(()),
     responses((status = 200, description = "The story", body = PublicStory),
         (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
@@ -140,7 +176,7 @@ pub async fn public_story_by_slug(
 }
 
 /// Registers the story routes; the public ones first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(public_stories_feed);
     cfg.service(public_stories);
     cfg.service(public_story_by_slug);

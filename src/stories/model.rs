@@ -42,17 +42,12 @@ fn urls_valid(urls: &[String]) -> Result<(), validator::ValidationError> {
 }
 
 fn urls_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
-    ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .max_length(Some(2000))
-                .pattern(Some("^[hH][tT][tT][pP][sS]?://[^/\\s][^\\s]*$")),
-        )
-        .max_items(Some(10))
-        .build()
+    crate::http::text::pattern_list_schema(
+        10,
+        2000,
+        "^[hH][tT][tT][pP][sS]?://[^/\\s\\x00-\\x1F\\x7F-\\x9F][^\\s\\x00-\\x1F\\x7F-\\x9F]*$",
+        "Photos and videos (http or https URLs, at most 10).",
+    )
 }
 
 /// One KPI figure the story shows: the latest value of a series of the story's agreement, as
@@ -75,7 +70,11 @@ pub struct Highlight {
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub caption: Option<String>,
 }
 
@@ -95,6 +94,7 @@ pub struct Highlight {
     "media_urls": ["https://photos.district.example/museum-night.jpg"],
     "consent_confirmed": true, "status": "draft"}))]
 pub struct StoryInput {
+    /// The story's headline, one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -102,7 +102,7 @@ pub struct StoryInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
     /// The story's address on the showcase (`/public/stories/{slug}`); unique.
     #[serde(default)]
@@ -110,6 +110,7 @@ pub struct StoryInput {
     #[schema(value_type = String, required = true, max_length = 100,
         pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
+    /// A short teaser, plain text, shown in lists and the feed; optional.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 1000))]
     #[schema(max_length = 1000)]
@@ -119,6 +120,7 @@ pub struct StoryInput {
     #[validate(required, length(min = 1, max = 50000))]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 50000)]
     pub body: Option<String>,
+    /// The agreement the story is about; needed for a `highlight`. Optional.
     #[serde(default, deserialize_with = "trimmed")]
     pub agreement_id: Option<String>,
     /// The partners in the story; a set.
@@ -131,6 +133,7 @@ pub struct StoryInput {
     #[validate(length(max = 20))]
     #[schema(max_items = 20)]
     pub school_ids: Option<Vec<String>>,
+    /// One KPI figure of the agreement to show with the story; optional.
     #[serde(default)]
     #[validate(nested)]
     pub highlight: Option<Highlight>,
@@ -177,8 +180,11 @@ pub fn may_move(from: StoryStatus, to: StoryStatus) -> bool {
 /// The highlighted figure as read.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HighlightFigure {
+    /// The KPI's code.
     pub kpi_code: String,
+    /// The student group's code (`all` for every student).
     pub student_group: String,
+    /// What the figure says; `null` when none was written.
     pub caption: Option<String>,
     /// The series' latest period in the three years up to today, as the reader may see it
     /// (`value: null, suppressed: true` when too few students are behind it); `null` when the
@@ -189,25 +195,39 @@ pub struct HighlightFigure {
 /// A story.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Story {
+    /// The story's id (a UUID).
     pub id: String,
+    /// The story's headline.
     pub title: String,
+    /// The story's address on the showcase (`/public/stories/{slug}`).
     pub slug: String,
+    /// A short teaser; `null` when none was written.
     pub summary: Option<String>,
     /// Markdown, as written.
     pub body: String,
     /// The body as sanitised HTML.
     pub body_html: String,
+    /// The agreement the story is about; `null` when none.
     pub agreement_id: Option<String>,
+    /// The partners in the story, sorted; may be empty.
     pub partner_ids: Vec<String>,
+    /// The schools in the story, sorted; may be empty.
     pub school_ids: Vec<String>,
+    /// The highlighted KPI figure, as this caller may see it; `null` when none.
     pub highlight: Option<HighlightFigure>,
+    /// Photos and videos (http or https URLs).
     pub media_urls: Vec<String>,
+    /// Whether those in the story agreed to its publication.
     pub consent_confirmed: bool,
+    /// `draft`, `published` (on the public showcase) or `archived` (taken down).
     pub status: StoryStatus,
+    /// When it was first published (UTC); `null` until then, and kept once set.
     pub published_at: Option<DateTime<Utc>>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the story was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the story last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -262,10 +282,14 @@ pub fn figure(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StoryQuery {
+    /// Only stories in this status.
     #[param(inline)]
     pub status: Option<StoryStatus>,
+    /// Only the stories about this agreement.
     pub agreement_id: Option<String>,
+    /// Only the stories that name this partner.
     pub partner_id: Option<String>,
+    /// Only the stories that name this school.
     pub school_id: Option<String>,
 }
 

@@ -29,11 +29,15 @@ pub struct PublicStoriesQuery {
 /// A published story as the public reads it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicStory {
+    /// The story's headline.
     pub title: String,
+    /// The story's address: `/public/stories/{slug}`.
     pub slug: String,
+    /// A short teaser; `null` when none was written.
     pub summary: Option<String>,
     /// The story, as sanitised HTML.
     pub body_html: String,
+    /// Photos and videos (http or https URLs).
     pub media_urls: Vec<String>,
     /// The partners' names.
     pub partners: Vec<String>,
@@ -41,13 +45,16 @@ pub struct PublicStory {
     pub schools: Vec<String>,
     /// Suppressed as for anyone without an account.
     pub highlight: Option<HighlightFigure>,
+    /// When it was first published (UTC).
     pub published_at: Option<DateTime<Utc>>,
+    /// When the story last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
 /// Published stories, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicStories {
+    /// The stories, most recently published first; `limit` of them at most.
     pub data: Vec<PublicStory>,
 }
 

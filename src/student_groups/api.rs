@@ -8,16 +8,35 @@ crate::resource_api! {
     parent: [],
     filter: GroupQuery, sort: GroupSort, input: GroupInput, output: StudentGroup,
     /// The student-group catalogue, by code.
-    list: list_groups,
+    ///
+    /// Needs `kpi:read` (admin, staff, partner, viewer; integrations by scope). `part_of` lists
+    /// the parts of one group, such as the grades that make up `all`.
+    list: list_student_groups,
     /// Add a student group (admin).
-    create: create_group,
+    ///
+    /// Needs the admin role, with the `admin` scope in the token (403 otherwise). `code` must be
+    /// a slug no other group has (409 when taken). `part_of` and `dimension` go together (422
+    /// `part_of_and_dimension`); `part_of` names an existing group (`unknown_student_group`),
+    /// never the group itself or one of its parts (`part_of_itself`, `part_of_cycle`).
+    create: create_student_group,
     /// One student group, by id or code.
-    get: get_group,
+    ///
+    /// Needs `kpi:read`.
+    get: get_student_group,
     /// Replace a student group (admin); its code cannot change.
-    replace: replace_group,
+    ///
+    /// Roles and rules of creating; `{id}` may be the id or the code. A different `code` is 422
+    /// `immutable`.
+    replace: replace_student_group,
     /// Change a student group (admin; JSON Merge Patch); its code cannot change.
-    patch: patch_group,
+    ///
+    /// Roles and rules of a replace, applied to the merged group; `{id}` may be the id or the
+    /// code.
+    patch: patch_student_group,
     /// Remove a student group (admin); refused with 409 while records, targets or other groups
     /// use it.
-    delete: delete_group,
+    ///
+    /// Needs the admin role, with the `admin` scope in the token; `{id}` may be the id or the
+    /// code.
+    delete: delete_student_group,
 }

@@ -31,13 +31,14 @@ pub struct GroupInput {
     #[validate(required, custom(function = "any_slug"))]
     #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: Option<String>,
+    /// A readable name, on one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
     /// The code of the group this one is a part of. The groups that share `part_of` and
     /// `dimension` together make up `part_of`: `ell` and `non_ell` make up `all`. Set with
@@ -77,15 +78,21 @@ impl GroupInput {
 /// A student group KPI records and targets may be reported for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StudentGroup {
+    /// The group's id.
     pub id: String,
+    /// The group's slug; records and targets name the group by it. It never changes.
     pub code: String,
+    /// A readable name.
     pub name: String,
     /// The group this one is a part of, with its siblings of the same `dimension`.
     pub part_of: Option<String>,
+    /// What splits `part_of` into this group and its siblings; `null` exactly when `part_of` is.
     pub dimension: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When it was added (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -125,6 +132,7 @@ crate::sort_enum! {
 pub struct GroupQuery {
     /// Only the parts of this group (code).
     pub part_of: Option<String>,
+    /// Only groups of this dimension (such as `grade` or `english_learner`).
     pub dimension: Option<String>,
     /// Only groups changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::model::{Audience, Survey, SurveyInput, SurveyQuery, SurveySort, SurveyStatus, Surveys};
-use super::responses::{respond, PublicSurvey, ResponseInput, ResponseReceipt};
+use super::responses::{respond, PublicSurvey, ResponseReceipt, SurveyResponseInput};
 use super::results::{csv, results, Breakdown, ResultsFormat, ResultsQuery, SurveyResults};
 use super::store::{self, SurveyRow};
 use crate::audit::Actor;
@@ -20,25 +20,54 @@ crate::resource_api! {
     parent: [],
     filter: SurveyQuery, sort: SurveySort, input: SurveyInput, output: Survey,
     /// Surveys, newest first. A partner sees the open surveys addressed to partners.
+    ///
+    /// Needs `agreements:read`: admin, staff, viewer and partner accounts, and integrations
+    /// granted it. Everyone but partners sees every survey, whatever its school.
     list: list_surveys,
     /// Draft a survey: its questions, audiences, school (or the district) and dates. Staff
     /// draft for their schools; district-wide surveys are for administrators.
+    ///
+    /// Needs `agreements:write` (admin, staff, integrations granted it); staff get 403 outside
+    /// their schools. `school_id`, `agreement_id` and each option's `need_code` must exist
+    /// (422 `unknown_school`, `unknown_agreement`, `unknown_need`); `closes_on` not before
+    /// `opens_on` (`before_opening`); codes unique (`duplicate`); choice questions have 2 to 50
+    /// options (`too_few_options`), scale and text questions none (`not_allowed`).
     create: create_survey,
     /// One survey, with its questions and, once open, its public answering link's key.
+    ///
+    /// Needs `agreements:read`. A partner account gets 404 for a survey that is not open or
+    /// not addressed to `partners`.
     get: get_survey,
     /// Replace a survey.
+    ///
+    /// Needs `agreements:write`; staff only for surveys of their schools, and not to move one
+    /// elsewhere (403). `status` moves draft → open → closed only (422 `invalid_transition`);
+    /// opening needs a question (`required`) and makes the `public_token`, which never changes.
+    /// Once anyone has answered, only closing is allowed (409 `conflict`). Create's rules apply.
     replace: replace_survey,
     /// Change a survey (JSON Merge Patch); `status` opens (`open`) and closes (`closed`) it.
+    ///
+    /// Needs `agreements:write`; staff only for surveys of their schools (403). `status` moves
+    /// forward only (422 `invalid_transition`); once the survey has responses, any change but
+    /// closing is 409 `conflict`. `questions`, when given, replaces the whole list.
     patch: patch_survey,
     /// Delete a survey.
+    ///
+    /// Needs `agreements:write`; staff only for surveys of their schools (403). A survey that
+    /// anyone has answered cannot be deleted (409 `conflict`): close it instead.
     delete: delete_survey,
 }
 
 /// Answer a survey as a signed-in caller: partner accounts answer as partners, everyone else
 /// as staff. Only open surveys take answers, while today is within their dates; 422 names each
 /// answer that does not fit its question.
+///
+/// Needs `agreements:read`; a partner account gets 404 unless the survey is open and asks
+/// `partners`. The caller's audience must be one the survey asks (422 `not_asked`) and sends no
+/// `respondent_key` (`not_allowed`). Answers: `unknown_question`, `required`, `invalid_answer`;
+/// 409 `conflict` when the survey is not open or today (UTC) is outside its dates.
 #[utoipa::path(tag = "community", params(crate::resource::ItemPath),
-    request_body = ResponseInput,
+    request_body = SurveyResponseInput,
     responses((status = 201, description = "Recorded", body = ResponseReceipt),
         (status = 409, description = "The survey is not taking answers", body = crate::error::Problem,
             content_type = "application/problem+json")))]
@@ -47,7 +76,7 @@ pub async fn answer_survey(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<crate::resource::ItemPath>,
-    body: Body<ResponseInput>,
+    body: Body<SurveyResponseInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Surveys::READ)?;
     let id = path.into_inner().id;
@@ -97,6 +126,10 @@ fn open_by_token(conn: &mut DbConnection, token: &str) -> Result<SurveyRow, ApiE
 }
 
 /// A survey's questions, through its public link (no token): only while the survey is open.
+///
+/// Anyone may call it; requests are rate-limited per source address (429 with `Retry-After`).
+/// An unknown key, or a survey in `draft` or `closed`, is 404. Only the `families` and
+/// `community` audiences are listed, with the title, closing date and questions.
 #[utoipa::path(tag = "community", params(TokenPath), security(()),
     responses((status = 200, description = "The questions", body = PublicSurvey),
         (status = 429, description = "Too many requests from this address", body = crate::error::Problem,
@@ -120,8 +153,13 @@ pub async fn public_survey(
 /// Answer a survey through its public link, without an account or token: families and
 /// community members. Rate-limited per address; never shows other answers. An optional
 /// `respondent_key` answers once.
+///
+/// `audience` is required (422 `required`), must be `families` or `community` (`not_public`)
+/// and one the survey asks (`not_asked`); answers are judged as for signed-in respondents. A
+/// key already used on this survey is 409 `conflict` (only its SHA-256 digest is kept). 404
+/// when the link's key is unknown or the survey is not open; 409 outside its dates (UTC).
 #[utoipa::path(tag = "community", params(TokenPath), security(()),
-    request_body = ResponseInput,
+    request_body = SurveyResponseInput,
     responses((status = 201, description = "Recorded", body = ResponseReceipt),
         (status = 409, description = "Not taking answers, or this respondent key answered already",
             body = crate::error::Problem, content_type = "application/problem+json"),
@@ -133,7 +171,7 @@ pub async fn answer_public_survey(
     limit: web::Data<PublicLimit>,
     pool: web::Data<DbPool>,
     path: web::Path<TokenPath>,
-    body: Body<ResponseInput>,
+    body: Body<SurveyResponseInput>,
 ) -> Result<HttpResponse, ApiError> {
     limit.check(&req)?;
     let token = path.into_inner().token;
@@ -159,6 +197,10 @@ pub async fn answer_public_survey(
 /// counts below `KPI_MIN_CELL_SIZE` (and those that would give them away by subtraction) read
 /// `null` with `suppressed: true`, and free-text answers are left out. `format=csv` (or
 /// `Accept: text/csv`) for a spreadsheet.
+///
+/// Needs `agreements:read`; a partner account gets 404 unless the survey is open and asks
+/// `partners`. Suppression applies to viewers, partners and integrations alike; a scale's mean
+/// is hidden whenever any of its counts is. Results are counted from every response so far.
 #[utoipa::path(tag = "community", params(crate::resource::ItemPath, ResultsQuery),
     responses((status = 200, description = "The results",
         content((SurveyResults = "application/json"), (String = "text/csv")))))]
@@ -204,7 +246,7 @@ pub async fn survey_results(
 }
 
 /// Registers the survey routes; the custom ones first.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(survey_results);
     cfg.service(answer_survey);
     cfg.service(public_survey);

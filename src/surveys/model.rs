@@ -64,11 +64,16 @@ pub struct QuestionOption {
     #[validate(custom(function = "any_slug"))]
     #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: String,
+    /// The text respondents see for this option, one line.
     #[validate(
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub label: String,
     /// The need this answer names (a code of `/need-categories`): a family choosing it says it
     /// has that need.
@@ -89,10 +94,13 @@ pub struct Question {
     #[validate(custom(function = "any_slug"))]
     #[schema(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub code: String,
+    /// The question as respondents read it.
     #[validate(length(min = 1, max = 1000))]
     #[schema(min_length = 1, max_length = 1000)]
     pub prompt: String,
+    /// How it is answered: one option, several options, a 1–5 scale, or free text.
     pub kind: QuestionKind,
+    /// The answers offered: 2 to 50 for choice questions, none for `scale` and `text`.
     #[serde(default)]
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
@@ -116,6 +124,7 @@ pub struct Question {
             {"code": "internet", "label": "Internet at home", "need_code": "internet_access"},
             {"code": "tutoring", "label": "Tutoring", "need_code": "tutoring"}]}]}))]
 pub struct SurveyInput {
+    /// The survey's title, one line; shown on the public answering link too.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
@@ -123,8 +132,9 @@ pub struct SurveyInput {
         custom(function = "crate::http::text::one_line")
     )]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\t\\n\\r]*$")]
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
+    /// What the survey is for: `needs_assessment`, `feedback` or `evaluation`.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = Purpose, required = true)]
@@ -143,12 +153,17 @@ pub struct SurveyInput {
     /// The programme it is about, if any.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub programme: Option<String>,
+    /// The first day answers are taken (`YYYY-MM-DD`, UTC days).
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
     pub opens_on: Option<NaiveDate>,
+    /// The last day answers are taken (`YYYY-MM-DD`); not before `opens_on`.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -156,6 +171,7 @@ pub struct SurveyInput {
     /// `draft` when left out.
     #[serde(default)]
     pub status: Option<SurveyStatus>,
+    /// The questions, in order; up to 100, at least one once the survey is not a draft.
     #[serde(default)]
     #[validate(length(max = 100), nested)]
     #[schema(max_items = 100)]
@@ -244,16 +260,27 @@ pub fn may_move(from: SurveyStatus, to: SurveyStatus) -> bool {
 /// A survey.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Survey {
+    /// The survey's id (a UUID).
     pub id: String,
+    /// The survey's title.
     pub title: String,
+    /// What the survey is for.
     pub purpose: Purpose,
+    /// Who is asked, in a fixed order; each appears once.
     pub audiences: Vec<Audience>,
+    /// The school it is for; `null` for a district-wide survey.
     pub school_id: Option<String>,
+    /// The agreement it is about; `null` when none.
     pub agreement_id: Option<String>,
+    /// The programme it is about; `null` when none.
     pub programme: Option<String>,
+    /// The first day answers are taken.
     pub opens_on: NaiveDate,
+    /// The last day answers are taken.
     pub closes_on: NaiveDate,
+    /// `draft`, `open` (taking answers within its dates) or `closed`.
     pub status: SurveyStatus,
+    /// The questions, in order.
     pub questions: Vec<Question>,
     /// Once open: the key of the public answering link
     /// (`/api/v1/public/surveys/{public_token}/responses`), for families and community members
@@ -261,7 +288,9 @@ pub struct Survey {
     pub public_token: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the survey was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the survey last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -330,12 +359,17 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SurveyQuery {
+    /// Only surveys in this status (partner accounts only ever see `open` ones).
     #[param(inline)]
     pub status: Option<SurveyStatus>,
+    /// Only surveys with this purpose.
     #[param(inline)]
     pub purpose: Option<Purpose>,
+    /// Only the surveys of this school (district-wide surveys are left out).
     pub school_id: Option<String>,
+    /// Only the surveys about this agreement.
     pub agreement_id: Option<String>,
+    /// Only surveys that ask this audience (partner accounts: always `partners`).
     #[param(inline)]
     pub audience: Option<Audience>,
 }

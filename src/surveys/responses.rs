@@ -26,9 +26,9 @@ use crate::resource::Resource;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"audience": "families", "respondent_key": "family-7f3a",
     "answers": {"needs": ["internet", "tutoring"], "satisfaction": 4, "ideas": "More evening events."}}))]
-pub struct ResponseInput {
+pub struct SurveyResponseInput {
     /// `{question code: answer}`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = answers_schema)]
     pub answers: Map<String, Value>,
     /// Public link only: who answers, `families` or `community` (one of the survey's
     /// audiences). Signed-in callers answer as partners (partner accounts) or staff.
@@ -45,19 +45,26 @@ pub struct ResponseInput {
 /// What is said back to a respondent: never anyone's answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResponseReceipt {
+    /// The recorded response's id (a UUID).
     pub id: String,
+    /// The survey answered.
     pub survey_id: String,
+    /// Who the response counts as: the audience sent, or `partners`/`staff` when signed in.
     pub audience: Audience,
+    /// When the response was recorded (UTC).
     pub created_at: DateTime<Utc>,
 }
 
 /// What the public link shows: the questions, nothing internal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicSurvey {
+    /// The survey's title.
     pub title: String,
     /// Who may answer through the link.
     pub audiences: Vec<Audience>,
+    /// The last day answers are taken (`YYYY-MM-DD`).
     pub closes_on: chrono::NaiveDate,
+    /// The questions, in order; answers name them by `code`.
     pub questions: Vec<Question>,
 }
 
@@ -88,6 +95,54 @@ pub fn read_answers(stored: Vec<(String, String)>) -> Result<Vec<Answered>, ApiE
             _ => Err(ApiError::Internal("stored answers cannot be read".into())),
         })
         .collect()
+}
+
+/// What one answer can be, by itself: an option code or text (a string), a scale point (1 to 5),
+/// option codes (a list), or none. Which one a question takes is a rule across the survey's
+/// questions, checked by [`judge`].
+fn answers_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type,
+    };
+    use utoipa::openapi::RefOr;
+    const CODE: &str = "^[a-z][a-z0-9_]{1,63}$";
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(2000))
+        .pattern(Some(crate::openapi::TEXT_PATTERN));
+    let scale = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(5));
+    let codes = ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(CODE)),
+        )
+        .min_items(Some(1))
+        .unique_items(true);
+    let answer = AnyOfBuilder::new()
+        .item(text)
+        .item(scale)
+        .item(codes)
+        .item(ObjectBuilder::new().schema_type(Type::Null));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(CODE)),
+        ))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::AnyOf(
+            answer.build(),
+        )))))
+        .description(Some(
+            "`{question code: answer}`: an option code (single choice), option codes \
+             (multiple choice), 1 to 5 (scale) or text (1 to 2,000 characters).",
+        ))
+        .build()
 }
 
 /// Every problem with `answers` against `questions`, each named `answers.{code}`.
@@ -189,7 +244,7 @@ pub fn respond(
     conn: &mut DbConnection,
     actor: &Actor,
     row: SurveyRow,
-    input: ResponseInput,
+    input: SurveyResponseInput,
     signed_in_as: Option<Audience>,
 ) -> Result<ResponseReceipt, ApiError> {
     let survey = Surveys::represent(row)?;

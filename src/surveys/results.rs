@@ -15,7 +15,9 @@ use super::model::{Audience, Question, QuestionKind, Survey};
 /// A count or mean, or nothing when it is suppressed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 pub struct Figure {
+    /// The number; `null` when it is suppressed (or, for a mean, when no one answered).
     pub value: Option<f64>,
+    /// Whether the value is withheld because it is a small cell or would reveal one.
     pub suppressed: bool,
 }
 
@@ -24,18 +26,24 @@ pub struct Figure {
 pub struct OptionCount {
     /// The option's code (`1` to `5` for a scale).
     pub code: String,
+    /// The option's label (for a scale, the number again).
     pub label: String,
+    /// How many respondents chose it.
     pub count: Figure,
 }
 
 /// One question's results.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QuestionResult {
+    /// The question's code.
     pub code: String,
+    /// The question as asked.
     pub prompt: String,
+    /// How the question is answered.
     pub kind: QuestionKind,
     /// Respondents who answered it.
     pub n: Figure,
+    /// A count per option (per value `1`–`5` for a scale); empty for text questions.
     pub options: Vec<OptionCount>,
     /// Scales: the mean answer.
     pub mean: Option<Figure>,
@@ -48,16 +56,20 @@ pub struct QuestionResult {
 pub struct GroupResult {
     /// `all`, or an audience.
     pub audience: String,
+    /// How many responses the group holds.
     pub respondents: Figure,
+    /// One result per question of the survey, in the survey's order.
     pub questions: Vec<QuestionResult>,
 }
 
 /// A survey's results.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SurveyResults {
+    /// The survey counted.
     pub survey_id: String,
     /// Counts below this are suppressed for roles other than admin and staff.
     pub min_cell_size: i64,
+    /// Every respondent together (`audience` is `all`).
     pub all: GroupResult,
     /// With `by=audience`: the same per audience the survey asks.
     pub by_audience: Option<Vec<GroupResult>>,

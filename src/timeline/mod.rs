@@ -4,9 +4,9 @@ pub mod api;
 pub mod model;
 pub mod store;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use crate::openapi::Routes;
 
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut Routes) {
     api::routes(cfg);
     cfg.service(api::record_check_in);
 }

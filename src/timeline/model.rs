@@ -25,6 +25,7 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// Where a timeline item stands; one still `scheduled` after its date is overdue.
     pub enum TimelineStatus {
         Scheduled => "scheduled",
         Done => "done",
@@ -54,18 +55,21 @@ pub fn is_overdue(status: TimelineStatus, scheduled_on: NaiveDate, today: NaiveD
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "exhibition", "title": "Spring exhibition of student work", "scheduled_on": "2027-05-20", "status": "scheduled"}))]
 pub struct TimelineItemInput {
+    /// What the item marks.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = TimelineKind, required = true)]
     pub kind: Option<TimelineKind>,
+    /// A short title, on one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub title: Option<String>,
+    /// The day it is planned for.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = NaiveDate, required = true)]
@@ -73,6 +77,7 @@ pub struct TimelineItemInput {
     /// Defaults to `scheduled`.
     #[serde(default)]
     pub status: Option<TimelineStatus>,
+    /// Notes on the item; what happened at it is recorded with `PUT …/{id}/check-in` instead.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
@@ -83,7 +88,10 @@ pub struct TimelineItemInput {
     /// Where it is held.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub venue: Option<String>,
 }
 
@@ -91,10 +99,13 @@ pub struct TimelineItemInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeProgress {
+    /// The outcome discussed, in words; not checked against the agreement's `desired_outcomes`.
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     pub outcome: String,
+    /// How it is going.
     pub status: Progress,
+    /// What was said about it.
     #[serde(default)]
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -126,26 +137,32 @@ fn attendees_valid(attendees: &[String]) -> Result<(), validator::ValidationErro
     "next_steps": "Confirm buses by March 1."
 }))]
 pub struct CheckInRecord {
+    /// Who attended, one person per item (such as a name and affiliation), 1 to 200 characters.
     #[serde(default)]
     #[validate(length(max = 50), custom(function = "attendees_valid"))]
     #[schema(max_items = 50)]
     pub attendees: Vec<String>,
+    /// What was said.
     #[serde(default)]
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    /// Progress toward the desired outcomes discussed, one item per outcome.
     #[serde(default)]
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub progress: Vec<OutcomeProgress>,
+    /// Problems raised.
     #[serde(default)]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub challenges: Option<String>,
+    /// Changes to the plan agreed on.
     #[serde(default)]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub adjustments: Option<String>,
+    /// What happens next, and who does it.
     #[serde(default)]
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
@@ -154,24 +171,35 @@ pub struct CheckInRecord {
 /// A dated item on an agreement's timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineItem {
+    /// The item's id.
     pub id: String,
+    /// The agreement whose timeline it is on.
     pub agreement_id: String,
+    /// What the item marks.
     pub kind: TimelineKind,
+    /// A short title.
     pub title: String,
+    /// The day it is planned for.
     pub scheduled_on: NaiveDate,
+    /// Where it stands.
     pub status: TimelineStatus,
     /// Still scheduled after its date.
     pub overdue: bool,
     /// Made by the service at the review cadence when the agreement became active.
     pub generated: bool,
+    /// Notes on the item; `null` if none.
     pub notes: Option<String>,
     /// The record of a held check-in.
     pub check_in: Option<CheckInRecord>,
+    /// The partner whose place it is held at; `null` if none.
     pub host_partner_id: Option<String>,
+    /// Where it is held; `null` if not given.
     pub venue: Option<String>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -242,7 +270,9 @@ crate::sort_enum! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
+    /// Only items of this kind.
     pub kind: Option<TimelineKind>,
+    /// Only items with this status.
     pub status: Option<TimelineStatus>,
     /// Only items still scheduled after their date (true), or only the others (false).
     pub overdue: Option<bool>,

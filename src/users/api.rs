@@ -20,8 +20,13 @@ crate::resource_api! {
     parent: [],
     filter: UserQuery, sort: UserSort, input: UserInput, output: User,
     /// List users (admin).
+    ///
+    /// Only the admin role with a token that kept the `admin` scope (403 otherwise). Password
+    /// hashes are never shown; `has_password` says whether one is set.
     list: list_users,
     /// Get a user (admin).
+    ///
+    /// Only the admin role with the `admin` scope.
     get: get_user,
 }
 
@@ -34,6 +39,11 @@ async fn hashed(auth: &AuthSettings, password: Option<String>) -> Result<Option<
 }
 
 /// Create a user (admin).
+///
+/// Only the admin role with the `admin` scope. `email` (unique, any case) is 409 when taken.
+/// `school_ids` only with role `staff` and `partner_id` only with, and required by, role
+/// `partner` (422 `not_allowed` / `required`); each must exist (422 `not_found`). Without a
+/// `password` the person signs in through the district's identity provider.
 #[utoipa::path(
     tag = "users",
     request_body = UserInput,
@@ -69,6 +79,10 @@ pub async fn create_user(
 }
 
 /// Change a user (admin; JSON Merge Patch): role, bindings, password, `disabled`.
+///
+/// Only the admin role with the `admin` scope; rules as on create. Replacing an existing
+/// password or disabling the user ends every token issued before (re-enabling does not revive
+/// them). The API has no delete for users: set `disabled` to true instead.
 #[utoipa::path(
     tag = "users",
     params(crate::resource::ItemPath, crate::http::etag::IfMatchHeader),
@@ -113,7 +127,7 @@ pub async fn patch_user(
 }
 
 /// Registers the user routes.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(create_user);
     cfg.service(patch_user);
     routes(cfg);

@@ -35,14 +35,16 @@ pub struct UserInput {
     )]
     #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// The person's display name: required, one line, trimmed.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(
         required,
         length(min = 1, max = 200),
         custom(function = "crate::http::text::one_line")
     )]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub name: Option<String>,
+    /// What the person may do; required. The user's scopes follow from the role.
     #[serde(default)]
     #[validate(required)]
     #[schema(value_type = Role, required = true)]
@@ -57,14 +59,19 @@ pub struct UserInput {
     pub partner_id: Option<String>,
     /// Sets a new password (12 to 200 characters); never returned. Tokens issued before a
     /// password change stop working. Users without one sign in through the identity provider.
-    #[serde(default, skip_serializing)]
+    // `skip_serializing` would also hide the field from the document (utoipa leaves such
+    // fields out), and no generated client could set a password.
+    #[serde(default, skip_serializing_if = "never")]
     #[validate(length(min = 12, max = 200))]
     #[schema(write_only, min_length = 12, max_length = 200)]
     pub password: Option<String>,
     /// The `sub` of this person's tokens from the district's identity provider; unique.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 200), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 200, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub external_subject: Option<String>,
     /// A disabled user can neither sign in nor use tokens issued before.
     #[serde(default)]
@@ -99,20 +106,31 @@ impl UserInput {
 /// A person who signs in. Password hashes are never shown.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct User {
+    /// The user's id (a UUID), assigned by the server.
     pub id: String,
+    /// Sign-in name, stored in lower case; unique.
     pub email: String,
+    /// The person's display name.
     pub name: String,
+    /// What the person may do.
     pub role: Role,
     /// What this person's tokens can do (from the role).
     pub scopes: Vec<Scope>,
+    /// Staff only: the schools this person writes for; empty for other roles.
     pub school_ids: Vec<String>,
+    /// Partner role only: the partner this person belongs to; `null` for other roles.
     pub partner_id: Option<String>,
+    /// The identity provider's `sub` for this person; `null` until set or first bound.
     pub external_subject: Option<String>,
     /// Whether a local password is set.
     pub has_password: bool,
+    /// Whether the user is disabled (no sign-in, no tokens).
     pub disabled: bool,
+    /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the user was created (UTC, set by the server).
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the user last changed (UTC, set by the server).
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -158,7 +176,9 @@ crate::sort_enum! {
 pub struct UserQuery {
     /// Case- and accent-insensitive search in name and email.
     pub q: Option<String>,
+    /// Only users with this role.
     pub role: Option<Role>,
+    /// Only disabled (`true`) or only enabled (`false`) users; both when absent.
     pub disabled: Option<bool>,
 }
 
@@ -309,4 +329,9 @@ impl Resource for Users {
     fn committed() {
         crate::auth::principal_cache::forget_all();
     }
+}
+
+/// Never serialised: a password is write-only.
+fn never<T>(_: &T) -> bool {
+    true
 }

@@ -40,10 +40,13 @@ pub struct VettingEntryInput {
     /// is computed from the dates and cannot be set.
     #[serde(default)]
     pub status: Option<VettingStatus>,
+    /// When the background check was done; a decision sets (or, if absent, clears) it.
     #[serde(default)]
     pub background_check_on: Option<NaiveDate>,
+    /// When the background check runs out; a decision sets (or, if absent, clears) it.
     #[serde(default)]
     pub background_check_expires_on: Option<NaiveDate>,
+    /// When the insurance certificate runs out; a decision sets (or, if absent, clears) it.
     #[serde(default)]
     pub insurance_expires_on: Option<NaiveDate>,
     /// What the entry rests on: a check reference, a certificate number.
@@ -75,18 +78,27 @@ pub struct VettingEntryInput {
     "version": 1
 }))]
 pub struct VettingEntry {
+    /// The entry's id (a UUID); ids follow time.
     pub id: String,
+    /// The partner the entry is about.
     pub partner_id: String,
+    /// `decision` (set the partner's vetting) or `proposal` (evidence only).
     pub kind: EntryKind,
+    /// The status decided or proposed; `null` for a proposal that suggests none.
     pub status: Option<VettingStatus>,
+    /// The background check date the entry records; `null` if none.
     pub background_check_on: Option<NaiveDate>,
+    /// The background check expiry the entry records; `null` if none.
     pub background_check_expires_on: Option<NaiveDate>,
+    /// The insurance expiry the entry records; `null` if none.
     pub insurance_expires_on: Option<NaiveDate>,
+    /// What the entry rests on (a check reference, a certificate number); `null` if none.
     pub evidence: Option<String>,
     /// Shown to admin and staff only; `null` for other callers.
     pub notes: Option<String>,
     /// The client or user who recorded it.
     pub recorded_by: String,
+    /// When it was recorded (UTC, set by the server).
     pub recorded_at: DateTime<Utc>,
     /// Always 1: entries are never changed.
     pub version: i64,

@@ -22,19 +22,34 @@ crate::resource_api! {
     parent: [],
     filter: WebhookQuery, sort: WebhookSort, input: WebhookInput, output: Webhook,
     /// Webhook endpoints (admin).
+    ///
+    /// Only the admin role with a token that kept the `admin` scope (403 otherwise). Signing
+    /// secrets are never listed.
     list: list_webhooks,
     /// One webhook endpoint (admin), with its status and the last error given up on.
+    ///
+    /// Only the admin role with the `admin` scope; the signing secret is not shown.
     get: get_webhook,
     /// Change a webhook endpoint (admin; JSON Merge Patch): its URL, events, description, or
     /// `enabled` to pause and resume.
+    ///
+    /// Only the admin role with the `admin` scope; the merged result is checked as on create
+    /// (`invalid_url`, `url_not_allowed`, `unknown_event`, `duplicate`). The secret is kept.
     patch: patch_webhook,
     /// Delete a webhook endpoint (admin); its queued events go with it.
+    ///
+    /// Only the admin role with the `admin` scope. Its delivery log is deleted too.
     delete: delete_webhook,
 }
 
 /// Register a webhook endpoint (admin). Every committed change the endpoint subscribes to is
 /// POSTed to it as a signed Standard Webhooks event, in order, at least once. The answer holds
 /// the signing secret, shown this once.
+///
+/// Only the admin role with the `admin` scope. `url` must parse (422 `invalid_url`) and reach
+/// a public `https` host unless the host is in `WEBHOOK_ALLOWED_HOSTS` (422 `url_not_allowed`);
+/// each event must be a known `WebhookEventName` (422 `unknown_event`), listed once (422
+/// `duplicate`). Only changes committed after registration are sent.
 #[utoipa::path(tag = "webhooks", request_body = WebhookInput,
     responses((status = 201, description = "The endpoint, with its signing secret (shown once)",
         body = WebhookCreated,
@@ -91,6 +106,9 @@ pub struct DeliveryPath {
 
 /// Send a `webhook.ping` event to an endpoint now (admin), to check that it receives and
 /// verifies events. It queues behind the endpoint's other events.
+///
+/// Only the admin role with the `admin` scope; 404 for an unknown endpoint. A paused endpoint
+/// queues the ping until it is enabled again. Answers the queued delivery.
 #[utoipa::path(tag = "webhooks", params(crate::resource::ItemPath),
     responses((status = 202, description = "The ping, queued", body = Delivery)))]
 #[post("/webhooks/{id}/ping")]
@@ -115,10 +133,13 @@ pub async fn ping_webhook(
 
 /// What became of the events sent to an endpoint (admin), newest first: state, attempts, the
 /// receiver's last status and error.
+///
+/// Only the admin role with the `admin` scope; 404 for an unknown endpoint. `limit` outside
+/// 1–200 is 422 `out_of_range`; a `cursor` not from this list is 422 `invalid_cursor`.
 #[utoipa::path(tag = "webhooks", params(crate::resource::ItemPath, DeliveryQuery),
     responses((status = 200, description = "One page of deliveries", body = Page<Delivery>)))]
 #[get("/webhooks/{id}/deliveries")]
-pub async fn list_deliveries(
+pub async fn list_webhook_deliveries(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<crate::resource::ItemPath>,
@@ -149,10 +170,13 @@ pub async fn list_deliveries(
 
 /// Send an event again (admin): a failed one after the receiver is fixed, or a delivered one a
 /// receiver lost. It goes next, with a fresh `WEBHOOK_RETRY_HOURS` of retries.
+///
+/// Only the admin role with the `admin` scope. 404 when the endpoint is unknown or the
+/// delivery is not one of its own. The event keeps its id, so receivers can drop repeats.
 #[utoipa::path(tag = "webhooks", params(DeliveryPath),
     responses((status = 202, description = "The delivery, queued again", body = Delivery)))]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
-pub async fn redeliver(
+pub async fn redeliver_webhook_delivery(
     caller: Caller,
     pool: web::Data<DbPool>,
     path: web::Path<DeliveryPath>,
@@ -174,10 +198,10 @@ pub async fn redeliver(
 
 /// Registers the webhook routes; the custom ones first, so `/webhooks/{id}` does not claim
 /// their paths.
-pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(create_webhook);
     cfg.service(ping_webhook);
-    cfg.service(list_deliveries);
-    cfg.service(redeliver);
+    cfg.service(list_webhook_deliveries);
+    cfg.service(redeliver_webhook_delivery);
     routes(cfg);
 }

@@ -83,16 +83,20 @@ pub struct WebhookInput {
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(required, length(min = 1, max = 2000))]
     #[schema(value_type = String, required = true, min_length = 1,
-        max_length = 2000, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
+        max_length = 2000, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/\\s\\x00-\\x1F\\x7F-\\x9F][^\\s\\x00-\\x1F\\x7F-\\x9F]*$")]
     pub url: Option<String>,
     /// The events to receive.
     #[serde(default)]
     #[validate(required, length(min = 1, max = 60))]
     #[schema(value_type = Vec<EventName>, required = true, min_items = 1, max_items = 60)]
     pub events: Option<Vec<EventName>>,
+    /// A note on what the endpoint is for, one line.
     #[serde(default, deserialize_with = "trimmed")]
     #[validate(length(max = 500), custom(function = "crate::http::text::one_line"))]
-    #[schema(max_length = 500, pattern = "^[^\\t\\n\\r]*$")]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub description: Option<String>,
     /// False pauses deliveries; events still queue, and go out in order when it is true again.
     #[serde(default)]
@@ -132,20 +136,28 @@ impl WebhookInput {
 /// A webhook endpoint. Its signing secret is shown once, when it is made.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Webhook {
+    /// The endpoint's id (a UUID), assigned by the server.
     pub id: String,
+    /// Where events are POSTed.
     pub url: String,
+    /// The event types subscribed to (see `WebhookEventName`).
     pub events: Vec<String>,
+    /// A note on what the endpoint is for; `null` if none.
     pub description: Option<String>,
+    /// False while deliveries are paused (events still queue).
     pub enabled: bool,
     /// `active`; `failing` once an event could not be delivered for `WEBHOOK_RETRY_HOURS`
     /// (it turns `active` again with the next delivery that succeeds); `paused` when not enabled.
     pub status: WebhookStatus,
     /// What went wrong with the last event given up on.
     pub last_error: Option<String>,
+    /// When that event was given up on (UTC); `null` if never.
     pub last_error_at: Option<DateTime<Utc>>,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
+    /// When the endpoint was registered (UTC, set by the server).
     pub created_at: DateTime<Utc>,
+    /// When the endpoint last changed, its `status` included (UTC, set by the server).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -348,18 +360,23 @@ impl Resource for Webhooks {
 pub struct Delivery {
     /// The event's `webhook-id`: the same on every attempt, so receivers can drop repeats.
     pub id: String,
+    /// The event's type: `{resource}.{created|updated|deleted}`, or `webhook.ping`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// `pending` (queued or being retried), `delivered`, or `failed` (given up after
     /// `WEBHOOK_RETRY_HOURS`; redeliver to try again).
     pub state: String,
+    /// How many times sending has been tried so far.
     pub attempts: i32,
     /// When it is next tried, while pending.
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// The receiver's HTTP status at the last attempt.
     pub last_status: Option<i32>,
+    /// What went wrong at the last attempt; `null` before any attempt and after a success.
     pub last_error: Option<String>,
+    /// When the event was queued (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the receiver accepted it (UTC); `null` until delivered.
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
@@ -384,10 +401,12 @@ impl From<DeliveryRow> for Delivery {
 /// HMAC-SHA256, keyed with the endpoint's secret, of `{webhook-id}.{webhook-timestamp}.{body}`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WebhookEvent {
+    /// The event's id, also sent as `webhook-id`; the same on every attempt.
     pub id: String,
     /// `{resource}.{created|updated|deleted}`, or `webhook.ping`.
     #[serde(rename = "type")]
     pub event_type: String,
+    /// When the change was written (UTC), or when the ping was asked for.
     pub occurred_at: DateTime<Utc>,
     /// The resource as the API shows it to an administrator: after the write, or as it was
     /// before a deletion. A ping carries `{"webhook_id"}`.

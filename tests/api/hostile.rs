@@ -179,6 +179,11 @@ async fn hostile_values_never_break_the_service(db: TestDb) {
             continue;
         }
         for param in op["parameters"].as_array().into_iter().flatten() {
+            // Shared parameters are references to `components.parameters`.
+            let param = match param["$ref"].as_str() {
+                Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(param),
+                None => param,
+            };
             if param["in"] != "query" {
                 continue;
             }

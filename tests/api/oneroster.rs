@@ -10,7 +10,8 @@ use partnerships::auth::{Role, Scope};
 
 both!(
     orgs_csv_keeps_the_school_list_in_step,
-    bad_files_change_nothing
+    bad_files_change_nothing,
+    the_same_rows_as_json_import_alike
 );
 
 const ORGS_1_1: &str =
@@ -153,10 +154,90 @@ async fn bad_files_change_nothing(db: TestDb) {
         &app,
         TestRequest::post()
             .uri("/api/v1/schools/import")
-            .set_json(json!({"sourcedId": "s-1"})),
+            .insert_header(("content-type", "text/plain"))
+            .set_payload("sourcedId,name,type\n"),
     )
     .await
     .expect(415);
+}
+
+async fn import_json(app: &impl TestApp, query: &str, rows: serde_json::Value) -> Reply {
+    send(
+        app,
+        TestRequest::post()
+            .uri(&format!("/api/v1/schools/import{query}"))
+            .set_json(rows),
+    )
+    .await
+}
+
+/// Generated clients send the rows as JSON: the same rows, the same outcome, bad rows named by
+/// index (a JSON body has no lines), and a body that is not an array of rows changes nothing.
+async fn the_same_rows_as_json_import_alike(db: TestDb) {
+    let app = app(&db).await;
+    let rows = json!([
+        {"sourcedId": "d-1", "status": "active", "name": "Kennebec District", "type": "district"},
+        {"sourcedId": "s-100", "status": "active", "dateLastModified": "2026-08-01T00:00:00Z",
+         "name": "Richmond Middle School", "type": "school", "identifier": "ME-1234",
+         "parentSourcedId": "d-1"},
+        {"sourcedId": "s-200", "name": "Gardiner High School", "type": "school",
+         "identifier": "ME-2000"},
+        {"sourcedId": "s-300", "status": "tobedeleted", "name": "Old Annex", "type": "school"}
+    ]);
+    let first = import_json(&app, "", rows.clone()).await.expect(200);
+    assert_eq!(
+        ["received", "created", "skipped", "rejected"].map(|k| first.body[k].as_u64().unwrap()),
+        [4, 2, 2, 0],
+        "{}",
+        first.text
+    );
+    let again = import_json(&app, "", rows).await.expect(200);
+    assert_eq!(again.body["unchanged"], 2);
+    let richmond = get(&app, "/api/v1/schools?external_id=s-100")
+        .await
+        .expect(200);
+    assert_eq!(richmond.body["data"][0]["state_id"], "ME-1234");
+
+    // A duplicate id is a row rule: listed by index, without a line.
+    let duplicate = json!([
+        {"sourcedId": "s-400", "name": "New School", "type": "school"},
+        {"sourcedId": "s-400", "name": "New School Again", "type": "school"}
+    ]);
+    let refused = import_json(&app, "", duplicate.clone()).await.expect(422);
+    assert_eq!(refused.body["rows"][0]["index"], 1, "{}", refused.text);
+    assert!(
+        refused.body["rows"][0]["line"].is_null(),
+        "{}",
+        refused.text
+    );
+    let partial = import_json(&app, "?mode=partial", duplicate)
+        .await
+        .expect(200);
+    assert_eq!(partial.body["created"], 1);
+    assert!(partial.body["errors"][0]["line"].is_null());
+
+    // Not rows: an unknown field, a blank name, an object. Nothing is written.
+    let before = count_rows(&db.pool, "schools");
+    let unknown = import_json(
+        &app,
+        "",
+        json!([{"sourcedId": "s-5", "name": "X", "type": "school", "nom": "X"}]),
+    )
+    .await
+    .expect(400);
+    assert!(unknown.text.contains("nom"), "{}", unknown.text);
+    let blank = import_json(
+        &app,
+        "",
+        json!([{"sourcedId": "s-6", "name": "  ", "type": "school"}]),
+    )
+    .await
+    .expect(422);
+    assert!(blank.text.contains("name"), "{}", blank.text);
+    import_json(&app, "", json!({"sourcedId": "s-7"}))
+        .await
+        .expect(400);
+    assert_eq!(count_rows(&db.pool, "schools"), before);
 }
 
 /// `partnerships import oneroster-orgs FILE` from the server's shell.

@@ -40,8 +40,8 @@ fn every_operation_documents_success_errors_and_tag() {
                 "{name}: no success response"
             );
             for status in ["400", "500", "503"] {
-                let problem =
-                    &responses[status]["content"]["application/problem+json"]["schema"]["$ref"];
+                let problem = &reference(&doc, &responses[status])["content"]
+                    ["application/problem+json"]["schema"]["$ref"];
                 assert_eq!(problem, "#/components/schemas/Problem", "{name}: {status}");
             }
             if path.contains('{') {
@@ -55,11 +55,13 @@ fn every_operation_documents_success_errors_and_tag() {
                     assert!(responses.contains_key(status), "{name}: no {status}");
                 }
             }
+            // Public, or (`/metrics`) behind the operator's own token.
             let public = op["security"].as_array().is_some_and(|s| {
-                s.iter()
-                    .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
-            }) || path.starts_with("/healthz")
-                || path.starts_with("/readyz");
+                s.iter().all(|r| {
+                    r.as_object()
+                        .is_some_and(|o| o.is_empty() || o.contains_key("metrics_token"))
+                })
+            });
             if !public {
                 assert!(
                     responses.contains_key("401") && responses.contains_key("403"),
@@ -87,6 +89,160 @@ fn every_operation_documents_success_errors_and_tag() {
         .as_array()
         .unwrap();
     assert!(required.contains(&Value::from("name")) && required.contains(&Value::from("kind")));
+}
+
+/// What a `$ref` (to any component) points at.
+fn reference<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str() {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(value),
+        None => value,
+    }
+}
+
+fn operations(doc: &Value) -> Vec<(String, &Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops.push((format!("{method} {path}"), op));
+        }
+    }
+    ops
+}
+
+/// utoipa keeps the last schema published under a name, so two Rust types with one name
+/// leave the document describing the wrong body.
+#[test]
+fn no_two_types_publish_one_schema_name() {
+    assert_eq!(partnerships::schema_name_clashes(), Vec::<String>::new());
+}
+
+/// Every component is reached from an operation; nothing is published that no body uses.
+#[test]
+fn every_component_is_used() {
+    let doc = generated();
+    let mut reached = std::collections::BTreeSet::new();
+    let mut stack = Vec::new();
+    collect_refs(&doc["paths"], &mut stack);
+    collect_refs(&doc["webhooks"], &mut stack);
+    while let Some(r) = stack.pop() {
+        if reached.insert(r.clone()) {
+            let pointer = r.strip_prefix('#').unwrap_or_default();
+            if let Some(target) = doc.pointer(pointer) {
+                collect_refs(target, &mut stack);
+            }
+        }
+    }
+    for kind in ["schemas", "responses", "parameters", "headers"] {
+        for name in doc["components"][kind].as_object().unwrap().keys() {
+            let r = format!("#/components/{kind}/{name}");
+            assert!(reached.contains(&r), "{r} is not used by any operation");
+        }
+    }
+}
+
+/// Headers and query parameters are text or left out, never JSON `null`; an entity tag is
+/// documented with its pattern.
+#[test]
+fn parameters_are_never_null_and_conditions_are_entity_tags() {
+    let doc = generated();
+    let mut conditions = 0;
+    for (name, op) in operations(&doc) {
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let param = reference(&doc, param);
+            let schema = resolve(&doc, &param["schema"]);
+            let text = schema.to_string();
+            assert!(
+                !text.contains("\"null\""),
+                "{name}: parameter {} may be null: {text}",
+                param["name"]
+            );
+            if ["If-Match", "If-None-Match"].contains(&param["name"].as_str().unwrap_or("")) {
+                assert_eq!(schema["type"], "string", "{name}");
+                assert_eq!(schema["pattern"], partnerships::openapi::CONDITION_PATTERN);
+                conditions += 1;
+            }
+        }
+    }
+    assert!(conditions > 100, "only {conditions} conditional headers");
+}
+
+/// Generated clients name what they hand out: a page refers to its item's schema, a sort is
+/// a named enum, every operation id is unique camelCase, and every body is typed.
+#[test]
+fn generated_clients_get_named_types() {
+    let doc = generated();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut pages = 0;
+    for (name, schema) in schemas {
+        assert!(!name.contains('_'), "{name}: a generic's name");
+        if let Some(item) = name.strip_suffix("Page") {
+            assert_eq!(
+                schema["properties"]["data"]["items"]["$ref"],
+                format!("#/components/schemas/{item}"),
+                "{name}"
+            );
+            pages += 1;
+        }
+    }
+    assert!(pages >= 30, "only {pages} pages");
+    let mut ids = std::collections::BTreeSet::new();
+    for (name, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap_or_default();
+        assert!(
+            id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "{name}: operationId {id:?}"
+        );
+        assert!(ids.insert(id.to_owned()), "{name}: operationId {id} twice");
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let param = reference(&doc, param);
+            if param["name"] == "sort" {
+                assert!(param["schema"]["$ref"].is_string(), "{name}: inline sort");
+            }
+        }
+        for (media, body) in op["requestBody"]["content"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            let schema = resolve(&doc, &body["schema"]);
+            if schema["type"] == "array" {
+                assert!(schema["items"].is_object(), "{name} {media}: untyped items");
+            }
+        }
+    }
+    let batch = &doc["paths"]["/api/v1/kpi-records/batch"]["post"]["requestBody"]["content"];
+    assert_eq!(
+        batch["application/json"]["schema"]["items"]["$ref"],
+        "#/components/schemas/KpiRecordInput"
+    );
+    let survey = &doc["paths"]["/api/v1/public/surveys/{token}/responses"]["post"];
+    let body = resolve(
+        &doc,
+        &survey["requestBody"]["content"]["application/json"]["schema"],
+    );
+    assert!(body["properties"]["answers"].is_object(), "{body}");
+}
+
+/// Problem answers are shared components, and the document stays small enough to read.
+#[test]
+fn the_document_is_compact() {
+    let doc = generated();
+    // As served (compact); the committed copy is indented for review.
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(text.len() <= 800_000, "{} bytes", text.len());
+    let responses = doc["components"]["responses"].as_object().unwrap();
+    assert!(responses.contains_key("Unavailable"));
+    for (name, op) in operations(&doc) {
+        for (status, answer) in op["responses"].as_object().unwrap() {
+            // An answer the shared one already says is a reference to it.
+            let shared = responses
+                .values()
+                .any(|r| r["description"] == answer["description"]);
+            assert!(!shared, "{name} {status}: written out inline");
+        }
+    }
+    assert!(doc["servers"][0]["url"].is_string());
 }
 
 fn collect_refs(value: &Value, out: &mut Vec<String>) {
@@ -259,4 +415,131 @@ fn request_text_states_its_rules() {
         }
     }
     assert!(checked >= 20, "only {checked} text fields");
+}
+
+/// Every `example` in the document, with the schema it must satisfy and where it is.
+fn examples_in<'a>(
+    value: &'a Value,
+    at: String,
+    in_properties: bool,
+    out: &mut Vec<(String, &'a Value, &'a Value)>,
+) {
+    match value {
+        Value::Object(map) => {
+            if let (false, Some(example)) = (in_properties, map.get("example")) {
+                // A media type or parameter holds its schema; a schema is its own.
+                let schema = map.get("schema").unwrap_or(value);
+                out.push((at.clone(), example, schema));
+            }
+            for (key, inner) in map {
+                if in_properties || (key != "example" && key != "examples") {
+                    examples_in(
+                        inner,
+                        format!("{at}/{key}"),
+                        key == "properties" && !in_properties,
+                        out,
+                    );
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                examples_in(inner, format!("{at}/{i}"), false, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every example is valid against its own schema (formats included), so a client generated
+/// from the document, or a reader copying an example, sends what the server takes.
+#[test]
+fn every_example_satisfies_its_schema() {
+    let doc = generated();
+    let mut examples = Vec::new();
+    examples_in(&doc, String::new(), false, &mut examples);
+    assert!(examples.len() > 50, "only {} examples", examples.len());
+    let mut wrong = Vec::new();
+    for (at, example, schema) in &examples {
+        let mut root = (*schema).clone();
+        if let Some(root) = root.as_object_mut() {
+            root.insert("components".into(), doc["components"].clone());
+        }
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{at}: schema does not compile: {e}"));
+        for error in validator.iter_errors(example) {
+            wrong.push(format!("{at}: {} at {}", error, error.instance_path()));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} invalid examples:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// A reader of the document alone learns what each operation does and who may call it, and what
+/// every parameter and property means.
+#[test]
+fn everything_is_described() {
+    let doc = generated();
+    let mut missing = Vec::new();
+    for (name, op) in operations(&doc) {
+        if op["description"]
+            .as_str()
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            missing.push(format!("{name}: no description"));
+        }
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let param = reference(&doc, param);
+            if param["description"].as_str().is_none() {
+                missing.push(format!("{name}: parameter {} undescribed", param["name"]));
+            }
+        }
+    }
+    for (schema, body) in doc["components"]["schemas"].as_object().unwrap() {
+        for (field, property) in body["properties"].as_object().into_iter().flatten() {
+            if property["description"].as_str().is_none() {
+                missing.push(format!("{schema}.{field} undescribed"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Each rule across fields, rows or time that may refuse a schema-valid request (the list the
+/// fuzzer holds the server to, in `.ci/cross_field_rules`) is written in the description of an
+/// operation that applies it.
+#[test]
+fn every_rule_beyond_the_schema_is_documented() {
+    let doc = generated();
+    let rules = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.ci/cross_field_rules"
+    ))
+    .unwrap();
+    let descriptions: String = operations(&doc)
+        .iter()
+        .filter_map(|(_, op)| op["description"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut listed = 0;
+    for line in rules
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let (code, reason) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        assert!(!reason.trim().is_empty(), "{code}: no reason given");
+        assert!(
+            descriptions.contains(&format!("`{code}`")),
+            "{code} is in .ci/cross_field_rules but no operation's description names it"
+        );
+        listed += 1;
+    }
+    assert!(listed >= 10, "only {listed} rules");
 }

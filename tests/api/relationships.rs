@@ -10,7 +10,8 @@ use partnerships::auth::Role;
 
 both!(
     relationships_are_kept_and_imported_from_the_teacher_survey,
-    who_knows_a_partner_follows_every_relationship_write
+    who_knows_a_partner_follows_every_relationship_write,
+    the_teacher_survey_rows_as_json_import_alike
 );
 
 fn sheet(body: &str, mode: &str) -> TestRequest {
@@ -318,4 +319,86 @@ async fn who_knows_a_partner_follows_every_relationship_write(db: TestDb) {
     assert!(known(second.clone()).await.is_empty());
     assert_eq!(known(first.clone()).await, ["Ms. Park"]);
     assert_eq!(counted_wrong(), 0);
+}
+
+/// The sheet's rows as JSON (what generated clients send) go through the same rules: partners
+/// matched or added, offerings as a list, bad rows named by index alone.
+async fn the_teacher_survey_rows_as_json_import_alike(db: TestDb) {
+    let admin = app(&db).await;
+    post(
+        &admin,
+        "/api/v1/schools",
+        json!({"name": "Lincoln", "external_id": "043"}),
+    )
+    .await
+    .expect(201);
+    let rows = json!([
+        {"teacher_name": "Ms. Okafor", "school_external_id": "043",
+         "partner_name": "Kennebec Museum", "partner_kind": "museum",
+         "contact_name": "Dana Curator", "kinds": ["speaker", "field_trip_host"],
+         "since": "2024-09-01", "notes": "Hosts the river unit."},
+        {"teacher_name": "Mr. Reyes", "school_external_id": "043", "partner_name": "kennebec museum"}
+    ]);
+    let reply = send(
+        &admin,
+        TestRequest::post()
+            .uri("/api/v1/relationships/batch")
+            .set_json(rows),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        [
+            "received",
+            "created",
+            "partners_created",
+            "contacts_created",
+            "rejected"
+        ]
+        .map(|k| reply.body[k].as_u64().unwrap()),
+        [2, 2, 1, 1, 0],
+        "{}",
+        reply.text
+    );
+    let listed = get(&admin, "/api/v1/relationships?limit=10")
+        .await
+        .expect(200);
+    let kinds: Vec<_> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kinds"].clone())
+        .collect();
+    assert!(
+        kinds.contains(&json!(["speaker", "field_trip_host"])),
+        "{kinds:?}"
+    );
+
+    // A school nobody has is a row rule: the row is named by index, without a line.
+    let refused = send(
+        &admin,
+        TestRequest::post()
+            .uri("/api/v1/relationships/batch")
+            .set_json(
+                json!([{"teacher_name": "T", "school_external_id": "999", "partner_name": "P"}]),
+            ),
+    )
+    .await
+    .expect(422);
+    assert_eq!(refused.body["rows"][0]["index"], 0, "{}", refused.text);
+    assert!(
+        refused.body["rows"][0]["line"].is_null(),
+        "{}",
+        refused.text
+    );
+    // An offering the catalogue does not have is refused before any row is read.
+    send(
+        &admin,
+        TestRequest::post()
+            .uri("/api/v1/relationships/batch")
+            .set_json(json!([{"teacher_name": "T", "partner_name": "P", "kinds": ["juggling"]}])),
+    )
+    .await
+    .expect(400);
+    assert_eq!(count_rows(&db.pool, "relationships"), 2);
 }

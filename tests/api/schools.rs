@@ -140,6 +140,24 @@ async fn invalid_school_reports_every_field_and_changes_nothing(db: TestDb) {
     for error in reply.body["errors"].as_array().unwrap() {
         assert!(error["code"].is_string() && error["message"].is_string());
     }
+    // An address is an object: the fields in order as an array are not one (serde's derive
+    // takes them), and a field inside it is still named.
+    let listed = post(
+        &app,
+        "/api/v1/schools",
+        json!({"name": "Lincoln", "address": [null, null]}),
+    )
+    .await
+    .expect(400);
+    assert!(listed.text.contains("address"), "{}", listed.text);
+    let inner = post(
+        &app,
+        "/api/v1/schools",
+        json!({"name": "Lincoln", "address": {"town": "Gardiner"}}),
+    )
+    .await
+    .expect(400);
+    assert!(inner.text.contains("town"), "{}", inner.text);
     let list = get(&app, "/api/v1/schools").await.expect(200);
     assert_eq!(list.body["data"], json!([]), "nothing was written");
 }
