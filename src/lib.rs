@@ -224,10 +224,10 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi::add_standard_errors(doc)
 }
 
-/// The component names that two different schemas are published under (see
-/// [`openapi::schema_name_clashes`]); empty when every name belongs to one Rust type.
-pub fn schema_name_clashes() -> Vec<String> {
-    openapi::schema_name_clashes(&openapi::ApiDoc::openapi(), || {
+/// The schema names the App publishes, and those two different schemas are published under
+/// (see [`openapi::published_schema_names`]); no clash when every name belongs to one Rust type.
+pub fn published_schema_names() -> openapi::PublishedNames {
+    openapi::published_schema_names(&openapi::ApiDoc::openapi(), || {
         let _ = with_routes(App::new()).split_for_parts();
     })
 }

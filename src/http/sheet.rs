@@ -1,6 +1,9 @@
 //! The body of a sheet import: CSV with a header row, or the same rows as a JSON array (what
 //! generated clients send). JSON rows are written out as CSV and read by the import's one CSV
-//! reader, so both forms meet the same rules.
+//! reader, so both meet the same row rules. One difference: JSON rows are typed first, so a
+//! value of the wrong type or shape (an unknown offering, a malformed date, a blank or
+//! control character) refuses the whole body, as for any JSON body, even with `mode=partial`;
+//! in CSV the same cell is that row's error.
 
 use actix_web::http::header;
 use actix_web::HttpRequest;

@@ -122,8 +122,6 @@ pub fn each_within(
     Ok(())
 }
 
-/// The schema of what [`each_within`] accepts, for `#[schema(schema_with = …)]`: a nullable
-/// array of at most `max_items` texts of 1 to `max` characters.
 /// `schema` with `description`: a `schema_with` schema does not take the field's doc comment.
 pub fn described(
     mut schema: utoipa::openapi::schema::Array,
@@ -155,6 +153,8 @@ pub fn pattern_list_schema(
     described(list, description)
 }
 
+/// The schema of what [`each_within`] accepts, for `#[schema(schema_with = …)]`: a nullable
+/// array of at most `max_items` texts of 1 to `max` characters.
 pub fn text_list_schema(
     max_items: usize,
     max: usize,

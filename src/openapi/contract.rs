@@ -169,18 +169,16 @@ fn idempotency_keys(doc: &mut Value) {
             }
         }
         for status in ["409", "422"] {
-            responses
-                .entry(status)
-                .or_insert_with(|| shared_problem(status));
+            if let Some(shared) = shared_problem(status) {
+                responses.entry(status).or_insert(shared);
+            }
         }
     }
 }
 
 /// The shared problem answer of `status`, as JSON.
-fn shared_problem(status: &str) -> Value {
-    super::shared_problem(status)
-        .and_then(|response| serde_json::to_value(response).ok())
-        .unwrap_or(Value::Null)
+fn shared_problem(status: &str) -> Option<Value> {
+    super::shared_problem(status).and_then(|response| serde_json::to_value(response).ok())
 }
 
 fn operations(doc: &mut Value) -> Vec<&mut Map<String, Value>> {
@@ -687,15 +685,10 @@ fn parameters(doc: &mut Value) {
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
             continue;
         };
-        if has_query {
-            responses
-                .entry("422")
-                .or_insert_with(|| shared_problem("422"));
-        }
-        if has_if_match {
-            responses
-                .entry("412")
-                .or_insert_with(|| shared_problem("412"));
+        for (status, wanted) in [("422", has_query), ("412", has_if_match)] {
+            if let (true, Some(shared)) = (wanted, shared_problem(status)) {
+                responses.entry(status).or_insert(shared);
+            }
         }
     }
 }

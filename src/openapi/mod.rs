@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 mod contract;
 mod routes;
 pub use contract::{CONDITION_PATTERN, LINE_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
-pub use routes::{schema_name_clashes, Routes};
+pub use routes::{published_schema_names, PublishedNames, Routes};
 
 use crate::auth::Scope;
 
@@ -33,7 +33,8 @@ with targets, bulk ingest and small-cell suppression, and dashboards.\n\n\
 Conventions: JSON with snake_case fields; RFC 3339 UTC times; every resource has a server-assigned \
 UUIDv7 `id`, a `version`, `created_at` and `updated_at`; schools, partners, contacts, continuum \
 levels, agreements, responsibilities and activities also carry an optional unique `external_id` \
-(the district's own key, filterable with `?external_id=`). Reads \
+(the district's own key; schools, partners and agreements can be listed by it with \
+`?external_id=`). Reads \
 return an `ETag`; PUT, PATCH and DELETE honour `If-Match` (412 when stale). PATCH takes JSON Merge \
 Patch (RFC 7396). Lists take `limit` (1-500, default 50) and an opaque `cursor`, and answer \
 `{\"data\": [...], \"next_cursor\": ...}` with a `Link: <...>; rel=\"next\"` header. Errors are \

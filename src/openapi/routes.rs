@@ -57,12 +57,18 @@ fn note(noted: &mut Noted, schemas: impl IntoIterator<Item = (String, RefOr<Sche
     }
 }
 
-/// The schema names that more than one schema is published under while `register` runs, with
-/// the root's own `components` counted too.
-pub fn schema_name_clashes(
+/// What was published while a check ran: how many schema names, and those that more than one
+/// schema is published under.
+pub struct PublishedNames {
+    pub noted: usize,
+    pub clashes: Vec<String>,
+}
+
+/// Notes the schemas published while `register` runs, with the root's own `components`.
+pub fn published_schema_names(
     root: &utoipa::openapi::OpenApi,
     register: impl FnOnce(),
-) -> Vec<String> {
+) -> PublishedNames {
     NOTED.with(|noted| *noted.borrow_mut() = Some(Noted::new()));
     register();
     let mut noted = NOTED
@@ -71,9 +77,12 @@ pub fn schema_name_clashes(
     if let Some(components) = &root.components {
         note(&mut noted, components.schemas.clone());
     }
-    noted
-        .into_iter()
-        .filter(|(_, bodies)| bodies.len() > 1)
-        .map(|(name, _)| name)
-        .collect()
+    PublishedNames {
+        noted: noted.len(),
+        clashes: noted
+            .into_iter()
+            .filter(|(_, bodies)| bodies.len() > 1)
+            .map(|(name, _)| name)
+            .collect(),
+    }
 }

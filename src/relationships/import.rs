@@ -53,22 +53,35 @@ pub struct RelationshipSheetRow {
     #[schema(format = Email, max_length = 254)]
     pub teacher_email: Option<String>,
     /// The teacher by name, when not a user.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub teacher_name: Option<String>,
     /// The teacher's school by id; or `school_external_id`.
     pub school_id: Option<String>,
     /// The teacher's school by its external id.
     pub school_external_id: Option<String>,
     /// The partner's external id (matched first).
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub partner_external_id: Option<String>,
     /// The partner's name (matched ignoring case and accents; a prospect is added when none
     /// matches).
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub partner_name: Option<String>,
     /// The kind of a partner added as a prospect (`other` when left out).
     pub partner_kind: Option<PartnerKind>,
     /// A contact at the partner (matched by name, else added).
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub contact_name: Option<String>,
     /// What the partner offers in this relationship.
     pub kinds: Option<Vec<Offering>>,

@@ -53,7 +53,8 @@ pub struct OrgRow {
     /// Read and ignored (the import compares the fields themselves).
     #[serde(rename = "dateLastModified")]
     pub date_last_modified: Option<String>,
-    /// The school's name (required for `school` rows).
+    /// The org's name; required in every JSON row (rows of another type are skipped after
+    /// they are read).
     #[schema(max_length = 200)]
     pub name: String,
     /// The org type; rows of any type but `school` are skipped.

@@ -214,6 +214,7 @@ async fn the_same_rows_as_json_import_alike(db: TestDb) {
         .await
         .expect(200);
     assert_eq!(partial.body["created"], 1);
+    assert_eq!(partial.body["errors"][0]["index"], 1, "{}", partial.text);
     assert!(partial.body["errors"][0]["line"].is_null());
 
     // Not rows: an unknown field, a blank name, an object. Nothing is written.
