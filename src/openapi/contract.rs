@@ -299,6 +299,12 @@ fn named_pages(doc: &mut Value) {
                 }
             }
             let named = format!("{item}{suffix}");
+            // A Rust type of that name already published keeps it; the generic keeps its own
+            // (and the contract test that forbids generic names says so).
+            if schemas.contains_key(&named) {
+                schemas.insert(name, page);
+                continue;
+            }
             schemas.insert(named.clone(), page);
             renames.push((name, named));
         }
@@ -454,14 +460,19 @@ impl Tally {
     }
 
     /// The component name and value of each name's most common way, where it is repeated.
+    /// Two names with one component name (`page_size`, `page-size`) share nothing: the first
+    /// keeps the name, the other stays written out where it is used.
     fn shared(mut self) -> Vec<(String, Value)> {
         self.0.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
         self.0.dedup_by(|later, first| later.0 == first.0);
-        self.0
-            .into_iter()
-            .filter(|(_, _, seen)| *seen > 1)
-            .map(|(name, value, _)| (component_name(&name), value))
-            .collect()
+        let mut shared: Vec<(String, Value)> = Vec::new();
+        for (name, value, seen) in self.0 {
+            let component = component_name(&name);
+            if seen > 1 && !shared.iter().any(|(taken, _)| *taken == component) {
+                shared.push((component, value));
+            }
+        }
+        shared
     }
 }
 
@@ -724,6 +735,32 @@ fn not_null(schema: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_whose_names_meet_are_not_merged() {
+        let mut tally = Tally::default();
+        let dash = json!({"name": "page-size", "in": "header"});
+        let underscore = json!({"name": "page_size", "in": "query"});
+        for _ in 0..2 {
+            tally.count("page-size", &dash);
+            tally.count("page_size", &underscore);
+        }
+        let shared = tally.shared();
+        assert_eq!(shared, vec![("PageSize".to_owned(), dash)]);
+    }
+
+    #[test]
+    fn a_page_name_taken_by_a_type_stays_generic() {
+        let mut doc = json!({"components": {"schemas": {
+            "Page_Partner": {"properties": {"data": {"items": {"type": "object"}}}},
+            "Partner": {"type": "object"},
+            "PartnerPage": {"type": "string"}
+        }}});
+        named_pages(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["PartnerPage"], json!({"type": "string"}));
+        assert!(schemas["Page_Partner"].is_object());
+    }
 
     #[test]
     fn patch_schemas_make_fields_optional_and_clearable() {

@@ -224,6 +224,16 @@ fn generated_clients_get_named_types() {
         &doc,
         &survey["requestBody"]["content"]["application/json"]["schema"],
     );
+    // The change feed's `resource` filter names the feed's own types.
+    let feed = doc["paths"]["/api/v1/changes"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| reference(&doc, p))
+        .find(|p| p["name"] == "resource")
+        .unwrap();
+    let resources = feed["schema"]["pattern"].as_str().unwrap_or_default();
+    assert!(resources.contains("|partner|"), "{resources}");
     let answers = &body["properties"]["answers"];
     assert!(
         answers["additionalProperties"]["anyOf"].is_array(),

@@ -122,6 +122,15 @@ async fn invalid_partner_reports_every_field_and_changes_nothing(db: TestDb) {
     )
     .await
     .expect(400);
+    // Vetting is an object, not its fields in order as an array.
+    let vetting = post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "A", "kind": "museum", "vetting": [null, null]}),
+    )
+    .await
+    .expect(400);
+    assert!(vetting.text.contains("vetting"), "{}", vetting.text);
     post(
         &app,
         "/api/v1/partners",

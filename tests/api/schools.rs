@@ -158,6 +158,10 @@ async fn invalid_school_reports_every_field_and_changes_nothing(db: TestDb) {
     .await
     .expect(400);
     assert!(inner.text.contains("town"), "{}", inner.text);
+    // A whole body given as an array of its fields is not an object either.
+    post(&app, "/api/v1/schools", json!(["Lincoln", null]))
+        .await
+        .expect(400);
     let list = get(&app, "/api/v1/schools").await.expect(200);
     assert_eq!(list.body["data"], json!([]), "nothing was written");
 }
