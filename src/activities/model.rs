@@ -138,6 +138,24 @@ impl ActivityInput {
 
 /// Something that happened between a partner and the schools.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a9a",
+    "partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3d",
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+    "kind": "field_trip",
+    "occurred_on": "2026-10-14",
+    "hours": 3.5,
+    "students_reached": 58,
+    "families_reached": 0,
+    "notes": "Two 8th-grade classes toured the river gallery and sketched exhibit layouts.",
+    "external_id": "ACT-2026-0147",
+    "host_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "venue": "Kennebec River Museum, river gallery",
+    "version": 2,
+    "created_at": "2026-10-14T19:20:00.123456Z",
+    "updated_at": "2026-10-15T08:41:37.902114Z"
+}))]
 pub struct Activity {
     /// The activity's id.
     pub id: String,
@@ -374,6 +392,17 @@ pub struct ActivityTotal {
 
 /// Activity totals per partner, agreement or school.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "by": "school",
+    "groups": [
+        {"key": null, "activities": 3, "hours": 12.0, "students_reached": 0,
+            "families_reached": 41},
+        {"key": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c", "activities": 9, "hours": 31.5,
+            "students_reached": 412, "families_reached": 37},
+        {"key": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2d", "activities": 5, "hours": 22.75,
+            "students_reached": 186, "families_reached": 0}
+    ]
+}))]
 pub struct ActivityTotals {
     /// What the groups are keyed by.
     pub by: TotalsBy,

@@ -16,6 +16,31 @@ use crate::resource::history::{self, Recorded, Recorder, VersionDiff, VersionSum
 
 /// One version in full: the agreement as it was stored then.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "version": 4,
+    "action": "transition",
+    "recorded_by": {"id": "0193a1f0-0000-7000-8000-000000000009", "role": "staff"},
+    "recorded_at": "2026-08-20T15:42:10.482913Z",
+    "agreement": {
+        "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+        "title": "Museum exhibitions of student work, 2026-27", "status": "active",
+        "external_id": "AGR-2026-014", "lead_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+        "partner_ids": [], "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c"],
+        "liaison_user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+        "purpose": "Give every 8th grader a public audience for their project work.",
+        "shared_vision": "Students see themselves as historians of their own town.",
+        "desired_outcomes": ["90% of 8th graders exhibit", "attendance above 95% in project weeks"],
+        "contributions": [
+            {"party": "partner", "description": "gallery space and two curators, 40 hours"},
+            {"party": "school", "description": "project time in social studies"}],
+        "processes": "Curators review drafts in week 6; exhibition in week 10.",
+        "communication_channels": [
+            {"channel": "planning call", "cadence": "monthly", "owner": "school liaison"}],
+        "start_date": "2026-09-01", "end_date": "2027-06-15", "review_cadence": "quarterly",
+        "involves_students": true, "version": 4, "created_at": "2026-08-05T13:05:44.120517Z",
+        "updated_at": "2026-08-20T15:42:10.482913Z"
+    }
+}))]
 pub struct AgreementVersion {
     /// The version number: the agreement's `version` right after this change.
     pub version: i64,
@@ -31,6 +56,13 @@ pub struct AgreementVersion {
 
 /// A status change.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "proposed",
+    "to": "active",
+    "note": "Signed by the principal and the museum director on 2026-08-20.",
+    "by": {"id": "0193a1f0-0000-7000-8000-000000000009", "role": "staff"},
+    "at": "2026-08-20T15:42:10.482913Z"
+}))]
 pub struct Transition {
     /// The status before (as stored, never `expired`).
     pub from: String,

@@ -366,6 +366,32 @@ crate::sort_enum! {
 
 /// A partnership agreement.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+    "title": "Museum exhibitions of student work, 2026-27",
+    "status": "active",
+    "external_id": "AGR-2026-014",
+    "lead_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "partner_ids": [],
+    "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c"],
+    "liaison_user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+    "purpose": "Give every 8th grader a public audience for their project work.",
+    "shared_vision": "Students see themselves as historians of their own town.",
+    "desired_outcomes": ["90% of 8th graders exhibit", "attendance above 95% in project weeks"],
+    "contributions": [
+        {"party": "partner", "description": "gallery space and two curators, 40 hours"},
+        {"party": "school", "description": "project time in social studies"}],
+    "processes": "Curators review drafts in week 6; exhibition in week 10.",
+    "communication_channels": [
+        {"channel": "planning call", "cadence": "monthly", "owner": "school liaison"}],
+    "start_date": "2026-09-01",
+    "end_date": "2027-06-15",
+    "review_cadence": "quarterly",
+    "involves_students": true,
+    "version": 4,
+    "created_at": "2026-08-05T13:05:44.120517Z",
+    "updated_at": "2026-08-20T15:42:10.482913Z"
+}))]
 pub struct Agreement {
     /// The agreement's id (a UUID), set by the service.
     pub id: String,

@@ -63,6 +63,53 @@ pub struct CheckInCounts {
 
 /// Everything an agreement page shows, in one call.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "agreement": {
+        "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+        "title": "Museum exhibitions of student work, 2026-27", "status": "active",
+        "external_id": "AGR-2026-014", "lead_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+        "partner_ids": [], "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c"],
+        "liaison_user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+        "purpose": "Give every 8th grader a public audience for their project work.",
+        "shared_vision": "Students see themselves as historians of their own town.",
+        "desired_outcomes": ["90% of 8th graders exhibit", "attendance above 95% in project weeks"],
+        "contributions": [
+            {"party": "partner", "description": "gallery space and two curators, 40 hours"},
+            {"party": "school", "description": "project time in social studies"}],
+        "processes": "Curators review drafts in week 6; exhibition in week 10.",
+        "communication_channels": [
+            {"channel": "planning call", "cadence": "monthly", "owner": "school liaison"}],
+        "start_date": "2026-09-01", "end_date": "2027-06-15", "review_cadence": "quarterly",
+        "involves_students": true, "version": 4, "created_at": "2026-08-05T13:05:44.120517Z",
+        "updated_at": "2026-08-20T15:42:10.482913Z"
+    },
+    "days_to_end": 148,
+    "responsibilities": {"total": 3, "planned": 1, "in_progress": 2, "done": 0, "blocked": 0,
+        "dropped": 0, "overdue": 1},
+    "check_ins": {"kept": 1, "missed": 0, "overdue": 0, "upcoming": 2, "cancelled": 0,
+        "next_on": "2027-03-01"},
+    "investment": {
+        "lines": [
+            {"party": "school", "kind": "hours", "unit": "hours", "committed": 60.0,
+                "delivered": 24.0, "responsibilities": 1},
+            {"party": "partner", "kind": "hours", "unit": "hours", "committed": 40.0,
+                "delivered": 12.5, "responsibilities": 1},
+            {"party": "district", "kind": "money", "unit": "USD", "committed": 850.0,
+                "delivered": 0.0, "responsibilities": 1}
+        ],
+        "balance": [
+            {
+                "kind": "hours", "unit": "hours", "committed": 100.0, "delivered": 36.5,
+                "shares": [{"party": "school", "committed_share": 0.6, "delivered_share": 0.6575},
+                    {"party": "partner", "committed_share": 0.4, "delivered_share": 0.3425}]
+            },
+            {"kind": "money", "unit": "USD", "committed": 850.0, "delivered": 0.0,
+                "shares": [{"party": "district", "committed_share": 1.0, "delivered_share": 0.0}]}
+        ]
+    },
+    "activities": {"key": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "activities": 3, "hours": 14.5,
+        "students_reached": 192, "families_reached": 40}
+}))]
 pub struct AgreementSummary {
     /// The agreement, as `GET /agreements/{id}` returns it.
     pub agreement: Agreement,
@@ -80,6 +127,131 @@ pub struct AgreementSummary {
 
 /// An agreement with all that hangs off it: the evidence of a partnership.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "agreement": {
+        "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+        "title": "Museum exhibitions of student work, 2026-27", "status": "active",
+        "external_id": "AGR-2026-014", "lead_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+        "partner_ids": [], "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c"],
+        "liaison_user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+        "purpose": "Give every 8th grader a public audience for their project work.",
+        "shared_vision": "Students see themselves as historians of their own town.",
+        "desired_outcomes": ["90% of 8th graders exhibit", "attendance above 95% in project weeks"],
+        "contributions": [
+            {"party": "partner", "description": "gallery space and two curators, 40 hours"},
+            {"party": "school", "description": "project time in social studies"}],
+        "processes": "Curators review drafts in week 6; exhibition in week 10.",
+        "communication_channels": [
+            {"channel": "planning call", "cadence": "monthly", "owner": "school liaison"}],
+        "start_date": "2026-09-01", "end_date": "2027-06-15", "review_cadence": "quarterly",
+        "involves_students": true, "version": 4, "created_at": "2026-08-05T13:05:44.120517Z",
+        "updated_at": "2026-08-20T15:42:10.482913Z"
+    },
+    "responsibilities": [
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0c03",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "party": "district",
+            "description": "Book buses for the gallery visit", "assignee_contact_id": null,
+            "assignee_user_id": "0193a1f0-0000-7000-8000-000000000009", "due_on": "2026-12-15",
+            "status": "planned", "overdue": true,
+            "investment": {"kind": "money", "committed": 850.0, "delivered": 0.0, "unit": "USD"},
+            "external_id": "TRN-2026-118", "version": 1,
+            "created_at": "2026-08-06T10:15:37.402918Z",
+            "updated_at": "2026-08-06T10:15:37.402918Z"},
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0c01",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "party": "partner",
+            "description": "Two curators review student drafts",
+            "assignee_contact_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4c", "assignee_user_id": null,
+            "due_on": "2027-03-15", "status": "in_progress", "overdue": false,
+            "investment": {"kind": "hours", "committed": 40.0, "delivered": 12.5, "unit": "hours"},
+            "external_id": null, "version": 3, "created_at": "2026-08-06T10:12:40.331872Z",
+            "updated_at": "2027-01-12T16:20:05.918204Z"},
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0c02",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "party": "school",
+            "description": "Two social studies periods a week for project work",
+            "assignee_contact_id": null, "assignee_user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+            "due_on": "2027-05-20", "status": "in_progress", "overdue": false,
+            "investment": {"kind": "hours", "committed": 60.0, "delivered": 24.0, "unit": "hours"},
+            "external_id": null, "version": 2, "created_at": "2026-08-06T10:14:02.775301Z",
+            "updated_at": "2026-12-18T14:47:55.106382Z"}
+    ],
+    "timeline": [
+        {
+            "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0b01",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "kind": "check_in",
+            "title": "Quarterly check-in", "scheduled_on": "2026-12-01", "status": "done",
+            "overdue": false, "generated": true,
+            "notes": "Held at the museum so both curators can attend.",
+            "check_in": {
+                "attendees": ["Dana Whitcomb (museum)", "Jo Ramos (school liaison)"],
+                "notes": "Curators reviewed 40 drafts.",
+                "progress": [
+                    {"outcome": "90% of 8th graders exhibit", "status": "on_track",
+                        "note": "36 of 40 on schedule"}
+                ],
+                "challenges": "Bus availability for the gallery visit.",
+                "adjustments": "Move the visit to the afternoon slot.",
+                "next_steps": "Confirm buses by March 1."
+            },
+            "host_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+            "venue": "Kennebec River Museum, education room", "version": 3,
+            "created_at": "2026-08-20T15:42:10.482913Z", "updated_at": "2026-12-01T18:05:31.207746Z"
+        },
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0b02",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "kind": "check_in",
+            "title": "Quarterly check-in", "scheduled_on": "2027-03-01", "status": "scheduled",
+            "overdue": false, "generated": true, "notes": null, "check_in": null,
+            "host_partner_id": null, "venue": null, "version": 1,
+            "created_at": "2026-08-20T15:42:10.482913Z",
+            "updated_at": "2026-08-20T15:42:10.482913Z"},
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0b04",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "kind": "exhibition",
+            "title": "Spring exhibition of student work", "scheduled_on": "2027-05-20",
+            "status": "scheduled", "overdue": false, "generated": false,
+            "notes": "Families invited; the museum stays open until 8 pm.", "check_in": null,
+            "host_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+            "venue": "Kennebec River Museum, main gallery", "version": 1,
+            "created_at": "2026-09-03T11:25:09.660143Z",
+            "updated_at": "2026-09-03T11:25:09.660143Z"},
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0b03",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "kind": "check_in",
+            "title": "Quarterly check-in", "scheduled_on": "2027-06-01", "status": "scheduled",
+            "overdue": false, "generated": true, "notes": null, "check_in": null,
+            "host_partner_id": null, "venue": null, "version": 1,
+            "created_at": "2026-08-20T15:42:10.482913Z",
+            "updated_at": "2026-08-20T15:42:10.482913Z"}
+    ],
+    "investment": {
+        "lines": [
+            {"party": "school", "kind": "hours", "unit": "hours", "committed": 60.0,
+                "delivered": 24.0, "responsibilities": 1},
+            {"party": "partner", "kind": "hours", "unit": "hours", "committed": 40.0,
+                "delivered": 12.5, "responsibilities": 1},
+            {"party": "district", "kind": "money", "unit": "USD", "committed": 850.0,
+                "delivered": 0.0, "responsibilities": 1}
+        ],
+        "balance": [
+            {
+                "kind": "hours", "unit": "hours", "committed": 100.0, "delivered": 36.5,
+                "shares": [{"party": "school", "committed_share": 0.6, "delivered_share": 0.6575},
+                    {"party": "partner", "committed_share": 0.4, "delivered_share": 0.3425}]
+            },
+            {"kind": "money", "unit": "USD", "committed": 850.0, "delivered": 0.0,
+                "shares": [{"party": "district", "committed_share": 1.0, "delivered_share": 0.0}]}
+        ]
+    },
+    "activities": {"key": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a", "activities": 3, "hours": 14.5,
+        "students_reached": 192, "families_reached": 40},
+    "transitions": [
+        {"from": "draft", "to": "proposed", "note": "Sent to the museum director for signature.",
+            "by": {"id": "0193a1f0-0000-7000-8000-000000000009", "role": "staff"},
+            "at": "2026-08-12T14:10:03.551209Z"},
+        {"from": "proposed", "to": "active",
+            "note": "Signed by the principal and the museum director on 2026-08-20.",
+            "by": {"id": "0193a1f0-0000-7000-8000-000000000009", "role": "staff"},
+            "at": "2026-08-20T15:42:10.482913Z"}
+    ],
+    "exported_on": "2027-01-18"
+}))]
 pub struct AgreementExport {
     /// The agreement, as `GET /agreements/{id}` returns it.
     pub agreement: Agreement,

@@ -40,6 +40,14 @@ pub struct FeedInput {
 /// A calendar feed. `url` is shown once, when the feed is made: it is the only key to the
 /// feed, and only a digest of it is kept.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0ada",
+    "scope": "school",
+    "target_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+    "url": "/api/v1/calendars/QSLJ0UsKc91zBNY92NBmopgkQViY2NSHNIxaepWFmgg.ics",
+    "created_by": "user:0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+    "created_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct CalendarFeed {
     /// The feed's id (a UUID); revoke the feed with it.
     pub id: String,

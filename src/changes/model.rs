@@ -19,6 +19,11 @@ crate::text_enum! {
 
 /// One committed write.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "seq": 48213, "resource": "partner", "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "external_id": "CRM-2231", "action": "updated", "version": 3,
+    "occurred_at": "2026-11-23T20:01:12.655107Z"
+}))]
 pub struct Change {
     /// Its place in commit order; pass the last one seen as `after`.
     pub seq: i64,
@@ -54,6 +59,21 @@ impl Change {
 
 /// A page of the feed.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "data": [
+        {
+            "seq": 48213, "resource": "partner", "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+            "external_id": "CRM-2231", "action": "updated", "version": 3,
+            "occurred_at": "2026-11-23T20:01:12.655107Z"
+        },
+        {
+            "seq": 48377, "resource": "relationship", "id": "0193b4e7-5a1c-7d2e-9f3a-4b5c6d7e8f90",
+            "external_id": null, "action": "created", "version": 1,
+            "occurred_at": "2026-11-24T14:05:31.205190Z"
+        }
+    ],
+    "next_cursor": "48377"
+}))]
 pub struct ChangePage {
     /// The changes after the cursor, oldest first; empty when there is nothing new.
     pub data: Vec<Change>,

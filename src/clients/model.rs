@@ -78,7 +78,7 @@ impl ClientInput {
     "id": "0193a1f0-0000-7000-8000-000000000001",
     "name": "SIS nightly export",
     "role": "integration",
-    "scopes": ["kpi:read", "kpi:write", "schools:read", "schools:write"],
+    "scopes": ["schools:read", "schools:write", "kpi:read", "kpi:write"],
     "school_ids": [],
     "partner_id": null,
     "revoked_at": null,
@@ -135,6 +135,13 @@ impl ApiClient {
 
 /// A client with its secret, shown this once.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f0-0000-7000-8000-000000000001", "name": "SIS nightly export",
+    "role": "integration", "scopes": ["schools:read", "schools:write", "kpi:read", "kpi:write"],
+    "school_ids": [], "partner_id": null, "revoked_at": null, "version": 1,
+    "created_at": "2026-11-23T19:20:00.123456Z", "updated_at": "2026-11-23T19:20:00.123456Z",
+    "client_secret": "Zq8vN2rT5xLw0bKc7HdY3mJf9sGa1pUe6iWo4tRnB2E"
+}))]
 pub struct ClientWithSecret {
     #[serde(flatten)]
     pub client: ApiClient,

@@ -83,6 +83,22 @@ pub struct MeetingInput {
 
 /// A committee meeting.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-3d4e-7f5a-8b6c-7d8e9f0a1b2c",
+    "committee_id": "0193a1f3-1b2c-7d3e-9f4a-5b6c7d8e9f01",
+    "held_on": "2026-11-19",
+    "venue": "Kennebec River Museum, education room",
+    "host_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "agenda": "1. Family survey results\n2. Spring family night",
+    "minutes": "Jo Ramos shared the family survey: 212 replies, most asking for evening events.",
+    "decisions": ["Hold the spring family night at the museum on 2027-04-08"],
+    "attendees": ["0193a1f3-2c3d-7e4f-8a5b-6c7d8e9f0a21", "0193a1f3-2c3d-7e4f-8a5b-6c7d8e9f0a22",
+        "0193a1f3-2c3d-7e4f-8a5b-6c7d8e9f0a23"],
+    "guests": 3,
+    "version": 2,
+    "created_at": "2026-11-05T17:12:40.551027Z",
+    "updated_at": "2026-11-20T14:31:08.907316Z"
+}))]
 pub struct Meeting {
     /// The meeting's id (a UUID).
     pub id: String,

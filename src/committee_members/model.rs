@@ -125,6 +125,22 @@ impl MemberInput {
 
 /// A seat on a committee.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-2c3d-7e4f-8a5b-6c7d8e9f0a21",
+    "committee_id": "0193a1f3-1b2c-7d3e-9f4a-5b6c7d8e9f01",
+    "user_id": null,
+    "contact_id": "0193a1f2-9d8e-7f6a-8b5c-4d3e2f1a0b9c",
+    "partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "name": "Dana Whitcomb",
+    "role": "member",
+    "represents": "community",
+    "term_start": "2026-09-01",
+    "term_end": "2028-08-31",
+    "current": true,
+    "version": 1,
+    "created_at": "2026-08-27T13:45:09.318204Z",
+    "updated_at": "2026-08-27T13:45:09.318204Z"
+}))]
 pub struct Member {
     /// The seat's id (a UUID).
     pub id: String,

@@ -71,6 +71,17 @@ pub struct CommitteeInput {
 
 /// A committee or site council.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-1b2c-7d3e-9f4a-5b6c7d8e9f01",
+    "name": "Gardiner Regional Middle School site council",
+    "kind": "site_council",
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+    "purpose": "Families, staff and community partners plan the school year together.",
+    "status": "active",
+    "version": 2,
+    "created_at": "2026-08-20T15:04:11.482913Z",
+    "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct Committee {
     /// The committee's id (a UUID).
     pub id: String,

@@ -366,6 +366,36 @@ impl PlanTask {
 
 /// A communication plan.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-4e5f-7a6b-9c7d-8e9f0a1b2c3d",
+    "title": "Gardiner Regional Middle School family outreach 2026-27",
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+    "agreement_id": null,
+    "committee_id": "0193a1f3-1b2c-7d3e-9f4a-5b6c7d8e9f01",
+    "starts_on": "2026-09-01",
+    "ends_on": "2027-06-15",
+    "goals": ["Every family hears about the partnerships open to them"],
+    "audiences": ["Spanish-speaking families", "local businesses"],
+    "channels": [{"channel": "newsletter", "languages": ["en", "es"]},
+        {"channel": "phone_text", "languages": ["en", "es"]}],
+    "tasks": [
+        {"title": "Autumn newsletter", "owner": "Jo Ramos", "due_on": "2026-10-15",
+            "status": "done", "channel": "newsletter", "overdue": false},
+        {"title": "Text families about the winter open house", "owner": "Jo Ramos",
+            "due_on": "2026-11-20", "status": "in_progress", "channel": "phone_text",
+            "overdue": true},
+        {"title": "Spring family night flyer", "owner": null, "due_on": "2027-03-15",
+            "status": "planned", "channel": "newsletter", "overdue": false}
+    ],
+    "overdue_tasks": 1,
+    "targets": [{"measure": "families at the spring family night", "target": 150.0,
+            "actual": null},
+        {"measure": "newsletter open rate, %", "target": 60.0, "actual": 48.5}],
+    "evaluation": {"method": "survey of families", "evaluated_on": null, "findings": null},
+    "version": 5,
+    "created_at": "2026-09-08T16:22:47.730145Z",
+    "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct Plan {
     /// The plan's id (a UUID).
     pub id: String,

@@ -49,6 +49,54 @@ pub struct NeedLine {
 
 /// What a school's (or the district's) families need, and the partners that address it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+    "survey_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a5a",
+    "respondents": {"value": 212.0, "suppressed": false},
+    "needs": [
+        {"code": "transportation", "name": "Transportation",
+            "respondents": {"value": 64.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4c",
+                "name": "Kennebec Explorer Transit", "offerings": ["transportation"]}]},
+        {"code": "internet_access", "name": "Internet access",
+            "respondents": {"value": 51.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a",
+                "name": "Gardiner Public Library", "offerings": ["internet_access"]}]},
+        {"code": "tutoring", "name": "Tutoring",
+            "respondents": {"value": 47.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a",
+                "name": "Gardiner Public Library", "offerings": ["tutoring"]},
+                {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4d",
+                "name": "Kennebec Valley Community College",
+                "offerings": ["mentoring", "tutoring"]}]},
+        {"code": "childcare", "name": "Childcare",
+            "respondents": {"value": 33.0, "suppressed": false}, "partners": []},
+        {"code": "food", "name": "Food",
+            "respondents": {"value": 29.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4b",
+                "name": "Gardiner Food Pantry", "offerings": ["food_support"]}]},
+        {"code": "language_support", "name": "Language support",
+            "respondents": {"value": 18.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a",
+                "name": "Gardiner Public Library", "offerings": ["language_support"]}]},
+        {"code": "meeting_space", "name": "Meeting space",
+            "respondents": {"value": 12.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a",
+                "name": "Gardiner Public Library", "offerings": ["meeting_space"]}]},
+        {"code": "employment", "name": "Employment",
+            "respondents": {"value": 10.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4d",
+                "name": "Kennebec Valley Community College", "offerings": ["internship"]}]},
+        {"code": "adult_learning", "name": "Adult learning",
+            "respondents": {"value": 0.0, "suppressed": false},
+            "partners": [{"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a",
+                "name": "Gardiner Public Library", "offerings": ["adult_learning"]},
+                {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4d",
+                "name": "Kennebec Valley Community College", "offerings": ["adult_learning"]}]},
+        {"code": "health", "name": "Health",
+            "respondents": {"value": null, "suppressed": true}, "partners": []}
+    ]
+}))]
 pub struct CommunityNeeds {
     /// The school asked about; `null` for the district's own needs assessments.
     pub school_id: Option<String>,

@@ -76,6 +76,17 @@ pub struct LevelInput {
 
 /// A level of the district's partnership continuum.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-5f6a-7b7c-8d8e-9f0a1b2c3d4e",
+    "rank": 3,
+    "name": "Collaborator",
+    "description": "Recurring engagement planned with a school.",
+    "examples": ["regular field trips", "job shadowing"],
+    "external_id": "CL-3",
+    "version": 1,
+    "created_at": "2026-08-03T12:00:05.204417Z",
+    "updated_at": "2026-08-03T12:00:05.204417Z"
+}))]
 pub struct ContinuumLevel {
     /// The level's id (a UUID); partners name it in `continuum_level_id`.
     pub id: String,

@@ -137,6 +137,136 @@ pub struct MissedCheckIn {
 /// active today (not past their end date); responsibilities, check-ins and investment are
 /// those of active and on-hold agreements.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "as_of": "2026-12-14",
+    "agreements_by_status": {"active": 12, "completed": 3, "draft": 2, "expired": 1,
+        "on_hold": 1, "proposed": 4, "terminated": 0},
+    "partners_by_kind": {"business": 11, "community_center": 2, "government": 1,
+        "higher_education": 2, "library": 3, "museum": 2, "nonprofit": 9},
+    "partners_by_continuum_level": [
+        {"continuum_level_id": "0192b3c0-0000-7000-8000-000000000001", "name": "Supporter",
+            "rank": 1, "partners": 9},
+        {"continuum_level_id": "0192b3c0-0000-7000-8000-000000000002", "name": "Contributor",
+            "rank": 2, "partners": 7},
+        {"continuum_level_id": "0192b3c0-0000-7000-8000-000000000003", "name": "Collaborator",
+            "rank": 3, "partners": 5},
+        {"continuum_level_id": "0192b3c0-0000-7000-8000-000000000004", "name": "Partner",
+            "rank": 4, "partners": 3},
+        {"continuum_level_id": "0192b3c0-0000-7000-8000-000000000005", "name": "Co-designer",
+            "rank": 5, "partners": 1},
+        {"continuum_level_id": null, "name": null, "rank": null, "partners": 5}
+    ],
+    "kpi_progress": {
+        "targets": 3, "on_track": 1, "off_track": 1, "not_assessed": 1,
+        "items": [
+            {"agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3d",
+                "agreement_title": "Museum exhibitions of student work, 2026-27",
+                "kpi_code": "attendance_rate", "student_group": "program_participants",
+                "target_value": 93.0, "target_date": "2027-06-15",
+                "latest": {"period_start": "2026-11-01", "period_end": "2026-11-30",
+                    "value": 92.05043859649122, "n": 96, "records": 1, "suppressed": false},
+                "progress": 0.7889863547758265, "on_track": true},
+            {"agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3e",
+                "agreement_title": "Family literacy nights at the library, 2026-27",
+                "kpi_code": "chronic_absence_rate", "student_group": "all",
+                "target_value": 14.0, "target_date": "2027-06-15",
+                "latest": {"period_start": "2026-09-01", "period_end": "2026-11-30",
+                    "value": 18.59605911330049, "n": 812, "records": 2, "suppressed": false},
+                "progress": -0.14901477832512278, "on_track": false},
+            {"agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3f",
+                "agreement_title": "Ninth-grade engineering mentors, 2026-27",
+                "kpi_code": "course_pass_rate", "student_group": "grade_09",
+                "target_value": 90.0, "target_date": "2027-06-15",
+                "latest": {"period_start": "2026-09-01", "period_end": "2026-11-13",
+                    "value": null, "n": null, "records": 1, "suppressed": true},
+                "progress": null, "on_track": null}
+        ]
+    },
+    "investment": {
+        "lines": [
+            {"party": "school", "kind": "hours", "unit": "hours", "committed": 120.0,
+                "delivered": 46.5, "responsibilities": 3},
+            {"party": "partner", "kind": "hours", "unit": "hours", "committed": 160.0,
+                "delivered": 72.25, "responsibilities": 4},
+            {"party": "district", "kind": "money", "unit": "USD", "committed": 15000.0,
+                "delivered": 6000.0, "responsibilities": 2},
+            {"party": "partner", "kind": "money", "unit": "USD", "committed": 5000.0,
+                "delivered": 5000.0, "responsibilities": 1},
+            {"party": "partner", "kind": "in_kind", "unit": "laptops", "committed": 30.0,
+                "delivered": 30.0, "responsibilities": 1}
+        ],
+        "balance": [
+            {"kind": "hours", "unit": "hours", "committed": 280.0, "delivered": 118.75,
+                "shares": [
+                    {"party": "school", "committed_share": 0.4286, "delivered_share": 0.3916},
+                    {"party": "partner", "committed_share": 0.5714, "delivered_share": 0.6084}
+                ]},
+            {"kind": "money", "unit": "USD", "committed": 20000.0, "delivered": 11000.0,
+                "shares": [
+                    {"party": "district", "committed_share": 0.75, "delivered_share": 0.5455},
+                    {"party": "partner", "committed_share": 0.25, "delivered_share": 0.4545}
+                ]},
+            {"kind": "in_kind", "unit": "laptops", "committed": 30.0, "delivered": 30.0,
+                "shares": [
+                    {"party": "partner", "committed_share": 1.0, "delivered_share": 1.0}
+                ]}
+        ]
+    },
+    "activities": {"activities": 214, "hours": 1286.5, "students_reached": 3841,
+        "families_reached": 612},
+    "vetting_expiring": {"count": 2, "items": [
+        {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a", "name": "Gardiner Public Library",
+            "background_check_expires_on": "2027-01-04", "insurance_expires_on": "2027-03-31"},
+        {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4c",
+            "name": "Kennebec Explorer Transit", "background_check_expires_on": null,
+            "insurance_expires_on": "2026-12-31"}
+    ]},
+    "overdue_responsibilities": {"count": 2, "items": [
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a6a",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3d", "party": "partner",
+            "description": "Send the curators' review schedule to the social studies teachers",
+            "due_on": "2026-11-20", "status": "in_progress"},
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a6b",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3e", "party": "school",
+            "description": "Book the library's community room for the January family night",
+            "due_on": "2026-12-01", "status": "planned"}
+    ]},
+    "missed_check_ins": {"count": 2, "items": [
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a7a",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3e", "title": "Monthly check-in",
+            "scheduled_on": "2026-11-12", "status": "missed"},
+        {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a7b",
+            "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3d",
+            "title": "Quarterly check-in", "scheduled_on": "2026-12-01", "status": "scheduled"}
+    ]},
+    "community": {
+        "seats_by_school": [
+            {"school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+                "school_name": "Gardiner Regional Middle School", "community_seats": 4},
+            {"school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2d",
+                "school_name": "Gardiner Area High School", "community_seats": 3},
+            {"school_id": null, "school_name": null, "community_seats": 2}
+        ],
+        "overdue_communication_tasks": {"count": 1, "items": [
+            {"plan_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a8a",
+                "plan_title": "Gardiner family outreach 2026-27", "title": "Autumn newsletter",
+                "owner": "Communication committee chair", "due_on": "2026-10-15",
+                "status": "in_progress"}
+        ]},
+        "hosted_hours_by_school": [
+            {"school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+                "school_name": "Gardiner Regional Middle School", "hours": 14.5, "bookings": 6}
+        ],
+        "meetings_hosted_by_partners": {"total": 9, "committee_meetings": 3,
+            "agreement_meetings": 6, "by_partner": [
+                {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+                    "name": "Kennebec River Museum", "meetings": 6},
+                {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4a",
+                    "name": "Gardiner Public Library", "meetings": 3}
+            ]}
+    },
+    "min_cell_size": 10
+}))]
 pub struct DistrictDashboard {
     /// Today's date (UTC), against which `expired`, overdue and "soon" are judged.
     pub as_of: NaiveDate,

@@ -79,6 +79,19 @@ pub struct FacilityInput {
 
 /// A school's space.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-6a7b-7c8d-9e9f-0a1b2c3d4e5f",
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+    "name": "North gym",
+    "kind": "gym",
+    "capacity": 250,
+    "accessibility": "Step-free entrance on Oak Street; accessible restrooms",
+    "rules": "No outdoor shoes on the court",
+    "community_requestable": true,
+    "version": 2,
+    "created_at": "2026-09-02T13:10:22.615830Z",
+    "updated_at": "2026-10-06T18:41:57.092214Z"
+}))]
 pub struct Facility {
     /// The facility's id (a UUID).
     pub id: String,

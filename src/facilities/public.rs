@@ -64,6 +64,30 @@ pub struct PublicFacility {
 
 /// The open facilities within a window.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2027-02-01T00:00:00Z",
+    "to": "2027-02-15T00:00:00Z",
+    "facilities": [
+        {"id": "0193a1f3-6a7b-7c8d-9e9f-0a1b2c3d4e60",
+            "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1f",
+            "school_name": "Gardiner Area High School", "name": "Cafeteria kitchen",
+            "kind": "kitchen", "capacity": 30, "accessibility": null,
+            "rules": "A school food-service staff member is present throughout",
+            "busy": [],
+            "free": [{"starts_at": "2027-02-01T00:00:00Z", "ends_at": "2027-02-15T00:00:00Z"}]},
+        {"id": "0193a1f3-6a7b-7c8d-9e9f-0a1b2c3d4e5f",
+            "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+            "school_name": "Gardiner Regional Middle School", "name": "North gym",
+            "kind": "gym", "capacity": 250,
+            "accessibility": "Step-free entrance on Oak Street; accessible restrooms",
+            "rules": "No outdoor shoes on the court",
+            "busy": [{"starts_at": "2027-02-03T23:00:00Z", "ends_at": "2027-02-04T01:00:00Z"},
+                {"starts_at": "2027-02-10T22:00:00Z", "ends_at": "2027-02-11T00:30:00Z"}],
+            "free": [{"starts_at": "2027-02-01T00:00:00Z", "ends_at": "2027-02-03T23:00:00Z"},
+                {"starts_at": "2027-02-04T01:00:00Z", "ends_at": "2027-02-10T22:00:00Z"},
+                {"starts_at": "2027-02-11T00:30:00Z", "ends_at": "2027-02-15T00:00:00Z"}]}
+    ]
+}))]
 pub struct PublicFacilities {
     /// The window's start (UTC).
     pub from: DateTime<Utc>,

@@ -151,6 +151,22 @@ pub fn may_move(from: BookingStatus, to: BookingStatus) -> bool {
 
 /// A booking.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-7b8c-7d9e-8f0a-1b2c3d4e5f6a",
+    "facility_id": "0193a1f3-6a7b-7c8d-9e9f-0a1b2c3d4e5f",
+    "partner_id": null,
+    "group_name": "Oak Street Neighbourhood Association",
+    "contact": "Sam Lee, 207-555-0142",
+    "purpose": "Monthly neighbourhood meeting",
+    "starts_at": "2027-02-03T23:00:00Z",
+    "ends_at": "2027-02-04T01:00:00Z",
+    "hours": 2.0,
+    "expected_attendance": 40,
+    "status": "approved",
+    "version": 2,
+    "created_at": "2026-11-23T19:20:00.123456Z",
+    "updated_at": "2026-11-24T14:05:31.204518Z"
+}))]
 pub struct Booking {
     /// The booking's id (a UUID).
     pub id: String,

@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 
 /// A probe's answer.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct Health {
     /// Always `ok` when the probe passes (a failing probe answers a problem instead).
     #[schema(example = "ok")]

@@ -163,6 +163,21 @@ impl DefinitionInput {
 
 /// A metric the district tracks.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b3c0-0000-7000-8000-000000000101",
+    "code": "attendance_rate",
+    "name": "Attendance rate",
+    "description": "Share of enrolled days attended.",
+    "unit": "percent",
+    "direction": "higher_is_better",
+    "aggregation": "rate",
+    "min_value": 0.0,
+    "max_value": 100.0,
+    "min_cell_size": null,
+    "version": 1,
+    "created_at": "2026-11-23T00:00:00Z",
+    "updated_at": "2026-11-23T00:00:00Z"
+}))]
 pub struct KpiDefinition {
     /// The definition's id.
     pub id: String,

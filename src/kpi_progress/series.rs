@@ -254,6 +254,57 @@ pub fn assess(
 
 /// Every KPI and group an agreement has a target or records for.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+    "from": "2026-01-18",
+    "to": "2027-01-18",
+    "min_cell_size": 10,
+    "kpis": [
+        {
+            "kpi_code": "attendance_rate", "name": "Attendance rate", "unit": "percent",
+            "direction": "higher_is_better", "aggregation": "rate", "student_group": "all",
+            "target": {"target_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0e01", "baseline_value": 91.5,
+                "baseline_n": 410, "baseline_period_start": "2025-09-01",
+                "baseline_period_end": "2026-06-15", "baseline_suppressed": false,
+                "target_value": 94.0, "target_date": "2027-06-15"},
+            "series": [
+                {"period_start": "2026-09-01", "period_end": "2026-09-30", "value": 92.1, "n": 412,
+                    "records": 1, "suppressed": false},
+                {"period_start": "2026-10-01", "period_end": "2026-10-31", "value": 92.6, "n": 412,
+                    "records": 1, "suppressed": false},
+                {"period_start": "2026-11-01", "period_end": "2026-11-30", "value": 92.4, "n": 412,
+                    "records": 1, "suppressed": false},
+                {"period_start": "2026-12-01", "period_end": "2026-12-31", "value": 93.0, "n": 412,
+                    "records": 1, "suppressed": false}
+            ],
+            "latest": {"period_start": "2026-12-01", "period_end": "2026-12-31", "value": 93.0,
+                "n": 412, "records": 1, "suppressed": false},
+            "progress": 0.6, "on_track": true
+        },
+        {
+            "kpi_code": "attendance_rate", "name": "Attendance rate", "unit": "percent",
+            "direction": "higher_is_better", "aggregation": "rate",
+            "student_group": "program_participants",
+            "target": {"target_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0e02", "baseline_value": 89.0,
+                "baseline_n": 96, "baseline_period_start": "2025-09-01",
+                "baseline_period_end": "2026-06-15", "baseline_suppressed": false,
+                "target_value": 93.5, "target_date": "2027-06-15"},
+            "series": [
+                {"period_start": "2026-09-01", "period_end": "2026-09-30", "value": null, "n": null,
+                    "records": 1, "suppressed": true},
+                {"period_start": "2026-10-01", "period_end": "2026-10-31", "value": 89.2, "n": 96,
+                    "records": 1, "suppressed": false},
+                {"period_start": "2026-11-01", "period_end": "2026-11-30", "value": 88.7, "n": 96,
+                    "records": 1, "suppressed": false},
+                {"period_start": "2026-12-01", "period_end": "2026-12-31", "value": 90.0, "n": 96,
+                    "records": 1, "suppressed": false}
+            ],
+            "latest": {"period_start": "2026-12-01", "period_end": "2026-12-31", "value": 90.0,
+                "n": 96, "records": 1, "suppressed": false},
+            "progress": 0.2222222222222222, "on_track": false
+        }
+    ]
+}))]
 pub struct AgreementKpis {
     /// The agreement's id.
     pub agreement_id: String,

@@ -30,6 +30,24 @@ use crate::http::text::inert;
 /// than the threshold counted, or not counted, in a rate), or could give a hidden record of
 /// the same KPI, school, agreement and period away by subtraction.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0aca",
+    "kpi_code": "attendance_rate",
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2c",
+    "agreement_id": null,
+    "student_group": "all",
+    "period_start": "2026-09-01",
+    "period_end": "2026-09-30",
+    "value": 93.4,
+    "n": 412,
+    "numerator": 7702.0,
+    "denominator": 8246.0,
+    "suppressed": false,
+    "source": "sis-nightly",
+    "version": 1,
+    "created_at": "2026-10-01T06:00:12.318452Z",
+    "updated_at": "2026-10-01T06:00:12.318452Z"
+}))]
 pub struct KpiRecord {
     /// The record's id.
     pub id: String,

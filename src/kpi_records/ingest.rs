@@ -43,6 +43,20 @@ pub enum Format {
 
 /// What a batch did.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[schema(example = json!({
+    "received": 250,
+    "inserted": 180,
+    "updated": 40,
+    "unchanged": 28,
+    "rejected": 2,
+    "errors": [
+        {"index": 57, "line": 59, "field": "value", "code": "out_of_range",
+            "message": "value 104.2 is outside the range of attendance_rate [0, 100]"},
+        {"index": 131, "line": 133, "field": "school_external_id", "code": "unknown_school",
+            "message": "no school has the external_id \"0999\""}
+    ],
+    "errors_truncated": false
+}))]
 pub struct BatchOutcome {
     /// Rows in the body.
     pub received: usize,

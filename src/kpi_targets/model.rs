@@ -156,6 +156,24 @@ impl TargetInput {
 
 /// Where an agreement means to take a KPI for one student group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0aba",
+    "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3d",
+    "kpi_id": "0192b3c0-0000-7000-8000-000000000101",
+    "kpi_code": "attendance_rate",
+    "student_group": "program_participants",
+    "baseline_value": 88.5,
+    "baseline_n": 96,
+    "baseline_period_start": "2025-09-01",
+    "baseline_period_end": "2026-06-15",
+    "baseline_suppressed": false,
+    "target_value": 93.0,
+    "target_date": "2027-06-15",
+    "notes": "Baseline from last year's 8th graders; target set with the museum in August.",
+    "version": 1,
+    "created_at": "2026-08-21T14:05:09.481203Z",
+    "updated_at": "2026-08-21T14:05:09.481203Z"
+}))]
 pub struct KpiTarget {
     /// The target's id.
     pub id: String,

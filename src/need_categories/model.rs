@@ -54,6 +54,16 @@ pub struct NeedInput {
 
 /// A need families or partners may name.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b3c0-0000-7000-8000-000000000202",
+    "code": "meeting_space",
+    "name": "Meeting space",
+    "description": "A room where families, clubs and committees can meet after school hours.",
+    "offerings": ["facility", "meeting_space"],
+    "version": 2,
+    "created_at": "2026-12-01T00:00:00Z",
+    "updated_at": "2026-12-03T15:42:10.218734Z"
+}))]
 pub struct NeedCategory {
     /// The category's id (a UUID).
     pub id: String,

@@ -53,6 +53,7 @@ pub fn state_rules(doc: &mut Value) {
     shared_parameters_and_headers(doc);
     free_form_objects(doc);
     nullable_descriptions(doc);
+    derived_examples(doc);
 }
 
 /// Calls `visit` on every object of the document, outside examples (which show values, not
@@ -316,6 +317,109 @@ fn named_pages(doc: &mut Value) {
             &format!("#/components/schemas/{new}"),
         );
     }
+}
+
+/// Examples made from the examples the types give, so each is written once: a page shows its
+/// item as the last page, a list body its item, a merge patch one field of the full body.
+fn derived_examples(doc: &mut Value) {
+    let Some(schemas) = doc.pointer("/components/schemas").cloned() else {
+        return;
+    };
+    let example_of = |schema: &Value| -> Option<Value> {
+        let named = ref_name(schema).and_then(|name| schemas.get(&name));
+        named.unwrap_or(schema).get("example").cloned()
+    };
+    if let Some(Value::Object(components)) = doc.pointer_mut("/components/schemas") {
+        for page in components.values_mut() {
+            if page.get("example").is_none() {
+                if let Some(example) = page_example(page, &example_of) {
+                    page["example"] = example;
+                }
+            }
+        }
+    }
+    for op in operations(doc) {
+        if let Some(content) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")) {
+            media_examples(content, &schemas, &example_of);
+        }
+        let answers = op.get_mut("responses").and_then(Value::as_object_mut);
+        for answer in answers.into_iter().flat_map(|a| a.values_mut()) {
+            if let Some(content) = answer.get_mut("content") {
+                media_examples(content, &schemas, &example_of);
+            }
+        }
+    }
+}
+
+/// The examples of one body's media types that the types' examples make: a list body shows
+/// its item, a merge patch one field of the full body.
+fn media_examples(
+    content: &mut Value,
+    schemas: &Value,
+    example_of: &impl Fn(&Value) -> Option<Value>,
+) {
+    for (media_type, media) in content.as_object_mut().into_iter().flatten() {
+        if media.get("example").is_some() || media.get("examples").is_some() {
+            continue;
+        }
+        let Some(schema) = media.get("schema") else {
+            continue;
+        };
+        let example = match (media_type.as_str(), schema.get("items")) {
+            ("application/merge-patch+json", _) => ref_name(schema)
+                .and_then(|patch| patch.strip_suffix("Patch").map(str::to_owned))
+                .and_then(|full| schemas.get(&full))
+                .and_then(|full| full.get("example"))
+                .and_then(one_field),
+            (_, Some(items)) if schema.get("type") == Some(&json!("array")) => {
+                example_of(items).map(|item| json!([item]))
+            }
+            _ => None,
+        };
+        if let Some(example) = example {
+            media["example"] = example;
+        }
+    }
+}
+
+/// A page's or list's example: its items as one item, the other fields as on the last page
+/// (`null`), when every field can be shown that way.
+fn page_example(page: &Value, example_of: &impl Fn(&Value) -> Option<Value>) -> Option<Value> {
+    let properties = page.get("properties")?.as_object()?;
+    let mut example = Map::new();
+    let mut has_items = false;
+    for (field, schema) in properties {
+        let value = if schema.get("type") == Some(&json!("array")) {
+            has_items = true;
+            json!([example_of(schema.get("items")?)?])
+        } else if schema
+            .get("type")
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.contains(&json!("null")))
+        {
+            Value::Null
+        } else {
+            return None;
+        };
+        example.insert(field.clone(), value);
+    }
+    has_items.then_some(Value::Object(example))
+}
+
+/// One field of a full body's example, as a merge patch changing just that: its name or title
+/// when it has one, else its first text field.
+fn one_field(full: &Value) -> Option<Value> {
+    let full = full.as_object()?;
+    let field = ["name", "title"]
+        .into_iter()
+        .find(|f| full.get(*f).is_some_and(Value::is_string))
+        .map(str::to_owned)
+        .or_else(|| {
+            full.iter()
+                .find(|(_, v)| v.is_string())
+                .map(|(f, _)| f.clone())
+        })?;
+    Some(json!({ field.clone(): full[&field].clone() }))
 }
 
 /// Points every `$ref` to `old` at `new`.
@@ -760,6 +864,48 @@ mod tests {
         let schemas = &doc["components"]["schemas"];
         assert_eq!(schemas["PartnerPage"], json!({"type": "string"}));
         assert!(schemas["Page_Partner"].is_object());
+    }
+
+    #[test]
+    fn examples_are_made_from_the_item_and_full_body() {
+        let item = json!({"name": "Kennebec", "visits": 3});
+        let mut doc = json!({
+            "paths": {"/x": {
+                "get": {"responses": {"200": {"content": {"application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/X"}}
+                }}}}},
+                "patch": {"requestBody": {"content": {"application/merge-patch+json": {
+                    "schema": {"$ref": "#/components/schemas/XInputPatch"}
+                }}}, "responses": {}}
+            }},
+            "components": {"schemas": {
+                "X": {"type": "object", "example": item},
+                "XInput": {"type": "object", "example": item},
+                "XInputPatch": {"type": "object"},
+                "XPage": {"type": "object", "properties": {
+                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/X"}},
+                    "next_cursor": {"type": ["string", "null"]}
+                }},
+                "YPage": {"type": "object", "properties": {
+                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Y"}},
+                    "next_cursor": {"type": "string"}
+                }},
+                "Y": {"type": "object", "example": item}
+            }}
+        });
+        derived_examples(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["XPage"]["example"],
+            json!({"data": [item], "next_cursor": null})
+        );
+        // A cursor always present cannot be shown as the last page's `null`.
+        assert!(schemas["YPage"].get("example").is_none());
+        let x = &doc["paths"]["/x"];
+        let listed = &x["get"]["responses"]["200"]["content"]["application/json"]["example"];
+        assert_eq!(listed, &json!([item]));
+        let patch = &x["patch"]["requestBody"]["content"]["application/merge-patch+json"];
+        assert_eq!(patch["example"], json!({"name": "Kennebec"}));
     }
 
     #[test]

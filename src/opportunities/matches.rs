@@ -73,6 +73,29 @@ pub struct Match {
 
 /// The ranked partners of an opportunity.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "opportunity_id": "0193a1f3-8c9d-7e0f-9a1b-2c3d4e5f6a7b",
+    "involves_students": true,
+    "matches": [
+        {"partner_id": "0193a1f4-0a1b-7c2d-8e3f-4a5b6c7d8e9f",
+            "name": "Cobbossee Structural Engineering", "score": 33,
+            "matching_offerings": ["speaker", "mentoring"], "vetting_valid": true,
+            "continuum_level": {"id": "0193a1f3-5f6a-7b7c-8d8e-9f0a1b2c3d4e",
+                "name": "Collaborator", "rank": 3},
+            "past_activities_with_school": 2,
+            "referred_by": {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+                "name": "Kennebec River Museum"},
+            "reasons": ["offers speaker, mentoring", "vetting valid through 2027-03-15",
+                "continuum level 3 (Collaborator)", "2 past activities with this school",
+                "referred by Kennebec River Museum"]},
+        {"partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+            "name": "Kennebec River Museum", "score": 23,
+            "matching_offerings": ["speaker"], "vetting_valid": true,
+            "continuum_level": null, "past_activities_with_school": 4, "referred_by": null,
+            "reasons": ["offers speaker", "vetting valid through 2027-03-15",
+                "4 past activities with this school"]}
+    ]
+}))]
 pub struct Matches {
     /// The opportunity matched.
     pub opportunity_id: String,

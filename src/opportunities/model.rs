@@ -125,6 +125,23 @@ impl OpportunityInput {
 
 /// A school's ask.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-8c9d-7e0f-9a1b-2c3d4e5f6a7b",
+    "title": "Engineers for the bridge-building unit",
+    "description":
+        "Our 7th graders design and test model bridges; we need engineers to judge and coach.",
+    "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+    "grade_band": "6-8",
+    "offerings": ["speaker", "mentoring"],
+    "starts_on": "2027-02-01",
+    "ends_on": "2027-03-15",
+    "helpers_needed": 3,
+    "involves_students": true,
+    "status": "open",
+    "version": 1,
+    "created_at": "2026-11-23T19:20:00.123456Z",
+    "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct Opportunity {
     /// The opportunity's id (a UUID).
     pub id: String,

@@ -58,6 +58,19 @@ pub struct ResponseInput {
 
 /// A partner's response to an opportunity.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-9d0e-7f1a-8b2c-3d4e5f6a7b8c",
+    "opportunity_id": "0193a1f3-8c9d-7e0f-9a1b-2c3d4e5f6a7b",
+    "partner_id": "0193a1f4-0a1b-7c2d-8e3f-4a5b6c7d8e9f",
+    "contact_id": "0193a1f4-1b2c-7d3e-8f4a-5b6c7d8e9f0a",
+    "message": "Two of our engineers can coach on Thursdays.",
+    "status": "accepted",
+    "activity_id": null,
+    "agreement_id": "0193a1f5-2c3d-7e4f-9a5b-6c7d8e9f0a1b",
+    "version": 2,
+    "created_at": "2026-11-24T15:02:18.440192Z",
+    "updated_at": "2026-11-30T20:11:46.015533Z"
+}))]
 pub struct OpportunityResponse {
     /// The response's id (a UUID).
     pub id: String,

@@ -54,6 +54,18 @@ crate::resource_api! {
 
 /// One version of a procedure in full.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "version": 1,
+    "action": "create",
+    "recorded_by": {"id": "0193a1f0-0000-7000-8000-000000000002", "role": "admin"},
+    "recorded_at": "2026-09-02T08:47:13.390561Z",
+    "procedure": {"id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0d01",
+        "title": "Welcoming a guest speaker", "audience": "teachers",
+        "body": "Check that the speaker's vetting is **approved**.",
+        "body_html": "<p>Check that the speaker's vetting is <strong>approved</strong>.</p>\n",
+        "tags": ["visitors"], "continuum_level_ids": [], "agreement_ids": [], "version": 1,
+        "created_at": "2026-09-02T08:47:13.390561Z", "updated_at": "2026-09-02T08:47:13.390561Z"}
+}))]
 pub struct ProcedureVersion {
     /// The version number (1 for the first).
     pub version: i64,

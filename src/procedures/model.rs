@@ -87,6 +87,19 @@ pub struct ProcedureInput {
 
 /// A standard operating procedure.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0d01",
+    "title": "Welcoming a guest speaker",
+    "audience": "teachers",
+    "body": "Check that the speaker's vetting is **approved**.",
+    "body_html": "<p>Check that the speaker's vetting is <strong>approved</strong>.</p>\n",
+    "tags": ["vetting", "visitors"],
+    "continuum_level_ids": [],
+    "agreement_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a"],
+    "version": 2,
+    "created_at": "2026-09-02T08:47:13.390561Z",
+    "updated_at": "2026-10-05T12:03:58.214470Z"
+}))]
 pub struct Procedure {
     /// The procedure's id (a UUID).
     pub id: String,

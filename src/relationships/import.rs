@@ -96,6 +96,15 @@ pub struct RelationshipSheetRow {
 
 /// What an import did.
 #[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({
+    "received": 4, "created": 3, "partners_created": 1, "contacts_created": 1, "rejected": 1,
+    "errors": [
+        {
+            "index": 2, "line": 4, "field": "teacher_email", "code": "not_found",
+            "message": "no user has the email \"m.okafor@district.example.org\""
+        }
+    ]
+}))]
 pub struct RelationshipImport {
     /// Rows in the sheet (not counting the header).
     pub received: usize,

@@ -88,6 +88,17 @@ impl RelationshipInput {
 
 /// A relationship a teacher has with a partner.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193b4e7-5a1c-7d2e-9f3a-4b5c6d7e8f90", "user_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+    "teacher_name": null, "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+    "partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "contact_id": "0193a1f2-9d8e-7f6a-8b5c-4d3e2f1a0b9c",
+    "kinds": ["field_trip_host", "exhibition_review"], "since": "2024-09-01",
+    "last_contact_on": "2026-10-20",
+    "notes": "Brings her grade 8 class every spring; Dana reviews their exhibition drafts.",
+    "version": 2, "created_at": "2026-11-24T14:05:31.204518Z",
+    "updated_at": "2026-12-01T09:12:44.870263Z"
+}))]
 pub struct Relationship {
     /// The relationship's id (a UUID), assigned by the server.
     pub id: String,

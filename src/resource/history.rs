@@ -19,6 +19,13 @@ pub struct Recorder {
 
 /// One version in a history.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "version": 2,
+    "action": "update",
+    "recorded_by": {"id": "0193a1f0-0000-7000-8000-000000000009", "role": "staff"},
+    "recorded_at": "2026-08-10T09:31:27.804112Z",
+    "changed_fields": ["communication_channels", "liaison_user_id"]
+}))]
 pub struct VersionSummary {
     /// The version number (1 for the first), as in the resource's `version` and `ETag`.
     pub version: i64,
@@ -34,6 +41,15 @@ pub struct VersionSummary {
 
 /// What changed between two versions: `{"field": {"old": …, "new": …}}`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": 1,
+    "to": 2,
+    "changes": {
+        "communication_channels": {"old": [],
+            "new": [{"cadence": "monthly", "channel": "planning call", "owner": "school liaison"}]},
+        "liaison_user_id": {"old": null, "new": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d"}
+    }
+}))]
 pub struct VersionDiff {
     /// The version compared from: its values are the `old` ones.
     pub from: i64,

@@ -55,6 +55,25 @@ pub struct KindBalance {
 
 /// Who invests what in an agreement, so "equal investment" can be seen, not assumed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "lines": [
+        {"party": "school", "kind": "hours", "unit": "hours", "committed": 60.0, "delivered": 24.0,
+            "responsibilities": 1},
+        {"party": "partner", "kind": "hours", "unit": "hours", "committed": 40.0, "delivered": 12.5,
+            "responsibilities": 1},
+        {"party": "district", "kind": "money", "unit": "USD", "committed": 850.0, "delivered": 0.0,
+            "responsibilities": 1}
+    ],
+    "balance": [
+        {
+            "kind": "hours", "unit": "hours", "committed": 100.0, "delivered": 36.5,
+            "shares": [{"party": "school", "committed_share": 0.6, "delivered_share": 0.6575},
+                {"party": "partner", "committed_share": 0.4, "delivered_share": 0.3425}]
+        },
+        {"kind": "money", "unit": "USD", "committed": 850.0, "delivered": 0.0,
+            "shares": [{"party": "district", "committed_share": 1.0, "delivered_share": 0.0}]}
+    ]
+}))]
 pub struct InvestmentSummary {
     /// Sums per party, kind and unit.
     pub lines: Vec<InvestmentLine>,

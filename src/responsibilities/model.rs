@@ -164,6 +164,22 @@ pub struct Investment {
 
 /// Who does what by when.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0c01",
+    "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+    "party": "partner",
+    "description": "Two curators review student drafts",
+    "assignee_contact_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a4c",
+    "assignee_user_id": null,
+    "due_on": "2027-03-15",
+    "status": "in_progress",
+    "overdue": false,
+    "investment": {"kind": "hours", "committed": 40.0, "delivered": 12.5, "unit": "hours"},
+    "external_id": null,
+    "version": 3,
+    "created_at": "2026-08-06T10:12:40.331872Z",
+    "updated_at": "2027-01-12T16:20:05.918204Z"
+}))]
 pub struct Responsibility {
     /// The responsibility's id.
     pub id: String,

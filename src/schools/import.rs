@@ -18,6 +18,13 @@ use crate::resource::{Resource, Stored};
 
 /// What an import did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "received": 12, "created": 2, "updated": 1, "unchanged": 6, "deactivated": 1, "skipped": 1,
+    "rejected": 1,
+    "errors": [
+        {"index": 7, "line": 9, "field": "name", "code": "required", "message": "name is required"}
+    ]
+}))]
 pub struct ImportOutcome {
     /// Rows in the file (not counting the header).
     pub received: usize,
@@ -126,11 +133,12 @@ impl Columns {
     }
 }
 
+/// A bad row's error; `field` is `""` when the whole row is at fault (it is then `null`).
 fn row_error(index: usize, line: u64, field: &str, code: &str, message: String) -> RowError {
     RowError {
         index,
         line: Some(line),
-        field: Some(field.to_owned()),
+        field: (!field.is_empty()).then(|| field.to_owned()),
         code: code.to_owned(),
         message,
     }

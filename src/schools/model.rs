@@ -122,7 +122,7 @@ impl SchoolInput {
 /// A school of the district.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
     "name": "Richmond Middle School",
     "external_id": "SIS-0412",
     "nces_id": "230000600123",

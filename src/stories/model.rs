@@ -194,6 +194,27 @@ pub struct HighlightFigure {
 
 /// A story.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193c2d8-3e4f-7a5b-8c6d-7e8f9a0b1c2d", "title": "Eighth graders curate the museum",
+    "slug": "eighth-graders-curate",
+    "summary": "Gardiner eighth graders put their town-history projects in front of the town.",
+    "body": "Ninety eighth graders **curated** a museum exhibition.",
+    "body_html": "<p>Ninety eighth graders <strong>curated</strong> a museum exhibition.</p>\n",
+    "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a2d",
+    "partner_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"],
+    "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e"],
+    "highlight": {
+        "kpi_code": "students_served", "student_group": "all",
+        "caption": "students exhibited their work",
+        "latest": {
+            "period_start": "2026-09-01", "period_end": "2026-10-31", "value": 90.0, "n": 90,
+            "records": 1, "suppressed": false
+        }
+    },
+    "media_urls": ["https://photos.district.example/museum-night.jpg"], "consent_confirmed": true,
+    "status": "published", "published_at": "2026-11-23T19:20:00.123456Z", "version": 3,
+    "created_at": "2026-11-18T16:42:07.318204Z", "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct Story {
     /// The story's id (a UUID).
     pub id: String,

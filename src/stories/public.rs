@@ -28,6 +28,22 @@ pub struct PublicStoriesQuery {
 
 /// A published story as the public reads it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "title": "Eighth graders curate the museum", "slug": "eighth-graders-curate",
+    "summary": "Gardiner eighth graders put their town-history projects in front of the town.",
+    "body_html": "<p>Ninety eighth graders <strong>curated</strong> a museum exhibition.</p>\n",
+    "media_urls": ["https://photos.district.example/museum-night.jpg"],
+    "partners": ["Kennebec River Museum"], "schools": ["Gardiner Regional Middle School"],
+    "highlight": {
+        "kpi_code": "students_served", "student_group": "all",
+        "caption": "students exhibited their work",
+        "latest": {
+            "period_start": "2026-09-01", "period_end": "2026-10-31", "value": 90.0, "n": 90,
+            "records": 1, "suppressed": false
+        }
+    },
+    "published_at": "2026-11-23T19:20:00.123456Z", "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct PublicStory {
     /// The story's headline.
     pub title: String,
@@ -53,6 +69,39 @@ pub struct PublicStory {
 
 /// Published stories, newest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "data": [
+        {
+            "title": "Eighth graders curate the museum", "slug": "eighth-graders-curate",
+            "summary":
+                "Gardiner eighth graders put their town-history projects in front of the town.",
+            "body_html":
+                "<p>Ninety eighth graders <strong>curated</strong> a museum exhibition.</p>\n",
+            "media_urls": ["https://photos.district.example/museum-night.jpg"],
+            "partners": ["Kennebec River Museum"], "schools": ["Gardiner Regional Middle School"],
+            "highlight": {
+                "kpi_code": "students_served", "student_group": "all",
+                "caption": "students exhibited their work",
+                "latest": {
+                    "period_start": "2026-09-01", "period_end": "2026-10-31", "value": 90.0,
+                    "n": 90, "records": 1, "suppressed": false
+                }
+            },
+            "published_at": "2026-11-23T19:20:00.123456Z",
+            "updated_at": "2026-11-23T19:20:00.123456Z"
+        },
+        {
+            "title": "A homework club at the library", "slug": "library-homework-club",
+            "summary": null,
+            "body_html":
+                "<p>Forty students came to the homework club every week this autumn.</p>\n",
+            "media_urls": [], "partners": ["Gardiner Public Library"],
+            "schools": ["Laura E. Richards School"], "highlight": null,
+            "published_at": "2026-10-02T13:10:45.500112Z",
+            "updated_at": "2026-10-02T13:10:45.500112Z"
+        }
+    ]
+}))]
 pub struct PublicStories {
     /// The stories, most recently published first; `limit` of them at most.
     pub data: Vec<PublicStory>,

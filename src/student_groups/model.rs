@@ -77,6 +77,16 @@ impl GroupInput {
 
 /// A student group KPI records and targets may be reported for.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b3c0-0000-7000-8000-000000000116",
+    "code": "ell",
+    "name": "English learners",
+    "part_of": "all",
+    "dimension": "english_learner",
+    "version": 1,
+    "created_at": "2026-12-01T00:00:00Z",
+    "updated_at": "2026-12-01T00:00:00Z"
+}))]
 pub struct StudentGroup {
     /// The group's id.
     pub id: String,

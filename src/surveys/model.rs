@@ -259,6 +259,34 @@ pub fn may_move(from: SurveyStatus, to: SurveyStatus) -> bool {
 
 /// A survey.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193d6e1-4a2b-7c3d-8e4f-5a6b7c8d9e0f", "title": "Family needs 2027",
+    "purpose": "needs_assessment", "audiences": ["families", "community"], "school_id": null,
+    "agreement_id": null, "programme": "Community schools", "opens_on": "2027-01-10",
+    "closes_on": "2027-02-10", "status": "open",
+    "questions": [
+        {
+            "code": "needs", "prompt": "What would help your family most?",
+            "kind": "multiple_choice", "required": true,
+            "options": [
+                {"code": "internet", "label": "Internet at home", "need_code": "internet_access"},
+                {"code": "tutoring", "label": "Tutoring", "need_code": "tutoring"},
+                {"code": "childcare", "label": "Childcare", "need_code": "childcare"}
+            ]
+        },
+        {
+            "code": "satisfaction",
+            "prompt": "How well do the school and its partners keep you informed?", "kind": "scale",
+            "required": false, "options": []
+        },
+        {
+            "code": "ideas", "prompt": "What else should the school and its partners offer?",
+            "kind": "text", "required": false, "options": []
+        }
+    ],
+    "public_token": "k3Vx9QpLm2TzR8wYb5NcHf7GdJ4sAe6U", "version": 2,
+    "created_at": "2026-12-07T15:02:41.337190Z", "updated_at": "2027-01-09T16:45:10.902554Z"
+}))]
 pub struct Survey {
     /// The survey's id (a UUID).
     pub id: String,

@@ -44,6 +44,11 @@ pub struct SurveyResponseInput {
 
 /// What is said back to a respondent: never anyone's answers.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0194f0a3-6b7c-7d8e-9f0a-1b2c3d4e5f6a",
+    "survey_id": "0193d6e1-4a2b-7c3d-8e4f-5a6b7c8d9e0f", "audience": "families",
+    "created_at": "2027-01-14T18:32:05.271904Z"
+}))]
 pub struct ResponseReceipt {
     /// The recorded response's id (a UUID).
     pub id: String,
@@ -57,6 +62,29 @@ pub struct ResponseReceipt {
 
 /// What the public link shows: the questions, nothing internal.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "title": "Family needs 2027", "audiences": ["families", "community"], "closes_on": "2027-02-10",
+    "questions": [
+        {
+            "code": "needs", "prompt": "What would help your family most?",
+            "kind": "multiple_choice", "required": true,
+            "options": [
+                {"code": "internet", "label": "Internet at home", "need_code": "internet_access"},
+                {"code": "tutoring", "label": "Tutoring", "need_code": "tutoring"},
+                {"code": "childcare", "label": "Childcare", "need_code": "childcare"}
+            ]
+        },
+        {
+            "code": "satisfaction",
+            "prompt": "How well do the school and its partners keep you informed?", "kind": "scale",
+            "required": false, "options": []
+        },
+        {
+            "code": "ideas", "prompt": "What else should the school and its partners offer?",
+            "kind": "text", "required": false, "options": []
+        }
+    ]
+}))]
 pub struct PublicSurvey {
     /// The survey's title.
     pub title: String,

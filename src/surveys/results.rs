@@ -64,6 +64,52 @@ pub struct GroupResult {
 
 /// A survey's results.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "survey_id": "0193d6e1-4a2b-7c3d-8e4f-5a6b7c8d9e0f", "min_cell_size": 10,
+    "all": {
+        "audience": "all", "respondents": {"value": 58.0, "suppressed": false},
+        "questions": [
+            {
+                "code": "needs", "prompt": "What would help your family most?",
+                "kind": "multiple_choice", "n": {"value": 58.0, "suppressed": false},
+                "options": [
+                    {
+                        "code": "internet", "label": "Internet at home",
+                        "count": {"value": 25.0, "suppressed": false}
+                    },
+                    {
+                        "code": "tutoring", "label": "Tutoring",
+                        "count": {"value": 31.0, "suppressed": false}
+                    },
+                    {
+                        "code": "childcare", "label": "Childcare",
+                        "count": {"value": 15.0, "suppressed": false}
+                    }
+                ],
+                "mean": null, "answers": null
+            },
+            {
+                "code": "satisfaction",
+                "prompt": "How well do the school and its partners keep you informed?",
+                "kind": "scale", "n": {"value": 49.0, "suppressed": false},
+                "options": [
+                    {"code": "1", "label": "1", "count": {"value": null, "suppressed": true}},
+                    {"code": "2", "label": "2", "count": {"value": null, "suppressed": true}},
+                    {"code": "3", "label": "3", "count": {"value": 12.0, "suppressed": false}},
+                    {"code": "4", "label": "4", "count": {"value": 18.0, "suppressed": false}},
+                    {"code": "5", "label": "5", "count": {"value": 12.0, "suppressed": false}}
+                ],
+                "mean": {"value": null, "suppressed": true}, "answers": null
+            },
+            {
+                "code": "ideas", "prompt": "What else should the school and its partners offer?",
+                "kind": "text", "n": {"value": 26.0, "suppressed": false}, "options": [],
+                "mean": null, "answers": null
+            }
+        ]
+    },
+    "by_audience": null
+}))]
 pub struct SurveyResults {
     /// The survey counted.
     pub survey_id: String,

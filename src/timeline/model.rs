@@ -170,6 +170,33 @@ pub struct CheckInRecord {
 }
 /// A dated item on an agreement's timeline.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0b01",
+    "agreement_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a3a",
+    "kind": "check_in",
+    "title": "Quarterly check-in",
+    "scheduled_on": "2026-12-01",
+    "status": "done",
+    "overdue": false,
+    "generated": true,
+    "notes": "Held at the museum so both curators can attend.",
+    "check_in": {
+        "attendees": ["Dana Whitcomb (museum)", "Jo Ramos (school liaison)"],
+        "notes": "Curators reviewed 40 drafts.",
+        "progress": [
+            {"outcome": "90% of 8th graders exhibit", "status": "on_track",
+                "note": "36 of 40 on schedule"}
+        ],
+        "challenges": "Bus availability for the gallery visit.",
+        "adjustments": "Move the visit to the afternoon slot.",
+        "next_steps": "Confirm buses by March 1."
+    },
+    "host_partner_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "venue": "Kennebec River Museum, education room",
+    "version": 3,
+    "created_at": "2026-08-20T15:42:10.482913Z",
+    "updated_at": "2026-12-01T18:05:31.207746Z"
+}))]
 pub struct TimelineItem {
     /// The item's id.
     pub id: String,

@@ -21,7 +21,7 @@ fn lowercase_trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<St
     "email": "j.ramos@district.example.org",
     "name": "Jo Ramos",
     "role": "staff",
-    "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"],
+    "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e"],
     "password": "a long passphrase of words"
 }))]
 pub struct UserInput {
@@ -105,6 +105,17 @@ impl UserInput {
 
 /// A person who signs in. Password hashes are never shown.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1d", "email": "j.ramos@district.example.org",
+    "name": "Jo Ramos", "role": "staff",
+    "scopes": [
+        "schools:read", "partners:read", "partners:write", "agreements:read", "agreements:write",
+        "kpi:read", "kpi:read_small_cells"
+    ],
+    "school_ids": ["0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e"], "partner_id": null,
+    "external_subject": null, "has_password": true, "disabled": false, "version": 1,
+    "created_at": "2026-11-23T19:20:00.123456Z", "updated_at": "2026-11-23T19:20:00.123456Z"
+}))]
 pub struct User {
     /// The user's id (a UUID), assigned by the server.
     pub id: String,

@@ -135,6 +135,14 @@ impl WebhookInput {
 
 /// A webhook endpoint. Its signing secret is shown once, when it is made.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f5-8c9d-7e0f-a1b2-c3d4e5f6a7b8",
+    "url": "https://sis.district.example.org/hooks/partnerships",
+    "events": ["agreement.*", "partner.updated"], "description": "SIS sync", "enabled": true,
+    "status": "failing", "last_error": "the receiver answered 503 Service Unavailable",
+    "last_error_at": "2026-12-01T21:40:02.517390Z", "version": 2,
+    "created_at": "2026-11-23T19:20:00.123456Z", "updated_at": "2026-12-01T21:40:02.517390Z"
+}))]
 pub struct Webhook {
     /// The endpoint's id (a UUID), assigned by the server.
     pub id: String,
@@ -198,6 +206,14 @@ impl From<EndpointRow> for Webhook {
 /// A new webhook endpoint, with the secret that signs its deliveries (shown in this answer
 /// only).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f5-8c9d-7e0f-a1b2-c3d4e5f6a7b8",
+    "url": "https://sis.district.example.org/hooks/partnerships",
+    "events": ["agreement.*", "partner.updated"], "description": "SIS sync", "enabled": true,
+    "status": "active", "last_error": null, "last_error_at": null, "version": 1,
+    "created_at": "2026-11-23T19:20:00.123456Z", "updated_at": "2026-11-23T19:20:00.123456Z",
+    "secret": "whsec_W29gjpWI5wLNONUTbtq41JJnwM0rnc2qCu5PnHjzZdo="
+}))]
 pub struct WebhookCreated {
     #[serde(flatten)]
     pub webhook: Webhook,
@@ -357,6 +373,12 @@ impl Resource for Webhooks {
 
 /// What became of an event sent to an endpoint.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "msg_0193d7a24c1e7b3f9a2d5e6f7a8b9c0d", "type": "partner.updated", "state": "pending",
+    "attempts": 3, "next_attempt_at": "2026-12-02T07:14:29.663051Z", "last_status": 503,
+    "last_error": "the receiver answered 503 Service Unavailable",
+    "created_at": "2026-12-02T07:13:18.120004Z", "delivered_at": null
+}))]
 pub struct Delivery {
     /// The event's `webhook-id`: the same on every attempt, so receivers can drop repeats.
     pub id: String,

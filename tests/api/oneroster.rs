@@ -147,6 +147,22 @@ async fn bad_files_change_nothing(db: TestDb) {
     assert_eq!(partial.body["created"], 1);
     assert_eq!(partial.body["rejected"], 4);
     assert_eq!(partial.body["errors"].as_array().unwrap().len(), 4);
+    // A row that is not text is the whole row's fault: no field is named.
+    let not_text = send(
+        &app,
+        TestRequest::post()
+            .uri("/api/v1/schools/import")
+            .insert_header(("content-type", "text/csv"))
+            .set_payload(&b"sourcedId,name,type\ns-8,Caf\xe9,school\n"[..]),
+    )
+    .await
+    .expect(422);
+    let row = &not_text.body["rows"][0];
+    assert_eq!(
+        (row["code"].as_str(), row["line"].as_u64()),
+        (Some("malformed"), Some(2))
+    );
+    assert!(row["field"].is_null(), "{}", not_text.text);
     import(&app, "", "sourcedId,name\ns-9,No type column\n")
         .await
         .expect(422);

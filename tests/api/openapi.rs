@@ -500,6 +500,47 @@ fn every_example_satisfies_its_schema() {
     );
 }
 
+/// A reader sees what to send and what comes back: every JSON body, asked for or answered with
+/// success, has an example (its own, or its schema's), which the test above holds to the schema.
+#[test]
+fn every_json_body_has_an_example() {
+    let doc = generated();
+    let mut missing = Vec::new();
+    let mut shown = 0;
+    for (name, op) in operations(&doc) {
+        let request = op["requestBody"]["content"]
+            .as_object()
+            .map(|c| ("request", c));
+        let answers = op["responses"].as_object().into_iter().flatten();
+        let successes = answers
+            .filter(|(status, _)| status.starts_with('2'))
+            .filter_map(|(status, answer)| {
+                let content = reference(&doc, answer)["content"].as_object()?;
+                Some((status.as_str(), content))
+            });
+        for (what, content) in request.into_iter().chain(successes) {
+            for (media_type, media) in content {
+                if !(media_type == "application/json" || media_type.ends_with("+json")) {
+                    continue;
+                }
+                let schema = reference(&doc, &media["schema"]);
+                if media.get("example").is_some() || schema.get("example").is_some() {
+                    shown += 1;
+                } else {
+                    missing.push(format!("{name} {what} {media_type}"));
+                }
+            }
+        }
+    }
+    assert!(shown > 200, "only {shown} bodies shown");
+    assert!(
+        missing.is_empty(),
+        "{} bodies without an example:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
 /// A reader of the document alone learns what each operation does and who may call it, and what
 /// every parameter and property means.
 #[test]
