@@ -161,6 +161,8 @@ pub struct Policy {
     pub kpi_min_cell_size: i64,
     /// Most records in one CSV export for roles other than admin.
     pub kpi_export_max_rows: i64,
+    /// Answers one address may give one survey's public link in 24 hours (0: no limit).
+    pub survey_answers_per_address: u32,
     /// Days the change feed keeps a change; an older cursor must resync.
     pub changes_retention_days: u32,
     /// Seconds an `Idempotency-Key` and its answer are kept.
@@ -214,6 +216,7 @@ impl Default for Policy {
             kpi_batch_max_bytes: 32 * 1024 * 1024,
             kpi_min_cell_size: 10,
             kpi_export_max_rows: 100_000,
+            survey_answers_per_address: 20,
             changes_retention_days: 30,
             idempotency_ttl_seconds: 86_400,
             webhook_allowed_hosts: Vec::new(),
@@ -418,6 +421,12 @@ impl Config {
                     kpi_batch_max_bytes,
                     kpi_min_cell_size,
                     kpi_export_max_rows,
+                    survey_answers_per_address: number(
+                        &lookup,
+                        "SURVEY_ANSWERS_PER_ADDRESS",
+                        20u32,
+                        0..=1_000_000,
+                    )?,
                     changes_retention_days: number(
                         &lookup,
                         "CHANGES_RETENTION_DAYS",

@@ -43,6 +43,7 @@ pub mod schools;
 pub mod seed;
 pub mod stories;
 pub mod student_groups;
+pub mod suppression;
 pub mod surveys;
 mod text_enum;
 pub mod timeline;
@@ -53,7 +54,7 @@ pub mod webhooks;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Compress, Condition, Logger};
+use actix_web::middleware::{from_fn, Compress, Condition, DefaultHeaders, Logger};
 use actix_web::{http::header, web, App, HttpResponse};
 use utoipa::OpenApi as _;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
@@ -346,6 +347,9 @@ pub fn build_app(
         .wrap(from_fn(http::extract::refuse_control_characters))
         .wrap(from_fn(http::metrics::record))
         .wrap(from_fn(http::request_id::middleware))
+        // Outermost, so every answer carries it, refusals included: a browser must never run
+        // an upload or an answer as something other than its declared type.
+        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
 }
 
 #[cfg(test)]

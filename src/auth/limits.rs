@@ -89,6 +89,13 @@ impl PublicLimit {
     }
 }
 
+impl PublicLimit {
+    /// The key of the address `req` comes from (as the limit counts it), when known.
+    pub fn source_key(&self, req: &HttpRequest) -> Option<String> {
+        source(req, self.trust_forwarded).map(address_key)
+    }
+}
+
 /// The address a request comes from, when known: the last `X-Forwarded-For` entry when
 /// trusted (earlier entries are whatever the caller sent), else the peer.
 fn source(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {

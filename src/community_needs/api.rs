@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use actix_web::{get, web, HttpResponse};
 
 use super::model::{community_needs, hidden_needs, Assessment, CommunityNeeds, NeedsQuery};
-use crate::auth::{Caller, Role, Scope};
+use crate::auth::{Caller, Scope};
 use crate::config::Policy;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
@@ -13,16 +13,17 @@ use crate::partners::store::PartnerFilter;
 use crate::resource::{Resource, Stored};
 use crate::schools::store::SchoolRow;
 use crate::surveys::model::Surveys;
-use crate::surveys::results::{needs_named, results};
+use crate::surveys::results::{needs_named, reads_live, released, results};
 
 /// The most partners listed against the needs.
 const MAX_PARTNERS: i64 = 2000;
 
 /// What families need, from the latest closed needs assessment of a school (`school_id`) or of
 /// the district, each need with how many respondents named it and the active partners whose
-/// offerings address it (the mapping is the need catalogue's). Counts below
-/// `KPI_MIN_CELL_SIZE` are suppressed for roles other than admin and staff; a partner sees
-/// itself among the partners, no other.
+/// offerings address it (the mapping is the need catalogue's). The survey's results' rules
+/// apply: admin and staff of the survey's school read every response; everyone else reads the
+/// released blocks with counts below `KPI_MIN_CELL_SIZE` suppressed. A partner sees itself
+/// among the partners, no other.
 ///
 /// Needs both `partners:read` and `agreements:read` (admin, staff, viewer and partner accounts;
 /// integrations granted both). Only closed surveys with purpose `needs_assessment` count; the
@@ -41,7 +42,6 @@ pub async fn community_needs_view(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PartnersRead)?;
     caller.require(Scope::AgreementsRead)?;
-    let open = matches!(caller.role, Role::Admin | Role::Staff);
     let min = policy.kpi_min_cell_size;
     let school = query.into_inner().school_id;
     let view = db::run(&pool, move |conn| {
@@ -50,6 +50,8 @@ pub async fn community_needs_view(
                 return Err(ApiError::not_found("school"));
             }
         }
+        // Set by the assessment read below; without one nothing is counted.
+        let mut open = false;
         let survey = match crate::surveys::store::latest_closed_assessment(conn, school.as_deref())?
         {
             None => None,
@@ -57,7 +59,10 @@ pub async fn community_needs_view(
                 let id = row.id.clone();
                 let survey = Surveys::represent(row)?;
                 let stored = crate::surveys::store::responses(conn, &id)?;
-                let answered = crate::surveys::responses::read_answers(stored)?;
+                // The survey's own results' rule: what they release is what is counted here.
+                open = reads_live(&caller, survey.school_id.as_deref(), min);
+                let mut answered = crate::surveys::responses::read_answers(stored)?;
+                answered.truncate(released(&answered, open, min).len());
                 // Per respondent, the needs their answers name: counted once, used twice.
                 let named: Vec<BTreeSet<String>> = answered
                     .iter()

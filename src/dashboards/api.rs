@@ -18,11 +18,12 @@ use crate::db::{self, today, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::kpi_progress::series::{assess, catalogue, cells_of, seen_targets, KpiPoint};
 use crate::kpi_progress::store::{latest_target_cells, latest_target_members};
-use crate::kpi_records::suppression::{Judge, Suppression};
+use crate::kpi_records::suppression::Judge;
 use crate::kpi_targets::store as targets;
 use crate::partners::store::{self as partners, PartnerFilter};
 use crate::responsibilities::investment::{investment_of, InvestmentSummary};
 use crate::responsibilities::model::{from_centi, is_overdue, ResponsibilityStatus};
+use crate::suppression::Suppression;
 
 /// Partners of one continuum level (`null`: partners not placed on the continuum).
 #[derive(Debug, Serialize, ToSchema)]

@@ -512,6 +512,7 @@ diesel::table! {
         respondent_digest -> Nullable<Text>,
         answers -> Text,
         created_at -> Timestamp,
+        source_digest -> Nullable<Text>,
     }
 }
 

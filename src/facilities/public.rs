@@ -40,9 +40,9 @@ pub struct Interval {
 /// A facility the community may ask for, and when it is taken.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicFacility {
-    /// The facility's id: the `facility_id` of a booking request.
-    pub id: String,
-    /// The school the space belongs to.
+    /// The school the space belongs to: what this list's `school_id` filter takes. (The
+    /// facility's own id is not shown: booking requests are made signed in, from
+    /// `/facilities`.)
     pub school_id: String,
     /// The school's name.
     pub school_name: String,
@@ -68,15 +68,13 @@ pub struct PublicFacility {
     "from": "2027-02-01T00:00:00Z",
     "to": "2027-02-15T00:00:00Z",
     "facilities": [
-        {"id": "0193a1f3-6a7b-7c8d-9e9f-0a1b2c3d4e60",
-            "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1f",
+        {"school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1f",
             "school_name": "Gardiner Area High School", "name": "Cafeteria kitchen",
             "kind": "kitchen", "capacity": 30, "accessibility": null,
             "rules": "A school food-service staff member is present throughout",
             "busy": [],
             "free": [{"starts_at": "2027-02-01T00:00:00Z", "ends_at": "2027-02-15T00:00:00Z"}]},
-        {"id": "0193a1f3-6a7b-7c8d-9e9f-0a1b2c3d4e5f",
-            "school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
+        {"school_id": "0193a1f2-7c3d-7e4f-8a5b-6c7d8e9f0a1e",
             "school_name": "Gardiner Regional Middle School", "name": "North gym",
             "kind": "gym", "capacity": 250,
             "accessibility": "Step-free entrance on Oak Street; accessible restrooms",
@@ -178,7 +176,6 @@ impl PublicFacility {
         Some(PublicFacility {
             kind: FacilityKind::parse(&row.kind)?,
             capacity: row.capacity.and_then(|c| u32::try_from(c).ok()),
-            id: row.id,
             school_id: row.school_id,
             school_name,
             name: row.name,

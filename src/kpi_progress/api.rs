@@ -8,7 +8,7 @@ use crate::auth::{Caller, Scope};
 use crate::config::Policy;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::kpi_records::suppression::Suppression;
+use crate::suppression::Suppression;
 
 /// An agreement's KPIs: baseline, target, series by period (combined across schools as each
 /// KPI's aggregation says), latest value, progress and on-track flag.

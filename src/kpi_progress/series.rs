@@ -16,9 +16,10 @@ use crate::kpi_definitions::model::KpiDefinition;
 use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
 use crate::kpi_definitions::store as definitions;
 use crate::kpi_records::store::MemberRow;
-use crate::kpi_records::suppression::{Judge, Suppression};
+use crate::kpi_records::suppression::Judge;
 use crate::kpi_targets::model::{hidden_baselines, without_baseline};
 use crate::kpi_targets::store::{self as targets, TargetRow};
+use crate::suppression::Suppression;
 
 /// A KPI's definition as progress needs it.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ingest::{self, BatchMode, BatchOutcome, Format, Ingest};
 use super::store::{self, FamilyKey, RecordFilter, RecordRow};
-use super::suppression::{Judge, Suppression};
+use super::suppression::Judge;
 use crate::audit;
 use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
@@ -22,6 +22,7 @@ use crate::db::{self, write_transaction, DbConnection, DbPool};
 use crate::error::{ApiError, FieldError};
 use crate::http::paging::{self, PageRequest};
 use crate::http::text::inert;
+use crate::suppression::Suppression;
 
 /// One aggregate value: a KPI for a school (and optionally an agreement), a student group and
 /// a period. For tokens without `kpi:read_small_cells`, `value`, `n`, `numerator` and

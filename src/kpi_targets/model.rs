@@ -13,8 +13,9 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::kpi_definitions::model::group_slug;
 use crate::kpi_records::model::date_in_range;
-use crate::kpi_records::suppression::{Cell, Counts, Judge, Suppression};
+use crate::kpi_records::suppression::{counts_of, Judge};
 use crate::resource::{Access, Ctx, Place, Resource};
+use crate::suppression::{Cell, Suppression};
 
 /// The writable fields of a KPI target.
 ///
@@ -425,7 +426,7 @@ pub fn hidden_baselines(judge: &Judge, targets: &[TargetRow]) -> HashSet<String>
             group: t.student_group.clone(),
             counts: t
                 .baseline_n
-                .map(|n| Counts::of(unit, n, t.baseline_value.unwrap_or_default(), None, None)),
+                .map(|n| counts_of(unit, n, t.baseline_value.unwrap_or_default(), None, None)),
         },
     );
     with_baseline

@@ -15,11 +15,11 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::kpi_progress::series::{build, KpiPoint, KpisQuery};
-use crate::kpi_records::suppression::Suppression;
 use crate::partners::store::PartnerRow;
 use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
+use crate::suppression::Suppression;
 
 crate::text_enum! {
     /// Where a story stands: written, on the public showcase, or taken down for good.

@@ -9,7 +9,7 @@ use super::model::{figure, stored_highlight, HighlightFigure, StoryStatus};
 use super::store::StoryRow;
 use crate::db::{sets, DbConnection};
 use crate::error::ApiError;
-use crate::kpi_records::suppression::Suppression;
+use crate::suppression::Suppression;
 
 /// The most stories one answer (or the feed) lists.
 pub const MAX_STORIES: i64 = 50;

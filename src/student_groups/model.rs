@@ -16,6 +16,7 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::kpi_definitions::model::any_slug;
 use crate::resource::{Access, Ctx, Place, Resource};
+use crate::suppression::Partition;
 
 /// The writable fields of a student group.
 ///
@@ -146,13 +147,6 @@ pub struct GroupQuery {
     pub dimension: Option<String>,
     /// Only groups changed at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
-}
-
-/// One partition of the catalogue: `whole` is made up of `parts`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Partition {
-    pub whole: String,
-    pub parts: Vec<String>,
 }
 
 /// The partitions a catalogue declares, one per (`part_of`, `dimension`).

@@ -3,8 +3,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::model::{Audience, Survey, SurveyInput, SurveyQuery, SurveySort, SurveyStatus, Surveys};
-use super::responses::{respond, PublicSurvey, ResponseReceipt, SurveyResponseInput};
-use super::results::{csv, results, Breakdown, ResultsFormat, ResultsQuery, SurveyResults};
+use super::responses::{respond, PublicSurvey, Respondent, ResponseReceipt, SurveyResponseInput};
+use super::results::{
+    csv, reads_live, released, results, Breakdown, ResultsFormat, ResultsQuery, SurveyResults,
+};
 use super::store::{self, SurveyRow};
 use crate::audit::Actor;
 use crate::auth::limits::PublicLimit;
@@ -93,7 +95,13 @@ pub async fn answer_survey(
             }
             // Locked, so the survey cannot close or change while the answer is judged.
             let row = pipeline::locked::<Surveys>(conn, &caller, &Place::TOP, &id)?;
-            respond(conn, &actor, row, input, Some(signed_in_as))
+            respond(
+                conn,
+                &actor,
+                row,
+                input,
+                &Respondent::SignedIn(signed_in_as),
+            )
         })
     })
     .await?;
@@ -156,8 +164,10 @@ pub async fn public_survey(
 ///
 /// `audience` is required (422 `required`), must be `families` or `community` (`not_public`)
 /// and one the survey asks (`not_asked`); answers are judged as for signed-in respondents. A
-/// key already used on this survey is 409 `conflict` (only its SHA-256 digest is kept). 404
-/// when the link's key is unknown or the survey is not open; 409 outside its dates (UTC).
+/// key already used on this survey, compared after trimming and case folding, is 409
+/// `conflict` (only its SHA-256 digest is kept). One address gives one survey at most
+/// `SURVEY_ANSWERS_PER_ADDRESS` answers in 24 hours (429 with `Retry-After`). 404 when the
+/// link's key is unknown or the survey is not open; 409 outside its dates (UTC).
 #[utoipa::path(tag = "community", params(TokenPath), security(()),
     request_body = SurveyResponseInput,
     responses((status = 201, description = "Recorded", body = ResponseReceipt),
@@ -169,6 +179,7 @@ pub async fn public_survey(
 pub async fn answer_public_survey(
     req: HttpRequest,
     limit: web::Data<PublicLimit>,
+    policy: web::Data<crate::config::Policy>,
     pool: web::Data<DbPool>,
     path: web::Path<TokenPath>,
     body: Body<SurveyResponseInput>,
@@ -177,6 +188,10 @@ pub async fn answer_public_survey(
     let token = path.into_inner().token;
     let input = body.into_inner()?;
     let actor = Actor::public(crate::http::request_id::current());
+    let respondent = Respondent::Public {
+        address: limit.source_key(&req),
+        per_day: policy.survey_answers_per_address,
+    };
     let receipt = db::write(&pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let row = open_by_token(conn, &token)?;
@@ -185,7 +200,7 @@ pub async fn answer_public_survey(
                 return Err(ApiError::not_found("survey"));
             }
             let row = open_by_token(conn, &token)?;
-            respond(conn, &actor, row, input, None)
+            respond(conn, &actor, row, input, &respondent)
         })
     })
     .await?;
@@ -193,14 +208,17 @@ pub async fn answer_public_survey(
 }
 
 /// A survey's results: per question the number who answered, counts per option and the mean of
-/// scales; with `by=audience`, the same per audience. For roles other than admin and staff,
-/// counts below `KPI_MIN_CELL_SIZE` (and those that would give them away by subtraction) read
-/// `null` with `suppressed: true`, and free-text answers are left out. `format=csv` (or
-/// `Accept: text/csv`) for a spreadsheet.
+/// scales; with `by=audience`, the same per audience. `format=csv` (or `Accept: text/csv`) for
+/// a spreadsheet.
 ///
 /// Needs `agreements:read`; a partner account gets 404 unless the survey is open and asks
-/// `partners`. Suppression applies to viewers, partners and integrations alike; a scale's mean
-/// is hidden whenever any of its counts is. Results are counted from every response so far.
+/// `partners`. Admin, and staff of the survey's school (any staff for a district-wide survey),
+/// with `kpi:read_small_cells`, read live results with free-text answers (`live: true`).
+/// Everyone else (viewers, partners, integrations, staff of other schools) reads the responses
+/// released so far, in whole blocks of `KPI_MIN_CELL_SIZE` in the order they came, so no
+/// single answer shows between two reads; small counts, and those that would give them away
+/// by subtraction (a hidden total included), read `null` with `suppressed: true`, free text is
+/// left out, and a scale's mean is hidden whenever any of its counts is.
 #[utoipa::path(tag = "community", params(crate::resource::ItemPath, ResultsQuery),
     responses((status = 200, description = "The results",
         content((SurveyResults = "application/json"), (String = "text/csv")))))]
@@ -214,20 +232,26 @@ pub async fn survey_results(
     query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Surveys::READ)?;
-    let open = matches!(caller.role, Role::Admin | Role::Staff);
     let min = policy.kpi_min_cell_size;
     let id = path.into_inner().id;
     let query = query.into_inner();
-    let (survey, stored) = db::run(&pool, move |conn| {
+    let (survey, stored, live) = db::run(&pool, move |conn| {
         let row = SurveyRow::find_key(conn, &id)?
             .filter(|r| Surveys::visible(&caller, r))
             .ok_or_else(Surveys::not_found)?;
-        Ok((Surveys::represent(row)?, store::responses(conn, &id)?))
+        let live = reads_live(&caller, row.school_id.as_deref(), min);
+        Ok((Surveys::represent(row)?, store::responses(conn, &id)?, live))
     })
     .await?;
     let responses = super::responses::read_answers(stored)?;
     let by_audience = query.by == Some(Breakdown::Audience);
-    let counted = results(&survey, &responses, by_audience, open, min);
+    let counted = results(
+        &survey,
+        released(&responses, live, min),
+        by_audience,
+        live,
+        min,
+    );
     let wants_csv = query.format == Some(ResultsFormat::Csv)
         || (query.format.is_none()
             && req

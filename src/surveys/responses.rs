@@ -13,6 +13,7 @@ use validator::Validate;
 use super::model::{Audience, Question, QuestionKind, Survey, SurveyStatus, Surveys};
 use super::store::{self, ResponseRow, SurveyRow};
 use crate::audit::Actor;
+use crate::auth::secret::sha256_hex;
 use crate::db::{now, today, DbConnection};
 use crate::error::{check_all, ApiError, FieldError};
 use crate::resource::Resource;
@@ -35,7 +36,8 @@ pub struct SurveyResponseInput {
     #[serde(default)]
     pub audience: Option<Audience>,
     /// Public link only, optional: any key the respondent keeps (a code from a letter home);
-    /// the same key cannot answer the survey twice. Only its digest is kept.
+    /// the same key cannot answer the survey twice, compared after trimming and case folding
+    /// (`LETTER-0042` is `letter-0042`). Only its digest is kept.
     #[serde(default)]
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
@@ -266,14 +268,33 @@ pub fn audience_of(
     Ok(audience)
 }
 
+/// Who answers: a signed-in caller (as an audience), or someone through the public link.
+#[derive(Debug, Clone)]
+pub enum Respondent {
+    SignedIn(Audience),
+    /// `address`: the key of the source address, when known; `per_day`: the answers one
+    /// address may give one survey in 24 hours (0: no limit).
+    Public {
+        address: Option<String>,
+        per_day: u32,
+    },
+}
+
+/// A respondent key as compared: trimmed and case-folded, so `letter-0042`, `LETTER-0042` and
+/// ` letter-0042` are one respondent.
+pub fn normalised_key(key: &str) -> String {
+    key.trim().to_lowercase()
+}
+
 /// Records one response to `row`, in the caller's transaction: the survey is open today, the
-/// answers fit its questions, a respondent key answers once. Audited as `actor`.
+/// answers fit its questions, a respondent key answers once, an address answers a few times a
+/// day. Audited as `actor`.
 pub fn respond(
     conn: &mut DbConnection,
     actor: &Actor,
     row: SurveyRow,
     input: SurveyResponseInput,
-    signed_in_as: Option<Audience>,
+    respondent: &Respondent,
 ) -> Result<ResponseReceipt, ApiError> {
     let survey = Surveys::represent(row)?;
     let today = today();
@@ -283,6 +304,10 @@ pub fn respond(
             survey.opens_on, survey.closes_on
         )));
     }
+    let signed_in_as = match respondent {
+        Respondent::SignedIn(audience) => Some(*audience),
+        Respondent::Public { .. } => None,
+    };
     let mut problems = judge(&survey.questions, &input.answers);
     let audience = audience_of(&survey, input.audience, signed_in_as);
     if let Err(problem) = &audience {
@@ -297,10 +322,11 @@ pub fn respond(
     }
     check_all(&input, problems)?;
     let audience = audience.map_err(|e| ApiError::Validation(vec![e]))?;
+    let digest_of = |what: &str| sha256_hex(format!("{}:{what}", survey.id).as_bytes());
     let digest = input
         .respondent_key
         .as_deref()
-        .map(|key| crate::auth::secret::sha256_hex(format!("{}:{key}", survey.id).as_bytes()));
+        .map(|key| digest_of(&normalised_key(key)));
     if let Some(digest) = &digest {
         if store::answered(conn, &survey.id, digest)? {
             return Err(ApiError::Conflict(
@@ -308,6 +334,17 @@ pub fn respond(
             ));
         }
     }
+    let source_digest = match respondent {
+        Respondent::Public {
+            address: Some(address),
+            per_day,
+        } => {
+            let source = digest_of(&format!("address:{address}"));
+            within_daily_answers(conn, &survey.id, &source, *per_day)?;
+            Some(source)
+        }
+        _ => None,
+    };
     let row = ResponseRow {
         id: crate::db::sql::new_id(),
         survey_id: survey.id.clone(),
@@ -315,6 +352,7 @@ pub fn respond(
         respondent_digest: digest,
         answers: Value::Object(input.answers).to_string(),
         created_at: now(),
+        source_digest,
     };
     store::insert_response(conn, &row)?;
     let receipt = ResponseReceipt {
@@ -325,6 +363,31 @@ pub fn respond(
     };
     crate::audit::created(conn, actor, "survey_response", &row.id, &receipt)?;
     Ok(receipt)
+}
+
+/// 429, with the wait until the oldest of them is a day old, when `source` gave `survey`
+/// `per_day` answers in the last 24 hours.
+fn within_daily_answers(
+    conn: &mut DbConnection,
+    survey: &str,
+    source: &str,
+    per_day: u32,
+) -> Result<(), ApiError> {
+    if per_day == 0 {
+        return Ok(());
+    }
+    let day = chrono::Duration::hours(24);
+    let (given, oldest) = store::answers_from_source(conn, survey, source, now() - day)?;
+    if given < i64::from(per_day) {
+        return Ok(());
+    }
+    let wait = oldest.map_or(day, |oldest| oldest + day - now());
+    Err(ApiError::TooManyRequests {
+        retry_after: u64::try_from(wait.num_seconds()).unwrap_or(0) + 1,
+        detail: format!(
+            "this address has answered this survey {per_day} times in 24 hours; retry later"
+        ),
+    })
 }
 
 #[cfg(test)]

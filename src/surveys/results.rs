@@ -1,8 +1,10 @@
 //! What a survey's respondents said, counted: per question the number who answered, counts per
-//! option and the mean of scales, overall and per audience. For roles other than admin and
-//! staff, counts below the suppression threshold read `null` with `suppressed: true`, and so
-//! do the cells that would give them away by subtraction (within a question's options, and
-//! across audiences); free-text answers are for admin and staff only.
+//! option and the mean of scales, overall and per audience. Admin, and staff of the survey's
+//! school, read live results (see [`reads_live`]). Everyone else reads the released blocks of
+//! responses ([`released`]), judged by the one suppression engine: counts below the threshold
+//! read `null` with `suppressed: true`, and so do the cells that would give them away by
+//! subtraction (within a question's options, across audiences, and totals of hidden cells);
+//! free-text answers are for live readers only.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +13,8 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Audience, Question, QuestionKind, Survey};
+use crate::auth::{Caller, Role};
+use crate::suppression::{hidden_cells, Cell, Counts, Partition, Suppression};
 
 /// A count or mean, or nothing when it is suppressed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
@@ -65,7 +69,7 @@ pub struct GroupResult {
 /// A survey's results.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "survey_id": "0193d6e1-4a2b-7c3d-8e4f-5a6b7c8d9e0f", "min_cell_size": 10,
+    "survey_id": "0193d6e1-4a2b-7c3d-8e4f-5a6b7c8d9e0f", "min_cell_size": 10, "live": false,
     "all": {
         "audience": "all", "respondents": {"value": 58.0, "suppressed": false},
         "questions": [
@@ -113,8 +117,13 @@ pub struct GroupResult {
 pub struct SurveyResults {
     /// The survey counted.
     pub survey_id: String,
-    /// Counts below this are suppressed for roles other than admin and staff.
+    /// Counts below this are suppressed for callers who do not read live results.
     pub min_cell_size: i64,
+    /// `true`: every response so far, nothing suppressed (admin, and staff of the survey's
+    /// school, with `kpi:read_small_cells`). `false`: the responses released so far, counted in
+    /// whole blocks of `min_cell_size` in the order they came (the latest few wait until their
+    /// block fills), with small cells suppressed; two releases differ by at least a block.
+    pub live: bool,
     /// Every respondent together (`audience` is `all`).
     pub all: GroupResult,
     /// With `by=audience`: the same per audience the survey asks.
@@ -148,6 +157,29 @@ pub struct ResultsQuery {
     /// `Accept: text/csv`).
     #[param(inline)]
     pub format: Option<ResultsFormat>,
+}
+
+/// Whether `caller` reads a survey of `school` (`None`: district-wide) live: admin, and staff
+/// of that school (any staff for a district-wide survey), holding `kpi:read_small_cells` like
+/// anyone who reads small cells. Everyone else reads the released blocks, suppressed.
+pub fn reads_live(caller: &Caller, school: Option<&str>, min: i64) -> bool {
+    let runs_it = match caller.role {
+        Role::Admin => true,
+        Role::Staff => school.is_none_or(|s| caller.school_ids.iter().any(|own| own == s)),
+        _ => false,
+    };
+    runs_it && Suppression::for_caller(caller, min).is_open()
+}
+
+/// The responses released to a caller: all of them when it reads live, else the first ones in
+/// whole blocks of `min` (the responses are in the order they came), so two releases differ by
+/// `min` respondents or more and no one answer can be told from the difference.
+pub fn released<T>(responses: &[T], live: bool, min: i64) -> &[T] {
+    if live {
+        return responses;
+    }
+    let block = usize::try_from(min.max(1)).unwrap_or(usize::MAX);
+    &responses[..responses.len() / block * block]
 }
 
 /// Raw counts of one group.
@@ -212,35 +244,26 @@ fn tally<'a>(
     t
 }
 
-/// Which cells stay hidden: those from 1 to `min - 1`, then, until nothing changes, one more in
-/// every sum (`whole = parts`) that would otherwise give a hidden cell away.
+/// Which cells stay hidden, judged by the one suppression engine: every count is a cell about
+/// that many respondents, and each sum (`whole = parts`) a partition of them.
 pub fn hidden(values: &[i64], sums: &[(usize, Vec<usize>)], min: i64) -> Vec<bool> {
-    let mut hidden: Vec<bool> = values.iter().map(|v| (1..min).contains(v)).collect();
-    loop {
-        let mut changed = false;
-        for (whole, parts) in sums {
-            let hidden_parts = parts.iter().filter(|p| hidden[**p]).count();
-            let exposed = match hidden[*whole] {
-                false => hidden_parts == 1,
-                true => hidden_parts == 0 && !parts.is_empty(),
-            };
-            if !exposed {
-                continue;
-            }
-            let smallest = parts
-                .iter()
-                .filter(|p| !hidden[**p])
-                .min_by_key(|p| (values[**p], **p));
-            match smallest {
-                Some(p) => hidden[*p] = true,
-                None => hidden[*whole] = true,
-            }
-            changed = true;
-        }
-        if !changed {
-            return hidden;
-        }
-    }
+    let name = |i: usize| i.to_string();
+    let cells: Vec<Cell> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Cell {
+            group: name(i),
+            counts: Some(Counts::people(*v)),
+        })
+        .collect();
+    let partitions: Vec<Partition> = sums
+        .iter()
+        .map(|(whole, parts)| Partition {
+            whole: name(*whole),
+            parts: parts.iter().map(|p| name(*p)).collect(),
+        })
+        .collect();
+    hidden_cells(&cells, min, &partitions)
 }
 
 /// The results of `survey` from `responses` (audience, answers); `open` shows every count.
@@ -368,6 +391,7 @@ pub fn results(
     SurveyResults {
         survey_id: survey.id.clone(),
         min_cell_size: min,
+        live: open,
         all: group("all", &all, &layout[0]),
         by_audience: by_audience.then(|| {
             audiences
@@ -436,21 +460,29 @@ mod tests {
 
     #[test]
     fn a_lone_small_cell_takes_a_partner_with_it() {
-        // 40 answered: 35 + 3 + 2. Hiding 3 and 2 leaves 35 and 40: nothing to subtract.
-        let hide = hidden(&[40, 35, 3, 2], &[(0, vec![1, 2, 3])], 10);
-        assert_eq!(hide, [false, false, true, true]);
         // 40 = 37 + 3: the 3 alone would be 40 - 37, so 37 goes too.
         let hide = hidden(&[40, 37, 3], &[(0, vec![1, 2])], 10);
         assert_eq!(hide, [false, true, true]);
-        // Across a second sum: hiding one more cell in one sum may expose another sum.
-        let hide = hidden(
-            &[40, 37, 3, 20, 18, 2],
-            &[(0, vec![1, 2]), (1, vec![4, 3]), (0, vec![3, 5])],
-            10,
-        );
-        for (whole, parts) in [(0, vec![1, 2]), (1, vec![4, 3]), (0, vec![3, 5])] {
-            let hidden_parts = parts.iter().filter(|p| hide[**p]).count();
-            assert!(hide[whole] || hidden_parts != 1, "{hide:?}");
-        }
+        // Across a second sum: 40 = 37 + 3 = 30 + 10, and 37 = 30 + 7. Hiding 37 (for the 3)
+        // leaves 37 - 30 unknown, so the 7 stays hidden and nothing more is needed.
+        let sums = [(0, vec![1, 2]), (0, vec![3, 4]), (1, vec![3, 5])];
+        let hide = hidden(&[40, 37, 3, 30, 10, 7], &sums, 10);
+        assert_eq!(hide, [false, true, true, false, false, true]);
+    }
+
+    #[test]
+    fn hidden_cells_never_add_up_to_a_small_total() {
+        // The welcome scale: n = 35 with [3, 2, 2, 17, 11]. Hiding the three small
+        // counts leaves 35 - 17 - 11 = 7 who rated 1 to 3: 11 goes too, so the hidden total
+        // is 18.
+        let values = [35, 3, 2, 2, 17, 11];
+        let hide = hidden(&values, &[(0, vec![1, 2, 3, 4, 5])], 10);
+        assert_eq!(hide, [false, true, true, true, false, true]);
+        // 40 answered: 35 + 3 + 2. Hiding 3 and 2 leaves 40 - 35 = 5: 35 goes too.
+        let hide = hidden(&[40, 35, 3, 2], &[(0, vec![1, 2, 3])], 10);
+        assert_eq!(hide, [false, true, true, true]);
+        // A remainder of nobody gives no one away, and neither does a zero count.
+        let hide = hidden(&[40, 28, 12, 0], &[(0, vec![1, 2, 3])], 10);
+        assert_eq!(hide, [false; 4]);
     }
 }

@@ -82,6 +82,8 @@ pub struct ResponseRow {
     /// `{question code: answer}`, as JSON.
     pub answers: String,
     pub created_at: NaiveDateTime,
+    /// Public answers: the digest of the survey and the address it came from.
+    pub source_digest: Option<String>,
 }
 
 pub fn insert_response(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
@@ -109,6 +111,25 @@ pub fn answered(conn: &mut DbConnection, survey: &str, digest: &str) -> QueryRes
     .get_result(conn)
 }
 
+/// How many answers to `survey` came from the source `digest` since `since`, and when the
+/// oldest of them came.
+pub fn answers_from_source(
+    conn: &mut DbConnection,
+    survey: &str,
+    digest: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    survey_responses::table
+        .filter(survey_responses::survey_id.eq(survey))
+        .filter(survey_responses::source_digest.eq(digest))
+        .filter(survey_responses::created_at.ge(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(survey_responses::created_at),
+        ))
+        .first(conn)
+}
+
 /// The survey whose public answering link has this key.
 pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<SurveyRow>> {
     surveys::table
@@ -122,7 +143,12 @@ pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Surv
 pub fn responses(conn: &mut DbConnection, survey: &str) -> QueryResult<Vec<(String, String)>> {
     survey_responses::table
         .filter(survey_responses::survey_id.eq(survey))
-        .order(survey_responses::created_at.asc())
+        // The order released blocks are cut in: answers are written under the survey's lock,
+        // so none lands before one already read.
+        .order((
+            survey_responses::created_at.asc(),
+            survey_responses::id.asc(),
+        ))
         .select((survey_responses::audience, survey_responses::answers))
         .load(conn)
 }

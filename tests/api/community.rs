@@ -302,10 +302,10 @@ async fn results_count_answers_and_hide_small_cells(db: TestDb) {
     .expect(201);
     let token = survey.body["public_token"].as_str().unwrap().to_owned();
     let uri = format!("/api/v1/surveys/{}", survey.id());
-    // Twelve families: nine by email, three by phone; ten feel very welcome, two not.
-    for i in 0..12 {
-        let contact = if i < 9 { "email" } else { "phone" };
-        let welcome = if i < 10 { 5 } else { 1 };
+    // Eighteen families: fifteen by email, three by phone; sixteen feel very welcome, two not.
+    for i in 0..18 {
+        let contact = if i < 15 { "email" } else { "phone" };
+        let welcome = if i < 16 { 5 } else { 1 };
         send(
             &public,
             TestRequest::post()
@@ -332,41 +332,43 @@ async fn results_count_answers_and_hide_small_cells(db: TestDb) {
         .await
         .expect(200);
     let contact = &full.body["all"]["questions"][0];
-    assert_eq!(full.body["all"]["respondents"]["value"], 14.0);
-    assert_eq!(contact["n"]["value"], 14.0);
-    assert_eq!(contact["options"][0]["count"]["value"], 11.0);
+    assert_eq!(full.body["all"]["respondents"]["value"], 20.0);
+    assert_eq!(contact["n"]["value"], 20.0);
+    assert_eq!(contact["options"][0]["count"]["value"], 17.0);
     assert_eq!(contact["options"][1]["count"]["value"], 3.0);
     let welcome = &full.body["all"]["questions"][1];
     let mean = welcome["mean"]["value"].as_f64().unwrap();
-    assert!((mean - 60.0 / 14.0).abs() < 1e-9, "{mean}");
+    assert!((mean - 90.0 / 20.0).abs() < 1e-9, "{mean}");
     assert_eq!(
         full.body["all"]["questions"][2]["answers"]
             .as_array()
             .unwrap()
             .len(),
-        12
+        18
     );
     assert_eq!(full.body["by_audience"][0]["audience"], "families");
-    assert_eq!(full.body["by_audience"][0]["respondents"]["value"], 12.0);
+    assert_eq!(full.body["by_audience"][0]["respondents"]["value"], 18.0);
 
-    // A viewer: the three by phone are hidden, and so is the cell that would give them away
-    // (14 - 11 - 0 = 3); the mean, which would too, and the text answers.
+    // A viewer (the twenty make two whole blocks, all released): the three by phone are
+    // hidden, and so is the email count that would give them away (20 - 17 = 3); nobody chose
+    // a visit, and that 0 stays. The mean, which would give the small ratings away, and the
+    // text answers are hidden.
     let viewer = principal(&db, Role::Viewer, &[], None);
     let read = |path: String| TestRequest::get().uri(&path).insert_header(viewer.header());
     let seen = send(&public, read(format!("{uri}/results?by=audience")))
         .await
         .expect(200);
     let contact = &seen.body["all"]["questions"][0];
-    assert_eq!(contact["n"]["value"], 14.0);
-    assert_eq!(contact["options"][0]["count"]["value"], 11.0);
+    assert_eq!(contact["n"]["value"], 20.0);
     assert_eq!(
         contact["options"][1]["count"],
         json!({"value": null, "suppressed": true})
     );
-    assert_eq!(contact["options"][2]["count"]["suppressed"], true);
+    assert_eq!(contact["options"][0]["count"]["suppressed"], true);
+    assert_eq!(contact["options"][2]["count"]["value"], 0.0);
     assert_eq!(seen.body["all"]["questions"][1]["mean"]["suppressed"], true);
     assert_eq!(seen.body["all"]["questions"][2]["answers"], Value::Null);
-    // Two staff respondents are hidden, and so is a second audience, or 14 - 12 would tell.
+    // Two staff respondents are hidden, and so are the families, or 20 - 18 would tell.
     let by: Vec<&Value> = seen.body["by_audience"]
         .as_array()
         .unwrap()
@@ -387,7 +389,8 @@ async fn results_count_answers_and_hide_small_cells(db: TestDb) {
         .text
         .starts_with("audience,question,option,value,suppressed"));
     assert!(csv.text.contains("all,contact,phone,,true"), "{}", csv.text);
-    assert!(csv.text.contains("all,contact,email,11,false"));
+    assert!(csv.text.contains("all,contact,email,,true"));
+    assert!(csv.text.contains("all,contact,visit,0,false"));
 }
 
 fn day(offset: i64) -> String {

@@ -38,6 +38,7 @@ mod security;
 mod seed;
 mod stories;
 mod suppression;
+mod survey_privacy;
 mod text;
 mod webhooks;
 mod work;

@@ -27,6 +27,10 @@ const CALLERS: [&str; 8] = [
     "integration without it",
 ];
 
+/// How each caller of `CALLERS` reads the school's survey results (`-`: not at all): live, with
+/// free text, or the released blocks with small cells suppressed.
+const SURVEY_RESULTS_READ: &str = "live live released - - released released -";
+
 /// Per operation: the scopes the document must name, and the status each caller gets, in the
 /// order of `CALLERS`. Without a token every protected operation is 401 (checked for all);
 /// public operations give the same answer to everyone, token or not.
@@ -1841,7 +1845,11 @@ async fn every_operation_for_every_caller(db: TestDb) {
         let with = principal(&db, Role::Integration, &needed, None);
         let lacking = principal(&db, Role::Integration, &without, None);
         let callers: Vec<&Principal> = fixed.iter().chain([&with, &lacking]).collect();
-        for (caller, (who, status)) in callers.iter().zip(CALLERS.iter().zip(&expected)) {
+        for (i, (caller, (who, status))) in callers
+            .iter()
+            .zip(CALLERS.iter().zip(&expected))
+            .enumerate()
+        {
             let req = request_for(&admin, &world, op)
                 .await
                 .insert_header(caller.header());
@@ -1852,6 +1860,10 @@ async fn every_operation_for_every_caller(db: TestDb) {
                 "{op} as {who}: {}",
                 reply.text
             );
+            if *op == "GET /surveys/{id}/results" && *status == 200 {
+                let live = SURVEY_RESULTS_READ.split(' ').nth(i) == Some("live");
+                assert_eq!(reply.body["live"], live, "{op} as {who}: {}", reply.text);
+            }
             checked += 1;
         }
         // No token at all.

@@ -516,6 +516,9 @@ async fn open_facilities_are_public_without_who_booked_them(db: TestDb) {
     for secret in ["Secret Society", "sam@home", "Private purpose", "Book club"] {
         assert!(!seen.text.contains(secret), "{secret} is not public");
     }
+    // No internal id a public page does not need: the school's is what the filter takes.
+    assert!(!seen.text.contains(&gym), "the facility's id is not public");
+    assert!(facilities[0].get("id").is_none(), "{}", seen.text);
     // A window that ends before it starts is a rule across the two: 422 naming `to`.
     let backwards = send(
         &public,
