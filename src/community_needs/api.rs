@@ -61,8 +61,9 @@ pub async fn community_needs_view(
                 let stored = crate::surveys::store::responses(conn, &id)?;
                 // The survey's own results' rule: what they release is what is counted here.
                 open = reads_live(&caller, survey.school_id.as_deref(), min);
-                let mut answered = crate::surveys::responses::read_answers(stored)?;
-                answered.truncate(released(&answered, open, min).len());
+                let stored = released(&stored, open, min);
+                let answered = crate::surveys::responses::read_answers(stored)?;
+                let invited = stored.iter().filter(|s| s.invited).count();
                 // Per respondent, the needs their answers name: counted once, used twice.
                 let named: Vec<BTreeSet<String>> = answered
                     .iter()
@@ -72,7 +73,7 @@ pub async fn community_needs_view(
                 let (hidden_needs, respondents_hidden) = match open {
                     true => (BTreeSet::new(), false),
                     false => {
-                        let counted = results(&survey, &answered, false, false, min);
+                        let counted = results(&survey, &answered, invited, false, false, min);
                         (
                             hidden_needs(&survey.questions, &counted, &named, min),
                             counted.all.respondents.suppressed,

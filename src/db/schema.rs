@@ -501,6 +501,16 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        requires_invitation -> Bool,
+    }
+}
+
+diesel::table! {
+    survey_invitations (digest) {
+        digest -> Text,
+        survey_id -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -513,10 +523,12 @@ diesel::table! {
         answers -> Text,
         created_at -> Timestamp,
         source_digest -> Nullable<Text>,
+        invited -> Bool,
     }
 }
 
 diesel::joinable!(survey_responses -> surveys (survey_id));
+diesel::joinable!(survey_invitations -> surveys (survey_id));
 
 diesel::table! {
     committees (id) {
@@ -763,6 +775,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_categories,
     surveys,
     survey_responses,
+    survey_invitations,
     committees,
     committee_members,
     committee_meetings,

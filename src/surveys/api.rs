@@ -66,7 +66,7 @@ crate::resource_api! {
 ///
 /// Needs `agreements:read`; a partner account gets 404 unless the survey is open and asks
 /// `partners`. The caller's audience must be one the survey asks (422 `not_asked`) and sends no
-/// `respondent_key` (`not_allowed`). Answers: `unknown_question`, `required`, `invalid_answer`;
+/// `respondent_key` or `invitation_code` (`not_allowed`). Answers: `unknown_question`, `required`, `invalid_answer`;
 /// 409 `conflict` when the survey is not open or today (UTC) is outside its dates.
 #[utoipa::path(tag = "community", params(crate::resource::ItemPath),
     request_body = SurveyResponseInput,
@@ -165,9 +165,11 @@ pub async fn public_survey(
 /// `audience` is required (422 `required`), must be `families` or `community` (`not_public`)
 /// and one the survey asks (`not_asked`); answers are judged as for signed-in respondents. A
 /// key already used on this survey, compared after trimming and case folding, is 409
-/// `conflict` (only its SHA-256 digest is kept). One address gives one survey at most
-/// `SURVEY_ANSWERS_PER_ADDRESS` answers in 24 hours (429 with `Retry-After`). 404 when the
-/// link's key is unknown or the survey is not open; 409 outside its dates (UTC).
+/// `conflict` (only its SHA-256 digest is kept). A survey that `requires_invitation` needs an
+/// `invitation_code` (422 `required`); a code the survey did not make is 422 `unknown_code`,
+/// one that answered already 409 `conflict`. Without a code, one address gives one survey at
+/// most `SURVEY_ANSWERS_PER_ADDRESS` answers in 24 hours (429 with `Retry-After`). 404 when
+/// the link's key is unknown or the survey is not open; 409 outside its dates (UTC).
 #[utoipa::path(tag = "community", params(TokenPath), security(()),
     request_body = SurveyResponseInput,
     responses((status = 201, description = "Recorded", body = ResponseReceipt),
@@ -243,15 +245,11 @@ pub async fn survey_results(
         Ok((Surveys::represent(row)?, store::responses(conn, &id)?, live))
     })
     .await?;
+    let stored = released(&stored, live, min);
     let responses = super::responses::read_answers(stored)?;
+    let invited = stored.iter().filter(|s| s.invited).count();
     let by_audience = query.by == Some(Breakdown::Audience);
-    let counted = results(
-        &survey,
-        released(&responses, live, min),
-        by_audience,
-        live,
-        min,
-    );
+    let counted = results(&survey, &responses, invited, by_audience, live, min);
     let wants_csv = query.format == Some(ResultsFormat::Csv)
         || (query.format.is_none()
             && req
@@ -272,6 +270,7 @@ pub async fn survey_results(
 /// Registers the survey routes; the custom ones first.
 pub fn all_routes(cfg: &mut crate::openapi::Routes) {
     cfg.service(survey_results);
+    cfg.service(super::invitations::create_invitations);
     cfg.service(answer_survey);
     cfg.service(public_survey);
     cfg.service(answer_public_survey);

@@ -2,6 +2,7 @@
 //! evaluations, with their questions; the district tailors its services to what they say.
 
 pub mod api;
+pub mod invitations;
 pub mod model;
 pub mod responses;
 pub mod results;

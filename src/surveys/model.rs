@@ -176,6 +176,10 @@ pub struct SurveyInput {
     #[validate(length(max = 100), nested)]
     #[schema(max_items = 100)]
     pub questions: Option<Vec<Question>>,
+    /// Whether an answer through the public link needs an invitation code (made with
+    /// `POST /surveys/{id}/invitations`, printed on letters home); `false` when left out.
+    #[serde(default)]
+    pub requires_invitation: Option<bool>,
 }
 
 impl SurveyInput {
@@ -284,7 +288,8 @@ pub fn may_move(from: SurveyStatus, to: SurveyStatus) -> bool {
             "kind": "text", "required": false, "options": []
         }
     ],
-    "public_token": "k3Vx9QpLm2TzR8wYb5NcHf7GdJ4sAe6U", "version": 2,
+    "public_token": "k3Vx9QpLm2TzR8wYb5NcHf7GdJ4sAe6U", "requires_invitation": false,
+    "version": 2,
     "created_at": "2026-12-07T15:02:41.337190Z", "updated_at": "2027-01-09T16:45:10.902554Z"
 }))]
 pub struct Survey {
@@ -314,6 +319,8 @@ pub struct Survey {
     /// (`/api/v1/public/surveys/{public_token}/responses`), for families and community members
     /// without accounts.
     pub public_token: Option<String>,
+    /// Whether an answer through the public link needs an invitation code.
+    pub requires_invitation: bool,
     /// Increases by one with every change; the `ETag` is this number in quotes.
     pub version: i64,
     /// When the survey was created (UTC).
@@ -361,6 +368,7 @@ impl Survey {
             opens_on: row.opens_on,
             closes_on: row.closes_on,
             public_token: row.public_token,
+            requires_invitation: row.requires_invitation,
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -432,6 +440,7 @@ impl Resource for Surveys {
             closes_on: Some(survey.closes_on),
             status: Some(survey.status),
             questions: Some(survey.questions),
+            requires_invitation: Some(survey.requires_invitation),
         })
     }
 
@@ -473,6 +482,7 @@ impl Resource for Surveys {
             status: status.as_str().to_owned(),
             questions,
             public_token,
+            requires_invitation: input.requires_invitation.unwrap_or(false),
             version: stamp.version,
             created_at: stamp.created_at,
             updated_at: stamp.updated_at,

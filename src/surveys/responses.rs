@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::model::{Audience, Question, QuestionKind, Survey, SurveyStatus, Surveys};
-use super::store::{self, ResponseRow, SurveyRow};
+use super::store::{self, ResponseRow, StoredAnswers, SurveyRow};
 use crate::audit::Actor;
 use crate::auth::secret::sha256_hex;
 use crate::db::{now, today, DbConnection};
@@ -42,6 +42,17 @@ pub struct SurveyResponseInput {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub respondent_key: Option<String>,
+    /// Public link only: the invitation code printed on a letter home (`POST
+    /// /surveys/{id}/invitations`); required when the survey `requires_invitation`. Each code
+    /// answers once; spaces, hyphens and case do not matter.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 40))]
+    #[schema(
+        min_length = 1,
+        max_length = 40,
+        pattern = "^[A-Za-z0-9 -]*[A-Za-z0-9][A-Za-z0-9 -]*$"
+    )]
+    pub invitation_code: Option<String>,
 }
 
 /// What is said back to a respondent: never anyone's answers.
@@ -117,11 +128,11 @@ impl PublicSurvey {
 pub type Answered = (String, Map<String, Value>);
 
 /// Stored responses (audience, answers as JSON) read back.
-pub fn read_answers(stored: Vec<(String, String)>) -> Result<Vec<Answered>, ApiError> {
+pub fn read_answers(stored: &[StoredAnswers]) -> Result<Vec<Answered>, ApiError> {
     stored
-        .into_iter()
-        .map(|(audience, answers)| match serde_json::from_str(&answers) {
-            Ok(Value::Object(map)) => Ok((audience, map)),
+        .iter()
+        .map(|s| match serde_json::from_str(&s.answers) {
+            Ok(Value::Object(map)) => Ok((s.audience.clone(), map)),
             _ => Err(ApiError::Internal("stored answers cannot be read".into())),
         })
         .collect()
@@ -286,6 +297,14 @@ pub fn normalised_key(key: &str) -> String {
     key.trim().to_lowercase()
 }
 
+/// An invitation code as compared: without spaces and hyphens, in capitals.
+pub fn invitation_key(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// Records one response to `row`, in the caller's transaction: the survey is open today, the
 /// answers fit its questions, a respondent key answers once, an address answers a few times a
 /// day. Audited as `actor`.
@@ -320,6 +339,19 @@ pub fn respond(
             "signed-in respondents need no key",
         ));
     }
+    match (&signed_in_as, &input.invitation_code) {
+        (Some(_), Some(_)) => problems.push(FieldError::new(
+            "invitation_code",
+            "not_allowed",
+            "signed-in respondents need no invitation",
+        )),
+        (None, None) if survey.requires_invitation => problems.push(FieldError::new(
+            "invitation_code",
+            "required",
+            "this survey is answered with the invitation code of a letter home",
+        )),
+        _ => {}
+    }
     check_all(&input, problems)?;
     let audience = audience.map_err(|e| ApiError::Validation(vec![e]))?;
     let digest_of = |what: &str| sha256_hex(format!("{}:{what}", survey.id).as_bytes());
@@ -334,7 +366,26 @@ pub fn respond(
             ));
         }
     }
+    let invited = match &input.invitation_code {
+        Some(code) => {
+            let digest = digest_of(&invitation_key(code));
+            if !store::use_invitation(conn, &survey.id, &digest, now())? {
+                return Err(match store::has_invitation(conn, &survey.id, &digest)? {
+                    true => ApiError::Conflict("this invitation code has answered already".into()),
+                    false => ApiError::Validation(vec![FieldError::new(
+                        "invitation_code",
+                        "unknown_code",
+                        "this survey has no such invitation code",
+                    )]),
+                });
+            }
+            true
+        }
+        None => false,
+    };
     let source_digest = match respondent {
+        // A code answers once, so it is not held to the address's daily answers.
+        _ if invited => None,
         Respondent::Public {
             address: Some(address),
             per_day,
@@ -353,6 +404,7 @@ pub fn respond(
         answers: Value::Object(input.answers).to_string(),
         created_at: now(),
         source_digest,
+        invited,
     };
     store::insert_response(conn, &row)?;
     let receipt = ResponseReceipt {

@@ -70,6 +70,8 @@ pub struct GroupResult {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "survey_id": "0193d6e1-4a2b-7c3d-8e4f-5a6b7c8d9e0f", "min_cell_size": 10, "live": false,
+    "with_code": {"value": 41.0, "suppressed": false},
+    "without_code": {"value": 17.0, "suppressed": false},
     "all": {
         "audience": "all", "respondents": {"value": 58.0, "suppressed": false},
         "questions": [
@@ -124,6 +126,11 @@ pub struct SurveyResults {
     /// whole blocks of `min_cell_size` in the order they came (the latest few wait until their
     /// block fills), with small cells suppressed; two releases differ by at least a block.
     pub live: bool,
+    /// Respondents who answered with an invitation code.
+    pub with_code: Figure,
+    /// Respondents who answered without one (signed in, or through the public link without a
+    /// code).
+    pub without_code: Figure,
     /// Every respondent together (`audience` is `all`).
     pub all: GroupResult,
     /// With `by=audience`: the same per audience the survey asks.
@@ -266,10 +273,12 @@ pub fn hidden(values: &[i64], sums: &[(usize, Vec<usize>)], min: i64) -> Vec<boo
     hidden_cells(&cells, min, &partitions)
 }
 
-/// The results of `survey` from `responses` (audience, answers); `open` shows every count.
+/// The results of `survey` from `responses` (audience, answers), `invited` of which came with
+/// an invitation code; `open` shows every count.
 pub fn results(
     survey: &Survey,
     responses: &[(String, Map<String, Value>)],
+    invited: usize,
     by_audience: bool,
     open: bool,
     min: i64,
@@ -342,6 +351,11 @@ pub fn results(
             ));
         }
     }
+    // Everyone answered with a code or without one.
+    let with_code = values.len();
+    let invited = i64::try_from(invited).unwrap_or(i64::MAX);
+    values.extend([invited, all.respondents - invited]);
+    sums.push((*all_respondents, vec![with_code, with_code + 1]));
     let hide = match open {
         true => vec![false; values.len()],
         false => hidden(&values, &sums, min),
@@ -392,6 +406,8 @@ pub fn results(
         survey_id: survey.id.clone(),
         min_cell_size: min,
         live: open,
+        with_code: figure(with_code),
+        without_code: figure(with_code + 1),
         all: group("all", &all, &layout[0]),
         by_audience: by_audience.then(|| {
             audiences
@@ -422,6 +438,10 @@ pub fn csv(results: &SurveyResults) -> Result<String, csv::Error> {
             ])
         };
         row("", "(respondents)", &g.respondents)?;
+        if std::ptr::eq(g, &results.all) {
+            row("", "(with code)", &results.with_code)?;
+            row("", "(without code)", &results.without_code)?;
+        }
         for q in &g.questions {
             row(&q.code, "(n)", &q.n)?;
             for o in &q.options {

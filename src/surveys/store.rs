@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::keyset::{After, Sort};
-use crate::db::schema::{survey_responses, surveys};
+use crate::db::schema::{survey_invitations, survey_responses, surveys};
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -27,6 +27,8 @@ pub struct SurveyRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Public answers need an invitation code.
+    pub requires_invitation: bool,
 }
 
 crate::stored_rows!(SurveyRow, surveys, name = title);
@@ -84,6 +86,8 @@ pub struct ResponseRow {
     pub created_at: NaiveDateTime,
     /// Public answers: the digest of the survey and the address it came from.
     pub source_digest: Option<String>,
+    /// Whether the answer came with an invitation code.
+    pub invited: bool,
 }
 
 pub fn insert_response(conn: &mut DbConnection, row: &ResponseRow) -> QueryResult<()> {
@@ -139,8 +143,18 @@ pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Surv
         .optional()
 }
 
-/// Every response's audience and answers (JSON), oldest first.
-pub fn responses(conn: &mut DbConnection, survey: &str) -> QueryResult<Vec<(String, String)>> {
+/// One stored response as results read it.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct StoredAnswers {
+    pub audience: String,
+    /// `{question code: answer}`, as JSON.
+    pub answers: String,
+    /// Whether it came with an invitation code.
+    pub invited: bool,
+}
+
+/// Every response's audience, answers (JSON) and whether it was invited, oldest first.
+pub fn responses(conn: &mut DbConnection, survey: &str) -> QueryResult<Vec<StoredAnswers>> {
     survey_responses::table
         .filter(survey_responses::survey_id.eq(survey))
         // The order released blocks are cut in: answers are written under the survey's lock,
@@ -149,8 +163,62 @@ pub fn responses(conn: &mut DbConnection, survey: &str) -> QueryResult<Vec<(Stri
             survey_responses::created_at.asc(),
             survey_responses::id.asc(),
         ))
-        .select((survey_responses::audience, survey_responses::answers))
+        .select((
+            survey_responses::audience,
+            survey_responses::answers,
+            survey_responses::invited,
+        ))
         .load(conn)
+}
+
+/// Stores the digests of new invitation codes of `survey`.
+pub fn insert_invitations(
+    conn: &mut DbConnection,
+    survey: &str,
+    digests: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    // One statement a code: a multi-row insert has no form both backends share here, and a
+    // request makes at most a thousand.
+    let mut inserted = 0;
+    for digest in digests {
+        inserted += diesel::insert_into(survey_invitations::table)
+            .values((
+                survey_invitations::digest.eq(digest),
+                survey_invitations::survey_id.eq(survey),
+                survey_invitations::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(inserted)
+}
+
+/// Marks the invitation `digest` of `survey` used, if it is unused: whether it was.
+pub fn use_invitation(
+    conn: &mut DbConnection,
+    survey: &str,
+    digest: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let used = diesel::update(
+        survey_invitations::table
+            .filter(survey_invitations::digest.eq(digest))
+            .filter(survey_invitations::survey_id.eq(survey))
+            .filter(survey_invitations::used_at.is_null()),
+    )
+    .set(survey_invitations::used_at.eq(at))
+    .execute(conn)?;
+    Ok(used == 1)
+}
+
+/// Whether `survey` has the invitation `digest`, used or not.
+pub fn has_invitation(conn: &mut DbConnection, survey: &str, digest: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        survey_invitations::table
+            .filter(survey_invitations::digest.eq(digest))
+            .filter(survey_invitations::survey_id.eq(survey)),
+    ))
+    .get_result(conn)
 }
 
 /// The needs assessment of `school` (of the district when `None`) that closed last.

@@ -531,6 +531,13 @@ const TABLE: &[(&str, &str, &str)] = &[
         "agreements:read",
         "200 200 200 404 404 200 200 403",
     ),
+    // Invitation codes: those who run the survey (staff of its school, admin, integrations
+    // granted agreements:write).
+    (
+        "POST /surveys/{id}/invitations",
+        "agreements:write",
+        "201 201 403 403 403 403 201 403",
+    ),
     (
         "POST /surveys/{id}/responses",
         "agreements:read",
@@ -1247,6 +1254,7 @@ async fn request_for<A: TestApp>(admin: &A, w: &World, op: &str) -> TestRequest 
         "POST /calendar-feeds" => Some(json!({"scope": "district"})),
         "POST /surveys" | "PUT /surveys/{id}" => Some(survey_body(w, &format!("Survey {n}"))),
         "PATCH /surveys/{id}" => Some(json!({"title": format!("Renamed {n}")})),
+        "POST /surveys/{id}/invitations" => Some(json!({"count": 2})),
         "POST /surveys/{id}/responses" | "POST /public/surveys/{token}/responses" => {
             Some(json!({"answers": {"overall": 4}, "audience": "families"}))
         }

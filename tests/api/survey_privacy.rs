@@ -17,6 +17,7 @@ both!(
     a_respondent_key_answers_once_however_typed,
     one_address_answers_a_survey_a_few_times_a_day,
     every_answer_forbids_sniffing,
+    invitation_codes_answer_once,
 );
 
 /// The threshold the tests' district uses (the default).
@@ -410,4 +411,90 @@ async fn every_answer_forbids_sniffing(db: TestDb) {
             reply.text
         );
     }
+}
+
+async fn invitation_codes_answer_once(db: TestDb) {
+    let app = app(&db).await;
+    let public = raw_app(&db, auth_settings()).await;
+    let mut body = family_survey(None, json!(["families"]));
+    body["requires_invitation"] = json!(true);
+    let (id, token) = open_survey(&app, body).await;
+    let made = post(
+        &app,
+        &format!("/api/v1/surveys/{id}/invitations"),
+        json!({"count": 3}),
+    )
+    .await
+    .expect(201);
+    let codes: Vec<String> = made.body["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 3);
+    assert!(codes
+        .iter()
+        .all(|c| c.len() == 14 && c.matches('-').count() == 2));
+    let coded = |code: &str| {
+        let mut body = family(&["internet"], "en", 4, "Hi");
+        body["invitation_code"] = json!(code);
+        body
+    };
+    // Without a code: 422 naming it; a code nobody was given: 422 too.
+    let bare = answer(&public, &token, family(&["internet"], "en", 4, "Hi")).await;
+    assert_eq!(bare.status.as_u16(), 422, "{}", bare.text);
+    assert_eq!(bare.error_fields(), ["invitation_code"]);
+    let unknown = answer(&public, &token, coded("ZZZZ-ZZZZ-ZZZZ")).await;
+    assert_eq!(unknown.status.as_u16(), 422, "{}", unknown.text);
+    assert!(unknown.text.contains("unknown_code"));
+    // A code typed loosely is the code; it answers once.
+    let loose = codes[0].to_lowercase().replace('-', " ");
+    answer(&public, &token, coded(&loose)).await.expect(201);
+    let again = answer(&public, &token, coded(&codes[0])).await;
+    assert_eq!(again.status.as_u16(), 409, "{}", again.text);
+    answer(&public, &token, coded(&codes[1])).await.expect(201);
+    let live = get(&app, &format!("/api/v1/surveys/{id}/results"))
+        .await
+        .expect(200);
+    assert_eq!(live.body["with_code"]["value"], 2.0);
+    assert_eq!(live.body["without_code"]["value"], 0.0);
+    // Only digests are kept: the codes are in no trail or feed.
+    for trail in ["/api/v1/audit-events", "/api/v1/changes"] {
+        let seen = get(&app, trail).await.expect(200);
+        assert!(
+            codes.iter().all(|c| !seen.text.contains(c.as_str())),
+            "{trail}"
+        );
+    }
+    // Signed-in respondents need none, and staff of another school make none.
+    let other = post(&app, "/api/v1/schools", json!({"name": "Adams"}))
+        .await
+        .expect(201)
+        .id();
+    let outsider = staff(&db, &[&other]);
+    let refused = send(
+        &public,
+        TestRequest::post()
+            .uri(&format!("/api/v1/surveys/{id}/invitations"))
+            .insert_header(outsider.header())
+            .set_json(json!({"count": 1})),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.text);
+    // A closed survey takes no more codes.
+    patch(
+        &app,
+        &format!("/api/v1/surveys/{id}"),
+        json!({"status": "closed"}),
+    )
+    .await
+    .expect(200);
+    post(
+        &app,
+        &format!("/api/v1/surveys/{id}/invitations"),
+        json!({"count": 1}),
+    )
+    .await
+    .expect(409);
 }
