@@ -3,7 +3,8 @@
 //! identify them, so callers without `kpi:read_small_cells` (admin and staff tokens carry it
 //! unless narrowed) get `null` and `suppressed: true`. The rules, in the order they apply:
 //!
-//! 1. **Small cells**: `n` from 1 to the threshold − 1 (a cell about nobody is shown).
+//! 1. **Small cells**: `n` under the threshold (a survey's count of nobody is shown: it is about
+//!    no one; a KPI record about no students is hidden).
 //! 2. **Extremes**: for a rate, the people counted (`numerator`) or the others
 //!    (`denominator − numerator`) under the threshold. Percent KPIs without a numerator imply
 //!    one: `value × n / 100`. A group of 12 at 100 % tells that every one of them was present.
@@ -71,6 +72,9 @@ pub struct Counts {
     pub numerator: Option<f64>,
     /// The base of a rate (`n` when the record gives none).
     pub denominator: f64,
+    /// A head count (a survey's cell): 0 of them tells nothing about anyone. A KPI record
+    /// about no students is still hidden, as its value stands for students it does not have.
+    pub head_count: bool,
 }
 
 impl Counts {
@@ -81,6 +85,7 @@ impl Counts {
             n: n as f64,
             numerator,
             denominator: denominator.map_or(n as f64, |d| d),
+            head_count: false,
         }
     }
 
@@ -92,6 +97,7 @@ impl Counts {
                 .zip(other.numerator)
                 .map(|(a, b)| a + sign * b),
             denominator: self.denominator + sign * other.denominator,
+            head_count: self.head_count && other.head_count,
         }
     }
 
@@ -101,18 +107,21 @@ impl Counts {
             n: n as f64,
             numerator: None,
             denominator: n as f64,
+            head_count: true,
         }
     }
 
-    /// Rules 1 and 2: the cell itself is too small or too extreme to show. A cell about
+    /// Rules 1 and 2: the cell itself is too small or too extreme to show. A head count of
     /// nobody gives no one away.
     pub fn too_small(&self, min_cell: i64) -> bool {
         let k = min_cell as f64;
-        self.n > 0.0
-            && (self.n < k
-                || self
-                    .numerator
-                    .is_some_and(|x| x < k || self.denominator - x < k))
+        if self.head_count && self.n == 0.0 {
+            return false;
+        }
+        self.n < k
+            || self
+                .numerator
+                .is_some_and(|x| x < k || self.denominator - x < k)
     }
 }
 
@@ -283,8 +292,10 @@ mod tests {
         // A numerator of 1 among many.
         assert!(cell("all", 400, 1.0).counts.unwrap().too_small(k));
         assert!(!cell("all", 400, 61.0).counts.unwrap().too_small(k));
-        // A cell about nobody gives no one away.
+        // A head count of nobody gives no one away; a record about no students stays hidden.
         assert!(!plain("all", 0).counts.unwrap().too_small(k));
+        assert!(Counts::rate(0, Some(3.0), Some(4.0)).too_small(k));
+        assert!(Counts::rate(0, None, None).too_small(k));
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub struct NeedLine {
     /// The need category's name.
     pub name: String,
     /// Respondents who chose an answer naming this need (suppressed below the threshold for
-    /// roles other than admin and staff).
+    /// callers who do not read the survey live).
     pub respondents: Figure,
     /// Active partners offering something that addresses the need, by name; may be empty.
     pub partners: Vec<Helper>,

@@ -506,6 +506,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_answer_sources (id) {
+        id -> Text,
+        survey_id -> Text,
+        source_digest -> Text,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     survey_invitations (digest) {
         digest -> Text,
         survey_id -> Text,
@@ -522,13 +531,13 @@ diesel::table! {
         respondent_digest -> Nullable<Text>,
         answers -> Text,
         created_at -> Timestamp,
-        source_digest -> Nullable<Text>,
         invited -> Bool,
     }
 }
 
 diesel::joinable!(survey_responses -> surveys (survey_id));
 diesel::joinable!(survey_invitations -> surveys (survey_id));
+diesel::joinable!(survey_answer_sources -> surveys (survey_id));
 
 diesel::table! {
     committees (id) {
@@ -776,6 +785,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     surveys,
     survey_responses,
     survey_invitations,
+    survey_answer_sources,
     committees,
     committee_members,
     committee_meetings,

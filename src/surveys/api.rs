@@ -66,7 +66,9 @@ crate::resource_api! {
 ///
 /// Needs `agreements:read`; a partner account gets 404 unless the survey is open and asks
 /// `partners`. The caller's audience must be one the survey asks (422 `not_asked`) and sends no
-/// `respondent_key` or `invitation_code` (`not_allowed`). Answers: `unknown_question`, `required`, `invalid_answer`;
+/// `respondent_key` or `invitation_code` (`not_allowed`). Each account answers a survey once
+/// (409 `conflict` the second time), so nobody pads the released results with answers of
+/// their own. Answers: `unknown_question`, `required`, `invalid_answer`;
 /// 409 `conflict` when the survey is not open or today (UTC) is outside its dates.
 #[utoipa::path(tag = "community", params(crate::resource::ItemPath),
     request_body = SurveyResponseInput,
@@ -84,6 +86,7 @@ pub async fn answer_survey(
     let id = path.into_inner().id;
     let input = body.into_inner()?;
     let actor = caller.actor();
+    let account = caller.id.clone();
     let signed_in_as = match caller.role {
         Role::Partner => Audience::Partners,
         _ => Audience::Staff,
@@ -100,7 +103,10 @@ pub async fn answer_survey(
                 &actor,
                 row,
                 input,
-                &Respondent::SignedIn(signed_in_as),
+                &Respondent::SignedIn {
+                    audience: signed_in_as,
+                    account,
+                },
             )
         })
     })

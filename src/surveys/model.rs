@@ -621,6 +621,8 @@ impl Resource for Surveys {
                 "the survey has responses: close it instead".into(),
             ));
         }
+        // Codes printed for a survey nobody answered go with it.
+        store::delete_invitations(conn, &row.id)?;
         Ok(())
     }
 }

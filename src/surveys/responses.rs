@@ -282,7 +282,9 @@ pub fn audience_of(
 /// Who answers: a signed-in caller (as an audience), or someone through the public link.
 #[derive(Debug, Clone)]
 pub enum Respondent {
-    SignedIn(Audience),
+    /// A signed-in caller, as `audience`; `account` is its user or client id (each answers a
+    /// survey once).
+    SignedIn { audience: Audience, account: String },
     /// `address`: the key of the source address, when known; `per_day`: the answers one
     /// address may give one survey in 24 hours (0: no limit).
     Public {
@@ -324,7 +326,7 @@ pub fn respond(
         )));
     }
     let signed_in_as = match respondent {
-        Respondent::SignedIn(audience) => Some(*audience),
+        Respondent::SignedIn { audience, .. } => Some(*audience),
         Respondent::Public { .. } => None,
     };
     let mut problems = judge(&survey.questions, &input.answers);
@@ -355,14 +357,20 @@ pub fn respond(
     check_all(&input, problems)?;
     let audience = audience.map_err(|e| ApiError::Validation(vec![e]))?;
     let digest_of = |what: &str| sha256_hex(format!("{}:{what}", survey.id).as_bytes());
-    let digest = input
-        .respondent_key
-        .as_deref()
-        .map(|key| digest_of(&normalised_key(key)));
+    // An account's digest cannot meet a key's: the survey id is followed by `#`, not `:`.
+    let digest = match respondent {
+        Respondent::SignedIn { account, .. } => Some(sha256_hex(
+            format!("{}#account#{account}", survey.id).as_bytes(),
+        )),
+        Respondent::Public { .. } => input
+            .respondent_key
+            .as_deref()
+            .map(|key| digest_of(&normalised_key(key))),
+    };
     if let Some(digest) = &digest {
         if store::answered(conn, &survey.id, digest)? {
             return Err(ApiError::Conflict(
-                "this respondent key has answered the survey already".into(),
+                "this respondent (key or account) has answered the survey already".into(),
             ));
         }
     }
@@ -383,19 +391,18 @@ pub fn respond(
         }
         None => false,
     };
-    let source_digest = match respondent {
+    if let Respondent::Public {
+        address: Some(address),
+        per_day,
+    } = respondent
+    {
         // A code answers once, so it is not held to the address's daily answers.
-        _ if invited => None,
-        Respondent::Public {
-            address: Some(address),
-            per_day,
-        } => {
+        if !invited && *per_day > 0 {
             let source = digest_of(&format!("address:{address}"));
             within_daily_answers(conn, &survey.id, &source, *per_day)?;
-            Some(source)
+            store::note_source(conn, &survey.id, &source, now())?;
         }
-        _ => None,
-    };
+    }
     let row = ResponseRow {
         id: crate::db::sql::new_id(),
         survey_id: survey.id.clone(),
@@ -403,7 +410,6 @@ pub fn respond(
         respondent_digest: digest,
         answers: Value::Object(input.answers).to_string(),
         created_at: now(),
-        source_digest,
         invited,
     };
     store::insert_response(conn, &row)?;
@@ -425,9 +431,6 @@ fn within_daily_answers(
     source: &str,
     per_day: u32,
 ) -> Result<(), ApiError> {
-    if per_day == 0 {
-        return Ok(());
-    }
     let day = chrono::Duration::hours(24);
     let (given, oldest) = store::answers_from_source(conn, survey, source, now() - day)?;
     if given < i64::from(per_day) {

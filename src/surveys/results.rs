@@ -51,7 +51,7 @@ pub struct QuestionResult {
     pub options: Vec<OptionCount>,
     /// Scales: the mean answer.
     pub mean: Option<Figure>,
-    /// Text questions, admin and staff only: the answers (`null` for other roles).
+    /// Text questions, live readers only: the answers (`null` in released results).
     pub answers: Option<Vec<String>>,
 }
 

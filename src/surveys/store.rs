@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::keyset::{After, Sort};
-use crate::db::schema::{survey_invitations, survey_responses, surveys};
+use crate::db::schema::{survey_answer_sources, survey_invitations, survey_responses, surveys};
 use crate::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -84,8 +84,6 @@ pub struct ResponseRow {
     /// `{question code: answer}`, as JSON.
     pub answers: String,
     pub created_at: NaiveDateTime,
-    /// Public answers: the digest of the survey and the address it came from.
-    pub source_digest: Option<String>,
     /// Whether the answer came with an invitation code.
     pub invited: bool,
 }
@@ -116,22 +114,51 @@ pub fn answered(conn: &mut DbConnection, survey: &str, digest: &str) -> QueryRes
 }
 
 /// How many answers to `survey` came from the source `digest` since `since`, and when the
-/// oldest of them came.
+/// oldest of them came. Sources older than `since` are forgotten first: the limit needs no more.
 pub fn answers_from_source(
     conn: &mut DbConnection,
     survey: &str,
     digest: &str,
     since: NaiveDateTime,
 ) -> QueryResult<(i64, Option<NaiveDateTime>)> {
-    survey_responses::table
-        .filter(survey_responses::survey_id.eq(survey))
-        .filter(survey_responses::source_digest.eq(digest))
-        .filter(survey_responses::created_at.ge(since))
+    diesel::delete(
+        survey_answer_sources::table
+            .filter(survey_answer_sources::survey_id.eq(survey))
+            .filter(survey_answer_sources::answered_at.lt(since)),
+    )
+    .execute(conn)?;
+    survey_answer_sources::table
+        .filter(survey_answer_sources::survey_id.eq(survey))
+        .filter(survey_answer_sources::source_digest.eq(digest))
         .select((
             diesel::dsl::count_star(),
-            diesel::dsl::min(survey_responses::created_at),
+            diesel::dsl::min(survey_answer_sources::answered_at),
         ))
         .first(conn)
+}
+
+/// Notes that the source `digest` answered `survey` at `at`.
+pub fn note_source(
+    conn: &mut DbConnection,
+    survey: &str,
+    digest: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(survey_answer_sources::table)
+        .values((
+            survey_answer_sources::id.eq(crate::db::sql::new_id()),
+            survey_answer_sources::survey_id.eq(survey),
+            survey_answer_sources::source_digest.eq(digest),
+            survey_answer_sources::answered_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Forgets the invitation codes of `survey` (deleted before anyone answered).
+pub fn delete_invitations(conn: &mut DbConnection, survey: &str) -> QueryResult<usize> {
+    diesel::delete(survey_invitations::table.filter(survey_invitations::survey_id.eq(survey)))
+        .execute(conn)
 }
 
 /// The survey whose public answering link has this key.

@@ -316,15 +316,17 @@ async fn results_count_answers_and_hide_small_cells(db: TestDb) {
         .await
         .expect(201);
     }
-    // Two staff members, by email.
+    // Two staff members, by email; each account answers once.
     for _ in 0..2 {
-        post(
-            &app,
-            &format!("{uri}/responses"),
-            json!({"answers": {"contact": "email", "welcome": 4}}),
-        )
-        .await
-        .expect(201);
+        let member = staff(&db, &[]);
+        let answer = || {
+            TestRequest::post()
+                .uri(&format!("{uri}/responses"))
+                .insert_header(member.header())
+                .set_json(json!({"answers": {"contact": "email", "welcome": 4}}))
+        };
+        send(&public, answer()).await.expect(201);
+        send(&public, answer()).await.expect(409);
     }
 
     // Administrators (and staff) see every count, the mean and the text answers.

@@ -482,6 +482,21 @@ async fn invitation_codes_answer_once(db: TestDb) {
     )
     .await;
     assert_eq!(refused.status.as_u16(), 403, "{}", refused.text);
+    // Codes made for a draft nobody answered go with it when it is deleted.
+    let mut draft = family_survey(None, json!(["families"]));
+    draft["status"] = json!("draft");
+    let draft = post(&app, "/api/v1/surveys", draft).await.expect(201).id();
+    post(
+        &app,
+        &format!("/api/v1/surveys/{draft}/invitations"),
+        json!({"count": 2}),
+    )
+    .await
+    .expect(201);
+    delete(&app, &format!("/api/v1/surveys/{draft}"))
+        .await
+        .expect(204);
+    assert_eq!(count_rows(&db.pool, "survey_invitations"), 3);
     // A closed survey takes no more codes.
     patch(
         &app,

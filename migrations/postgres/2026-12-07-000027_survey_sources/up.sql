@@ -1,5 +1,11 @@
--- Where a public answer came from, to hold each address to a few answers a day per survey:
--- the SHA-256 of the survey's id and the address (an IPv4 address, or an IPv6 /64), never the
--- address itself. NULL for signed-in respondents and for answers written before this column.
-ALTER TABLE survey_responses ADD COLUMN source_digest TEXT;
-CREATE INDEX survey_responses_source_idx ON survey_responses (survey_id, source_digest, created_at);
+-- Where recent public answers came from, to hold each address to a few answers a day per
+-- survey. Kept apart from the answers (nothing links a row here to an answer) and only for
+-- the day the limit counts: the SHA-256 of the survey's id and the address (an IPv4 address,
+-- or an IPv6 /64), never the address itself.
+CREATE TABLE survey_answer_sources (
+    id            TEXT PRIMARY KEY,
+    survey_id     TEXT NOT NULL REFERENCES surveys (id),
+    source_digest TEXT NOT NULL,
+    answered_at   TIMESTAMP NOT NULL
+);
+CREATE INDEX survey_answer_sources_idx ON survey_answer_sources (survey_id, source_digest, answered_at);

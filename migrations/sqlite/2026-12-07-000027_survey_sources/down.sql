@@ -1,2 +1,1 @@
-DROP INDEX survey_responses_source_idx;
-ALTER TABLE survey_responses DROP COLUMN source_digest;
+DROP TABLE survey_answer_sources;
