@@ -139,9 +139,29 @@ pub fn hidden_cells(cells: &[Cell], min_cell: i64, partitions: &[Partition]) -> 
         .iter()
         .map(|c| c.counts.is_none_or(|counts| counts.too_small(min_cell)))
         .collect();
+    // Read once: which cells bear each name, and which are in any partition. A survey is
+    // one family of thousands of cells, so nothing per round scans them all for a name.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, cell) in cells.iter().enumerate() {
+        by_name.entry(cell.group.as_str()).or_default().push(i);
+    }
+    let named = |names: &mut dyn Iterator<Item = &String>| -> Vec<usize> {
+        let mut found: Vec<usize> = names
+            .filter_map(|name| by_name.get(name.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    };
+    let in_partitions = named(
+        &mut partitions
+            .iter()
+            .flat_map(|p| std::iter::once(&p.whole).chain(&p.parts)),
+    );
     // Each round hides one more visible cell, so this ends within `cells.len()` rounds.
     while let Some(partition) = leak(cells, &hidden, min_cell, partitions) {
-        let group_of = |i: usize| cells[i].group.as_str();
         let visible = |i: &usize| !hidden[*i];
         // Hiding a cell about nobody changes no sum: those go last.
         let smallest = |candidates: Vec<usize>| {
@@ -152,22 +172,11 @@ pub fn hidden_cells(cells: &[Cell], min_cell: i64, partitions: &[Partition]) -> 
                     .then(n(*a).total_cmp(&n(*b)))
             })
         };
-        let parts: Vec<usize> = (0..cells.len())
-            .filter(|&i| partition.parts.iter().any(|p| p == group_of(i)))
-            .collect();
-        let whole: Vec<usize> = (0..cells.len())
-            .filter(|&i| group_of(i) == partition.whole)
-            .collect();
-        let in_partitions: Vec<usize> = (0..cells.len())
-            .filter(|&i| {
-                partitions
-                    .iter()
-                    .any(|p| p.whole == group_of(i) || p.parts.iter().any(|g| g == group_of(i)))
-            })
-            .collect();
+        let parts = named(&mut partition.parts.iter());
+        let whole = named(&mut std::iter::once(&partition.whole));
         match smallest(parts)
             .or_else(|| smallest(whole))
-            .or_else(|| smallest(in_partitions))
+            .or_else(|| smallest(in_partitions.clone()))
         {
             Some(i) => hidden[i] = true,
             None => break,

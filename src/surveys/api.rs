@@ -255,7 +255,10 @@ pub async fn survey_results(
     let responses = super::responses::read_answers(stored)?;
     let invited = stored.iter().filter(|s| s.invited).count();
     let by_audience = query.by == Some(Breakdown::Audience);
-    let counted = results(&survey, &responses, invited, by_audience, live, min);
+    // Judging a large survey's cells takes a while: off the worker that serves other requests.
+    let counted = web::block(move || results(&survey, &responses, invited, by_audience, live, min))
+        .await
+        .map_err(|e| ApiError::Internal(format!("counting the results did not finish: {e}")))?;
     let wants_csv = query.format == Some(ResultsFormat::Csv)
         || (query.format.is_none()
             && req
