@@ -13,7 +13,7 @@ use crate::partners::store::PartnerFilter;
 use crate::resource::{Resource, Stored};
 use crate::schools::store::SchoolRow;
 use crate::surveys::model::Surveys;
-use crate::surveys::results::{needs_named, reads_live, released, results};
+use crate::surveys::results::{needs_named, reads_live, released_answers, results};
 
 /// The most partners listed against the needs.
 const MAX_PARTNERS: i64 = 2000;
@@ -61,9 +61,7 @@ pub async fn community_needs_view(
                 let stored = crate::surveys::store::responses(conn, &id)?;
                 // The survey's own results' rule: what they release is what is counted here.
                 open = reads_live(&caller, survey.school_id.as_deref(), min);
-                let stored = released(&stored, open, min);
-                let answered = crate::surveys::responses::read_answers(stored)?;
-                let invited = stored.iter().filter(|s| s.invited).count();
+                let (answered, invited) = released_answers(&stored, open, min)?;
                 // Per respondent, the needs their answers name: counted once, used twice.
                 let named: Vec<BTreeSet<String>> = answered
                     .iter()

@@ -5,7 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::model::{Audience, Survey, SurveyInput, SurveyQuery, SurveySort, SurveyStatus, Surveys};
 use super::responses::{respond, PublicSurvey, Respondent, ResponseReceipt, SurveyResponseInput};
 use super::results::{
-    csv, reads_live, released, results, Breakdown, ResultsFormat, ResultsQuery, SurveyResults,
+    csv, reads_live, released_answers, results, Breakdown, ResultsFormat, ResultsQuery,
+    SurveyResults,
 };
 use super::store::{self, SurveyRow};
 use crate::audit::Actor;
@@ -251,9 +252,7 @@ pub async fn survey_results(
         Ok((Surveys::represent(row)?, store::responses(conn, &id)?, live))
     })
     .await?;
-    let stored = released(&stored, live, min);
-    let responses = super::responses::read_answers(stored)?;
-    let invited = stored.iter().filter(|s| s.invited).count();
+    let (responses, invited) = released_answers(&stored, live, min)?;
     let by_audience = query.by == Some(Breakdown::Audience);
     // Judging a large survey's cells takes a while: off the worker that serves other requests.
     let counted = web::block(move || results(&survey, &responses, invited, by_audience, live, min))

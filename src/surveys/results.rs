@@ -13,7 +13,10 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Audience, Question, QuestionKind, Survey};
+use super::responses::{read_answers, Answered};
+use super::store::StoredAnswers;
 use crate::auth::{Caller, Role};
+use crate::error::ApiError;
 use crate::suppression::{hidden_cells, Cell, Counts, Partition, Suppression};
 
 /// A count or mean, or nothing when it is suppressed.
@@ -187,6 +190,18 @@ pub fn released<T>(responses: &[T], live: bool, min: i64) -> &[T] {
     }
     let block = usize::try_from(min.max(1)).unwrap_or(usize::MAX);
     &responses[..responses.len() / block * block]
+}
+
+/// The released responses read back (audience, answers), and how many of them came with an
+/// invitation code: what both the results and /community-needs count.
+pub fn released_answers(
+    stored: &[StoredAnswers],
+    live: bool,
+    min: i64,
+) -> Result<(Vec<Answered>, usize), ApiError> {
+    let stored = released(stored, live, min);
+    let invited = stored.iter().filter(|s| s.invited).count();
+    Ok((read_answers(stored)?, invited))
 }
 
 /// Raw counts of one group.
