@@ -11,6 +11,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY migrations ./migrations
+COPY crates ./crates
 COPY src ./src
 RUN cargo build --release --locked --bin partnerships
 

@@ -630,7 +630,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
     let counts = json!({"mode": "all", "received": batch.len(), "inserted": batch.len()});
     crate::changes::record_from(
         conn,
-        crate::kpi_records::model::BATCH_RESOURCE,
+        crate::kpi_records::model::BATCH_TOPIC,
         &crate::db::sql::new_id(),
         "created",
         &counts,

@@ -16,6 +16,7 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Ctx, Place, Resource};
 use crate::responsibilities::model::{from_centi, to_centi};
+use journal::Topic;
 
 crate::text_enum! {
     /// What kind of activity it was.
@@ -441,7 +442,7 @@ pub fn totals(rows: &[ActivityAmounts], by: TotalsBy) -> Vec<ActivityTotal> {
 pub struct Activities;
 
 impl Resource for Activities {
-    const NAME: &'static str = "activity";
+    const TOPIC: Topic = Topic::published("activity");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

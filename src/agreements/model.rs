@@ -21,6 +21,7 @@ use crate::http::text::trimmed;
 use crate::partners::model::VettingStatus;
 use crate::partners::store::PartnerRow;
 use crate::resource::{Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// Where an agreement is in its life. `expired` is never stored: an active agreement past its
@@ -699,7 +700,7 @@ pub struct AgreementQuery {
 pub struct Agreements;
 
 impl Resource for Agreements {
-    const NAME: &'static str = "agreement";
+    const TOPIC: Topic = Topic::published("agreement");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 
@@ -939,7 +940,7 @@ pub fn transition(
     record_version(conn, &next, "transition", ctx.actor)?;
     let shown = serde_json::to_value(Agreements::represent(next.clone())?)
         .map_err(|e| ApiError::Internal(format!("cannot represent the agreement: {e}")))?;
-    crate::changes::record_from(conn, Agreements::NAME, id, "updated", &shown)?;
+    crate::changes::record_from(conn, Agreements::TOPIC, id, "updated", &shown)?;
     let changes =
         serde_json::json!({"status": {"old": from, "new": to}, "note": {"old": null, "new": note}});
     audit::record(

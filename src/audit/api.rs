@@ -7,7 +7,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, AuditFilter, AuditRow};
 use crate::auth::Caller;
-use crate::db::keyset::{KeyValue, Keyed, SortKey};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::paging::{self, PageRequest};
@@ -72,16 +71,6 @@ impl From<AuditRow> for AuditEvent {
             action: row.action,
             changes: row.changes.and_then(|c| serde_json::from_str(&c).ok()),
         }
-    }
-}
-
-impl Keyed for AuditRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn key(&self, _key: SortKey) -> KeyValue {
-        KeyValue::Id
     }
 }
 

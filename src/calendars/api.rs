@@ -112,7 +112,13 @@ pub async fn create_calendar_feed(
             };
             store::insert(conn, &row)?;
             let shown = CalendarFeed::from_row(row.clone(), None);
-            crate::audit::created(conn, &actor, "calendar_feed", &row.id, &shown)?;
+            crate::audit::created(
+                conn,
+                &actor,
+                journal::Topic::unpublished("calendar_feed"),
+                &row.id,
+                &shown,
+            )?;
             Ok(row)
         })
     })
@@ -182,7 +188,7 @@ pub async fn revoke_calendar_feed(
             crate::audit::deleted(
                 conn,
                 &actor,
-                "calendar_feed",
+                journal::Topic::unpublished("calendar_feed"),
                 &id,
                 &CalendarFeed::from_row(row, None),
             )?;

@@ -9,6 +9,7 @@ use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 /// The writable fields of an API client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -211,7 +212,7 @@ pub fn with_secret(current: &ClientRow, secret_hash: String) -> Result<ClientRow
 pub struct ApiClients;
 
 impl Resource for ApiClients {
-    const NAME: &'static str = "client";
+    const TOPIC: Topic = Topic::unpublished("client");
     const READ: Scope = Scope::Admin;
     const WRITE: Scope = Scope::Admin;
 

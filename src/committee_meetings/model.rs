@@ -16,6 +16,7 @@ use crate::http::text::trimmed;
 use crate::partners::store::PartnerRow;
 use crate::resource::references::References;
 use crate::resource::{Access, Ctx, Place, Resource};
+use journal::Topic;
 
 fn decisions_valid(decisions: &[String]) -> Result<(), validator::ValidationError> {
     crate::http::text::each_within(decisions, 2000, false)
@@ -166,7 +167,7 @@ pub struct MeetingQuery {
 pub struct Meetings;
 
 impl Resource for Meetings {
-    const NAME: &'static str = "committee_meeting";
+    const TOPIC: Topic = Topic::published("committee_meeting");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("committee_id", "committee"));

@@ -18,6 +18,7 @@ use crate::http::text::trimmed;
 use crate::resource::references::References;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
 use crate::users::store::UserRow;
+use journal::Topic;
 
 crate::text_enum! {
     /// A member's part on the committee.
@@ -218,7 +219,7 @@ pub struct MemberQuery {
 pub struct Members;
 
 impl Resource for Members {
-    const NAME: &'static str = "committee_member";
+    const TOPIC: Topic = Topic::published("committee_member");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("committee_id", "committee"));

@@ -15,6 +15,7 @@ use crate::http::text::trimmed;
 use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
+use journal::Topic;
 
 crate::text_enum! {
     /// What a committee is.
@@ -125,7 +126,7 @@ pub struct CommitteeQuery {
 pub struct Committees;
 
 impl Resource for Committees {
-    const NAME: &'static str = "committee";
+    const TOPIC: Topic = Topic::published("committee");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

@@ -20,6 +20,7 @@ use crate::http::text::trimmed;
 use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource, Stored};
 use crate::schools::store::SchoolRow;
+use journal::Topic;
 
 crate::text_enum! {
     /// A way of reaching people.
@@ -495,7 +496,7 @@ fn may_write(conn: &mut DbConnection, caller: &Caller, row: &PlanRow) -> Result<
 pub struct CommunicationPlans;
 
 impl Resource for CommunicationPlans {
-    const NAME: &'static str = "communication_plan";
+    const TOPIC: Topic = Topic::published("communication_plan");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

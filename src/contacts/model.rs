@@ -13,6 +13,7 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 /// The writable fields of a contact (POST and PUT bodies; PATCH merges into this shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
@@ -146,7 +147,7 @@ pub struct ContactQuery {
 pub struct Contacts;
 
 impl Resource for Contacts {
-    const NAME: &'static str = "contact";
+    const TOPIC: Topic = Topic::published("contact");
     const READ: Scope = Scope::PartnersRead;
     const WRITE: Scope = Scope::PartnersWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("partner_id", "partner"));
@@ -252,7 +253,7 @@ impl Resource for Contacts {
                 return Err(ApiError::raced());
             }
             let (old, new) = (Contact::from(previous), Contact::from(demoted));
-            audit::updated(conn, ctx.actor, Self::NAME, &new.id, &old, &new)?;
+            audit::updated(conn, ctx.actor, Self::TOPIC, &new.id, &old, &new)?;
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource};
+use journal::Topic;
 
 fn examples_schema() -> utoipa::openapi::schema::Array {
     crate::http::text::described(
@@ -153,7 +154,7 @@ pub struct LevelQuery {
 pub struct ContinuumLevels;
 
 impl Resource for ContinuumLevels {
-    const NAME: &'static str = "continuum_level";
+    const TOPIC: Topic = Topic::published("continuum_level");
     const READ: Scope = Scope::PartnersRead;
     const WRITE: Scope = Scope::Admin;
 

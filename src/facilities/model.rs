@@ -15,6 +15,7 @@ use crate::http::text::trimmed;
 use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
+use journal::Topic;
 
 crate::text_enum! {
     /// What kind of space.
@@ -134,7 +135,7 @@ pub struct FacilityQuery {
 pub struct Facilities;
 
 impl Resource for Facilities {
-    const NAME: &'static str = "facility";
+    const TOPIC: Topic = Topic::published("facility");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

@@ -17,6 +17,7 @@ use crate::http::text::trimmed;
 use crate::partners::store::PartnerRow;
 use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// Where a booking stands: asked for, then approved or declined; a request or an approved
@@ -272,7 +273,7 @@ fn may_touch(conn: &mut DbConnection, caller: &Caller, row: &BookingRow) -> Resu
 pub struct Bookings;
 
 impl Resource for Bookings {
-    const NAME: &'static str = "facility_booking";
+    const TOPIC: Topic = Topic::published("facility_booking");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

@@ -10,6 +10,7 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource};
+use journal::Topic;
 
 crate::text_enum! {
     /// The unit a KPI's values are measured in.
@@ -270,7 +271,7 @@ pub struct DefinitionQuery {
 pub struct KpiDefinitions;
 
 impl Resource for KpiDefinitions {
-    const NAME: &'static str = "kpi_definition";
+    const TOPIC: Topic = Topic::published("kpi_definition");
     const READ: Scope = Scope::KpiRead;
     const WRITE: Scope = Scope::Admin;
 

@@ -271,7 +271,7 @@ pub async fn ingest_kpi_records(
                 let batch = crate::db::sql::new_id();
                 crate::changes::record_from(
                     conn,
-                    super::model::BATCH_RESOURCE,
+                    super::model::BATCH_TOPIC,
                     &batch,
                     "created",
                     &counts,

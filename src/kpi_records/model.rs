@@ -12,7 +12,8 @@ use crate::kpi_definitions::model::{is_slug, SLUG_RULE};
 
 /// The change feed's name for a batch of KPI records: one change per batch that wrote
 /// something, its id the batch's audit event.
-pub const BATCH_RESOURCE: &str = "kpi_record_batch";
+pub const BATCH_TOPIC: journal::Topic = journal::Topic::published("kpi_record_batch");
+pub const BATCH_RESOURCE: &str = BATCH_TOPIC.name;
 
 /// The fields of a record, in CSV column order.
 pub const FIELDS: &[&str] = &[

@@ -16,6 +16,7 @@ use crate::kpi_records::model::date_in_range;
 use crate::kpi_records::suppression::{counts_of, Judge};
 use crate::resource::{Access, Ctx, Place, Resource};
 use crate::suppression::{Cell, Suppression};
+use journal::Topic;
 
 /// The writable fields of a KPI target.
 ///
@@ -259,7 +260,7 @@ pub struct TargetQuery {}
 pub struct KpiTargets;
 
 impl Resource for KpiTargets {
-    const NAME: &'static str = "kpi_target";
+    const TOPIC: Topic = Topic::published("kpi_target");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("agreement_id", "agreement"));

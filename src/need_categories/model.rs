@@ -15,6 +15,7 @@ use crate::http::text::trimmed;
 use crate::kpi_definitions::model::any_slug;
 use crate::partners::model::{offerings_from_column, offerings_to_column, Offering};
 use crate::resource::{Access, Ctx, Place, Resource};
+use journal::Topic;
 
 /// The writable fields of a need category.
 ///
@@ -109,7 +110,7 @@ pub struct NeedQuery {
 pub struct NeedCategories;
 
 impl Resource for NeedCategories {
-    const NAME: &'static str = "need_category";
+    const TOPIC: Topic = Topic::published("need_category");
     const READ: Scope = Scope::PartnersRead;
     const WRITE: Scope = Scope::Admin;
 

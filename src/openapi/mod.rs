@@ -11,9 +11,8 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 
 mod contract;
-mod routes;
 pub use contract::{CONDITION_PATTERN, LINE_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
-pub use routes::{published_schema_names, PublishedNames, Routes};
+pub use platform::http::routes::{published_schema_names, PublishedNames, Routes};
 
 use crate::auth::Scope;
 

@@ -16,6 +16,7 @@ use crate::partners::model::{offerings_from_column, offerings_to_column, Offerin
 use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
+use journal::Topic;
 
 crate::text_enum! {
     /// Where an opportunity stands: taking volunteers, all helpers found, or over.
@@ -196,7 +197,7 @@ pub struct OpportunityQuery {
 pub struct Opportunities;
 
 impl Resource for Opportunities {
-    const NAME: &'static str = "opportunity";
+    const TOPIC: Topic = Topic::published("opportunity");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

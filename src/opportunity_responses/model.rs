@@ -18,6 +18,7 @@ use crate::opportunities::model::{status_of, Opportunities, OpportunityStatus};
 use crate::opportunities::store::OpportunityRow;
 use crate::resource::references::References;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// Where a response stands: waiting, accepted or declined by the school, or withdrawn by
@@ -161,7 +162,7 @@ pub struct ResponseQuery {
 pub struct Responses;
 
 impl Resource for Responses {
-    const NAME: &'static str = "opportunity_response";
+    const TOPIC: Topic = Topic::published("opportunity_response");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("opportunity_id", "opportunity"));

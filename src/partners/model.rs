@@ -11,6 +11,7 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::{http_url, trimmed};
 use crate::resource::{Ctx, Place, Resource};
+use journal::Topic;
 
 crate::text_enum! {
     /// What kind of organisation (or person) a partner is.
@@ -540,7 +541,7 @@ pub struct PartnerQuery {
 pub struct Partners;
 
 impl Resource for Partners {
-    const NAME: &'static str = "partner";
+    const TOPIC: Topic = Topic::published("partner");
     const READ: Scope = Scope::PartnersRead;
     const WRITE: Scope = Scope::PartnersWrite;
 
@@ -786,7 +787,13 @@ impl Resource for Partners {
         }
         for contact in crate::contacts::store::all_of(conn, &row.id)? {
             let contact = crate::contacts::model::Contact::from(contact);
-            crate::audit::deleted(conn, ctx.actor, "contact", &contact.id, &contact)?;
+            crate::audit::deleted(
+                conn,
+                ctx.actor,
+                crate::contacts::model::Contacts::TOPIC,
+                &contact.id,
+                &contact,
+            )?;
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::references::References;
 use crate::resource::{Access, Ctx, Place, Resource};
+use journal::Topic;
 
 crate::text_enum! {
     /// Whom a procedure is for.
@@ -150,7 +151,7 @@ pub fn reads_audience(caller: &Caller, audience: &str) -> bool {
 pub struct Procedures;
 
 impl Resource for Procedures {
-    const NAME: &'static str = "procedure";
+    const TOPIC: Topic = Topic::published("procedure");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::Admin;
 

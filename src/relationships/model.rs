@@ -18,6 +18,7 @@ use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
 use crate::users::store::UserRow;
+use journal::Topic;
 
 /// The writable fields of a relationship.
 ///
@@ -146,7 +147,7 @@ pub struct RelationshipQuery {
 pub struct Relationships;
 
 impl Resource for Relationships {
-    const NAME: &'static str = "relationship";
+    const TOPIC: Topic = Topic::published("relationship");
     const READ: Scope = Scope::PartnersRead;
     const WRITE: Scope = Scope::PartnersWrite;
 

@@ -14,6 +14,7 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// Where a responsibility stands; a `done` or `dropped` one is never overdue.
@@ -343,7 +344,7 @@ pub struct ResponsibilityQuery {
 pub struct Responsibilities;
 
 impl Resource for Responsibilities {
-    const NAME: &'static str = "responsibility";
+    const TOPIC: Topic = Topic::published("responsibility");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("agreement_id", "agreement"));

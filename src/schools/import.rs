@@ -306,7 +306,7 @@ fn upsert(
         audit::created(
             conn,
             actor,
-            Schools::NAME,
+            Schools::TOPIC,
             &created.id,
             &School::try_from(created.clone())?,
         )?;
@@ -330,7 +330,7 @@ fn upsert(
         School::try_from(current.clone())?,
         School::try_from(next.clone())?,
     );
-    audit::updated(conn, actor, Schools::NAME, &next.id, &before, &after)?;
+    audit::updated(conn, actor, Schools::TOPIC, &next.id, &before, &after)?;
     if row.deleted && current.active {
         outcome.deactivated += 1;
     } else {

@@ -11,6 +11,7 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Ctx, Place, Resource};
+use journal::Topic;
 
 crate::text_enum! {
     /// A grade level, from pre-kindergarten to grade 12.
@@ -217,7 +218,7 @@ pub struct SchoolQuery {
 pub struct Schools;
 
 impl Resource for Schools {
-    const NAME: &'static str = "school";
+    const TOPIC: Topic = Topic::published("school");
     const READ: Scope = Scope::SchoolsRead;
     const WRITE: Scope = Scope::SchoolsWrite;
 

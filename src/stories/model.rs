@@ -20,6 +20,7 @@ use crate::resource::references::References;
 use crate::resource::{Ctx, Place, Resource};
 use crate::schools::store::SchoolRow;
 use crate::suppression::Suppression;
+use journal::Topic;
 
 crate::text_enum! {
     /// Where a story stands: written, on the public showcase, or taken down for good.
@@ -317,7 +318,7 @@ pub struct StoryQuery {
 pub struct Stories;
 
 impl Resource for Stories {
-    const NAME: &'static str = "story";
+    const TOPIC: Topic = Topic::published("story");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

@@ -17,6 +17,7 @@ use crate::http::text::trimmed;
 use crate::kpi_definitions::model::any_slug;
 use crate::resource::{Access, Ctx, Place, Resource};
 use crate::suppression::Partition;
+use journal::Topic;
 
 /// The writable fields of a student group.
 ///
@@ -172,7 +173,7 @@ pub fn partitions(groups: &[GroupRow]) -> Vec<Partition> {
 pub struct StudentGroups;
 
 impl Resource for StudentGroups {
-    const NAME: &'static str = "student_group";
+    const TOPIC: Topic = Topic::published("student_group");
     const READ: Scope = Scope::KpiRead;
     const WRITE: Scope = Scope::Admin;
 

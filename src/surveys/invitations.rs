@@ -122,7 +122,7 @@ pub async fn create_invitations(
             crate::audit::created(
                 conn,
                 &actor,
-                "survey_invitations",
+                journal::Topic::unpublished("survey_invitations"),
                 &id,
                 &json!({"survey_id": id, "count": count}),
             )?;

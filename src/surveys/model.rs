@@ -17,6 +17,7 @@ use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::kpi_definitions::model::any_slug;
 use crate::resource::{Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// What a survey is for.
@@ -413,7 +414,7 @@ pub struct SurveyQuery {
 pub struct Surveys;
 
 impl Resource for Surveys {
-    const NAME: &'static str = "survey";
+    const TOPIC: Topic = Topic::published("survey");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 

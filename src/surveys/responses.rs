@@ -419,7 +419,13 @@ pub fn respond(
         audience,
         created_at: row.created_at.and_utc(),
     };
-    crate::audit::created(conn, actor, "survey_response", &row.id, &receipt)?;
+    crate::audit::created(
+        conn,
+        actor,
+        journal::Topic::unpublished("survey_response"),
+        &row.id,
+        &receipt,
+    )?;
     Ok(receipt)
 }
 

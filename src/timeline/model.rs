@@ -10,6 +10,7 @@ use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// What a timeline item marks.
@@ -313,7 +314,7 @@ pub struct TimelineQuery {
 pub struct TimelineItems;
 
 impl Resource for TimelineItems {
-    const NAME: &'static str = "timeline_item";
+    const TOPIC: Topic = Topic::published("timeline_item");
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("agreement_id", "agreement"));

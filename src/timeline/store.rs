@@ -7,6 +7,7 @@ use crate::agreements::model::ReviewCadence;
 use crate::db::keyset::{After, Sort, SortKey};
 use crate::db::schema::timeline_items;
 use crate::db::{sql::new_id, DbConnection, MultiBackend};
+use crate::resource::Resource as _;
 use crate::resource::Stored;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -163,7 +164,13 @@ pub fn insert_generated_check_ins(
     for row in &rows {
         row.insert(conn)?;
         let shown = serde_json::json!({"agreement_id": agreement_id, "version": row.version});
-        crate::changes::record_from(conn, "timeline_item", &row.id, "created", &shown)?;
+        crate::changes::record_from(
+            conn,
+            super::model::TimelineItems::TOPIC,
+            &row.id,
+            "created",
+            &shown,
+        )?;
     }
     Ok(rows.len())
 }

@@ -9,6 +9,7 @@ use crate::error::{check_all, ApiError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource};
+use journal::Topic;
 
 fn lowercase_trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(trimmed(d)?.map(|s| s.to_lowercase()))
@@ -196,7 +197,7 @@ pub struct UserQuery {
 pub struct Users;
 
 impl Resource for Users {
-    const NAME: &'static str = "user";
+    const TOPIC: Topic = Topic::unpublished("user");
     const READ: Scope = Scope::Admin;
     const WRITE: Scope = Scope::Admin;
 

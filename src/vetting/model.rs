@@ -15,6 +15,7 @@ use crate::http::text::trimmed;
 use crate::partners::model::{stored, Partners, VettingStatus};
 use crate::partners::store::PartnerRow;
 use crate::resource::{Access, Ctx, Place, Resource, Stored};
+use journal::Topic;
 
 crate::text_enum! {
     /// `decision`: sets the partner's vetting (admin, or `vetting:decide`). `proposal`: evidence
@@ -124,7 +125,7 @@ crate::sort_enum! {
 pub struct VettingEntries;
 
 impl Resource for VettingEntries {
-    const NAME: &'static str = "vetting_entry";
+    const TOPIC: Topic = Topic::published("vetting_entry");
     const READ: Scope = Scope::PartnersRead;
     const WRITE: Scope = Scope::PartnersWrite;
     const PARENT: Option<(&'static str, &'static str)> = Some(("partner_id", "partner"));
@@ -292,7 +293,7 @@ impl Resource for VettingEntries {
             return Err(ApiError::raced());
         }
         let (old, new) = (Partners::represent(before)?, Partners::represent(after)?);
-        audit::updated(conn, ctx.actor, Partners::NAME, &new.id, &old, &new)?;
+        audit::updated(conn, ctx.actor, Partners::TOPIC, &new.id, &old, &new)?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use crate::db::keyset::{After, Sort};
 use crate::db::schema::vetting_entries;
 use crate::db::{sql::new_id, DbConnection, MultiBackend};
 use crate::partners::store::PartnerRow;
+use crate::resource::Resource as _;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = vetting_entries, treat_none_as_null = true)]
@@ -74,5 +75,11 @@ pub fn record_decision(
         .values(&row)
         .execute(conn)?;
     let shown = serde_json::json!({"partner_id": row.partner_id, "version": row.version});
-    crate::changes::record_from(conn, "vetting_entry", &row.id, "created", &shown)
+    crate::changes::record_from(
+        conn,
+        super::model::VettingEntries::TOPIC,
+        &row.id,
+        "created",
+        &shown,
+    )
 }

@@ -1,14 +1,8 @@
-//! Webhooks: district systems are told of every committed change they subscribe to, as signed
-//! Standard Webhooks events, in order, at least once. Events are written to an outbox in the
-//! change's own transaction ([`outbox`]) and sent by a worker ([`delivery`]) that retries for
-//! `WEBHOOK_RETRY_HOURS`; only public `https` receivers are reached unless the district lists a
-//! host ([`guard`]).
+//! Webhook endpoints as a resource, and their deliveries; the outbox and the delivery worker are
+//! the journal's.
 
 pub mod api;
-pub mod delivery;
-pub mod guard;
 pub mod model;
-pub mod outbox;
-pub mod store;
 
 pub use api::all_routes as routes;
+pub use journal::webhooks::{delivery, guard, outbox, store};

@@ -7,7 +7,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
@@ -21,11 +20,8 @@ use crate::error::{check_all, ApiError, FieldError};
 use crate::http::paging::PageRequest;
 use crate::http::text::trimmed;
 use crate::resource::{Access, Ctx, Place, Resource};
-
-/// What an event did, as the last part of its type.
-pub const ACTIONS: [&str; 3] = ["created", "updated", "deleted"];
-/// The event a ping sends.
-pub const PING: &str = "webhook.ping";
+pub use journal::webhooks::event::{subscribed, WebhookEvent, ACTIONS, PING};
+use journal::Topic;
 
 /// Every event type an endpoint may subscribe to: `*`, and for each resource of the change
 /// feed `{resource}.*` and `{resource}.{created|updated|deleted}`.
@@ -36,15 +32,6 @@ pub fn event_names() -> Vec<String> {
         names.extend(ACTIONS.iter().map(|a| format!("{resource}.{a}")));
     }
     names
-}
-
-/// Whether an endpoint subscribed to `patterns` (space-separated) takes `event`.
-pub fn subscribed(patterns: &str, resource: &str, action: &str) -> bool {
-    patterns.split(' ').any(|p| {
-        p == "*"
-            || p.strip_suffix(".*") == Some(resource)
-            || p.split_once('.') == Some((resource, action))
-    })
 }
 
 /// An event type an endpoint subscribes to; the document lists every one.
@@ -252,7 +239,7 @@ pub struct WebhookQuery {}
 pub struct Webhooks;
 
 impl Resource for Webhooks {
-    const NAME: &'static str = "webhook";
+    const TOPIC: Topic = Topic::unpublished("webhook");
     const READ: Scope = Scope::Admin;
     const WRITE: Scope = Scope::Admin;
 
@@ -416,24 +403,6 @@ impl From<DeliveryRow> for Delivery {
             delivered_at: row.delivered_at.map(|t| t.and_utc()),
         }
     }
-}
-
-/// The body of every delivery (Standard Webhooks). Headers: `webhook-id` (this `id`),
-/// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
-/// HMAC-SHA256, keyed with the endpoint's secret, of `{webhook-id}.{webhook-timestamp}.{body}`).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct WebhookEvent {
-    /// The event's id, also sent as `webhook-id`; the same on every attempt.
-    pub id: String,
-    /// `{resource}.{created|updated|deleted}`, or `webhook.ping`.
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// When the change was written (UTC), or when the ping was asked for.
-    pub occurred_at: DateTime<Utc>,
-    /// The resource as the API shows it to an administrator: after the write, or as it was
-    /// before a deletion. A ping carries `{"webhook_id"}`.
-    #[schema(value_type = Object)]
-    pub data: Value,
 }
 
 /// The filters of `GET /webhooks/{id}/deliveries`.

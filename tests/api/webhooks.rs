@@ -25,6 +25,7 @@ both!(
     a_failing_endpoint_shows_its_error_and_recovers,
     the_secret_is_shown_once,
     rolled_back_writes_send_nothing,
+    credentials_are_never_sent_to_subscribers,
     two_workers_never_send_an_event_twice,
     receivers_inside_the_network_are_refused,
     events_waiting_behind_a_failure_keep_their_retries,
@@ -404,11 +405,12 @@ async fn rolled_back_writes_send_nothing(db: TestDb) {
     assert_eq!(count_rows(&db.pool, "webhook_deliveries"), 1);
     // A write that records its change and then fails leaves no event behind.
     let mut conn = db.pool.get().unwrap();
-    let failed: Result<(), partnerships::error::ApiError> =
-        partnerships::db::write_transaction(&mut conn, |conn| {
+    let failed: Result<(), partnerships::error::ApiError> = partnerships::db::write_transaction(
+        &mut conn,
+        |conn| {
             partnerships::changes::record_from(
                 conn,
-                "partner",
+                <partnerships::partners::model::Partners as partnerships::resource::Resource>::TOPIC,
                 "0190a0a0-0000-7000-8000-000000000001",
                 "created",
                 &json!({"name": "Ghost"}),
@@ -416,10 +418,66 @@ async fn rolled_back_writes_send_nothing(db: TestDb) {
             Err(partnerships::error::ApiError::Conflict(
                 "changed my mind".into(),
             ))
-        });
+        },
+    );
     assert!(failed.is_err());
     drop(conn);
     assert_eq!(count_rows(&db.pool, "webhook_deliveries"), 1);
+}
+
+/// A subscriber to everything hears of partners, never of what holds credentials: users, API
+/// clients and other webhook endpoints are in the audit trail only.
+async fn credentials_are_never_sent_to_subscribers(db: TestDb) {
+    let app = app(&db).await;
+    post(
+        &app,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.district.example.org/a", "events": ["*"]}),
+    )
+    .await
+    .expect(201);
+    let user = post(
+        &app,
+        "/api/v1/users",
+        json!({"email": "u@d.org", "name": "U", "role": "viewer"}),
+    )
+    .await
+    .expect(201);
+    patch(
+        &app,
+        &format!("/api/v1/users/{}", user.id()),
+        json!({"name": "V"}),
+    )
+    .await
+    .expect(200);
+    post(
+        &app,
+        "/api/v1/clients",
+        json!({"name": "Some client", "role": "viewer"}),
+    )
+    .await
+    .expect(201);
+    post(
+        &app,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.district.example.org/b", "events": ["*"]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(count_rows(&db.pool, "webhook_deliveries"), 0);
+    let audit = get(&app, "/api/v1/audit-events?resource_type=user")
+        .await
+        .expect(200);
+    assert_eq!(audit.body["data"].as_array().map(Vec::len), Some(2));
+    post(
+        &app,
+        "/api/v1/partners",
+        json!({"name": "A", "kind": "museum"}),
+    )
+    .await
+    .expect(201);
+    // Both endpoints subscribe to everything: each is told of the partner, once.
+    assert_eq!(count_rows(&db.pool, "webhook_deliveries"), 2);
 }
 
 async fn two_workers_never_send_an_event_twice(db: TestDb) {
