@@ -66,7 +66,7 @@ use crate::config::{AppSettings, HttpSettings};
 use crate::db::DbPool;
 use crate::http::fallback::RouteTable;
 
-pub const API_PREFIX: &str = "/api/v1";
+pub use platform::http::API_PREFIX;
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 pub const TOKEN_PATH: &str = "/api/v1/oauth/token";
 

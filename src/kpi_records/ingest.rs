@@ -22,17 +22,7 @@ use crate::error::RowError;
 use crate::error::{ApiError, FieldError};
 use crate::kpi_targets::model::range_text;
 
-/// Bad rows listed in one answer (with every fault of each); the counts stay exact beyond.
-pub const MAX_LISTED_ROWS: usize = 1000;
-
-crate::text_enum! {
-    /// `all` (default): any bad row rejects the whole batch and nothing is written.
-    /// `partial`: good rows are written and bad ones reported.
-    pub enum BatchMode {
-        All => "all",
-        Partial => "partial",
-    }
-}
+pub use crate::resource::import::{BatchMode, MAX_LISTED_ROWS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -14,19 +14,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
-/// Non-blank text without control characters (tab, line feed and carriage return allowed).
-pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
-/// One line of non-blank text: no control characters at all (tab and line breaks are ones).
-/// Written out in the `pattern` of each one-line field's attribute.
-pub const LINE_PATTERN: &str =
-    r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
-/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
-pub const IDEMPOTENCY_KEY_PATTERN: &str = r"^[\x21-\x7e]{1,255}$";
-/// Query text: no control characters.
-pub const QUERY_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
-/// `*` or a list of (possibly weak) entity tags.
-pub const CONDITION_PATTERN: &str =
-    r#"^(\*|(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"( ?, ?(W/)?"[\x21\x23-\x2b\x2d-\x7e]*")*)$"#;
+use platform::http::text::{
+    CONDITION_PATTERN, IDEMPOTENCY_KEY_PATTERN, QUERY_PATTERN, TEXT_PATTERN,
+};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 

@@ -11,15 +11,15 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 
 mod contract;
-pub use contract::{CONDITION_PATTERN, LINE_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
 pub use platform::http::routes::{published_schema_names, PublishedNames, Routes};
+pub use platform::http::text::{CONDITION_PATTERN, LINE_PATTERN, QUERY_PATTERN, TEXT_PATTERN};
 
 use crate::auth::Scope;
 
 use crate::activities::model::TotalsBy;
 use crate::agreements::report::ExportFormat;
 use crate::error::{FieldError, Problem};
-use crate::kpi_records::ingest::BatchMode;
+use crate::resource::import::BatchMode;
 use crate::webhooks::model::WebhookEvent;
 
 #[derive(OpenApi)]

@@ -9,7 +9,7 @@ use crate::config::Policy;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::sheet::Sheet;
-use crate::kpi_records::ingest::BatchMode;
+use crate::resource::import::BatchMode;
 use crate::resource::{Ctx, Resource};
 
 crate::resource_api! {

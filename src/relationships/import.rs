@@ -18,8 +18,8 @@ use crate::contacts::model::Contacts;
 use crate::db::search::search_form;
 use crate::db::DbConnection;
 use crate::error::{ApiError, RowError};
-use crate::kpi_records::ingest::{BatchMode, MAX_LISTED_ROWS};
 use crate::partners::model::{Offering, PartnerKind, Partners};
+use crate::resource::import::{row_error, settle, BatchMode, Sheet};
 use crate::resource::{create_in, Ctx, Place};
 
 /// The columns a sheet may have (headers, case aside); `partner_name` or
@@ -118,16 +118,6 @@ pub struct RelationshipImport {
     pub rejected: usize,
     /// The bad rows (partial mode; in `all` mode they come in a 422).
     pub errors: Vec<RowError>,
-}
-
-fn fault(index: usize, line: u64, field: &str, code: &str, message: impl Into<String>) -> RowError {
-    RowError {
-        index,
-        line: Some(line),
-        field: (!field.is_empty()).then(|| field.to_owned()),
-        code: code.to_owned(),
-        message: message.into(),
-    }
 }
 
 /// What is wrong with a row: the field (empty for the row as a whole), a code and a message.
@@ -355,21 +345,8 @@ pub fn import_sheet(
     csv: &[u8],
     mode: BatchMode,
 ) -> Result<RelationshipImport, ApiError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
-    let headers = reader
-        .headers()
-        .map_err(|e| ApiError::BadRequest(format!("the sheet cannot be read: {e}")))?
-        .clone();
-    let columns: HashMap<String, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
+    let sheet = Sheet::read(csv, "the sheet")?;
+    let columns = sheet.columns().clone();
     for (needed, either) in [
         ("partner_name", "partner_external_id"),
         ("teacher_name", "teacher_email"),
@@ -384,22 +361,20 @@ pub fn import_sheet(
     }
     let mut outcome = RelationshipImport::default();
     let mut errors = Vec::new();
-    for (index, record) in reader.records().enumerate() {
+    for row in sheet.rows() {
         outcome.received += 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(fault(index, line, "", "malformed", format!("not CSV: {e}")));
+        let (index, line, record) = match row {
+            Ok(row) => (row.index, row.line, row.record),
+            Err(malformed) => {
+                errors.push(malformed);
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         if record
             .iter()
             .any(|cell| cell.chars().any(crate::http::body::is_forbidden_control))
         {
-            errors.push(fault(
+            errors.push(row_error(
                 index,
                 line,
                 "",
@@ -422,27 +397,13 @@ pub fn import_sheet(
             Err(RowFailure::Bad(problems)) => errors.extend(
                 problems
                     .into_iter()
-                    .map(|(field, code, message)| fault(index, line, &field, &code, message)),
+                    .map(|(field, code, message)| row_error(index, line, &field, &code, message)),
             ),
             Err(RowFailure::Fault(e)) => return Err(e),
         }
     }
-    outcome.rejected = errors
-        .iter()
-        .map(|e| e.index)
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    if mode == BatchMode::All && !errors.is_empty() {
-        let truncated = errors.len() > MAX_LISTED_ROWS;
-        errors.truncate(MAX_LISTED_ROWS);
-        return Err(ApiError::RowsRejected {
-            received: outcome.received,
-            rejected: outcome.rejected,
-            rows: errors,
-            truncated,
-        });
-    }
-    errors.truncate(MAX_LISTED_ROWS);
-    outcome.errors = errors;
+    let settled = settle(mode, outcome.received, errors)?;
+    outcome.rejected = settled.rejected;
+    outcome.errors = settled.errors;
     Ok(outcome)
 }

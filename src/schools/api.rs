@@ -2,7 +2,7 @@
 
 use super::import::{import_orgs, ImportOutcome};
 use super::model::{School, SchoolInput, SchoolQuery, Schools};
-use crate::kpi_records::ingest::BatchMode;
+use crate::resource::import::BatchMode;
 
 crate::resource_api! {
     resource: Schools, tag: "schools",

@@ -13,7 +13,7 @@ use super::store::{self, SchoolRow};
 use crate::audit::{self, Actor};
 use crate::db::{DbConnection, Stamp};
 use crate::error::{ApiError, FieldError, RowError};
-use crate::kpi_records::ingest::{BatchMode, MAX_LISTED_ROWS};
+use crate::resource::import::{row_error, settle, BatchMode, Sheet};
 use crate::resource::{Resource, Stored};
 
 /// What an import did.
@@ -101,17 +101,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(headers: &csv::StringRecord) -> Result<Columns, ApiError> {
-        let position: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                (
-                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                    i,
-                )
-            })
-            .collect();
+    fn of(position: &HashMap<String, usize>) -> Result<Columns, ApiError> {
         let required = |name: &str| {
             position.get(name).copied().ok_or_else(|| {
                 ApiError::Validation(vec![FieldError::new(
@@ -130,17 +120,6 @@ impl Columns {
             status: position.get("status").copied(),
             identifier: position.get("identifier").copied(),
         })
-    }
-}
-
-/// A bad row's error; `field` is `""` when the whole row is at fault (it is then `null`).
-fn row_error(index: usize, line: u64, field: &str, code: &str, message: String) -> RowError {
-    RowError {
-        index,
-        line: Some(line),
-        field: (!field.is_empty()).then(|| field.to_owned()),
-        code: code.to_owned(),
-        message,
     }
 }
 
@@ -223,33 +202,21 @@ pub fn import_orgs(
     mode: BatchMode,
     actor: &Actor,
 ) -> Result<ImportOutcome, ApiError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
-    let headers = reader
-        .headers()
-        .map_err(|e| ApiError::BadRequest(format!("orgs.csv cannot be read: {e}")))?
-        .clone();
-    let columns = Columns::of(&headers)?;
+    let sheet = Sheet::read(csv, "orgs.csv")?;
+    let columns = Columns::of(sheet.columns())?;
     let mut outcome = ImportOutcome::default();
     let mut seen = HashSet::new();
     let mut errors = Vec::new();
     let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
+    for row in sheet.rows() {
         outcome.received += 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(row_error(
-                    index,
-                    line,
-                    "",
-                    "malformed",
-                    format!("not CSV: {e}"),
-                ));
+        let (index, line, record) = match row {
+            Ok(row) => (row.index, row.line, row.record),
+            Err(malformed) => {
+                errors.push(malformed);
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         match read_row(&record, &columns, index, line) {
             Ok(None) => outcome.skipped += 1,
             Ok(Some(row)) if !seen.insert(row.sourced_id.clone()) => errors.push(row_error(
@@ -263,22 +230,12 @@ pub fn import_orgs(
             Err(bad) => errors.extend(bad),
         }
     }
-    outcome.rejected = errors.iter().map(|e| e.index).collect::<HashSet<_>>().len();
-    if mode == BatchMode::All && !errors.is_empty() {
-        let truncated = errors.len() > MAX_LISTED_ROWS;
-        errors.truncate(MAX_LISTED_ROWS);
-        return Err(ApiError::RowsRejected {
-            received: outcome.received,
-            rejected: outcome.rejected,
-            rows: errors,
-            truncated,
-        });
-    }
+    let settled = settle(mode, outcome.received, errors)?;
+    outcome.rejected = settled.rejected;
     for row in rows {
         upsert(conn, row, actor, &mut outcome)?;
     }
-    errors.truncate(MAX_LISTED_ROWS);
-    outcome.errors = errors;
+    outcome.errors = settled.errors;
     Ok(outcome)
 }
 

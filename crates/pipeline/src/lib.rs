@@ -9,6 +9,7 @@
 mod handlers;
 pub mod history;
 pub mod idempotency;
+pub mod import;
 mod list_query;
 pub mod references;
 mod routes;

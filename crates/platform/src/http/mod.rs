@@ -15,3 +15,6 @@ pub mod request_id;
 pub mod routes;
 pub mod sheet;
 pub mod text;
+
+/// Where every operation of the API lives (`/api/v1/...`).
+pub const API_PREFIX: &str = "/api/v1";
