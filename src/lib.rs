@@ -1,47 +1,24 @@
 //! The partnerships API as a library: `build_app` makes the very App that `serve` runs and that
 //! the integration tests call.
 
-pub mod activities;
-pub mod agreements;
-pub mod audit;
-pub mod calendars;
-pub mod changes;
-pub mod clients;
-pub mod committee_meetings;
-pub mod committee_members;
-pub mod committees;
-pub mod communication_plans;
-pub mod community_needs;
 pub mod config;
-pub mod contacts;
-pub mod continuum;
 pub mod dashboards;
-pub mod facilities;
-pub mod facility_bookings;
 pub mod housekeeping;
-pub mod kpi_definitions;
-pub mod kpi_progress;
-pub mod kpi_records;
-pub mod kpi_targets;
 pub mod monitoring;
-pub mod need_categories;
 pub mod openapi;
-pub mod opportunities;
-pub mod opportunity_responses;
-pub mod partners;
-pub mod procedures;
-pub mod relationships;
-pub mod responsibilities;
-pub mod schools;
 pub mod seed;
-pub mod stories;
-pub mod student_groups;
-pub mod surveys;
-pub mod timeline;
-pub mod users;
-pub mod vetting;
-pub mod webhooks;
 
+pub use commitments::{activities, agreements, procedures, responsibilities, timeline};
+pub use community::{
+    committee_meetings, committee_members, committees, communication_plans, community_needs,
+    need_categories, surveys,
+};
+pub use directory::{contacts, continuum, partners, relationships, schools, users, vetting};
+pub use integrations::{audit, changes, clients, webhooks};
+pub use kpis::{kpi_definitions, kpi_progress, kpi_records, kpi_targets, student_groups};
+pub use outreach::{
+    calendars, facilities, facility_bookings, opportunities, opportunity_responses, stories,
+};
 // The platform's floors under their old names, while the rooms above move to their own crates.
 pub use ::auth;
 pub use pipeline as resource;
@@ -99,55 +76,7 @@ fn document_parts(
     })
 }
 
-/// The resource types the change feed lists, with the scopes that read each (a partner
-/// account also sees only changes that concern it).
-pub fn feed_resources() -> Vec<(&'static str, Vec<auth::Scope>)> {
-    use auth::Scope;
-    use resource::Resource;
-    fn read<R: Resource>() -> (&'static str, Vec<Scope>) {
-        // The feed lists only what webhooks may send: an unpublished topic here is a build error.
-        const {
-            assert!(
-                R::TOPIC.published,
-                "the change feed lists published topics only"
-            )
-        };
-        (R::NAME, vec![R::READ])
-    }
-    vec![
-        read::<schools::model::Schools>(),
-        read::<partners::model::Partners>(),
-        read::<contacts::model::Contacts>(),
-        read::<vetting::model::VettingEntries>(),
-        read::<continuum::model::ContinuumLevels>(),
-        read::<agreements::model::Agreements>(),
-        read::<responsibilities::model::Responsibilities>(),
-        read::<timeline::model::TimelineItems>(),
-        read::<activities::model::Activities>(),
-        read::<kpi_definitions::model::KpiDefinitions>(),
-        read::<student_groups::model::StudentGroups>(),
-        read::<need_categories::model::NeedCategories>(),
-        read::<surveys::model::Surveys>(),
-        read::<committees::model::Committees>(),
-        read::<committee_members::model::Members>(),
-        read::<committee_meetings::model::Meetings>(),
-        read::<communication_plans::model::CommunicationPlans>(),
-        read::<facilities::model::Facilities>(),
-        read::<facility_bookings::model::Bookings>(),
-        read::<stories::model::Stories>(),
-        read::<relationships::model::Relationships>(),
-        read::<procedures::model::Procedures>(),
-        read::<opportunities::model::Opportunities>(),
-        read::<opportunity_responses::model::Responses>(),
-        // Targets are read with KPIs as well as agreements.
-        (
-            kpi_targets::model::KpiTargets::NAME,
-            vec![Scope::AgreementsRead, Scope::KpiRead],
-        ),
-        // A batch of KPI records is one change: a million rows would drown the feed.
-        (kpi_records::model::BATCH_RESOURCE, vec![Scope::KpiRead]),
-    ]
-}
+pub use integrations::feed::resources as feed_resources;
 
 fn api_routes(cfg: &mut ServiceConfig) {
     register_api(&mut Routes::new(cfg));

@@ -1,0 +1,16 @@
+//! KPI records: aggregate values per KPI, school, agreement, student group and period, pushed
+//! in bulk by the district's nightly scripts and read back with small cells suppressed.
+
+pub mod api;
+pub mod ingest;
+pub mod model;
+pub mod rollup;
+pub mod store;
+pub mod suppression;
+
+use platform::http::routes::Routes;
+
+pub fn routes(cfg: &mut Routes) {
+    cfg.service(api::ingest_kpi_records)
+        .service(api::list_kpi_records);
+}
