@@ -12,7 +12,7 @@ use partnerships::config::Policy;
 use partnerships::db::{self, DbConnection};
 use partnerships::error::ApiError;
 use partnerships::http::etag::IfMatch;
-use partnerships::resource::Ctx;
+use partnerships::resource::CallerContext;
 use partnerships::users::{self, model::User};
 
 use crate::{ClientCommand, ImportCommand, UserCommand};
@@ -68,8 +68,8 @@ fn with_conn<T>(
 }
 
 /// How the pipeline sees the operator at the command line.
-fn cli_ctx<'a>(caller: &'a Caller, actor: &'a Actor, policy: &'a Policy) -> Ctx<'a> {
-    Ctx {
+fn cli_ctx<'a>(caller: &'a Caller, actor: &'a Actor, policy: &'a Policy) -> CallerContext<'a> {
+    CallerContext {
         caller,
         actor,
         policy,
@@ -191,7 +191,7 @@ pub fn user(config: &Config, command: UserCommand) -> Result<(), String> {
             print(&out)
         }
         UserCommand::List => {
-            let rows = with_conn(config, |conn| Ok(users::store::all(conn)?))?;
+            let rows = with_conn(config, |conn| Ok(users::all(conn)?))?;
             for row in rows {
                 let user = User::from_row(&row).map_err(explain)?;
                 println!(

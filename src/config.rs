@@ -238,147 +238,155 @@ impl Config {
         }
         let port = number(&lookup, "PORT", 8080u16, 1..=65535)?;
         let database = parse_database_url(lookup("DATABASE_URL").as_deref())?;
-        let pool_size = number(&lookup, "DATABASE_POOL_SIZE", 10u32, 1..=200)?;
-        let pool_timeout = number(&lookup, "DATABASE_TIMEOUT_SECONDS", 5u64, 1..=300)?;
-        let statement_timeout = number(
-            &lookup,
-            "DATABASE_STATEMENT_TIMEOUT_SECONDS",
-            30u64,
-            0..=3600,
-        )?;
-        let max_body_bytes = number(
-            &lookup,
-            "MAX_BODY_BYTES",
-            1024 * 1024usize,
-            1024..=1024 * 1024 * 1024,
-        )?;
+        let pool = pool_settings(&lookup)?;
         let workers = match lookup("WORKERS") {
             None => None,
             Some(_) => Some(number(&lookup, "WORKERS", 1usize, 1..=256)?),
         };
-        let cors_origins = match lookup("CORS_ALLOWED_ORIGINS") {
-            None => Vec::new(),
-            Some(list) => {
-                let origins: Vec<String> = list
-                    .split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect();
-                for origin in &origins {
-                    let ok = origin == "*"
-                        || origin.starts_with("http://")
-                        || origin.starts_with("https://");
-                    if !ok {
-                        return Err(invalid(
-                            "CORS_ALLOWED_ORIGINS",
-                            format!("{origin:?} is not an origin like https://portal.district.org (or *)"),
-                        ));
-                    }
-                }
-                origins
-            }
-        };
-        let kpi_batch_max_rows = number(&lookup, "KPI_BATCH_MAX_ROWS", 50_000usize, 1..=1_000_000)?;
-        let kpi_batch_max_bytes = number(
-            &lookup,
-            "KPI_BATCH_MAX_BYTES",
-            32 * 1024 * 1024usize,
-            1024..=1024 * 1024 * 1024,
-        )?;
-        let kpi_min_cell_size = number(&lookup, "KPI_MIN_CELL_SIZE", 10i64, 1..=1000)?;
-        let kpi_export_max_rows =
-            number(&lookup, "KPI_EXPORT_MAX_ROWS", 100_000i64, 1..=100_000_000)?;
-        let rate_limits = RateLimits {
-            per_source_per_minute: number(
-                &lookup,
-                "RATE_LIMIT_SIGNIN_PER_MINUTE",
-                60u32,
-                0..=1_000_000,
-            )?,
-            per_account_per_minute: number(
-                &lookup,
-                "RATE_LIMIT_ACCOUNT_PER_MINUTE",
-                20u32,
-                0..=1_000_000,
-            )?,
-            trust_forwarded: boolean(&lookup, "TRUST_FORWARDED_FOR", false)?,
-            public_per_minute: number(
-                &lookup,
-                "RATE_LIMIT_PUBLIC_PER_MINUTE",
-                30u32,
-                0..=1_000_000,
-            )?,
-        };
+        let http = http_settings(&lookup)?;
+        let policy = policy(&lookup)?;
+        let rate_limits = rate_limits(&lookup)?;
         let tokens = token_config(&lookup, &database)?;
         Ok(Config {
             tokens,
             host: host.trim().to_owned(),
             port,
             database,
-            pool: PoolSettings {
-                max_size: pool_size,
-                connect_timeout: Duration::from_secs(pool_timeout),
-                statement_timeout: Duration::from_secs(statement_timeout),
-            },
+            pool,
             app: AppSettings {
-                http: HttpSettings {
-                    max_body_bytes,
-                    cors_origins,
-                },
+                http,
                 rate_limits,
                 sign_in_limits: None,
                 public_limit: None,
                 metrics_token: lookup("METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
                 metrics: None,
-                policy: Policy {
-                    require_vetting: boolean(&lookup, "REQUIRE_VETTING", true)?,
-                    kpi_batch_max_rows,
-                    kpi_batch_max_bytes,
-                    kpi_min_cell_size,
-                    kpi_export_max_rows,
-                    survey_answers_per_address: number(
-                        &lookup,
-                        "SURVEY_ANSWERS_PER_ADDRESS",
-                        20u32,
-                        0..=1_000_000,
-                    )?,
-                    changes_retention_days: number(
-                        &lookup,
-                        "CHANGES_RETENTION_DAYS",
-                        30u32,
-                        1..=3650,
-                    )?,
-                    idempotency_ttl_seconds: number(
-                        &lookup,
-                        "IDEMPOTENCY_TTL_SECONDS",
-                        86_400i64,
-                        60..=30 * 86_400,
-                    )?,
-                    webhook_allowed_hosts: lookup("WEBHOOK_ALLOWED_HOSTS")
-                        .map(|list| {
-                            list.split(',')
-                                .map(|h| h.trim().to_ascii_lowercase())
-                                .filter(|h| !h.is_empty())
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                },
+                policy,
             },
             workers,
-            webhooks: WebhookDelivery {
-                retry_window: Duration::from_secs(
-                    3600 * number(&lookup, "WEBHOOK_RETRY_HOURS", 24u64, 1..=720)?,
-                ),
-                timeout: Duration::from_secs(number(
-                    &lookup,
-                    "WEBHOOK_TIMEOUT_SECONDS",
-                    10u64,
-                    1..=120,
-                )?),
-                ..WebhookDelivery::default()
-            },
+            webhooks: webhook_delivery(&lookup)?,
         })
     }
+}
+
+fn pool_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<PoolSettings, ConfigError> {
+    let pool_size = number(lookup, "DATABASE_POOL_SIZE", 10u32, 1..=200)?;
+    let pool_timeout = number(lookup, "DATABASE_TIMEOUT_SECONDS", 5u64, 1..=300)?;
+    let statement_timeout = number(
+        lookup,
+        "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+        30u64,
+        0..=3600,
+    )?;
+    Ok(PoolSettings {
+        max_size: pool_size,
+        connect_timeout: Duration::from_secs(pool_timeout),
+        statement_timeout: Duration::from_secs(statement_timeout),
+    })
+}
+
+fn http_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<HttpSettings, ConfigError> {
+    let max_body_bytes = number(
+        lookup,
+        "MAX_BODY_BYTES",
+        1024 * 1024usize,
+        1024..=1024 * 1024 * 1024,
+    )?;
+    let cors_origins = match lookup("CORS_ALLOWED_ORIGINS") {
+        None => Vec::new(),
+        Some(list) => {
+            let origins: Vec<String> = list
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect();
+            for origin in &origins {
+                let ok = origin == "*"
+                    || origin.starts_with("http://")
+                    || origin.starts_with("https://");
+                if !ok {
+                    return Err(invalid(
+                        "CORS_ALLOWED_ORIGINS",
+                        format!(
+                            "{origin:?} is not an origin like https://portal.district.org (or *)"
+                        ),
+                    ));
+                }
+            }
+            origins
+        }
+    };
+    Ok(HttpSettings {
+        max_body_bytes,
+        cors_origins,
+    })
+}
+
+/// The district's rules (`Policy`).
+fn policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<Policy, ConfigError> {
+    Ok(Policy {
+        require_vetting: boolean(lookup, "REQUIRE_VETTING", true)?,
+        kpi_batch_max_rows: number(lookup, "KPI_BATCH_MAX_ROWS", 50_000usize, 1..=1_000_000)?,
+        kpi_batch_max_bytes: number(
+            lookup,
+            "KPI_BATCH_MAX_BYTES",
+            32 * 1024 * 1024usize,
+            1024..=1024 * 1024 * 1024,
+        )?,
+        kpi_min_cell_size: number(lookup, "KPI_MIN_CELL_SIZE", 10i64, 1..=1000)?,
+        kpi_export_max_rows: number(lookup, "KPI_EXPORT_MAX_ROWS", 100_000i64, 1..=100_000_000)?,
+        survey_answers_per_address: number(
+            lookup,
+            "SURVEY_ANSWERS_PER_ADDRESS",
+            20u32,
+            0..=1_000_000,
+        )?,
+        changes_retention_days: number(lookup, "CHANGES_RETENTION_DAYS", 30u32, 1..=3650)?,
+        idempotency_ttl_seconds: number(
+            lookup,
+            "IDEMPOTENCY_TTL_SECONDS",
+            86_400i64,
+            60..=30 * 86_400,
+        )?,
+        webhook_allowed_hosts: lookup("WEBHOOK_ALLOWED_HOSTS")
+            .map(|list| {
+                list.split(',')
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
+    Ok(RateLimits {
+        per_source_per_minute: number(
+            lookup,
+            "RATE_LIMIT_SIGNIN_PER_MINUTE",
+            60u32,
+            0..=1_000_000,
+        )?,
+        per_account_per_minute: number(
+            lookup,
+            "RATE_LIMIT_ACCOUNT_PER_MINUTE",
+            20u32,
+            0..=1_000_000,
+        )?,
+        trust_forwarded: boolean(lookup, "TRUST_FORWARDED_FOR", false)?,
+        public_per_minute: number(lookup, "RATE_LIMIT_PUBLIC_PER_MINUTE", 30u32, 0..=1_000_000)?,
+    })
+}
+
+fn webhook_delivery(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<WebhookDelivery, ConfigError> {
+    Ok(WebhookDelivery {
+        retry_window: Duration::from_secs(
+            3600 * number(lookup, "WEBHOOK_RETRY_HOURS", 24u64, 1..=720)?,
+        ),
+        timeout: Duration::from_secs(number(lookup, "WEBHOOK_TIMEOUT_SECONDS", 10u64, 1..=120)?),
+        ..WebhookDelivery::default()
+    })
 }
 
 /// The provider's URL: `https`, or `http` only on this machine (a provider in a test).

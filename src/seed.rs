@@ -18,10 +18,10 @@ use crate::contacts::model::Contacts;
 use crate::db::{today, DbConnection};
 use crate::error::ApiError;
 use crate::http::etag::IfMatch;
-use crate::kpi_records::store::{self as records, NewRecord};
+use crate::kpi_records::{self as records, NewRecord};
 use crate::kpi_targets::model::KpiTargets;
 use crate::partners::model::Partners;
-use crate::resource::{create_in, Ctx, Place, Resource};
+use crate::resource::{create_in_transaction, CallerContext, Collection, Resource};
 use crate::responsibilities::model::Responsibilities;
 use crate::schools::model::Schools;
 use crate::timeline::model::TimelineItems;
@@ -212,16 +212,16 @@ fn input<R: Resource>(body: Value) -> Result<R::Input, ApiError> {
 
 fn create<R: Resource>(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     body: Value,
 ) -> Result<String, ApiError> {
-    let row = create_in::<R>(conn, ctx, place, input::<R>(body)?)?;
+    let row = create_in_transaction::<R>(conn, ctx, place, input::<R>(body)?)?;
     Ok(crate::db::keyset::Keyed::id(&row).to_owned())
 }
 
-fn under(parent: &str) -> Place {
-    Place {
+fn under(parent: &str) -> Collection {
+    Collection {
         parent: Some(parent.to_owned()),
     }
 }
@@ -253,7 +253,7 @@ const MARKER: &str = "DEMO-S01";
 
 /// Seeds the demo in one transaction (the caller's).
 pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, ApiError> {
-    if crate::schools::store::by_external_id(conn, MARKER)?.is_some() {
+    if crate::schools::by_external_id(conn, MARKER)?.is_some() {
         return Ok(DemoOutcome::default());
     }
     let empty = count(conn, "schools")? == 0 && count(conn, "partners")? == 0;
@@ -265,7 +265,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
     }
     let caller = Caller::command_line();
     let actor = Actor::command_line();
-    let ctx = Ctx {
+    let ctx = CallerContext {
         caller: &caller,
         actor: &actor,
         policy,
@@ -282,7 +282,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
         let id = create::<Schools>(
             conn,
             &ctx,
-            &Place::TOP,
+            &Collection::TOP,
             json!({
                 "name": pattern.replace("{}", TOWNS[i]),
                 "external_id": format!("DEMO-S{:02}", i + 1),
@@ -341,7 +341,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
             if n >= 8 && n % 3 == 0 {
                 body["referred_by"] = json!(partners[dice.below(partners.len())].0);
             }
-            let id = create::<Partners>(conn, &ctx, &Place::TOP, body)?;
+            let id = create::<Partners>(conn, &ctx, &Collection::TOP, body)?;
             for c in 0..(1 + n % 2) {
                 let (first, last) = (FIRST[(n + c) % 12], LAST[(n * 3 + c) % 12]);
                 create::<Contacts>(
@@ -414,7 +414,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
         let agreement = create::<Agreements>(
             conn,
             &ctx,
-            &Place::TOP,
+            &Collection::TOP,
             json!({
                 "title": title, "lead_partner_id": lead, "school_ids": school_ids,
                 "start_date": date(start), "end_date": date(end),
@@ -525,7 +525,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
                 create::<Activities>(
                     conn,
                     &ctx,
-                    &Place::TOP,
+                    &Collection::TOP,
                     json!({
                         "partner_id": lead, "school_id": school_ids[a % school_ids.len()],
                         "agreement_id": agreement,
@@ -554,7 +554,7 @@ pub fn demo(conn: &mut DbConnection, policy: &Policy) -> Result<DemoOutcome, Api
     // The two school years before this one.
     let first_year = minus(year, 730);
     let mut kpi = |code: &str| -> Result<_, ApiError> {
-        crate::kpi_definitions::store::find(conn, code)?
+        <crate::kpi_definitions::DefinitionRow as crate::db::Stored>::find_key(conn, code)?
             .ok_or_else(|| ApiError::Internal(format!("the seeded KPI {code} is missing")))
     };
     let (attendance, absence) = (kpi("attendance_rate")?, kpi("chronic_absence_rate")?);

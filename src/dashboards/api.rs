@@ -10,19 +10,20 @@ use utoipa::{IntoParams, ToSchema};
 use super::community::{community, CommunityVoice};
 use super::listed::{listed, Listed};
 use super::store;
-use crate::activities::store::{self as activities, ActivityFilter};
+use crate::activities::{self, ActivityFilter};
 use crate::agreements::model::{AgreementStatus, Party};
 use crate::auth::{Caller, Role, Scope};
 use crate::config::Policy;
 use crate::db::{self, today, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::kpi_progress::series::{assess, catalogue, cells_of, seen_targets, KpiPoint};
-use crate::kpi_progress::store::{latest_target_cells, latest_target_members};
-use crate::kpi_records::suppression::Judge;
-use crate::kpi_targets::store as targets;
-use crate::partners::store::{self as partners, PartnerFilter};
+use crate::kpi_progress::{latest_target_cells, latest_target_members, CellRow};
+use crate::kpi_records::suppression::CellJudge;
+use crate::kpi_targets as targets;
+use crate::partners::{self, PartnerFilter};
 use crate::responsibilities::investment::{investment_of, InvestmentSummary};
 use crate::responsibilities::model::{from_centi, is_overdue, ResponsibilityStatus};
+use crate::responsibilities::ResponsibilityRow;
 use crate::suppression::Suppression;
 
 /// Partners of one continuum level (`null`: partners not placed on the continuum).
@@ -317,31 +318,68 @@ fn gather(
     min_cell_size: i64,
 ) -> Result<DistrictDashboard, ApiError> {
     let today = today();
-    let mut agreements_by_status: BTreeMap<String, usize> = AgreementStatus::ALL
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
-    let mut active = Vec::new();
-    let mut ongoing = Vec::new();
-    let mut titles = BTreeMap::new();
-    for (id, title, status, end_date) in store::agreement_states(conn)? {
-        let stored = AgreementStatus::parse(&status)
-            .ok_or_else(|| ApiError::Internal(format!("stored status {status:?} is unknown")))?;
-        let effective = stored.effective(end_date, today);
-        *agreements_by_status
-            .entry(effective.as_str().to_owned())
-            .or_default() += 1;
-        if effective == AgreementStatus::Active {
-            active.push(id.clone());
-        }
-        if matches!(effective, AgreementStatus::Active | AgreementStatus::OnHold) {
-            ongoing.push(id.clone());
-        }
-        titles.insert(id, title);
-    }
+    let agreements = AgreementStates::read(conn, today)?;
+    let work = store::responsibilities_of(conn, &agreements.ongoing)?;
+    let investment = investment_of(&work);
+    Ok(DistrictDashboard {
+        as_of: today,
+        partners_by_kind: store::partners_by_kind(conn)?.into_iter().collect(),
+        partners_by_continuum_level: partners_by_level(conn)?,
+        kpi_progress: kpi_overview(conn, suppression, &agreements, today, limit)?,
+        investment,
+        activities: activity_sums(conn)?,
+        vetting_expiring: vetting_expiring(conn, today, within_days, limit)?,
+        overdue_responsibilities: listed(overdue(work, today), limit),
+        missed_check_ins: listed(missed_check_ins(conn, &agreements.ongoing, today)?, limit),
+        community: community(conn, today, limit)?,
+        agreements_by_status: agreements.by_status,
+        min_cell_size,
+    })
+}
 
-    let partners_by_kind = store::partners_by_kind(conn)?.into_iter().collect();
-    let levels = crate::continuum::store::all(conn)?;
+/// Every agreement's status as read today, and which are active or ongoing.
+struct AgreementStates {
+    by_status: BTreeMap<String, usize>,
+    active: Vec<String>,
+    /// Active or on hold: their responsibilities and check-ins still count.
+    ongoing: Vec<String>,
+    titles: BTreeMap<String, String>,
+}
+
+impl AgreementStates {
+    fn read(conn: &mut DbConnection, today: NaiveDate) -> Result<AgreementStates, ApiError> {
+        let mut states = AgreementStates {
+            by_status: AgreementStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_owned(), 0))
+                .collect(),
+            active: Vec::new(),
+            ongoing: Vec::new(),
+            titles: BTreeMap::new(),
+        };
+        for (id, title, status, end_date) in store::agreement_states(conn)? {
+            let stored = AgreementStatus::parse(&status).ok_or_else(|| {
+                ApiError::Internal(format!("stored status {status:?} is unknown"))
+            })?;
+            let effective = stored.effective(end_date, today);
+            *states
+                .by_status
+                .entry(effective.as_str().to_owned())
+                .or_default() += 1;
+            if effective == AgreementStatus::Active {
+                states.active.push(id.clone());
+            }
+            if matches!(effective, AgreementStatus::Active | AgreementStatus::OnHold) {
+                states.ongoing.push(id.clone());
+            }
+            states.titles.insert(id, title);
+        }
+        Ok(states)
+    }
+}
+
+fn partners_by_level(conn: &mut DbConnection) -> Result<Vec<LevelCount>, ApiError> {
+    let levels = crate::continuum::all(conn)?;
     let mut partners_by_continuum_level: Vec<LevelCount> = store::partners_by_level(conn)?
         .into_iter()
         .map(|(id, partners)| {
@@ -355,10 +393,18 @@ fn gather(
         })
         .collect();
     partners_by_continuum_level.sort_by_key(|l| (l.rank.is_none(), l.rank));
+    Ok(partners_by_continuum_level)
+}
 
-    let catalogue = catalogue(conn)?;
-    // Both reads come ordered by period: the last cell of a key is its latest.
-    let judge = Judge::load(conn, suppression)?;
+/// A KPI target's key: agreement, KPI and student group.
+type TargetKey = (String, String, String);
+
+/// The latest cell of each KPI target's key, as this caller may see it (and whether hidden).
+fn latest_target_values(
+    conn: &mut DbConnection,
+    judge: &CellJudge,
+    today: NaiveDate,
+) -> Result<BTreeMap<TargetKey, (CellRow, bool)>, ApiError> {
     let mut latest_cells = BTreeMap::new();
     if judge.is_open() {
         for found in latest_target_cells(conn, today)? {
@@ -371,7 +417,7 @@ fn gather(
         }
     } else {
         let records = latest_target_members(conn, today)?;
-        for (agreement_id, cell, hidden) in cells_of(&judge, &records, |_| true) {
+        for (agreement_id, cell, hidden) in cells_of(judge, &records, |_| true) {
             let key = (
                 agreement_id,
                 cell.kpi_id.clone(),
@@ -380,9 +426,25 @@ fn gather(
             latest_cells.insert(key, (cell, hidden));
         }
     }
+    Ok(latest_cells)
+}
+
+/// Progress of the active agreements' KPI targets.
+fn kpi_overview(
+    conn: &mut DbConnection,
+    suppression: Suppression,
+    agreements: &AgreementStates,
+    today: NaiveDate,
+    limit: usize,
+) -> Result<KpiOverview, ApiError> {
+    let catalogue = catalogue(conn)?;
+    // Both reads come ordered by period: the last cell of a key is its latest.
+    let judge = CellJudge::load(conn, suppression)?;
+    let latest_cells = latest_target_values(conn, &judge, today)?;
+    let titles = &agreements.titles;
     let mut items = Vec::new();
     let (active_targets, codes): (Vec<_>, Vec<_>) =
-        targets::list(conn, &active)?.into_iter().unzip();
+        targets::list(conn, &agreements.active)?.into_iter().unzip();
     for ((target, _), code) in seen_targets(&judge, active_targets).into_iter().zip(codes) {
         let Some(kpi) = catalogue.get(&target.kpi_id) else {
             continue;
@@ -413,18 +475,17 @@ fn gather(
     }
     let on_track = items.iter().filter(|i| i.on_track == Some(true)).count();
     let off_track = items.iter().filter(|i| i.on_track == Some(false)).count();
-    let kpi_progress = KpiOverview {
+    Ok(KpiOverview {
         targets: items.len(),
         on_track,
         off_track,
         not_assessed: items.len() - on_track - off_track,
         items: items.into_iter().take(limit).collect(),
-    };
+    })
+}
 
-    let work = store::responsibilities_of(conn, &ongoing)?;
-    let investment = investment_of(&work);
-    let overdue: Vec<OverdueResponsibility> = work
-        .into_iter()
+fn overdue(work: Vec<ResponsibilityRow>, today: NaiveDate) -> Vec<OverdueResponsibility> {
+    work.into_iter()
         .filter_map(|r| {
             let status = ResponsibilityStatus::parse(&r.status)?;
             let party = Party::parse(&r.party)?;
@@ -437,8 +498,15 @@ fn gather(
                 status,
             })
         })
-        .collect();
-    let missed: Vec<MissedCheckIn> = store::missed_check_ins(conn, &ongoing, today)?
+        .collect()
+}
+
+fn missed_check_ins(
+    conn: &mut DbConnection,
+    ongoing: &[String],
+    today: NaiveDate,
+) -> Result<Vec<MissedCheckIn>, ApiError> {
+    Ok(store::missed_check_ins(conn, ongoing, today)?
         .into_iter()
         .map(|t| MissedCheckIn {
             id: t.id,
@@ -447,8 +515,10 @@ fn gather(
             scheduled_on: t.scheduled_on,
             status: t.status,
         })
-        .collect();
+        .collect())
+}
 
+fn activity_sums(conn: &mut DbConnection) -> Result<ActivitySums, ApiError> {
     let mut activities = ActivitySums::default();
     for row in activities::amounts(conn, &ActivityFilter::default())? {
         activities.activities += 1;
@@ -456,7 +526,16 @@ fn gather(
         activities.students_reached += i64::from(row.students_reached);
         activities.families_reached += i64::from(row.families_reached);
     }
+    Ok(activities)
+}
 
+/// Partners whose vetting expires within `within_days`: the first `limit` and their count.
+fn vetting_expiring(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    within_days: u32,
+    limit: usize,
+) -> Result<Listed<ExpiringVetting>, ApiError> {
     let last_day = today
         .checked_add_days(Days::new(u64::from(within_days)))
         .unwrap_or(today);
@@ -472,7 +551,7 @@ fn gather(
         i64::try_from(limit).unwrap_or(i64::MAX),
     )?;
     let expiring_count = partners::count(conn, &expiring_filter)?;
-    let vetting_expiring = Listed {
+    Ok(Listed {
         count: usize::try_from(expiring_count).unwrap_or(0),
         items: expiring
             .into_iter()
@@ -483,21 +562,6 @@ fn gather(
                 insurance_expires_on: p.insurance_expires_on,
             })
             .collect(),
-    };
-
-    Ok(DistrictDashboard {
-        as_of: today,
-        agreements_by_status,
-        partners_by_kind,
-        partners_by_continuum_level,
-        kpi_progress,
-        investment,
-        activities,
-        vetting_expiring,
-        overdue_responsibilities: listed(overdue, limit),
-        missed_check_ins: listed(missed, limit),
-        community: community(conn, today, limit)?,
-        min_cell_size,
     })
 }
 

@@ -100,14 +100,14 @@ pub fn community(
     limit: usize,
 ) -> Result<CommunityVoice, ApiError> {
     let represents: Vec<&str> = Represents::COMMUNITY.iter().map(|r| r.as_str()).collect();
-    let seats = crate::committees::store::seats_by_school(conn, &represents, today)?;
-    let hosted = crate::facility_bookings::store::hosted(conn, chrono::Utc::now().naive_utc())?;
+    let seats = crate::committees::seats_by_school(conn, &represents, today)?;
+    let hosted = crate::facility_bookings::hosted(conn, chrono::Utc::now().naive_utc())?;
     let school_ids: Vec<String> = seats
         .iter()
         .filter_map(|(s, _)| s.clone())
         .chain(hosted.iter().map(|(s, _, _)| s.clone()))
         .collect();
-    let school_names = crate::schools::store::names(conn, &school_ids)?;
+    let school_names = crate::schools::names(conn, &school_ids)?;
     let mut seats_by_school: Vec<SchoolSeats> = seats
         .into_iter()
         .map(|(school_id, seats)| SchoolSeats {
@@ -123,7 +123,7 @@ pub fn community(
     });
 
     let mut overdue = Vec::new();
-    for (plan_id, plan_title, tasks) in crate::communication_plans::store::all_tasks(conn)? {
+    for (plan_id, plan_title, tasks) in crate::communication_plans::all_tasks(conn)? {
         for task in tasks_of(&tasks)? {
             let task = PlanTask::of(task, today);
             if task.overdue {
@@ -164,8 +164,8 @@ pub fn community(
 }
 
 fn hosted_meetings(conn: &mut DbConnection, limit: usize) -> Result<HostedMeetings, ApiError> {
-    let committee = crate::committee_meetings::store::per_host(conn)?;
-    let agreement = crate::timeline::store::meetings_per_host(conn)?;
+    let committee = crate::committee_meetings::per_host(conn)?;
+    let agreement = crate::timeline::meetings_per_host(conn)?;
     let sum = |rows: &[(Option<String>, i64)]| rows.iter().map(|(_, n)| n).sum::<i64>();
     let (committee_meetings, agreement_meetings) = (sum(&committee), sum(&agreement));
     let mut per_partner: std::collections::BTreeMap<String, i64> = Default::default();
@@ -178,7 +178,7 @@ fn hosted_meetings(conn: &mut DbConnection, limit: usize) -> Result<HostedMeetin
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(limit);
     let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
-    let names = crate::partners::store::names(conn, &ids)?;
+    let names = crate::partners::names(conn, &ids)?;
     let by_partner = ranked
         .into_iter()
         .map(|(partner_id, meetings)| HostPartner {

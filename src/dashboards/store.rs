@@ -6,8 +6,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::{agreements, partners, responsibilities, timeline_items};
 use crate::db::DbConnection;
-use crate::responsibilities::store::ResponsibilityRow;
-use crate::timeline::store::TimelineRow;
+use crate::responsibilities::ResponsibilityRow;
+use crate::timeline::TimelineRow;
 
 /// Every agreement's id, title, stored status and end date (a district has hundreds).
 pub fn agreement_states(

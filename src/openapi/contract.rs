@@ -482,8 +482,8 @@ fn listed_item(op: &Map<String, Value>) -> Option<String> {
 /// `components.parameters` / `components.headers` entry, named after it (`If-Match` →
 /// `IfMatch`); where a name is written several ways, its most common way is the shared one.
 fn shared_parameters_and_headers(doc: &mut Value) {
-    let mut parameters = Tally::default();
-    let mut headers = Tally::default();
+    let mut parameters = SpellingCounts::default();
+    let mut headers = SpellingCounts::default();
     for op in operations(doc) {
         for param in op
             .get("parameters")
@@ -543,9 +543,9 @@ fn shared_parameters_and_headers(doc: &mut Value) {
 
 /// How often each way of writing a named parameter or header occurs.
 #[derive(Default)]
-struct Tally(Vec<(String, Value, usize)>);
+struct SpellingCounts(Vec<(String, Value, usize)>);
 
-impl Tally {
+impl SpellingCounts {
     fn count(&mut self, name: &str, value: &Value) {
         match self.0.iter_mut().find(|(n, v, _)| n == name && v == value) {
             Some((_, _, seen)) => *seen += 1,
@@ -832,7 +832,7 @@ mod tests {
 
     #[test]
     fn parameters_whose_names_meet_are_not_merged() {
-        let mut tally = Tally::default();
+        let mut tally = SpellingCounts::default();
         let dash = json!({"name": "page-size", "in": "header"});
         let underscore = json!({"name": "page_size", "in": "query"});
         for _ in 0..2 {

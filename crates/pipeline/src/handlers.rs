@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{Access, Ctx, ListQuery, Place, Resource, Stored};
+use super::{Access, CallerContext, Collection, ListQuery, Resource, Stored};
 use auth::Caller;
 use journal::audit;
 use platform::db::keyset::Keyed;
@@ -18,12 +18,12 @@ use platform::http::paging;
 use platform::settings::Policy;
 
 /// The parent of the request's path, for a sub-collection; a malformed id is simply not found.
-fn place<R: Resource>(req: &HttpRequest) -> Result<Place, ApiError> {
+fn place<R: Resource>(req: &HttpRequest) -> Result<Collection, ApiError> {
     let Some((param, noun)) = R::PARENT else {
-        return Ok(Place::TOP);
+        return Ok(Collection::TOP);
     };
     match req.match_info().get(param) {
-        Some(id) if is_id(id) => Ok(Place {
+        Some(id) if is_id(id) => Ok(Collection {
             parent: Some(id.to_owned()),
         }),
         _ => Err(ApiError::not_found(noun)),
@@ -53,7 +53,7 @@ fn visible<R: Resource>(
     conn: &mut DbConnection,
     row: Option<R::Row>,
     caller: &Caller,
-    place: &Place,
+    place: &Collection,
 ) -> Result<R::Row, ApiError> {
     match row {
         Some(r) if r.parent_id() == place.parent.as_deref() && R::visible_in(conn, caller, &r)? => {
@@ -68,7 +68,7 @@ fn visible<R: Resource>(
 pub fn locked<R: Resource>(
     conn: &mut DbConnection,
     caller: &Caller,
-    place: &Place,
+    place: &Collection,
     id: &str,
 ) -> Result<R::Row, ApiError> {
     if !R::Row::lock(conn, id)? {
@@ -79,9 +79,9 @@ pub fn locked<R: Resource>(
 }
 
 /// Rows as this caller may see them, judged in the operation's transaction.
-fn shown<R: Resource>(
+fn visible_outputs<R: Resource>(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     rows: Vec<R::Row>,
 ) -> Result<Vec<R::Output>, ApiError> {
     let outputs = rows
@@ -92,12 +92,12 @@ fn shown<R: Resource>(
 }
 
 /// One row as this caller may see it.
-fn shown_one<R: Resource>(
+fn visible_output<R: Resource>(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     row: R::Row,
 ) -> Result<R::Output, ApiError> {
-    shown::<R>(conn, ctx, vec![row])?
+    visible_outputs::<R>(conn, ctx, vec![row])?
         .pop()
         .ok_or_else(|| ApiError::Internal("for_caller dropped the row".into()))
 }
@@ -115,15 +115,15 @@ pub async fn list<R: Resource>(
         ListQuery::<R::Filter>::parse_sorted::<R::Sort>(req.query_string())?;
     let actor = caller.actor();
     let (data, next_cursor) = db::run(&pool, move |conn| {
-        let ctx = Ctx {
+        let ctx = CallerContext {
             caller: &caller,
             actor: &actor,
             policy: &policy,
         };
-        R::enter(conn, &ctx, &place, Access::Read)?;
+        R::authorize(conn, &ctx, &place, Access::Read)?;
         let rows = R::list(conn, &ctx, &place, filter, &page)?;
         let (rows, next_cursor) = paging::split(rows, page.limit, page.sort);
-        Ok((shown::<R>(conn, &ctx, rows)?, next_cursor))
+        Ok((visible_outputs::<R>(conn, &ctx, rows)?, next_cursor))
     })
     .await?;
     Ok(paging::respond(&req, data, next_cursor))
@@ -142,16 +142,16 @@ pub async fn get<R: Resource>(
     let key = item_key::<R>(&req)?;
     let actor = caller.actor();
     let (version, output) = db::run(&pool, move |conn| {
-        let ctx = Ctx {
+        let ctx = CallerContext {
             caller: &caller,
             actor: &actor,
             policy: &policy,
         };
-        R::enter(conn, &ctx, &place, Access::Read)?;
+        R::authorize(conn, &ctx, &place, Access::Read)?;
         let id = locate::<R>(conn, &key)?;
         let row = R::Row::find(conn, &id)?;
         let row = visible::<R>(conn, row, &caller, &place)?;
-        Ok((row.version(), shown_one::<R>(conn, &ctx, row)?))
+        Ok((row.version(), visible_output::<R>(conn, &ctx, row)?))
     })
     .await?;
     if if_none_match.matches(version) {
@@ -161,20 +161,20 @@ pub async fn get<R: Resource>(
 }
 
 /// Creates a row as `POST` does, inside the caller's transaction: the parent entered, the
-/// input checked and built, `saving`, the insert, `saved` and the audit event. The handler
+/// input checked and built, `before_save`, the insert, `after_save` and the audit event. The handler
 /// below runs it; so does anything else that creates (demo data).
-pub fn create_in<R: Resource>(
+pub fn create_in_transaction<R: Resource>(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     input: R::Input,
 ) -> Result<R::Row, ApiError> {
-    R::enter(conn, ctx, place, Access::Write)?;
+    R::authorize(conn, ctx, place, Access::Write)?;
     R::check(&input, None)?;
     let row = R::build(conn, input, place, Stamp::fresh(), None, ctx)?;
-    R::saving(conn, ctx, None, &row)?;
+    R::before_save(conn, ctx, None, &row)?;
     row.insert(conn)?;
-    R::saved(conn, ctx, None, &row)?;
+    R::after_save(conn, ctx, None, &row)?;
     audit::created(
         conn,
         ctx.actor,
@@ -199,31 +199,31 @@ pub async fn create<R: Resource>(
     let actor = caller.actor();
     let (id, version, output) = db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            let ctx = Ctx {
+            let ctx = CallerContext {
                 caller: &caller,
                 actor: &actor,
                 policy: &policy,
             };
-            let row = create_in::<R>(conn, &ctx, &place, input)?;
+            let row = create_in_transaction::<R>(conn, &ctx, &place, input)?;
             let (id, version) = (row.id().to_owned(), row.version());
-            Ok((id, version, shown_one::<R>(conn, &ctx, row)?))
+            Ok((id, version, visible_output::<R>(conn, &ctx, row)?))
         })
     })
     .await?;
-    R::committed();
+    R::after_commit();
     let location = format!("{}/{}", req.path().trim_end_matches('/'), id);
     Ok(created(&output, &location, version))
 }
 
 /// The in-transaction half of a change to one item: the row locked and visible,
 /// [`Resource::may_change`] holding, `change` making the next row from the current one (`None`:
-/// nothing to change, the version stays), `If-Match` holding, then [`Resource::saving`], the
-/// versioned update, [`Resource::saved`] and the audit event named `action`. Returns the row as
+/// nothing to change, the version stays), `If-Match` holding, then [`Resource::before_save`], the
+/// versioned update, [`Resource::after_save`] and the audit event named `action`. Returns the row as
 /// it now is. [`modify`] runs it for a request; the admin commands run it too.
-pub fn change_in<R, F>(
+pub fn change_in_transaction<R, F>(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     key: &str,
     if_match: &IfMatch,
     action: &str,
@@ -231,9 +231,14 @@ pub fn change_in<R, F>(
 ) -> Result<R::Row, ApiError>
 where
     R: Resource,
-    F: FnOnce(&mut DbConnection, &Ctx, &Place, &R::Row) -> Result<Option<R::Row>, ApiError>,
+    F: FnOnce(
+        &mut DbConnection,
+        &CallerContext,
+        &Collection,
+        &R::Row,
+    ) -> Result<Option<R::Row>, ApiError>,
 {
-    R::enter(conn, ctx, place, Access::Write)?;
+    R::authorize(conn, ctx, place, Access::Write)?;
     let id = locate::<R>(conn, key)?;
     let current = locked::<R>(conn, ctx.caller, place, &id)?;
     R::may_change(conn, ctx, &current)?;
@@ -244,11 +249,11 @@ where
     let Some(next) = next else {
         return Ok(current);
     };
-    R::saving(conn, ctx, Some(&current), &next)?;
+    R::before_save(conn, ctx, Some(&current), &next)?;
     if !next.update(conn, current.version())? {
         return Err(ApiError::raced());
     }
-    R::saved(conn, ctx, Some(&current), &next)?;
+    R::after_save(conn, ctx, Some(&current), &next)?;
     let secrets = R::secrets_changed(&current, &next);
     let (before, after) = (R::represent(current)?, R::represent(next.clone())?);
     audit::changed(
@@ -264,7 +269,7 @@ where
     Ok(next)
 }
 
-/// A change to one item, in one transaction (see [`change_in`]), audited as `update`. PUT and
+/// A change to one item, in one transaction (see [`change_in_transaction`]), audited as `update`. PUT and
 /// PATCH are this; so is a resource's own kind of write (recording a check-in). Answers 200
 /// with the new version.
 #[allow(clippy::too_many_arguments)]
@@ -279,16 +284,21 @@ pub async fn modify<R, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     R: Resource,
-    F: FnOnce(&mut DbConnection, &Ctx, &Place, &R::Row) -> Result<Option<R::Row>, ApiError>
+    F: FnOnce(
+            &mut DbConnection,
+            &CallerContext,
+            &Collection,
+            &R::Row,
+        ) -> Result<Option<R::Row>, ApiError>
         + Send
         + 'static,
 {
-    modify_as::<R, F>(req, caller, pool, policy, if_match, scope, "update", change).await
+    modify_audited_as::<R, F>(req, caller, pool, policy, if_match, scope, "update", change).await
 }
 
 /// [`modify`], audited as `action` (`revoke`).
 #[allow(clippy::too_many_arguments)]
-pub async fn modify_as<R, F>(
+pub async fn modify_audited_as<R, F>(
     req: HttpRequest,
     caller: Caller,
     pool: web::Data<DbPool>,
@@ -300,7 +310,12 @@ pub async fn modify_as<R, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     R: Resource,
-    F: FnOnce(&mut DbConnection, &Ctx, &Place, &R::Row) -> Result<Option<R::Row>, ApiError>
+    F: FnOnce(
+            &mut DbConnection,
+            &CallerContext,
+            &Collection,
+            &R::Row,
+        ) -> Result<Option<R::Row>, ApiError>
         + Send
         + 'static,
 {
@@ -310,25 +325,26 @@ where
     let actor = caller.actor();
     let (version, output) = db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            let ctx = Ctx {
+            let ctx = CallerContext {
                 caller: &caller,
                 actor: &actor,
                 policy: &policy,
             };
-            let row = change_in::<R, F>(conn, &ctx, &place, &key, &if_match, action, change)?;
-            Ok((row.version(), shown_one::<R>(conn, &ctx, row)?))
+            let row =
+                change_in_transaction::<R, F>(conn, &ctx, &place, &key, &if_match, action, change)?;
+            Ok((row.version(), visible_output::<R>(conn, &ctx, row)?))
         })
     })
     .await?;
-    R::committed();
+    R::after_commit();
     Ok(json_with_etag(StatusCode::OK, &output, version))
 }
 
 /// The row `input` makes of `current`, with the next version; `None` when it changes nothing.
 pub fn next_row<R: Resource>(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     current: &R::Row,
     input: R::Input,
 ) -> Result<Option<R::Row>, ApiError> {
@@ -429,17 +445,17 @@ pub async fn delete<R: Resource>(
     let actor = caller.actor();
     db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            let ctx = Ctx {
+            let ctx = CallerContext {
                 caller: &caller,
                 actor: &actor,
                 policy: &policy,
             };
-            R::enter(conn, &ctx, &place, Access::Write)?;
+            R::authorize(conn, &ctx, &place, Access::Write)?;
             let id = locate::<R>(conn, &key)?;
             let current = locked::<R>(conn, &caller, &place, &id)?;
             if_match.check(current.version())?;
             R::may_change(conn, &ctx, &current)?;
-            R::deleting(conn, &ctx, &current)?;
+            R::before_delete(conn, &ctx, &current)?;
             if !R::Row::delete(conn, &id, current.version())? {
                 return Err(ApiError::raced());
             }
@@ -448,6 +464,6 @@ pub async fn delete<R: Resource>(
         })
     })
     .await?;
-    R::committed();
+    R::after_commit();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,6 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use diesel::RunQueryDsl;
+use journal::audit::Actor;
+use platform::db::{DbConnection, Stamp};
 use platform::error::ApiError;
 
 /// Who recorded a version or a transition.
@@ -109,5 +112,120 @@ pub fn diff(older: &Recorded, newer: &Recorded) -> VersionDiff {
         to: newer.version,
         changes: journal::audit::diff(&older.snapshot, &newer.snapshot)
             .unwrap_or_else(|| Value::Object(Default::default())),
+    }
+}
+
+/// Where a resource keeps its versions: a table of whole snapshots, one row per version, with
+/// who recorded each, keyed by the resource's id in the `owner` column. Agreements and
+/// procedures each have one; this is the only code that reads or writes them.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionTable {
+    pub table: &'static str,
+    pub owner: &'static str,
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredVersion {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    snapshot: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    action: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    actor_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    actor_role: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    recorded_at: NaiveDateTime,
+}
+
+impl StoredVersion {
+    fn recorded(self) -> Result<Recorded, ApiError> {
+        Ok(Recorded {
+            version: self.version,
+            action: self.action,
+            actor_id: self.actor_id,
+            actor_role: self.actor_role,
+            recorded_at: self.recorded_at,
+            snapshot: snapshot(&self.snapshot)?,
+        })
+    }
+}
+
+impl VersionTable {
+    /// Keeps `shown` (the resource as readers see it) whole as the version `stamp` names,
+    /// recorded by `actor` with `action` (`create`, `update`, `transition`) when it was written.
+    pub fn record(
+        &self,
+        conn: &mut DbConnection,
+        stamp: &Stamp,
+        shown: &impl Serialize,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<(), ApiError> {
+        use diesel::sql_types::{BigInt, Text, Timestamp};
+        let snapshot = serde_json::to_string(shown)
+            .map_err(|e| ApiError::Internal(format!("cannot snapshot: {e}")))?;
+        let sql = format!(
+            "INSERT INTO {} ({}, version, snapshot, action, actor_id, actor_role, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            self.table, self.owner
+        );
+        diesel::sql_query(sql)
+            .bind::<Text, _>(&stamp.id)
+            .bind::<BigInt, _>(stamp.version)
+            .bind::<Text, _>(snapshot)
+            .bind::<Text, _>(action)
+            .bind::<Text, _>(&actor.id)
+            .bind::<Text, _>(&actor.role)
+            .bind::<Timestamp, _>(stamp.updated_at)
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Every version of `owner_id`, oldest first.
+    pub fn versions(
+        &self,
+        conn: &mut DbConnection,
+        owner_id: &str,
+    ) -> Result<Vec<Recorded>, ApiError> {
+        let rows: Vec<StoredVersion> = diesel::sql_query(self.select("ORDER BY version"))
+            .bind::<diesel::sql_types::Text, _>(owner_id)
+            .load(conn)?;
+        rows.into_iter().map(StoredVersion::recorded).collect()
+    }
+
+    /// Version `version` of `owner_id`, if it was ever recorded.
+    pub fn find(
+        &self,
+        conn: &mut DbConnection,
+        owner_id: &str,
+        version: i64,
+    ) -> Result<Option<Recorded>, ApiError> {
+        let rows: Vec<StoredVersion> = diesel::sql_query(self.select("AND version = $2"))
+            .bind::<diesel::sql_types::Text, _>(owner_id)
+            .bind::<diesel::sql_types::BigInt, _>(version)
+            .load(conn)?;
+        rows.into_iter()
+            .next()
+            .map(StoredVersion::recorded)
+            .transpose()
+    }
+
+    /// Forgets every version of `owner_id` (its resource is being deleted).
+    pub fn forget(&self, conn: &mut DbConnection, owner_id: &str) -> Result<usize, ApiError> {
+        let sql = format!("DELETE FROM {} WHERE {} = $1", self.table, self.owner);
+        Ok(diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(owner_id)
+            .execute(conn)?)
+    }
+
+    fn select(&self, rest: &str) -> String {
+        format!(
+            "SELECT version, snapshot, action, actor_id, actor_role, recorded_at FROM {} \
+             WHERE {} = $1 {rest}",
+            self.table, self.owner
+        )
     }
 }

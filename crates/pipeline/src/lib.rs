@@ -15,8 +15,8 @@ pub mod references;
 mod routes;
 
 pub use handlers::{
-    change_in, create, create_in, delete, get, list, locked, modify, modify_as, next_row, patch,
-    replace,
+    change_in_transaction, create, create_in_transaction, delete, get, list, locked, modify,
+    modify_audited_as, next_row, patch, replace,
 };
 pub use list_query::{ListParams, ListQuery};
 pub use platform::db::Stored;
@@ -38,12 +38,12 @@ use platform::settings::Policy;
 /// Where in the URL space an operation runs: the parent's id for a sub-collection
 /// (`/partners/{partner_id}/contacts`), nothing for a top-level collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub struct Collection {
     pub parent: Option<String>,
 }
 
-impl Place {
-    pub const TOP: Place = Place { parent: None };
+impl Collection {
+    pub const TOP: Collection = Collection { parent: None };
 
     /// The parent id; a resource that declares [`Resource::PARENT`] always has one.
     pub fn parent(&self) -> Result<&str, ApiError> {
@@ -55,28 +55,28 @@ impl Place {
 
 /// Who asks, for the hooks: the caller, how the audit trail names it, and the district's
 /// policy.
-pub struct Ctx<'a> {
+pub struct CallerContext<'a> {
     pub caller: &'a Caller,
     pub actor: &'a Actor,
     pub policy: &'a Policy,
 }
 
-/// The `enter` of district-wide lists only administrators change (the continuum, the KPI
+/// The `authorize` of district-wide lists only administrators change (the continuum, the KPI
 /// catalogue): the admin role, not only the scope, writes.
-pub fn admin_writes(ctx: &Ctx, access: Access) -> Result<(), ApiError> {
+pub fn admin_writes(ctx: &CallerContext, access: Access) -> Result<(), ApiError> {
     match access {
         Access::Write => ctx.caller.require_admin(),
         Access::Read => Ok(()),
     }
 }
 
-/// The `enter` of resources that hold credentials or reach out of the district (clients,
+/// The `authorize` of resources that hold credentials or reach out of the district (clients,
 /// users, webhooks): the admin role, not only the scope, for reads and writes alike.
-pub fn admin_only(ctx: &Ctx, _access: Access) -> Result<(), ApiError> {
+pub fn admin_only(ctx: &CallerContext, _access: Access) -> Result<(), ApiError> {
     ctx.caller.require_admin()
 }
 
-/// Whether an operation reads or writes, for [`Resource::enter`].
+/// Whether an operation reads or writes, for [`Resource::authorize`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
@@ -84,8 +84,8 @@ pub enum Access {
 }
 
 /// A resource's wire types, rules and scoping. The pipeline calls these in a fixed order:
-/// `enter` (parent visible and, for writes, locked), the row found, locked and checked for
-/// visibility, If-Match, `check` and `build`, `saving` or `deleting`, the store write, the audit
+/// `authorize` (parent visible and, for writes, locked), the row found, locked and checked for
+/// visibility, If-Match, `check` and `build`, `before_save` or `before_delete`, the store write, the audit
 /// event, all in one transaction.
 pub trait Resource: 'static {
     /// The audit trail's resource type, and whether the change feed and webhooks publish its
@@ -118,7 +118,7 @@ pub trait Resource: 'static {
     /// audit trail keeps the whole representation.
     fn for_caller(
         _conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         outputs: Vec<Self::Output>,
     ) -> Result<Vec<Self::Output>, ApiError> {
         Ok(outputs)
@@ -138,26 +138,30 @@ pub trait Resource: 'static {
     fn build(
         conn: &mut DbConnection,
         input: Self::Input,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         current: Option<&Self::Row>,
-        ctx: &Ctx,
+        ctx: &CallerContext,
     ) -> Result<Self::Row, ApiError>;
 
     /// Runs first in every operation: the parent exists and the caller may see it (and, for
     /// writes, write under it; the parent is locked so it cannot vanish mid-write).
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         _access: Access,
     ) -> Result<(), ApiError> {
         Ok(())
     }
 
-    /// The id an item's path names: by default the id itself, and any text that is not an id
-    /// is simply not found. (The KPI catalogue also takes a code.)
-    fn locate(_conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
+    /// The id an item's path names: the id itself, and any text that is not an id is simply
+    /// not found; a catalogue's rows are also named by code ([`Stored::CODED`]).
+    fn locate(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
+        if Self::Row::CODED {
+            use platform::db::keyset::Keyed;
+            return Ok(Self::Row::find_key(conn, key)?.map(|row| row.id().to_owned()));
+        }
         Ok(platform::db::sql::is_id(key).then(|| key.to_owned()))
     }
 
@@ -178,13 +182,17 @@ pub trait Resource: 'static {
 
     /// Whether the caller may change or delete this row (staff: rows of their schools). Runs
     /// once the row is locked and `If-Match` holds, before anything is compared or written.
-    fn may_change(_conn: &mut DbConnection, _ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
+    fn may_change(
+        _conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        _row: &Self::Row,
+    ) -> Result<(), ApiError> {
         Ok(())
     }
 
     /// The scope a write needs (`patch`: the body of a PATCH): `WRITE`, unless the resource
     /// lets some callers make narrower changes (a partner logging its own activity, or marking
-    /// its own responsibility done; `may_change` and `saving` then hold them to that).
+    /// its own responsibility done; `may_change` and `before_save` then hold them to that).
     fn write_scope(_caller: &Caller, _patch: Option<&serde_json::Value>) -> Scope {
         Self::WRITE
     }
@@ -192,8 +200,8 @@ pub trait Resource: 'static {
     /// Rows of one page, `page.limit + 1` of them at most (the extra one says there is more).
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         filter: Self::Filter,
         page: &platform::http::paging::PageRequest,
     ) -> Result<Vec<Self::Row>, ApiError>;
@@ -201,9 +209,9 @@ pub trait Resource: 'static {
     /// In the write transaction, before the row is inserted or updated: rules that need the
     /// database or the caller (references exist, who may set what), and changes to other rows
     /// that go with this one (each audited by the resource).
-    fn saving(
+    fn before_save(
         _conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&Self::Row>,
         _after: &Self::Row,
     ) -> Result<(), ApiError> {
@@ -212,9 +220,9 @@ pub trait Resource: 'static {
 
     /// In the write transaction, after the row is inserted or updated: records that hang off it
     /// (an agreement's version history).
-    fn saved(
+    fn after_save(
         _conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&Self::Row>,
         _after: &Self::Row,
     ) -> Result<(), ApiError> {
@@ -222,7 +230,11 @@ pub trait Resource: 'static {
     }
 
     /// In the write transaction, before the row is deleted.
-    fn deleting(_conn: &mut DbConnection, _ctx: &Ctx, _row: &Self::Row) -> Result<(), ApiError> {
+    fn before_delete(
+        _conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        _row: &Self::Row,
+    ) -> Result<(), ApiError> {
         Ok(())
     }
 
@@ -234,7 +246,7 @@ pub trait Resource: 'static {
 
     /// After a write has committed (not called when it fails): what must follow it outside the
     /// transaction (clients and users empty the principal cache).
-    fn committed() {}
+    fn after_commit() {}
 
     /// 404 for this resource.
     fn not_found() -> ApiError {

@@ -25,7 +25,8 @@ impl References {
         id: Option<&str>,
     ) -> Result<&mut Self, ApiError> {
         if let Some(id) = id {
-            if S::find_key(conn, id)?.is_none() {
+            // By id only: a catalogue's code names its row in a path, never in a reference.
+            if !platform::db::sql::is_id(id) || S::find(conn, id)?.is_none() {
                 self.problems.push(FieldError::new(
                     field,
                     "not_found",

@@ -2,7 +2,10 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{amounts, ActivityFilter};
 
 use platform::http::routes::Routes;
 

@@ -11,7 +11,8 @@ use super::store::{self, ActivityAmounts, ActivityFilter, ActivityRow};
 use crate::responsibilities::model::{from_centi, to_centi};
 use auth::{Caller, Role, Scope};
 use journal::Topic;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::references::References;
+use pipeline::{CallerContext, Collection, Resource};
 use platform::db::sql::is_id;
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
@@ -259,55 +260,36 @@ fn check_writer(
 
 /// The partner, school and agreement must exist, and the partner must be in the agreement.
 fn check_references(conn: &mut DbConnection, row: &ActivityRow) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    if !directory::partners::store::exists(conn, &row.partner_id)? {
-        errors.push(FieldError::new(
-            "partner_id",
-            "not_found",
-            "partner_id must be an existing partner",
-        ));
-    }
-    if let Some(host) = &row.host_partner_id {
-        if !directory::partners::store::exists(conn, host)? {
-            errors.push(FieldError::new(
-                "host_partner_id",
-                "not_found",
-                "host_partner_id must be an existing partner",
-            ));
-        }
-    }
-    if let Some(school) = &row.school_id {
-        if <directory::schools::store::SchoolRow as pipeline::Stored>::find(conn, school)?.is_none()
-        {
-            errors.push(FieldError::new(
-                "school_id",
-                "not_found",
-                "school_id must be an existing school",
-            ));
-        }
-    }
+    use directory::partners::PartnerRow;
+    use directory::schools::SchoolRow;
+    let mut references = References::new();
+    references
+        .to::<PartnerRow>(conn, "partner_id", "partner", Some(&row.partner_id))?
+        .to::<PartnerRow>(
+            conn,
+            "host_partner_id",
+            "partner",
+            row.host_partner_id.as_deref(),
+        )?
+        .to::<SchoolRow>(conn, "school_id", "school", row.school_id.as_deref())?;
     if let Some(agreement) = &row.agreement_id {
         let partners =
             crate::agreements::store::partners_of(conn, std::slice::from_ref(agreement))?;
         if partners.is_empty() {
-            errors.push(FieldError::new(
+            references.push(FieldError::new(
                 "agreement_id",
                 "not_found",
-                "agreement_id must be an existing agreement",
+                "agreement_id must be the id of an existing agreement",
             ));
         } else if !partners.iter().any(|(_, p, _)| *p == row.partner_id) {
-            errors.push(FieldError::new(
+            references.push(FieldError::new(
                 "agreement_id",
                 "partner_not_in_agreement",
                 "the partner is not part of this agreement",
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    references.done()
 }
 
 /// The filters of `GET /activities`.
@@ -479,10 +461,10 @@ impl Resource for Activities {
     fn build(
         _conn: &mut DbConnection,
         input: ActivityInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&ActivityRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<ActivityRow, ApiError> {
         Ok(ActivityRow {
             id: stamp.id,
@@ -522,14 +504,18 @@ impl Resource for Activities {
         }
     }
 
-    fn may_change(conn: &mut DbConnection, ctx: &Ctx, row: &ActivityRow) -> Result<(), ApiError> {
+    fn may_change(
+        conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &ActivityRow,
+    ) -> Result<(), ApiError> {
         check_writer(conn, ctx.caller, row)
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: ActivityQuery,
         page: &PageRequest,
     ) -> Result<Vec<ActivityRow>, ApiError> {
@@ -543,9 +529,9 @@ impl Resource for Activities {
         )?)
     }
 
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&ActivityRow>,
         row: &ActivityRow,
     ) -> Result<(), ApiError> {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::model::Agreements;
-use super::store::Loaded;
+use super::store::AgreementWithParties;
 use auth::Caller;
 use pipeline::{Access, Resource, Stored};
 use platform::db::sql::is_id;
@@ -25,18 +25,22 @@ pub fn load_visible(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &str,
-) -> Result<Loaded, ApiError> {
+) -> Result<AgreementWithParties, ApiError> {
     if !is_id(id) {
         return Err(Agreements::not_found());
     }
-    Loaded::find(conn, id)?
+    AgreementWithParties::find(conn, id)?
         .filter(|loaded| Agreements::visible(caller, loaded))
         .ok_or_else(Agreements::not_found)
 }
 
 /// The agreement of a sub-resource the caller wants to write: visible to it, and (staff) of
 /// its schools.
-pub fn writable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Loaded, ApiError> {
+pub fn writable(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<AgreementWithParties, ApiError> {
     let loaded = load_visible(conn, caller, id)?;
     caller.check_schools(&loaded.schools)?;
     Ok(loaded)
@@ -50,8 +54,8 @@ pub struct AgreementItemsPath {
     pub agreement_id: String,
 }
 
-/// The `enter` of an agreement's sub-resources: readers see the agreement, writers may write it.
-pub fn enter(
+/// The `authorize` of an agreement's sub-resources: readers see the agreement, writers may write it.
+pub fn authorize(
     conn: &mut DbConnection,
     caller: &Caller,
     agreement_id: &str,

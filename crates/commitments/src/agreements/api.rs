@@ -9,7 +9,7 @@ use super::model::{
     TransitionInput,
 };
 use auth::Caller;
-use pipeline::{Ctx, Resource};
+use pipeline::{CallerContext, Resource};
 use platform::db::{self, write_transaction, DbPool};
 use platform::error::ApiError;
 use platform::http::etag::{json_with_etag, IfMatch, IfMatchHeader};
@@ -87,7 +87,7 @@ pub async fn transition_agreement(
     let id = path.into_inner().id;
     let actor = caller.actor();
     let loaded = db::write(&pool, move |conn| {
-        let ctx = Ctx {
+        let ctx = CallerContext {
             caller: &caller,
             actor: &actor,
             policy: &policy,

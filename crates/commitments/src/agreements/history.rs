@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::{load_visible, AgreementPath};
 use super::model::Agreement;
-use super::store::{self, VersionRow};
+use super::store::{self, VERSIONS};
 use auth::{Caller, Scope};
-use pipeline::history::{self, Recorded, Recorder, VersionDiff, VersionSummary};
+use pipeline::history::{self, Recorder, VersionDiff, VersionSummary};
 use platform::db::{self, DbPool};
 use platform::error::ApiError;
 
@@ -76,17 +76,6 @@ pub struct Transition {
     pub at: DateTime<Utc>,
 }
 
-fn recorded(row: &VersionRow) -> Result<Recorded, ApiError> {
-    Ok(Recorded {
-        version: row.version,
-        action: row.action.clone(),
-        actor_id: row.actor_id.clone(),
-        actor_role: row.actor_role.clone(),
-        recorded_at: row.recorded_at,
-        snapshot: history::snapshot(&row.snapshot)?,
-    })
-}
-
 fn version_not_found() -> ApiError {
     ApiError::not_found("version")
 }
@@ -108,10 +97,10 @@ pub async fn list_agreement_versions(
     let id = path.into_inner().id;
     let rows = db::run(&pool, move |conn| {
         load_visible(conn, &caller, &id)?;
-        Ok(store::versions(conn, &id)?)
+        VERSIONS.versions(conn, &id)
     })
     .await?;
-    let out = history::summaries(rows.iter().map(recorded).collect::<Result<_, _>>()?);
+    let out = history::summaries(rows);
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -140,10 +129,12 @@ pub async fn get_agreement_version(
     let VersionPath { id, version } = path.into_inner();
     let row = db::run(&pool, move |conn| {
         load_visible(conn, &caller, &id)?;
-        store::find_version(conn, &id, version)?.ok_or_else(version_not_found)
+        VERSIONS
+            .find(conn, &id, version)?
+            .ok_or_else(version_not_found)
     })
     .await?;
-    let agreement: Agreement = serde_json::from_str(&row.snapshot)
+    let agreement: Agreement = serde_json::from_value(row.snapshot)
         .map_err(|e| ApiError::Internal(format!("stored snapshot is not valid: {e}")))?;
     Ok(HttpResponse::Ok().json(AgreementVersion {
         version: row.version,
@@ -184,12 +175,16 @@ pub async fn diff_agreement_versions(
     let from = query.from.unwrap_or(version.saturating_sub(1));
     let (older, newer) = db::run(&pool, move |conn| {
         load_visible(conn, &caller, &id)?;
-        let newer = store::find_version(conn, &id, version)?.ok_or_else(version_not_found)?;
-        let older = store::find_version(conn, &id, from)?.ok_or_else(version_not_found)?;
+        let newer = VERSIONS
+            .find(conn, &id, version)?
+            .ok_or_else(version_not_found)?;
+        let older = VERSIONS
+            .find(conn, &id, from)?
+            .ok_or_else(version_not_found)?;
         Ok((older, newer))
     })
     .await?;
-    let diff: VersionDiff = history::diff(&recorded(&older)?, &recorded(&newer)?);
+    let diff: VersionDiff = history::diff(&older, &newer);
     Ok(HttpResponse::Ok().json(diff))
 }
 

@@ -5,7 +5,10 @@ pub mod api;
 pub mod history;
 pub mod model;
 pub mod report;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{partners_of, schools_of, AgreementWithParties};
 
 use platform::http::routes::Routes;
 

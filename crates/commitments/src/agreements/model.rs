@@ -7,14 +7,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{
-    self, AgreementFilter, AgreementRow, Loaded, StatusFilter, TransitionRow, VersionRow,
+    self, AgreementFilter, AgreementRow, AgreementWithParties, StatusFilter, TransitionRow,
 };
 use auth::{Caller, Scope};
 use directory::partners::model::VettingStatus;
-use directory::partners::store::PartnerRow;
+use directory::partners::PartnerRow;
 use journal::audit::{self, Actor};
 use journal::Topic;
-use pipeline::{Ctx, Place, Resource, Stored};
+use pipeline::{CallerContext, Collection, Resource, Stored};
 use platform::db::sql::new_id;
 use platform::db::{now, today, DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
@@ -452,7 +452,7 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
-impl Loaded {
+impl AgreementWithParties {
     pub fn stored_status(&self) -> Result<AgreementStatus, ApiError> {
         stored(
             AgreementStatus::parse(&self.row.status),
@@ -524,14 +524,18 @@ impl Loaded {
 }
 
 /// What `input` describes, with the status and bookkeeping given.
-fn loaded_from(input: &AgreementInput, status: AgreementStatus, stamp: Stamp) -> Loaded {
+fn loaded_from(
+    input: &AgreementInput,
+    status: AgreementStatus,
+    stamp: Stamp,
+) -> AgreementWithParties {
     let outcomes: Vec<String> = input
         .desired_outcomes
         .iter()
         .flatten()
         .map(|o| o.trim().to_owned())
         .collect();
-    Loaded {
+    AgreementWithParties {
         row: AgreementRow {
             id: stamp.id,
             external_id: input.external_id.clone(),
@@ -568,7 +572,10 @@ fn loaded_from(input: &AgreementInput, status: AgreementStatus, stamp: Stamp) ->
 }
 
 /// The partners, schools and liaison named must exist (422 on the field).
-fn check_references(conn: &mut DbConnection, loaded: &Loaded) -> Result<(), ApiError> {
+fn check_references(
+    conn: &mut DbConnection,
+    loaded: &AgreementWithParties,
+) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     let mut partner_ids = loaded.others.clone();
     partner_ids.push(loaded.row.lead_partner_id.clone());
@@ -607,7 +614,7 @@ fn check_references(conn: &mut DbConnection, loaded: &Loaded) -> Result<(), ApiE
 /// An agreement involving students becomes (or stays) active only with every partner vetted.
 fn check_vetting(
     conn: &mut DbConnection,
-    loaded: &Loaded,
+    loaded: &AgreementWithParties,
     policy: &Policy,
 ) -> Result<(), ApiError> {
     if !policy.require_vetting || !loaded.row.involves_students {
@@ -656,25 +663,17 @@ fn check_vetting(
 /// Records a version snapshot of `loaded` (as stored) by `actor`.
 fn record_version(
     conn: &mut DbConnection,
-    loaded: &Loaded,
+    loaded: &AgreementWithParties,
     action: &str,
     actor: &Actor,
 ) -> Result<(), ApiError> {
-    let snapshot = serde_json::to_string(&loaded.represent(None)?)
-        .map_err(|e| ApiError::Internal(format!("cannot snapshot: {e}")))?;
-    store::insert_version(
+    store::VERSIONS.record(
         conn,
-        &VersionRow {
-            agreement_id: loaded.row.id.clone(),
-            version: loaded.row.version,
-            snapshot,
-            action: action.to_owned(),
-            actor_id: actor.id.clone(),
-            actor_role: actor.role.clone(),
-            recorded_at: loaded.row.updated_at,
-        },
-    )?;
-    Ok(())
+        &pipeline::Stored::stamp(loaded),
+        &loaded.represent(None)?,
+        action,
+        actor,
+    )
 }
 
 /// The filters of `GET /agreements`.
@@ -706,17 +705,17 @@ impl Resource for Agreements {
     const READ: Scope = Scope::AgreementsRead;
     const WRITE: Scope = Scope::AgreementsWrite;
 
-    type Row = Loaded;
+    type Row = AgreementWithParties;
     type Input = AgreementInput;
     type Output = Agreement;
     type Filter = AgreementQuery;
     type Sort = AgreementSort;
 
-    fn represent(loaded: Loaded) -> Result<Agreement, ApiError> {
+    fn represent(loaded: AgreementWithParties) -> Result<Agreement, ApiError> {
         loaded.represent(Some(today()))
     }
 
-    fn writable(loaded: &Loaded) -> Result<AgreementInput, ApiError> {
+    fn writable(loaded: &AgreementWithParties) -> Result<AgreementInput, ApiError> {
         loaded.input()
     }
 
@@ -728,11 +727,11 @@ impl Resource for Agreements {
     fn build(
         _conn: &mut DbConnection,
         input: AgreementInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
-        current: Option<&Loaded>,
-        _ctx: &Ctx,
-    ) -> Result<Loaded, ApiError> {
+        current: Option<&AgreementWithParties>,
+        _ctx: &CallerContext,
+    ) -> Result<AgreementWithParties, ApiError> {
         let status = match current {
             Some(current) => current.stored_status()?,
             None => AgreementStatus::Draft,
@@ -740,23 +739,27 @@ impl Resource for Agreements {
         Ok(loaded_from(&input, status, stamp))
     }
 
-    fn visible(caller: &Caller, loaded: &Loaded) -> bool {
+    fn visible(caller: &Caller, loaded: &AgreementWithParties) -> bool {
         caller
             .partner_scope()
             .is_none_or(|own| loaded.involves_partner(&own))
     }
 
-    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, loaded: &Loaded) -> Result<(), ApiError> {
+    fn may_change(
+        _conn: &mut DbConnection,
+        ctx: &CallerContext,
+        loaded: &AgreementWithParties,
+    ) -> Result<(), ApiError> {
         ctx.caller.check_schools(&loaded.schools)
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: AgreementQuery,
         page: &PageRequest,
-    ) -> Result<Vec<Loaded>, ApiError> {
+    ) -> Result<Vec<AgreementWithParties>, ApiError> {
         let today = today();
         let filter = AgreementFilter {
             q: query.q,
@@ -783,11 +786,11 @@ impl Resource for Agreements {
         Ok(store::load_many(conn, rows)?)
     }
 
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        before: Option<&Loaded>,
-        after: &Loaded,
+        ctx: &CallerContext,
+        before: Option<&AgreementWithParties>,
+        after: &AgreementWithParties,
     ) -> Result<(), ApiError> {
         ctx.caller.check_schools(&after.schools)?;
         check_references(conn, after)?;
@@ -808,18 +811,22 @@ impl Resource for Agreements {
         Ok(())
     }
 
-    fn saved(
+    fn after_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        before: Option<&Loaded>,
-        after: &Loaded,
+        ctx: &CallerContext,
+        before: Option<&AgreementWithParties>,
+        after: &AgreementWithParties,
     ) -> Result<(), ApiError> {
         let action = if before.is_some() { "update" } else { "create" };
         record_version(conn, after, action, ctx.actor)
     }
 
     /// Only drafts are deleted; an agreement that ever ran is terminated instead.
-    fn deleting(_conn: &mut DbConnection, _ctx: &Ctx, loaded: &Loaded) -> Result<(), ApiError> {
+    fn before_delete(
+        _conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        loaded: &AgreementWithParties,
+    ) -> Result<(), ApiError> {
         if loaded.stored_status()? != AgreementStatus::Draft {
             return Err(ApiError::Conflict(
                 "only draft agreements can be deleted; terminate it instead".to_owned(),
@@ -871,12 +878,12 @@ impl TransitionInput {
 /// before activation, check-ins generated once on activation, history and audit recorded.
 pub fn transition(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     id: &str,
     if_match: &IfMatch,
     to: AgreementStatus,
     note: Option<String>,
-) -> Result<Loaded, ApiError> {
+) -> Result<AgreementWithParties, ApiError> {
     let current = locked_for_change(conn, ctx, id, if_match)?;
     let from = current.stored_status()?;
     if !from.next().contains(&to) {
@@ -960,11 +967,11 @@ pub fn transition(
 /// schools.
 fn locked_for_change(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     id: &str,
     if_match: &IfMatch,
-) -> Result<Loaded, ApiError> {
-    let current = pipeline::locked::<Agreements>(conn, ctx.caller, &Place::TOP, id)?;
+) -> Result<AgreementWithParties, ApiError> {
+    let current = pipeline::locked::<Agreements>(conn, ctx.caller, &Collection::TOP, id)?;
     if_match.check(current.row.version)?;
     Agreements::may_change(conn, ctx, &current)?;
     Ok(current)

@@ -13,7 +13,7 @@ use super::model::Agreement;
 use super::store;
 use crate::activities::model::{totals, ActivityTotal, TotalsBy};
 use crate::activities::store::{self as activity_store, ActivityFilter};
-use crate::responsibilities::investment::{investment_of, InvestmentSummary};
+use crate::responsibilities::investment::{investment_of, InvestmentLine, InvestmentSummary};
 use crate::responsibilities::model::Responsibility;
 use crate::responsibilities::model::ResponsibilityStatus;
 use crate::responsibilities::store::{self as responsibility_store, ResponsibilityFilter};
@@ -23,6 +23,7 @@ use crate::timeline::store::{self as timeline_store, TimelineFilter};
 use auth::{Caller, Scope};
 use platform::db::{self, today, DbPool};
 use platform::error::ApiError;
+use platform::http::negotiate;
 use platform::http::text::inert;
 
 /// Responsibilities by status.
@@ -415,152 +416,145 @@ pub struct ExportQuery {
 }
 
 fn csv_rows(export: &AgreementExport) -> Result<Vec<u8>, ApiError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::Internal(format!("cannot write CSV: {e}"));
-    out.write_record([
-        "section",
-        "item",
-        "party",
-        "date",
-        "status",
-        "detail",
-        "committed",
-        "delivered",
-        "unit",
-    ])
-    .map_err(fail)?;
-    let a = &export.agreement;
-    let mut row = |cells: [&str; 9]| {
-        out.write_record(cells.map(inert).iter().map(|c| c.as_ref()))
-            .map_err(fail)
-    };
-    row([
-        "agreement",
-        "title",
-        "",
-        "",
-        a.status.as_str(),
-        &a.title,
-        "",
-        "",
-        "",
-    ])?;
-    row([
-        "agreement",
-        "period",
-        "",
-        &a.start_date.to_string(),
-        "",
-        &format!("{} to {}", a.start_date, a.end_date),
-        "",
-        "",
-        "",
-    ])?;
-    row([
-        "agreement",
-        "purpose",
-        "",
-        "",
-        "",
-        a.purpose.as_deref().unwrap_or(""),
-        "",
-        "",
-        "",
-    ])?;
-    row([
-        "agreement",
-        "shared_vision",
-        "",
-        "",
-        "",
-        a.shared_vision.as_deref().unwrap_or(""),
-        "",
-        "",
-        "",
-    ])?;
-    for (n, outcome) in a.desired_outcomes.iter().enumerate() {
-        row([
-            "outcome",
-            &(n + 1).to_string(),
-            "",
-            "",
-            "",
-            outcome,
-            "",
-            "",
-            "",
-        ])?;
-    }
-    for (n, c) in a.contributions.iter().enumerate() {
-        row([
-            "contribution",
-            &(n + 1).to_string(),
-            c.party.as_str(),
-            "",
-            "",
-            &c.description,
-            "",
-            "",
-            "",
-        ])?;
-    }
-    for r in &export.responsibilities {
-        let due = r.due_on.map(|d| d.to_string()).unwrap_or_default();
-        let (committed, delivered, unit) = match &r.investment {
-            Some(i) => (
-                i.committed.to_string(),
-                i.delivered.to_string(),
-                i.unit.clone().unwrap_or_else(|| i.kind.as_str().to_owned()),
-            ),
-            None => Default::default(),
-        };
-        row([
-            "responsibility",
-            &r.id,
-            r.party.as_str(),
-            &due,
-            r.status.as_str(),
-            &r.description,
-            &committed,
-            &delivered,
-            &unit,
-        ])?;
-    }
-    for t in &export.timeline {
-        let detail = format!("{}: {}", t.kind, t.title);
-        row([
-            "timeline",
-            &t.id,
-            "",
-            &t.scheduled_on.to_string(),
-            t.status.as_str(),
-            &detail,
-            "",
-            "",
-            "",
-        ])?;
-    }
-    for line in &export.investment.lines {
-        row([
-            "investment",
-            line.kind.as_str(),
-            line.party.as_str(),
-            "",
-            "",
-            "",
-            &line.committed.to_string(),
-            &line.delivered.to_string(),
-            line.kind.as_str(),
-        ])?;
-    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(CSV_HEADER).map_err(fail)?;
+    let mut rows = agreement_rows(&export.agreement);
+    rows.extend(responsibility_rows(&export.responsibilities));
+    rows.extend(timeline_rows(&export.timeline));
+    rows.extend(investment_rows(&export.investment.lines));
     let act = &export.activities;
     let detail = format!(
         "{} activities; {} hours; {} students and {} families reached",
         act.activities, act.hours, act.students_reached, act.families_reached
     );
-    row(["activities", "total", "", "", "", &detail, "", "", ""])?;
+    rows.push(detail_row("activities", "total", "", &detail));
+    for cells in rows {
+        out.write_record(cells.iter().map(|c| inert(c).into_owned()))
+            .map_err(fail)?;
+    }
     out.into_inner()
         .map_err(|e| ApiError::Internal(format!("cannot write CSV: {e}")))
+}
+
+/// The columns of the CSV export.
+const CSV_HEADER: [&str; 9] = [
+    "section",
+    "item",
+    "party",
+    "date",
+    "status",
+    "detail",
+    "committed",
+    "delivered",
+    "unit",
+];
+
+/// One line of the CSV export, in `CSV_HEADER`'s order.
+type CsvRow = [String; 9];
+
+/// A line that says something about `item` of `section` in its detail alone.
+fn detail_row(section: &str, item: &str, party: &str, detail: &str) -> CsvRow {
+    let mut cells = CsvRow::default();
+    cells[0] = section.to_owned();
+    cells[1] = item.to_owned();
+    cells[2] = party.to_owned();
+    cells[5] = detail.to_owned();
+    cells
+}
+
+/// The agreement itself: title and status, period, purpose, vision, outcomes, contributions.
+fn agreement_rows(a: &Agreement) -> Vec<CsvRow> {
+    let mut title = detail_row("agreement", "title", "", &a.title);
+    title[4] = a.status.as_str().to_owned();
+    let mut period = detail_row(
+        "agreement",
+        "period",
+        "",
+        &format!("{} to {}", a.start_date, a.end_date),
+    );
+    period[3] = a.start_date.to_string();
+    let mut rows = vec![
+        title,
+        period,
+        detail_row(
+            "agreement",
+            "purpose",
+            "",
+            a.purpose.as_deref().unwrap_or(""),
+        ),
+        detail_row(
+            "agreement",
+            "shared_vision",
+            "",
+            a.shared_vision.as_deref().unwrap_or(""),
+        ),
+    ];
+    for (n, outcome) in a.desired_outcomes.iter().enumerate() {
+        rows.push(detail_row("outcome", &(n + 1).to_string(), "", outcome));
+    }
+    for (n, c) in a.contributions.iter().enumerate() {
+        let item = (n + 1).to_string();
+        rows.push(detail_row(
+            "contribution",
+            &item,
+            c.party.as_str(),
+            &c.description,
+        ));
+    }
+    rows
+}
+
+fn responsibility_rows(responsibilities: &[Responsibility]) -> Vec<CsvRow> {
+    responsibilities
+        .iter()
+        .map(|r| {
+            let (committed, delivered, unit) = match &r.investment {
+                Some(i) => (
+                    i.committed.to_string(),
+                    i.delivered.to_string(),
+                    i.unit.clone().unwrap_or_else(|| i.kind.as_str().to_owned()),
+                ),
+                None => Default::default(),
+            };
+            [
+                "responsibility".to_owned(),
+                r.id.clone(),
+                r.party.as_str().to_owned(),
+                r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                r.status.as_str().to_owned(),
+                r.description.clone(),
+                committed,
+                delivered,
+                unit,
+            ]
+        })
+        .collect()
+}
+
+fn timeline_rows(timeline: &[TimelineItem]) -> Vec<CsvRow> {
+    timeline
+        .iter()
+        .map(|t| {
+            let mut cells = detail_row("timeline", &t.id, "", &format!("{}: {}", t.kind, t.title));
+            cells[3] = t.scheduled_on.to_string();
+            cells[4] = t.status.as_str().to_owned();
+            cells
+        })
+        .collect()
+}
+
+fn investment_rows(lines: &[InvestmentLine]) -> Vec<CsvRow> {
+    lines
+        .iter()
+        .map(|line| {
+            let mut cells = detail_row("investment", line.kind.as_str(), line.party.as_str(), "");
+            cells[6] = line.committed.to_string();
+            cells[7] = line.delivered.to_string();
+            cells[8] = line.kind.as_str().to_owned();
+            cells
+        })
+        .collect()
 }
 
 /// User text as inert Markdown: every character that starts markup is backslash-escaped, so
@@ -720,29 +714,20 @@ pub async fn export_agreement(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::AgreementsRead)?;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = query.format.unwrap_or(if accept.contains("text/csv") {
-        ExportFormat::Csv
-    } else if accept.contains("text/markdown") {
-        ExportFormat::Markdown
-    } else {
-        ExportFormat::Json
-    });
+    let format = query
+        .format
+        .unwrap_or(if negotiate::accepts(&req, "text/csv") {
+            ExportFormat::Csv
+        } else if negotiate::accepts(&req, "text/markdown") {
+            ExportFormat::Markdown
+        } else {
+            ExportFormat::Json
+        });
     let export = gather(&pool, caller, path.into_inner().id).await?;
     let name = format!("agreement-{}", export.agreement.id);
     Ok(match format {
         ExportFormat::Json => HttpResponse::Ok().json(export),
-        ExportFormat::Csv => HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ))
-            .body(csv_rows(&export)?),
+        ExportFormat::Csv => negotiate::csv(Some(&format!("{name}.csv"))).body(csv_rows(&export)?),
         ExportFormat::Markdown => HttpResponse::Ok()
             .content_type("text/markdown; charset=utf-8")
             .insert_header((

@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use pipeline::history::VersionTable;
 
 use pipeline::Stored;
 use platform::db::keyset::{After, KeyValue, Keyed, Sort, SortKey};
 use platform::db::schema::{
-    agreement_partners, agreement_schools, agreement_transitions, agreement_versions, agreements,
+    agreement_partners, agreement_schools, agreement_transitions, agreements,
 };
 use platform::db::search;
 use platform::db::{DbConnection, MultiBackend, Stamp};
@@ -57,13 +58,13 @@ impl Keyed for AgreementRow {
 /// A stored agreement with its partners (other than the lead) and schools: what the pipeline
 /// reads, locks and writes as one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
+pub struct AgreementWithParties {
     pub row: AgreementRow,
     pub others: Vec<String>,
     pub schools: Vec<String>,
 }
 
-impl Keyed for Loaded {
+impl Keyed for AgreementWithParties {
     fn id(&self) -> &str {
         &self.row.id
     }
@@ -73,7 +74,7 @@ impl Keyed for Loaded {
     }
 }
 
-impl Stored for Loaded {
+impl Stored for AgreementWithParties {
     fn stamp(&self) -> Stamp {
         Stamp {
             id: self.row.id.clone(),
@@ -133,7 +134,7 @@ impl Stored for Loaded {
     }
 }
 
-impl Loaded {
+impl AgreementWithParties {
     fn save_links(&self, conn: &mut DbConnection) -> QueryResult<()> {
         set_partners(conn, &self.row.id, &self.row.lead_partner_id, &self.others)?;
         set_schools(conn, &self.row.id, &self.schools)
@@ -141,7 +142,10 @@ impl Loaded {
 }
 
 /// Loads agreements with their partners and schools (two queries for any number).
-pub fn load_many(conn: &mut DbConnection, rows: Vec<AgreementRow>) -> QueryResult<Vec<Loaded>> {
+pub fn load_many(
+    conn: &mut DbConnection,
+    rows: Vec<AgreementRow>,
+) -> QueryResult<Vec<AgreementWithParties>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut others: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (agreement, partner, is_lead) in partners_of(conn, &ids)? {
@@ -155,7 +159,7 @@ pub fn load_many(conn: &mut DbConnection, rows: Vec<AgreementRow>) -> QueryResul
     }
     Ok(rows
         .into_iter()
-        .map(|row| Loaded {
+        .map(|row| AgreementWithParties {
             others: others.remove(&row.id).unwrap_or_default(),
             schools: schools.remove(&row.id).unwrap_or_default(),
             row,
@@ -377,45 +381,11 @@ pub fn schools_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(S
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = agreement_versions)]
-pub struct VersionRow {
-    pub agreement_id: String,
-    pub version: i64,
-    pub snapshot: String,
-    pub action: String,
-    pub actor_id: String,
-    pub actor_role: String,
-    pub recorded_at: NaiveDateTime,
-}
-
-pub fn insert_version(conn: &mut DbConnection, row: &VersionRow) -> QueryResult<()> {
-    diesel::insert_into(agreement_versions::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn versions(conn: &mut DbConnection, agreement_id: &str) -> QueryResult<Vec<VersionRow>> {
-    agreement_versions::table
-        .filter(agreement_versions::agreement_id.eq(agreement_id))
-        .order(agreement_versions::version.asc())
-        .select(VersionRow::as_select())
-        .load(conn)
-}
-
-pub fn find_version(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-    version: i64,
-) -> QueryResult<Option<VersionRow>> {
-    agreement_versions::table
-        .filter(agreement_versions::agreement_id.eq(agreement_id))
-        .filter(agreement_versions::version.eq(version))
-        .select(VersionRow::as_select())
-        .first(conn)
-        .optional()
-}
+/// The agreement's versions, kept whole (`pipeline::history`).
+pub const VERSIONS: VersionTable = VersionTable {
+    table: "agreement_versions",
+    owner: "agreement_id",
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = agreement_transitions)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{reads_audience, Procedure, ProcedureInput, ProcedureQuery, Procedures};
-use super::store::{self, ProcedureRow, ProcedureVersionRow};
+use super::store::{ProcedureRow, VERSIONS};
 use auth::Caller;
 use pipeline::history::{self, Recorded, Recorder, VersionDiff, VersionSummary};
 use pipeline::{Resource, Stored};
@@ -112,26 +112,11 @@ fn readable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Proced
 
 /// The versions the caller may read: for a partner, only those addressed to partners when
 /// they were written.
-fn readable_versions(
-    caller: &Caller,
-    rows: Vec<ProcedureVersionRow>,
-) -> Result<Vec<Recorded>, ApiError> {
-    let mut out = Vec::new();
-    for row in rows {
-        let snapshot = history::snapshot(&row.snapshot)?;
-        let audience = snapshot["audience"].as_str().unwrap_or_default();
-        if reads_audience(caller, audience) {
-            out.push(Recorded {
-                version: row.version,
-                action: row.action,
-                actor_id: row.actor_id,
-                actor_role: row.actor_role,
-                recorded_at: row.recorded_at,
-                snapshot,
-            });
-        }
-    }
-    Ok(out)
+fn readable_versions(caller: &Caller, versions: Vec<Recorded>) -> Vec<Recorded> {
+    versions
+        .into_iter()
+        .filter(|v| reads_audience(caller, v.snapshot["audience"].as_str().unwrap_or_default()))
+        .collect()
 }
 
 /// The versions of a procedure, oldest first, with the fields each changed.
@@ -151,7 +136,7 @@ pub async fn list_procedure_versions(
     let id = path.into_inner().id;
     let versions = db::run(&pool, move |conn| {
         readable(conn, &caller, &id)?;
-        readable_versions(&caller, store::versions(conn, &id)?)
+        Ok(readable_versions(&caller, VERSIONS.versions(conn, &id)?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(history::summaries(versions)))
@@ -164,10 +149,8 @@ fn version_of(
     id: &str,
     version: i64,
 ) -> Result<Recorded, ApiError> {
-    let rows = store::find_version(conn, id, version)?
-        .into_iter()
-        .collect();
-    readable_versions(caller, rows)?
+    let found = VERSIONS.find(conn, id, version)?.into_iter().collect();
+    readable_versions(caller, found)
         .pop()
         .ok_or_else(|| ApiError::not_found("version"))
 }

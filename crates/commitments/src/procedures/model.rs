@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::store::{self, ProcedureFilter, ProcedureRow, ProcedureVersionRow};
-use crate::agreements::store::Loaded;
+use super::store::{self, ProcedureFilter, ProcedureRow, VERSIONS};
+use crate::agreements::store::AgreementWithParties;
 use auth::{Caller, Role, Scope};
-use directory::continuum::store::LevelRow;
+use directory::continuum::LevelRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Access, Ctx, Place, Resource};
+use pipeline::{Access, CallerContext, Collection, Resource};
 use platform::db::{sets, DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -198,10 +198,10 @@ impl Resource for Procedures {
     fn build(
         _conn: &mut DbConnection,
         input: ProcedureInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&ProcedureRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<ProcedureRow, ApiError> {
         Ok(ProcedureRow {
             id: stamp.id,
@@ -223,10 +223,10 @@ impl Resource for Procedures {
         })
     }
 
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_writes(ctx, access)
@@ -238,8 +238,8 @@ impl Resource for Procedures {
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: ProcedureQuery,
         page: &PageRequest,
     ) -> Result<Vec<ProcedureRow>, ApiError> {
@@ -271,9 +271,9 @@ impl Resource for Procedures {
 
     /// The continuum levels and agreements this write adds exist (one linked before and
     /// deleted since stays, and does not block other changes).
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         before: Option<&ProcedureRow>,
         after: &ProcedureRow,
     ) -> Result<(), ApiError> {
@@ -294,7 +294,7 @@ impl Resource for Procedures {
         }
         for (i, agreement) in sets::from_column(&after.agreement_ids).iter().enumerate() {
             if !had(before.map(|b| b.agreement_ids.as_str()), agreement) {
-                references.to::<Loaded>(
+                references.to::<AgreementWithParties>(
                     conn,
                     &format!("agreement_ids[{i}]"),
                     "agreement",
@@ -306,36 +306,32 @@ impl Resource for Procedures {
     }
 
     /// Every version is kept whole, for the history and its diffs.
-    fn saved(
+    fn after_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&ProcedureRow>,
         after: &ProcedureRow,
     ) -> Result<(), ApiError> {
-        let snapshot = serde_json::to_string(&Self::represent(after.clone())?)
-            .map_err(|e| ApiError::Internal(format!("cannot snapshot: {e}")))?;
-        store::insert_version(
+        let action = match before {
+            Some(_) => "update",
+            None => "create",
+        };
+        VERSIONS.record(
             conn,
-            &ProcedureVersionRow {
-                procedure_id: after.id.clone(),
-                version: after.version,
-                snapshot,
-                action: match before {
-                    Some(_) => "update",
-                    None => "create",
-                }
-                .to_owned(),
-                actor_id: ctx.actor.id.clone(),
-                actor_role: ctx.actor.role.clone(),
-                recorded_at: after.updated_at,
-            },
-        )?;
-        Ok(())
+            &pipeline::Stored::stamp(after),
+            &Self::represent(after.clone())?,
+            action,
+            ctx.actor,
+        )
     }
 
     /// Its history goes with it (the audit trail keeps the last version).
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &ProcedureRow) -> Result<(), ApiError> {
-        store::delete_versions(conn, &row.id)?;
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &ProcedureRow,
+    ) -> Result<(), ApiError> {
+        VERSIONS.forget(conn, &row.id)?;
         Ok(())
     }
 }

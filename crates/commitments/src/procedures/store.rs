@@ -2,9 +2,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use pipeline::history::VersionTable;
 
 use platform::db::keyset::{After, Sort};
-use platform::db::schema::{procedure_versions, procedures};
+use platform::db::schema::procedures;
 use platform::db::{DbConnection, MultiBackend};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -62,49 +63,8 @@ pub fn page(
     query.limit(limit).load(conn)
 }
 
-/// One version of a procedure, whole, with who wrote it.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = procedure_versions)]
-pub struct ProcedureVersionRow {
-    pub procedure_id: String,
-    pub version: i64,
-    pub snapshot: String,
-    pub action: String,
-    pub actor_id: String,
-    pub actor_role: String,
-    pub recorded_at: NaiveDateTime,
-}
-
-pub fn insert_version(conn: &mut DbConnection, row: &ProcedureVersionRow) -> QueryResult<()> {
-    diesel::insert_into(procedure_versions::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// Every version of the procedure, oldest first.
-pub fn versions(conn: &mut DbConnection, procedure: &str) -> QueryResult<Vec<ProcedureVersionRow>> {
-    procedure_versions::table
-        .filter(procedure_versions::procedure_id.eq(procedure))
-        .order(procedure_versions::version.asc())
-        .select(ProcedureVersionRow::as_select())
-        .load(conn)
-}
-
-pub fn find_version(
-    conn: &mut DbConnection,
-    procedure: &str,
-    version: i64,
-) -> QueryResult<Option<ProcedureVersionRow>> {
-    procedure_versions::table
-        .filter(procedure_versions::procedure_id.eq(procedure))
-        .filter(procedure_versions::version.eq(version))
-        .select(ProcedureVersionRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn delete_versions(conn: &mut DbConnection, procedure: &str) -> QueryResult<usize> {
-    diesel::delete(procedure_versions::table.filter(procedure_versions::procedure_id.eq(procedure)))
-        .execute(conn)
-}
+/// The procedure's versions, kept whole (`pipeline::history`).
+pub const VERSIONS: VersionTable = VersionTable {
+    table: "procedure_versions",
+    owner: "procedure_id",
+};

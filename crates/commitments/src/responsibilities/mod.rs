@@ -3,7 +3,10 @@
 pub mod api;
 pub mod investment;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::ResponsibilityRow;
 
 use platform::http::routes::Routes;
 

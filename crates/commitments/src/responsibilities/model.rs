@@ -7,10 +7,10 @@ use validator::Validate;
 use super::store::{self, ResponsibilityFilter, ResponsibilityRow};
 use crate::agreements::access::load_visible;
 use crate::agreements::model::Party;
-use crate::agreements::store::Loaded;
+use crate::agreements::store::AgreementWithParties;
 use auth::{Caller, Role, Scope};
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{today, DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -257,7 +257,7 @@ impl Responsibility {
 /// The assignees must exist; a contact must belong to one of the agreement's partners.
 fn check_assignees(
     conn: &mut DbConnection,
-    agreement: &Loaded,
+    agreement: &AgreementWithParties,
     row: &ResponsibilityRow,
 ) -> Result<(), ApiError> {
     let mut errors = Vec::new();
@@ -266,7 +266,7 @@ fn check_assignees(
         partners.push(agreement.row.lead_partner_id.clone());
         let belongs = partners
             .iter()
-            .map(|p| directory::contacts::store::find(conn, p, contact))
+            .map(|p| directory::contacts::find(conn, p, contact))
             .collect::<Result<Vec<_>, _>>()?
             .iter()
             .any(Option::is_some);
@@ -279,7 +279,7 @@ fn check_assignees(
         }
     }
     if let Some(user) = &row.assignee_user_id {
-        if directory::users::store::find(conn, user)?.is_none() {
+        if directory::users::find(conn, user)?.is_none() {
             errors.push(FieldError::new(
                 "assignee_user_id",
                 "not_found",
@@ -299,7 +299,7 @@ fn check_assignees(
 fn is_partners_own(
     conn: &mut DbConnection,
     caller: &Caller,
-    agreement: &Loaded,
+    agreement: &AgreementWithParties,
     row: &ResponsibilityRow,
 ) -> Result<bool, ApiError> {
     let Some(own) = caller.partner_id.as_deref() else {
@@ -309,7 +309,7 @@ fn is_partners_own(
         return Ok(false);
     }
     Ok(match &row.assignee_contact_id {
-        Some(contact) => directory::contacts::store::find(conn, own, contact)?.is_some(),
+        Some(contact) => directory::contacts::find(conn, own, contact)?.is_some(),
         None => agreement.others.is_empty() && agreement.row.lead_partner_id == own,
     })
 }
@@ -391,10 +391,10 @@ impl Resource for Responsibilities {
     fn build(
         _conn: &mut DbConnection,
         input: ResponsibilityInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         _current: Option<&ResponsibilityRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<ResponsibilityRow, ApiError> {
         let investment = input.investment;
         Ok(ResponsibilityRow {
@@ -423,13 +423,13 @@ impl Resource for Responsibilities {
         })
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
-        crate::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
+        crate::agreements::access::authorize(conn, ctx.caller, place.parent()?, access)
     }
 
     /// A partner's status-only patch needs only `agreements:read`.
@@ -445,7 +445,7 @@ impl Resource for Responsibilities {
 
     fn may_change(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         row: &ResponsibilityRow,
     ) -> Result<(), ApiError> {
         if ctx.caller.role != Role::Partner {
@@ -463,8 +463,8 @@ impl Resource for Responsibilities {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         query: ResponsibilityQuery,
         page: &PageRequest,
     ) -> Result<Vec<ResponsibilityRow>, ApiError> {
@@ -483,13 +483,13 @@ impl Resource for Responsibilities {
         )?)
     }
 
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&ResponsibilityRow>,
         row: &ResponsibilityRow,
     ) -> Result<(), ApiError> {
-        let agreement = Loaded::find(conn, &row.agreement_id)?
+        let agreement = AgreementWithParties::find(conn, &row.agreement_id)?
             .ok_or_else(|| ApiError::not_found("agreement"))?;
         check_assignees(conn, &agreement, row)
     }

@@ -2,7 +2,10 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{meetings_per_host, TimelineRow};
 
 use platform::http::routes::Routes;
 

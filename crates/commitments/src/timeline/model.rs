@@ -6,7 +6,7 @@ use validator::Validate;
 use super::store::{self, TimelineFilter, TimelineRow};
 use auth::Scope;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{today, DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -349,10 +349,10 @@ impl Resource for TimelineItems {
     fn build(
         _conn: &mut DbConnection,
         input: TimelineItemInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         current: Option<&TimelineRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<TimelineRow, ApiError> {
         Ok(TimelineRow {
             id: stamp.id,
@@ -381,14 +381,14 @@ impl Resource for TimelineItems {
     }
 
     /// The host partner exists.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&TimelineRow>,
         after: &TimelineRow,
     ) -> Result<(), ApiError> {
         pipeline::references::References::new()
-            .to::<directory::partners::store::PartnerRow>(
+            .to::<directory::partners::PartnerRow>(
                 conn,
                 "host_partner_id",
                 "partner",
@@ -397,19 +397,19 @@ impl Resource for TimelineItems {
             .done()
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
-        crate::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
+        crate::agreements::access::authorize(conn, ctx.caller, place.parent()?, access)
     }
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         query: TimelineQuery,
         page: &PageRequest,
     ) -> Result<Vec<TimelineRow>, ApiError> {

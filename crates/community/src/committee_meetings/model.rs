@@ -9,10 +9,10 @@ use validator::Validate;
 
 use super::store::{self, MeetingFilter, MeetingRow};
 use auth::Scope;
-use directory::partners::store::PartnerRow;
+use directory::partners::PartnerRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Access, Ctx, Place, Resource};
+use pipeline::{Access, CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -217,10 +217,10 @@ impl Resource for Meetings {
     fn build(
         _conn: &mut DbConnection,
         input: MeetingInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         _current: Option<&MeetingRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<MeetingRow, ApiError> {
         let decisions: Vec<String> = input
             .decisions
@@ -253,19 +253,19 @@ impl Resource for Meetings {
         })
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
-        crate::committees::access::enter(conn, ctx, place, access)
+        crate::committees::access::authorize(conn, ctx, place, access)
     }
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         query: MeetingQuery,
         page: &PageRequest,
     ) -> Result<Vec<MeetingRow>, ApiError> {
@@ -285,9 +285,9 @@ impl Resource for Meetings {
     }
 
     /// The host partner exists; every attendee is a member of this committee.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&MeetingRow>,
         after: &MeetingRow,
     ) -> Result<(), ApiError> {

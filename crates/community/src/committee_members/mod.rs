@@ -3,6 +3,6 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
 
 pub use api::routes;

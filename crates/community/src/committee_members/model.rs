@@ -10,11 +10,11 @@ use validator::Validate;
 
 use super::store::{self, MemberFilter, MemberRow};
 use auth::Scope;
-use directory::contacts::store::ContactRow;
-use directory::users::store::UserRow;
+use directory::contacts::ContactRow;
+use directory::users::UserRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -253,7 +253,7 @@ impl Resource for Members {
     /// Users and contacts are named as they are named today.
     fn for_caller(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         mut outputs: Vec<Member>,
     ) -> Result<Vec<Member>, ApiError> {
         let users: Vec<String> = outputs.iter().filter_map(|m| m.user_id.clone()).collect();
@@ -298,10 +298,10 @@ impl Resource for Members {
     fn build(
         conn: &mut DbConnection,
         input: MemberInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         _current: Option<&MemberRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<MemberRow, ApiError> {
         let partner_id = match &input.contact_id {
             Some(contact) => Some(
@@ -338,19 +338,19 @@ impl Resource for Members {
         })
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
-        crate::committees::access::enter(conn, ctx, place, access)
+        crate::committees::access::authorize(conn, ctx, place, access)
     }
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         query: MemberQuery,
         page: &PageRequest,
     ) -> Result<Vec<MemberRow>, ApiError> {
@@ -372,9 +372,9 @@ impl Resource for Members {
     }
 
     /// The user exists; a user or contact holds one seat at a time.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&MemberRow>,
         after: &MemberRow,
     ) -> Result<(), ApiError> {
@@ -394,7 +394,11 @@ impl Resource for Members {
     }
 
     /// A member named in a meeting's attendance is history: end the term instead.
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &MemberRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &MemberRow,
+    ) -> Result<(), ApiError> {
         if crate::committee_meetings::store::attended_by(conn, &row.committee_id, &row.id)? {
             return Err(ApiError::Conflict(
                 "the member came to meetings on record: end the term instead (term_end)".into(),

@@ -2,16 +2,16 @@
 
 use super::model::Committees;
 use super::store::CommitteeRow;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::DbConnection;
 use platform::error::ApiError;
 
 /// The committee must be there and visible to the caller; writers must be able to change it
 /// (staff: a committee of their schools), and lock it, so it cannot go mid-write.
-pub fn enter(
+pub fn authorize(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     access: Access,
 ) -> Result<(), ApiError> {
     let id = place.parent()?;

@@ -4,6 +4,9 @@
 pub mod access;
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::seats_by_school;
 
 pub use api::routes;

@@ -8,10 +8,10 @@ use validator::Validate;
 
 use super::store::{self, CommitteeFilter, CommitteeRow};
 use auth::{Caller, Role, Scope};
-use directory::schools::store::SchoolRow;
+use directory::schools::SchoolRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::{CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -169,10 +169,10 @@ impl Resource for Committees {
     fn build(
         _conn: &mut DbConnection,
         input: CommitteeInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&CommitteeRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<CommitteeRow, ApiError> {
         Ok(CommitteeRow {
             id: stamp.id,
@@ -212,15 +212,19 @@ impl Resource for Committees {
         }
     }
 
-    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &CommitteeRow) -> Result<(), ApiError> {
+    fn may_change(
+        _conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &CommitteeRow,
+    ) -> Result<(), ApiError> {
         ctx.caller
             .check_school_or_district(row.school_id.as_deref())
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: CommitteeQuery,
         page: &PageRequest,
     ) -> Result<Vec<CommitteeRow>, ApiError> {
@@ -246,9 +250,9 @@ impl Resource for Committees {
     }
 
     /// The school exists; staff write for their schools, administrators for the district.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&CommitteeRow>,
         after: &CommitteeRow,
     ) -> Result<(), ApiError> {
@@ -260,7 +264,11 @@ impl Resource for Committees {
     }
 
     /// A committee with a history is kept: retire it instead.
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &CommitteeRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &CommitteeRow,
+    ) -> Result<(), ApiError> {
         let (members, meetings, plans) = store::dependants(conn, &row.id)?;
         if members + meetings + plans > 0 {
             return Err(ApiError::Conflict(format!(

@@ -3,6 +3,9 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::all_tasks;
 
 pub use api::routes;

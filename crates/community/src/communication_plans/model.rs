@@ -12,11 +12,11 @@ use validator::Validate;
 use super::store::{self, PlanFilter, PlanRow};
 use crate::committees::store::CommitteeRow;
 use auth::{Caller, Role, Scope};
-use commitments::agreements::store::Loaded;
-use directory::schools::store::SchoolRow;
+use commitments::agreements::AgreementWithParties;
+use directory::schools::SchoolRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource, Stored};
+use pipeline::{CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -473,7 +473,7 @@ fn schools_of(conn: &mut DbConnection, row: &PlanRow) -> Result<Option<Vec<Strin
     }
     match &row.agreement_id {
         Some(agreement) => Ok(Some(
-            Loaded::find(conn, agreement)?
+            AgreementWithParties::find(conn, agreement)?
                 .map(|a| a.schools)
                 .unwrap_or_default(),
         )),
@@ -565,10 +565,10 @@ impl Resource for CommunicationPlans {
     fn build(
         _conn: &mut DbConnection,
         input: PlanInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&PlanRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<PlanRow, ApiError> {
         let trim = |items: Option<Vec<String>>| -> Vec<String> {
             items
@@ -632,7 +632,7 @@ impl Resource for CommunicationPlans {
         };
         if let Some(agreement) = &row.agreement_id {
             let partners =
-                commitments::agreements::store::partners_of(conn, std::slice::from_ref(agreement))?;
+                commitments::agreements::partners_of(conn, std::slice::from_ref(agreement))?;
             if partners.iter().any(|(_, p, _)| *p == partner) {
                 return Ok(true);
             }
@@ -645,14 +645,18 @@ impl Resource for CommunicationPlans {
         )?)
     }
 
-    fn may_change(conn: &mut DbConnection, ctx: &Ctx, row: &PlanRow) -> Result<(), ApiError> {
+    fn may_change(
+        conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &PlanRow,
+    ) -> Result<(), ApiError> {
         may_write(conn, ctx.caller, row)
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: PlanQuery,
         page: &PageRequest,
     ) -> Result<Vec<PlanRow>, ApiError> {
@@ -676,16 +680,16 @@ impl Resource for CommunicationPlans {
     }
 
     /// The school, agreement and committee exist; staff write for their schools.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&PlanRow>,
         after: &PlanRow,
     ) -> Result<(), ApiError> {
         let mut references = References::new();
         references
             .to::<SchoolRow>(conn, "school_id", "school", after.school_id.as_deref())?
-            .to::<Loaded>(
+            .to::<AgreementWithParties>(
                 conn,
                 "agreement_id",
                 "agreement",

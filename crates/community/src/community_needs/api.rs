@@ -8,8 +8,8 @@ use super::model::{community_needs, hidden_needs, Assessment, CommunityNeeds, Ne
 use crate::surveys::model::Surveys;
 use crate::surveys::results::{needs_named, reads_live, released_answers, results};
 use auth::{Caller, Scope};
-use directory::partners::store::PartnerFilter;
-use directory::schools::store::SchoolRow;
+use directory::partners::PartnerFilter;
+use directory::schools::SchoolRow;
 use pipeline::{Resource, Stored};
 use platform::db::{self, DbPool};
 use platform::error::ApiError;
@@ -92,7 +92,7 @@ pub async fn community_needs_view(
             only: caller.partner_scope(),
             ..PartnerFilter::default()
         };
-        let partners = directory::partners::store::list(
+        let partners = directory::partners::list(
             conn,
             &filter,
             platform::db::keyset::ListSort::Name.into(),

@@ -10,7 +10,7 @@ use crate::need_categories::store::NeedRow;
 use crate::surveys::model::Question;
 use crate::surveys::results::{Figure, SurveyResults};
 use directory::partners::model::{offerings_from_column, Offering};
-use directory::partners::store::PartnerRow;
+use directory::partners::PartnerRow;
 use platform::error::ApiError;
 
 /// The parameters of `GET /community-needs`.

@@ -4,6 +4,6 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
 
 pub use api::routes;

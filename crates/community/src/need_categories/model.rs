@@ -11,8 +11,8 @@ use auth::Scope;
 use directory::partners::model::{offerings_from_column, offerings_to_column, Offering};
 use journal::Topic;
 use kpis::kpi_definitions::model::any_slug;
-use pipeline::{Access, Ctx, Place, Resource};
-use platform::db::{DbConnection, Stamp};
+use pipeline::{Access, CallerContext, Collection, Resource};
+use platform::db::{DbConnection, Stamp, Stored};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
 use platform::http::text::trimmed;
@@ -149,10 +149,10 @@ impl Resource for NeedCategories {
     fn build(
         _conn: &mut DbConnection,
         input: NeedInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&NeedRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<NeedRow, ApiError> {
         Ok(NeedRow {
             id: stamp.id,
@@ -167,14 +167,10 @@ impl Resource for NeedCategories {
     }
 
     /// A category is named by its id or by its code.
-    fn locate(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
-        Ok(store::find(conn, key)?.map(|row| row.id))
-    }
-
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_writes(ctx, access)
@@ -182,8 +178,8 @@ impl Resource for NeedCategories {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: NeedQuery,
         page: &PageRequest,
     ) -> Result<Vec<NeedRow>, ApiError> {
@@ -197,9 +193,9 @@ impl Resource for NeedCategories {
     }
 
     /// The code is what survey options name: it never changes, and no other category has it.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         before: Option<&NeedRow>,
         after: &NeedRow,
     ) -> Result<(), ApiError> {
@@ -210,7 +206,9 @@ impl Resource for NeedCategories {
                 "a need's code cannot change: survey options name the need by it",
             ));
         }
-        if store::find(conn, &after.code)?.is_some_and(|other| other.id != after.id) {
+        if <store::NeedRow as Stored>::find_key(conn, &after.code)?
+            .is_some_and(|other| other.id != after.id)
+        {
             return Err(ApiError::Conflict(format!(
                 "another need category has the code {:?}",
                 after.code

@@ -22,7 +22,7 @@ pub struct NeedRow {
     pub updated_at: NaiveDateTime,
 }
 
-platform::stored_rows!(NeedRow, need_categories, name = code);
+platform::stored_rows!(NeedRow, need_categories, name = code, code = code);
 
 /// Up to `limit` categories after `after` in `sort` order (`SortKey::Name` is the code); only
 /// those one of `offering` addresses, when given.
@@ -41,19 +41,6 @@ pub fn page(
     }
     let query = platform::keyset_page!(query, need_categories, code, sort, after);
     query.limit(limit).load(conn)
-}
-
-/// By id or by code.
-pub fn find(conn: &mut DbConnection, id_or_code: &str) -> QueryResult<Option<NeedRow>> {
-    need_categories::table
-        .filter(
-            need_categories::id
-                .eq(id_or_code)
-                .or(need_categories::code.eq(id_or_code)),
-        )
-        .select(NeedRow::as_select())
-        .first(conn)
-        .optional()
 }
 
 /// The whole catalogue, by code (a district has tens of needs).

@@ -12,10 +12,11 @@ use super::store::{self, SurveyRow};
 use auth::limits::PublicLimit;
 use auth::{Caller, Role};
 use journal::audit::Actor;
-use pipeline::{self as pipeline, Place, Resource, Stored};
+use pipeline::{self as pipeline, Collection, Resource, Stored};
 use platform::db::{self, DbConnection, DbPool};
 use platform::error::ApiError;
 use platform::http::body::Body;
+use platform::http::negotiate;
 
 pipeline::resource_api! {
     resource: Surveys, tag: "community",
@@ -98,7 +99,7 @@ pub async fn answer_survey(
                 return Err(Surveys::not_found());
             }
             // Locked, so the survey cannot close or change while the answer is judged.
-            let row = pipeline::locked::<Surveys>(conn, &caller, &Place::TOP, &id)?;
+            let row = pipeline::locked::<Surveys>(conn, &caller, &Collection::TOP, &id)?;
             respond(
                 conn,
                 &actor,
@@ -258,19 +259,14 @@ pub async fn survey_results(
     let counted = web::block(move || results(&survey, &responses, invited, by_audience, live, min))
         .await
         .map_err(|e| ApiError::Internal(format!("counting the results did not finish: {e}")))?;
-    let wants_csv = query.format == Some(ResultsFormat::Csv)
-        || (query.format.is_none()
-            && req
-                .headers()
-                .get(actix_web::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/csv")));
+    let wants_csv = match query.format {
+        Some(format) => format == ResultsFormat::Csv,
+        None => negotiate::accepts(&req, "text/csv"),
+    };
     if wants_csv {
         let text = csv(&counted)
             .map_err(|e| ApiError::Internal(format!("cannot write the results as CSV: {e}")))?;
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .body(text));
+        return Ok(negotiate::csv(None).body(text));
     }
     Ok(HttpResponse::Ok().json(counted))
 }

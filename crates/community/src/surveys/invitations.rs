@@ -12,7 +12,7 @@ use super::responses::invitation_key;
 use super::store;
 use auth::secret::sha256_hex;
 use auth::Caller;
-use pipeline::{self as pipeline, Place, Resource};
+use pipeline::{self as pipeline, Collection, Resource};
 use platform::db::{self, now, DbPool};
 use platform::error::{check_all, ApiError};
 use platform::http::body::Body;
@@ -103,7 +103,7 @@ pub async fn create_invitations(
             if !platform::db::sql::is_id(&id) {
                 return Err(Surveys::not_found());
             }
-            let row = pipeline::locked::<Surveys>(conn, &caller, &Place::TOP, &id)?;
+            let row = pipeline::locked::<Surveys>(conn, &caller, &Collection::TOP, &id)?;
             caller.check_school_or_district(row.school_id.as_deref())?;
             if row.status == SurveyStatus::Closed.as_str() {
                 return Err(ApiError::Conflict(

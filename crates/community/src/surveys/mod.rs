@@ -6,6 +6,6 @@ pub mod invitations;
 pub mod model;
 pub mod responses;
 pub mod results;
-pub mod store;
+pub(crate) mod store;
 
 pub use api::all_routes as routes;

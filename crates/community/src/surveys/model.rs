@@ -13,7 +13,7 @@ use super::store::{self, SurveyFilter, SurveyRow};
 use auth::{Caller, Role, Scope};
 use journal::Topic;
 use kpis::kpi_definitions::model::any_slug;
-use pipeline::{Ctx, Place, Resource, Stored};
+use pipeline::{CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -452,10 +452,10 @@ impl Resource for Surveys {
     fn build(
         _conn: &mut DbConnection,
         input: SurveyInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         current: Option<&SurveyRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<SurveyRow, ApiError> {
         let status = input.status.unwrap_or(SurveyStatus::Draft);
         let questions = serde_json::to_string(&input.questions.unwrap_or_default())
@@ -497,15 +497,19 @@ impl Resource for Surveys {
     }
 
     /// Staff run the surveys of their schools; district-wide surveys are for administrators.
-    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &SurveyRow) -> Result<(), ApiError> {
+    fn may_change(
+        _conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &SurveyRow,
+    ) -> Result<(), ApiError> {
         ctx.caller
             .check_school_or_district(row.school_id.as_deref())
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: SurveyQuery,
         page: &PageRequest,
     ) -> Result<Vec<SurveyRow>, ApiError> {
@@ -539,9 +543,9 @@ impl Resource for Surveys {
 
     /// The school, agreement and needs named exist; the status moves forward; staff write for
     /// their schools.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&SurveyRow>,
         after: &SurveyRow,
     ) -> Result<(), ApiError> {
@@ -577,7 +581,7 @@ impl Resource for Surveys {
             }
         }
         if let Some(school) = &after.school_id {
-            if directory::schools::store::SchoolRow::find_key(conn, school)?.is_none() {
+            if directory::schools::SchoolRow::find_key(conn, school)?.is_none() {
                 problems.push(FieldError::new(
                     "school_id",
                     "unknown_school",
@@ -586,7 +590,7 @@ impl Resource for Surveys {
             }
         }
         if let Some(agreement) = &after.agreement_id {
-            if commitments::agreements::store::Loaded::find_key(conn, agreement)?.is_none() {
+            if commitments::agreements::AgreementWithParties::find_key(conn, agreement)?.is_none() {
                 problems.push(FieldError::new(
                     "agreement_id",
                     "unknown_agreement",
@@ -599,7 +603,11 @@ impl Resource for Surveys {
         for (i, q) in questions.iter().enumerate() {
             for (j, o) in q.options.iter().enumerate() {
                 if let Some(need) = &o.need_code {
-                    if crate::need_categories::store::find(conn, need)?.is_none() {
+                    if <crate::need_categories::store::NeedRow as platform::db::Stored>::find_key(
+                        conn, need,
+                    )?
+                    .is_none()
+                    {
                         problems.push(FieldError::new(
                             format!("questions[{i}].options[{j}].need_code"),
                             "unknown_need",
@@ -616,7 +624,11 @@ impl Resource for Surveys {
     }
 
     /// A survey with responses is kept: close it instead.
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &SurveyRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &SurveyRow,
+    ) -> Result<(), ApiError> {
         if store::has_responses(conn, &row.id)? {
             return Err(ApiError::Conflict(
                 "the survey has responses: close it instead".into(),

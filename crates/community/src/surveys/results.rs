@@ -205,7 +205,7 @@ pub fn released_answers(
 }
 
 /// Raw counts of one group.
-struct Tally {
+struct GroupCounts {
     respondents: i64,
     /// Per question: answered, counts per option, sum of scale answers, texts.
     questions: Vec<(i64, Vec<i64>, i64, Vec<String>)>,
@@ -226,8 +226,8 @@ fn option_codes(q: &Question) -> Vec<(String, String)> {
 fn tally<'a>(
     questions: &[Question],
     answers: impl Iterator<Item = &'a Map<String, Value>>,
-) -> Tally {
-    let mut t = Tally {
+) -> GroupCounts {
+    let mut t = GroupCounts {
         respondents: 0,
         questions: questions
             .iter()
@@ -301,7 +301,7 @@ pub fn results(
     let questions = &survey.questions;
     let audiences: Vec<Audience> = survey.audiences.clone();
     let all = tally(questions, responses.iter().map(|(_, a)| a));
-    let groups: Vec<Tally> = audiences
+    let groups: Vec<GroupCounts> = audiences
         .iter()
         .map(|a| {
             tally(
@@ -379,44 +379,45 @@ pub fn results(
         value: (!hide[cell]).then_some(values[cell] as f64),
         suppressed: hide[cell],
     };
-    let group =
-        |name: &str, t: &Tally, (respondents, per_question): &(usize, Vec<(usize, Vec<usize>)>)| {
-            GroupResult {
-                audience: name.to_owned(),
-                respondents: figure(*respondents),
-                questions: questions
-                    .iter()
-                    .zip(per_question)
-                    .zip(&t.questions)
-                    .map(|((q, (n_cell, options)), (n, _, sum, texts))| {
-                        let codes = option_codes(q);
-                        // A mean with all but a few counts known gives those away too: it is shown
-                        // only when every count of its scale is.
-                        let mean_hidden = hide[*n_cell] || options.iter().any(|o| hide[*o]);
-                        QuestionResult {
-                            code: q.code.clone(),
-                            prompt: q.prompt.clone(),
-                            kind: q.kind,
-                            n: figure(*n_cell),
-                            options: codes
-                                .into_iter()
-                                .zip(options)
-                                .map(|((code, label), cell)| OptionCount {
-                                    code,
-                                    label,
-                                    count: figure(*cell),
-                                })
-                                .collect(),
-                            mean: (q.kind == QuestionKind::Scale).then(|| Figure {
-                                value: (!mean_hidden && *n > 0).then(|| *sum as f64 / *n as f64),
-                                suppressed: mean_hidden,
-                            }),
-                            answers: (q.kind == QuestionKind::Text && open).then(|| texts.clone()),
-                        }
-                    })
-                    .collect(),
-            }
-        };
+    let group = |name: &str,
+                 t: &GroupCounts,
+                 (respondents, per_question): &(usize, Vec<(usize, Vec<usize>)>)| {
+        GroupResult {
+            audience: name.to_owned(),
+            respondents: figure(*respondents),
+            questions: questions
+                .iter()
+                .zip(per_question)
+                .zip(&t.questions)
+                .map(|((q, (n_cell, options)), (n, _, sum, texts))| {
+                    let codes = option_codes(q);
+                    // A mean with all but a few counts known gives those away too: it is shown
+                    // only when every count of its scale is.
+                    let mean_hidden = hide[*n_cell] || options.iter().any(|o| hide[*o]);
+                    QuestionResult {
+                        code: q.code.clone(),
+                        prompt: q.prompt.clone(),
+                        kind: q.kind,
+                        n: figure(*n_cell),
+                        options: codes
+                            .into_iter()
+                            .zip(options)
+                            .map(|((code, label), cell)| OptionCount {
+                                code,
+                                label,
+                                count: figure(*cell),
+                            })
+                            .collect(),
+                        mean: (q.kind == QuestionKind::Scale).then(|| Figure {
+                            value: (!mean_hidden && *n > 0).then(|| *sum as f64 / *n as f64),
+                            suppressed: mean_hidden,
+                        }),
+                        answers: (q.kind == QuestionKind::Text && open).then(|| texts.clone()),
+                    }
+                })
+                .collect(),
+        }
+    };
     SurveyResults {
         survey_id: survey.id.clone(),
         min_cell_size: min,

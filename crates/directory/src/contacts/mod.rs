@@ -2,6 +2,9 @@
 
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{find, ContactRow};
 
 pub use api::routes;

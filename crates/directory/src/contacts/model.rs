@@ -9,7 +9,7 @@ use super::store::{self, ContactFilter, ContactRow};
 use auth::Scope;
 use journal::audit;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -180,10 +180,10 @@ impl Resource for Contacts {
     fn build(
         _conn: &mut DbConnection,
         input: ContactInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         _current: Option<&ContactRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<ContactRow, ApiError> {
         Ok(ContactRow {
             id: stamp.id,
@@ -203,19 +203,19 @@ impl Resource for Contacts {
         })
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
-        crate::partners::access::enter(conn, ctx, place, access)
+        crate::partners::access::authorize(conn, ctx, place, access)
     }
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         query: ContactQuery,
         page: &PageRequest,
     ) -> Result<Vec<ContactRow>, ApiError> {
@@ -235,9 +235,9 @@ impl Resource for Contacts {
     }
 
     /// A partner has one primary contact: making this one primary demotes the other.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&ContactRow>,
         row: &ContactRow,
     ) -> Result<(), ApiError> {

@@ -9,7 +9,7 @@ use validator::Validate;
 use super::store::{self, LevelRow};
 use auth::Scope;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource};
+use pipeline::{Access, CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -185,10 +185,10 @@ impl Resource for ContinuumLevels {
     fn build(
         _conn: &mut DbConnection,
         input: LevelInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&LevelRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<LevelRow, ApiError> {
         let examples: Vec<String> = input
             .examples
@@ -211,10 +211,10 @@ impl Resource for ContinuumLevels {
     }
 
     /// The scale is the district's: an administrator's role, not only the scope, changes it.
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_writes(ctx, access)
@@ -222,8 +222,8 @@ impl Resource for ContinuumLevels {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: LevelQuery,
         page: &PageRequest,
     ) -> Result<Vec<LevelRow>, ApiError> {

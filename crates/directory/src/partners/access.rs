@@ -1,16 +1,16 @@
 //! The way into what hangs off a partner (contacts, the vetting history).
 
 use super::store::PartnerRow;
-use pipeline::{Access, Ctx, Place, Stored};
+use pipeline::{Access, CallerContext, Collection, Stored};
 use platform::db::DbConnection;
 use platform::error::ApiError;
 
 /// The partner must be there and visible to the caller; writers lock it, so it cannot go (or
 /// change under a vetting decision) mid-write.
-pub fn enter(
+pub fn authorize(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     access: Access,
 ) -> Result<(), ApiError> {
     let partner_id = place.parent()?;

@@ -3,6 +3,9 @@
 pub mod access;
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{count, exists, list, names, PartnerFilter, PartnerRow};
 
 pub use api::routes;

@@ -6,7 +6,8 @@ use validator::Validate;
 use super::store::{self, PartnerFilter, PartnerRow};
 use auth::{Caller, Scope};
 use journal::Topic;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::references::References;
+use pipeline::{CallerContext, Collection, Resource};
 use platform::address::Address;
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
@@ -481,30 +482,16 @@ fn decide(next: &mut PartnerRow, before: Option<&PartnerRow>, actor_id: &str) {
 
 /// The referrer and the continuum level must exist: a 422 on the field, not a foreign-key 409.
 fn check_references(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    if let Some(referrer) = &row.referred_by {
-        if !store::exists(conn, referrer)? {
-            errors.push(FieldError::new(
-                "referred_by",
-                "not_found",
-                "referred_by must be the id of an existing partner",
-            ));
-        }
-    }
-    if let Some(level) = &row.continuum_level_id {
-        if <crate::continuum::store::LevelRow as pipeline::Stored>::find(conn, level)?.is_none() {
-            errors.push(FieldError::new(
-                "continuum_level_id",
-                "not_found",
-                "continuum_level_id must be the id of a continuum level",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    use crate::continuum::store::LevelRow;
+    References::new()
+        .to::<PartnerRow>(conn, "referred_by", "partner", row.referred_by.as_deref())?
+        .to::<LevelRow>(
+            conn,
+            "continuum_level_id",
+            "continuum level",
+            row.continuum_level_id.as_deref(),
+        )?
+        .done()
 }
 
 /// The filters of `GET /partners`.
@@ -591,10 +578,10 @@ impl Resource for Partners {
     fn build(
         _conn: &mut DbConnection,
         input: PartnerInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         current: Option<&PartnerRow>,
-        ctx: &Ctx,
+        ctx: &CallerContext,
     ) -> Result<PartnerRow, ApiError> {
         let vetting = input.vetting.unwrap_or(VettingInput {
             status: None,
@@ -661,8 +648,8 @@ impl Resource for Partners {
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: PartnerQuery,
         page: &PageRequest,
     ) -> Result<Vec<PartnerRow>, ApiError> {
@@ -698,9 +685,9 @@ impl Resource for Partners {
         )?)
     }
 
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&PartnerRow>,
         after: &PartnerRow,
     ) -> Result<(), ApiError> {
@@ -709,9 +696,9 @@ impl Resource for Partners {
     }
 
     /// A decision made through a partner write enters the vetting history like any other.
-    fn saved(
+    fn after_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&PartnerRow>,
         after: &PartnerRow,
     ) -> Result<(), ApiError> {
@@ -725,7 +712,7 @@ impl Resource for Partners {
     /// relationship inventory.
     fn for_caller(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         mut partners: Vec<Partner>,
     ) -> Result<Vec<Partner>, ApiError> {
         if !ctx.caller.reads_vetting_notes() {
@@ -778,7 +765,11 @@ impl Resource for Partners {
 
     /// Refused while other partners name this one as referrer; its contacts go with it, each
     /// removal recorded.
-    fn deleting(conn: &mut DbConnection, ctx: &Ctx, row: &PartnerRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &PartnerRow,
+    ) -> Result<(), ApiError> {
         let referred = store::count_referred(conn, &row.id)?;
         if referred > 0 {
             return Err(ApiError::Conflict(format!(

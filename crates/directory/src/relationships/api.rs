@@ -6,7 +6,7 @@ use super::import::{import_sheet, RelationshipImport};
 use super::model::{Relationship, RelationshipInput, RelationshipQuery, Relationships};
 use auth::Caller;
 use pipeline::import::BatchMode;
-use pipeline::{Ctx, Resource};
+use pipeline::{CallerContext, Resource};
 use platform::db::{self, DbPool};
 use platform::error::ApiError;
 use platform::http::sheet::Sheet;
@@ -101,7 +101,7 @@ pub async fn import_relationships(
     let actor = caller.actor();
     let mut outcome = db::write(&pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let ctx = Ctx {
+            let ctx = CallerContext {
                 caller: &caller,
                 actor: &actor,
                 policy: &policy,

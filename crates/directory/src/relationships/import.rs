@@ -17,7 +17,7 @@ use super::store;
 use crate::contacts::model::Contacts;
 use crate::partners::model::{Offering, PartnerKind, Partners};
 use pipeline::import::{row_error, settle, BatchMode, Sheet};
-use pipeline::{create_in, Ctx, Place};
+use pipeline::{create_in_transaction, CallerContext, Collection};
 use platform::db::search::search_form;
 use platform::db::DbConnection;
 use platform::error::{ApiError, RowError};
@@ -196,7 +196,7 @@ fn parse_date(cells: &Cells, field: &str, bad: &mut Vec<Problem>) -> Option<chro
 /// One row: found or created partner and contact, then the relationship; what it counted.
 fn import_row(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     cells: &Cells,
 ) -> Result<RelationshipImport, RowFailure> {
     let mut counted = RelationshipImport::default();
@@ -281,7 +281,7 @@ fn import_row(
                     "partner_kind is not a partner kind",
                 )
             })?;
-            let created = create_in::<Partners>(conn, ctx, &Place::TOP, input)?;
+            let created = create_in_transaction::<Partners>(conn, ctx, &Collection::TOP, input)?;
             counted.partners_created += 1;
             created.id
         }
@@ -292,10 +292,10 @@ fn import_row(
             None => {
                 let input = serde_json::from_value(json!({"name": contact}))
                     .map_err(|_| bad("contact_name", "invalid", "contact_name is not a name"))?;
-                let place = Place {
+                let place = Collection {
                     parent: Some(partner_id.clone()),
                 };
-                let created = match create_in::<Contacts>(conn, ctx, &place, input) {
+                let created = match create_in_transaction::<Contacts>(conn, ctx, &place, input) {
                     Ok(created) => created,
                     // The contact's own fields are the sheet's contact_name.
                     Err(e) => {
@@ -332,7 +332,7 @@ fn import_row(
         notes: cells.get("notes").map(str::to_owned),
     };
     <Relationships as pipeline::Resource>::check(&input, None)?;
-    create_in::<Relationships>(conn, ctx, &Place::TOP, input)?;
+    create_in_transaction::<Relationships>(conn, ctx, &Collection::TOP, input)?;
     counted.created += 1;
     Ok(counted)
 }
@@ -341,7 +341,7 @@ fn import_row(
 /// listing the bad rows) and nothing is written; in `partial` mode each good row is written.
 pub fn import_sheet(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     csv: &[u8],
     mode: BatchMode,
 ) -> Result<RelationshipImport, ApiError> {

@@ -14,7 +14,7 @@ use crate::users::store::UserRow;
 use auth::{Caller, Role, Scope};
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::{CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -197,10 +197,10 @@ impl Resource for Relationships {
     fn build(
         _conn: &mut DbConnection,
         input: RelationshipInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&RelationshipRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<RelationshipRow, ApiError> {
         Ok(RelationshipRow {
             id: stamp.id,
@@ -227,7 +227,7 @@ impl Resource for Relationships {
 
     fn may_change(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         row: &RelationshipRow,
     ) -> Result<(), ApiError> {
         ctx.caller
@@ -236,8 +236,8 @@ impl Resource for Relationships {
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: RelationshipQuery,
         page: &PageRequest,
     ) -> Result<Vec<RelationshipRow>, ApiError> {
@@ -260,9 +260,9 @@ impl Resource for Relationships {
     }
 
     /// What it names exists, the contact is the partner's; staff write for their schools.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&RelationshipRow>,
         after: &RelationshipRow,
     ) -> Result<(), ApiError> {

@@ -3,4 +3,7 @@
 pub mod api;
 pub mod import;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{by_external_id, names, SchoolRow};

@@ -6,7 +6,7 @@ use validator::Validate;
 use super::store::{self, SchoolFilter, SchoolRow};
 use auth::Scope;
 use journal::Topic;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::{CallerContext, Collection, Resource};
 use platform::address::Address;
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
@@ -253,18 +253,18 @@ impl Resource for Schools {
     fn build(
         _conn: &mut DbConnection,
         input: SchoolInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&SchoolRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<SchoolRow, ApiError> {
         Ok(row_from(input, stamp))
     }
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: SchoolQuery,
         page: &PageRequest,
     ) -> Result<Vec<SchoolRow>, ApiError> {

@@ -6,7 +6,9 @@ use super::model::{UserInput, Users};
 use super::store::UserRow;
 use auth::password;
 use auth::principal_cache::forgetting;
-use pipeline::{change_in, create_in, next_row, Ctx, Place, Resource};
+use pipeline::{
+    change_in_transaction, create_in_transaction, next_row, CallerContext, Collection, Resource,
+};
 use platform::db::{write_transaction, DbConnection};
 use platform::error::{ApiError, FieldError};
 use platform::http::body::merge_problems;
@@ -28,17 +30,21 @@ pub fn patched_password(patch: &serde_json::Value) -> Option<String> {
 }
 
 /// Creates a user; `input.password_hash` holds the hash of `input.password`, if any.
-pub fn create(conn: &mut DbConnection, ctx: &Ctx, input: UserInput) -> Result<UserRow, ApiError> {
+pub fn create(
+    conn: &mut DbConnection,
+    ctx: &CallerContext,
+    input: UserInput,
+) -> Result<UserRow, ApiError> {
     forgetting(write_transaction(conn, |conn| {
-        create_in::<Users>(conn, ctx, &Place::TOP, input)
+        create_in_transaction::<Users>(conn, ctx, &Collection::TOP, input)
     }))
 }
 
 /// The change a merge patch makes to a user, with the password already hashed (`hash`).
 pub fn patched(
     conn: &mut DbConnection,
-    ctx: &Ctx,
-    place: &Place,
+    ctx: &CallerContext,
+    place: &Collection,
     current: &UserRow,
     patch: Change<UserInput>,
     problems: Vec<FieldError>,
@@ -53,17 +59,17 @@ pub fn patched(
 /// Applies a merge patch to a user, in its own transaction.
 pub fn update(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     id: &str,
     if_match: &IfMatch,
     patch: serde_json::Value,
 ) -> Result<UserRow, ApiError> {
     let hash = hash_for(patched_password(&patch).as_deref())?;
     forgetting(write_transaction(conn, |conn| {
-        change_in::<Users, _>(
+        change_in_transaction::<Users, _>(
             conn,
             ctx,
-            &Place::TOP,
+            &Collection::TOP,
             id,
             if_match,
             "update",

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::actions::{self, hash_for, patched_password};
 use super::model::{User, UserInput, UserQuery, UserSort, Users};
 use auth::{AuthSettings, Caller, Scope};
-use pipeline::{self as pipeline, Ctx, Resource};
+use pipeline::{self as pipeline, CallerContext, Resource};
 use platform::db::{self, DbPool};
 use platform::error::ApiError;
 use platform::http::body::Body;
@@ -62,7 +62,7 @@ pub async fn create_user(
     input.password_hash = hashed(&auth, input.password.clone()).await?;
     let actor = caller.actor();
     let row = db::write(&pool, move |conn| {
-        let ctx = Ctx {
+        let ctx = CallerContext {
             caller: &caller,
             actor: &actor,
             policy: &policy,

@@ -3,6 +3,9 @@
 pub mod actions;
 pub mod api;
 pub mod model;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{all, find, UserRow};
 
 pub use api::all_routes as routes;

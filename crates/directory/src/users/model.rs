@@ -5,7 +5,7 @@ use validator::Validate;
 use super::store::{self, UserFilter, UserRow};
 use auth::{Grant, Role, Scope};
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource};
+use pipeline::{Access, CallerContext, Collection, Resource};
 use platform::db::{now, DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -233,10 +233,10 @@ impl Resource for Users {
     fn build(
         _conn: &mut DbConnection,
         input: UserInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         current: Option<&UserRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<UserRow, ApiError> {
         if input.password.is_some() && input.password_hash.is_none() {
             return Err(ApiError::Internal(
@@ -284,10 +284,10 @@ impl Resource for Users {
         Ok(row)
     }
 
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_only(ctx, access)
@@ -295,8 +295,8 @@ impl Resource for Users {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: UserQuery,
         page: &PageRequest,
     ) -> Result<Vec<UserRow>, ApiError> {
@@ -315,9 +315,9 @@ impl Resource for Users {
     }
 
     /// The schools and partner a grant binds to exist.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&UserRow>,
         after: &UserRow,
     ) -> Result<(), ApiError> {
@@ -338,7 +338,7 @@ impl Resource for Users {
     }
 
     /// The next request of this user is judged against the change, in this process.
-    fn committed() {
+    fn after_commit() {
         auth::principal_cache::forget_all();
     }
 }

@@ -11,7 +11,7 @@ use crate::partners::store::PartnerRow;
 use auth::{Caller, Scope};
 use journal::audit;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -159,7 +159,7 @@ impl Resource for VettingEntries {
 
     fn for_caller(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         mut entries: Vec<VettingEntry>,
     ) -> Result<Vec<VettingEntry>, ApiError> {
         if !ctx.caller.reads_vetting_notes() {
@@ -198,10 +198,10 @@ impl Resource for VettingEntries {
     fn build(
         _conn: &mut DbConnection,
         input: VettingEntryInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         _current: Option<&EntryRow>,
-        ctx: &Ctx,
+        ctx: &CallerContext,
     ) -> Result<EntryRow, ApiError> {
         let kind = if ctx.caller.decides_vetting() {
             EntryKind::Decision
@@ -232,13 +232,13 @@ impl Resource for VettingEntries {
         })
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
-        crate::partners::access::enter(conn, ctx, place, access)
+        crate::partners::access::authorize(conn, ctx, place, access)
     }
 
     fn visible(caller: &Caller, row: &EntryRow) -> bool {
@@ -247,8 +247,8 @@ impl Resource for VettingEntries {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         query: VettingQuery,
         page: &PageRequest,
     ) -> Result<Vec<EntryRow>, ApiError> {
@@ -263,9 +263,9 @@ impl Resource for VettingEntries {
     }
 
     /// A decision becomes the partner's vetting, with its own audit event on the partner.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&EntryRow>,
         entry: &EntryRow,
     ) -> Result<(), ApiError> {

@@ -7,7 +7,7 @@ use super::store::ClientRow;
 use auth::password;
 use auth::principal_cache::forgetting;
 use auth::secret::SecretKey;
-use pipeline::{change_in, create_in, Ctx, Place};
+use pipeline::{change_in_transaction, create_in_transaction, CallerContext, Collection};
 use platform::db::{write_transaction, DbConnection};
 use platform::error::ApiError;
 use platform::http::etag::IfMatch;
@@ -22,14 +22,14 @@ fn new_secret(key: &SecretKey) -> Result<(String, String), ApiError> {
 /// Creates a client; returns it with its secret (shown once).
 pub fn create(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     mut input: ClientInput,
     key: &SecretKey,
 ) -> Result<(ClientRow, String), ApiError> {
     let (secret, secret_hash) = new_secret(key)?;
     input.secret_hash = Some(secret_hash);
     let row = forgetting(write_transaction(conn, |conn| {
-        create_in::<ApiClients>(conn, ctx, &Place::TOP, input)
+        create_in_transaction::<ApiClients>(conn, ctx, &Collection::TOP, input)
     }))?;
     Ok((row, secret))
 }
@@ -38,15 +38,15 @@ pub fn create(
 /// process, within AUTH_CACHE_SECONDS in others).
 pub fn revoke(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     id: &str,
     if_match: &IfMatch,
 ) -> Result<ClientRow, ApiError> {
     forgetting(write_transaction(conn, |conn| {
-        change_in::<ApiClients, _>(
+        change_in_transaction::<ApiClients, _>(
             conn,
             ctx,
-            &Place::TOP,
+            &Collection::TOP,
             id,
             if_match,
             "revoke",
@@ -58,17 +58,17 @@ pub fn revoke(
 /// Gives a client a new secret; the old secret and tokens issued before stop working.
 pub fn rotate_secret(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     id: &str,
     if_match: &IfMatch,
     key: &SecretKey,
 ) -> Result<(ClientRow, String), ApiError> {
     let (secret, secret_hash) = new_secret(key)?;
     let row = forgetting(write_transaction(conn, |conn| {
-        change_in::<ApiClients, _>(
+        change_in_transaction::<ApiClients, _>(
             conn,
             ctx,
-            &Place::TOP,
+            &Collection::TOP,
             id,
             if_match,
             "rotate_secret",

@@ -9,7 +9,7 @@ use super::model::{
     revoked, ApiClient, ApiClients, ClientInput, ClientQuery, ClientSort, ClientWithSecret,
 };
 use auth::{AuthSettings, Caller, Scope};
-use pipeline::{self as pipeline, Ctx, Resource};
+use pipeline::{self as pipeline, CallerContext, Resource};
 use platform::db::{self, DbPool};
 use platform::error::ApiError;
 use platform::http::body::Body;
@@ -63,7 +63,7 @@ pub async fn create_api_client(
     let actor = caller.actor();
     let key = auth.secret_key.clone();
     let (row, secret) = db::write(&pool, move |conn| {
-        let ctx = Ctx {
+        let ctx = CallerContext {
             caller: &caller,
             actor: &actor,
             policy: &policy,
@@ -101,7 +101,7 @@ pub async fn revoke_api_client(
     policy: web::Data<Policy>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    pipeline::modify_as::<ApiClients, _>(
+    pipeline::modify_audited_as::<ApiClients, _>(
         req,
         caller,
         pool,
@@ -138,7 +138,7 @@ pub async fn rotate_api_client_secret(
     let actor = caller.actor();
     let key = auth.secret_key.clone();
     let (row, secret) = db::write(&pool, move |conn| {
-        let ctx = Ctx {
+        let ctx = CallerContext {
             caller: &caller,
             actor: &actor,
             policy: &policy,

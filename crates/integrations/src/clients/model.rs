@@ -5,7 +5,7 @@ use validator::Validate;
 use super::store::{self, ClientFilter, ClientRow};
 use auth::{Grant, Role, Scope};
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -250,10 +250,10 @@ impl Resource for ApiClients {
     fn build(
         _conn: &mut DbConnection,
         input: ClientInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         current: Option<&ClientRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<ClientRow, ApiError> {
         let grant = input.grant();
         let secret_hash = match (input.secret_hash, current) {
@@ -281,10 +281,10 @@ impl Resource for ApiClients {
         })
     }
 
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_only(ctx, access)
@@ -292,8 +292,8 @@ impl Resource for ApiClients {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: ClientQuery,
         page: &PageRequest,
     ) -> Result<Vec<ClientRow>, ApiError> {
@@ -311,9 +311,9 @@ impl Resource for ApiClients {
     }
 
     /// The school and partner a grant binds to exist.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         _before: Option<&ClientRow>,
         after: &ClientRow,
     ) -> Result<(), ApiError> {
@@ -334,7 +334,7 @@ impl Resource for ApiClients {
     }
 
     /// Tokens are checked against the new grant from the next request on, in this process.
-    fn committed() {
+    fn after_commit() {
         auth::principal_cache::forget_all();
     }
 }

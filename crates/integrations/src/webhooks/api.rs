@@ -10,7 +10,7 @@ use super::model::{
 };
 use super::store::{self, EndpointRow};
 use auth::Caller;
-use pipeline::{self as pipeline, Ctx, Place, Resource, Stored};
+use pipeline::{self as pipeline, CallerContext, Collection, Resource, Stored};
 use platform::db::{self, write_transaction, DbConnection, DbPool};
 use platform::error::ApiError;
 use platform::http::body::Body;
@@ -67,12 +67,12 @@ pub async fn create_webhook(
     let actor = caller.actor();
     let row = db::write(&pool, move |conn| {
         write_transaction(conn, |conn| {
-            let ctx = Ctx {
+            let ctx = CallerContext {
                 caller: &caller,
                 actor: &actor,
                 policy: &policy,
             };
-            pipeline::create_in::<Webhooks>(conn, &ctx, &Place::TOP, input)
+            pipeline::create_in_transaction::<Webhooks>(conn, &ctx, &Collection::TOP, input)
         })
     })
     .await?;

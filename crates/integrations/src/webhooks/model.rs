@@ -17,7 +17,7 @@ use super::store::{self, DeliveryRow, EndpointRow};
 use auth::Scope;
 pub use journal::webhooks::event::{subscribed, WebhookEvent, ACTIONS, PING};
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource};
+use pipeline::{Access, CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -274,10 +274,10 @@ impl Resource for Webhooks {
     fn build(
         _conn: &mut DbConnection,
         input: WebhookInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         current: Option<&EndpointRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<EndpointRow, ApiError> {
         let events: Vec<String> = input
             .events
@@ -315,10 +315,10 @@ impl Resource for Webhooks {
         })
     }
 
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_only(ctx, access)
@@ -326,8 +326,8 @@ impl Resource for Webhooks {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         _query: WebhookQuery,
         page: &PageRequest,
     ) -> Result<Vec<EndpointRow>, ApiError> {
@@ -342,14 +342,18 @@ impl Resource for Webhooks {
     /// The change-feed numbering lock, before the row is deleted: a write numbering its
     /// changes may be queueing an event for this endpoint, and must not wait on the deleted row
     /// while this one waits on it.
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, _row: &EndpointRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        _row: &EndpointRow,
+    ) -> Result<(), ApiError> {
         Ok(journal::changes::store::numbering_lock(conn)?)
     }
 
     /// The URL's host is one the district allows: public, or listed.
-    fn saving(
+    fn before_save(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&EndpointRow>,
         after: &EndpointRow,
     ) -> Result<(), ApiError> {

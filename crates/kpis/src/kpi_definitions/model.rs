@@ -6,7 +6,7 @@ use validator::Validate;
 use super::store::{self, DefinitionRow};
 use auth::Scope;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource};
+use pipeline::{Access, CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -306,10 +306,10 @@ impl Resource for KpiDefinitions {
     fn build(
         _conn: &mut DbConnection,
         input: DefinitionInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&DefinitionRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<DefinitionRow, ApiError> {
         Ok(DefinitionRow {
             id: stamp.id,
@@ -337,14 +337,10 @@ impl Resource for KpiDefinitions {
     }
 
     /// A definition is named by its id or by its code.
-    fn locate(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
-        Ok(store::find(conn, key)?.map(|row| row.id))
-    }
-
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_writes(ctx, access)
@@ -352,8 +348,8 @@ impl Resource for KpiDefinitions {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: DefinitionQuery,
         page: &PageRequest,
     ) -> Result<Vec<DefinitionRow>, ApiError> {

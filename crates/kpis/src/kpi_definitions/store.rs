@@ -25,7 +25,7 @@ pub struct DefinitionRow {
     pub updated_at: NaiveDateTime,
 }
 
-platform::stored_rows!(DefinitionRow, kpi_definitions, name = code);
+platform::stored_rows!(DefinitionRow, kpi_definitions, name = code, code = code);
 
 /// Up to `limit` definitions after `after` in `sort` order (`SortKey::Name` is the code).
 pub fn page(
@@ -55,17 +55,4 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<DefinitionRow>> {
         .order(kpi_definitions::code.asc())
         .select(DefinitionRow::as_select())
         .load(conn)
-}
-
-/// By id or by code.
-pub fn find(conn: &mut DbConnection, id_or_code: &str) -> QueryResult<Option<DefinitionRow>> {
-    kpi_definitions::table
-        .filter(
-            kpi_definitions::id
-                .eq(id_or_code)
-                .or(kpi_definitions::code.eq(id_or_code)),
-        )
-        .select(DefinitionRow::as_select())
-        .first(conn)
-        .optional()
 }

@@ -5,7 +5,10 @@
 pub mod api;
 pub mod model;
 pub mod series;
-pub mod store;
+pub(crate) mod store;
+
+// What other crates may use of this folder's store.
+pub use store::{latest_target_cells, latest_target_members, CellRow};
 
 use platform::http::routes::Routes;
 

@@ -14,7 +14,7 @@ use crate::kpi_definitions::model::KpiDefinition;
 use crate::kpi_definitions::model::{KpiAggregation, KpiDirection, KpiUnit};
 use crate::kpi_definitions::store as definitions;
 use crate::kpi_records::store::MemberRow;
-use crate::kpi_records::suppression::Judge;
+use crate::kpi_records::suppression::CellJudge;
 use crate::kpi_targets::model::{hidden_baselines, without_baseline};
 use crate::kpi_targets::store::{self as targets, TargetRow};
 use platform::db::DbConnection;
@@ -85,7 +85,7 @@ impl KpiPoint {
 /// a hidden record away by subtraction from the visible ones beside it. `wanted` picks the
 /// cells to answer; every record is judged, wanted or not.
 pub fn cells_of(
-    judge: &Judge,
+    judge: &CellJudge,
     records: &[MemberRow],
     wanted: impl Fn(&MemberRow) -> bool,
 ) -> Vec<(String, CellRow, bool)> {
@@ -121,7 +121,7 @@ fn judged_cells(
     conn: &mut DbConnection,
     agreement_id: &str,
     filter: &CellFilter,
-    judge: &Judge,
+    judge: &CellJudge,
 ) -> Result<Vec<(CellRow, bool)>, ApiError> {
     if judge.is_open() {
         let cells = store::cells(conn, agreement_id, filter)?;
@@ -185,7 +185,7 @@ impl TargetSummary {
 
 /// The targets of some agreements as this caller may use them: those whose baseline is hidden
 /// lose it (and progress is measured without it), with whether it was hidden.
-pub fn seen_targets(judge: &Judge, targets: Vec<TargetRow>) -> Vec<(TargetRow, bool)> {
+pub fn seen_targets(judge: &CellJudge, targets: Vec<TargetRow>) -> Vec<(TargetRow, bool)> {
     let hidden = hidden_baselines(judge, &targets);
     targets
         .into_iter()
@@ -411,7 +411,7 @@ pub fn build(
         from: query.from,
         to: query.to,
     };
-    let judge = Judge::load(conn, suppression)?;
+    let judge = CellJudge::load(conn, suppression)?;
     type Cells = Vec<(CellRow, bool)>;
     type Entry = (Option<(TargetRow, bool)>, Cells);
     let mut groups: BTreeMap<(String, String), Entry> = BTreeMap::new();

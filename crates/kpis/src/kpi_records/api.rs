@@ -13,12 +13,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ingest::{self, BatchMode, BatchOutcome, Format, Ingest};
 use super::store::{self, FamilyKey, RecordFilter, RecordRow};
-use super::suppression::Judge;
+use super::suppression::CellJudge;
 use auth::{Caller, Role, Scope};
 use journal::audit;
 use platform::db::keyset::{After, ListSort, Sort};
 use platform::db::{self, write_transaction, DbConnection, DbPool};
 use platform::error::{ApiError, FieldError};
+use platform::http::negotiate;
 use platform::http::paging::{self, PageRequest};
 use platform::http::text::inert;
 use platform::settings::Policy;
@@ -111,7 +112,7 @@ impl KpiRecord {
 /// Records as the caller may see them: each judged with the rest of its family.
 fn judged(
     conn: &mut DbConnection,
-    judge: &Judge,
+    judge: &CellJudge,
     rows: Vec<RecordRow>,
 ) -> Result<Vec<KpiRecord>, ApiError> {
     if judge.is_open() {
@@ -396,7 +397,7 @@ fn export_csv(
         filter: RecordFilter,
         after: Option<After>,
         /// Read with the first page and kept for the others.
-        judge: Option<std::sync::Arc<Judge>>,
+        judge: Option<std::sync::Arc<CellJudge>>,
         first: bool,
         done: bool,
     }
@@ -417,7 +418,7 @@ fn export_csv(
         let page = db::run(&state.pool, move |conn| {
             let judge = match judge {
                 Some(judge) => judge,
-                None => std::sync::Arc::new(Judge::load(conn, suppression)?),
+                None => std::sync::Arc::new(CellJudge::load(conn, suppression)?),
             };
             let rows = store::list(conn, &filter, sort, after.as_ref(), EXPORT_PAGE)?;
             let last = rows.last().map(|r| r.id.clone());
@@ -450,13 +451,7 @@ fn export_csv(
         state.first = false;
         Some((chunk, state))
     });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"kpi-records.csv\"",
-        ))
-        .streaming(body)
+    negotiate::csv(Some("kpi-records.csv")).streaming(body)
 }
 
 /// KPI records, filtered, oldest first; `Accept: text/csv` streams all of them as CSV.
@@ -482,12 +477,7 @@ pub async fn list_kpi_records(
         PageRequest::new(None, query.limit, query.cursor.as_deref())?;
     let filter = query.filter(&caller);
     let suppression = Suppression::for_caller(&caller, settings.kpi_min_cell_size);
-    let wants_csv = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/csv"));
-    if wants_csv {
+    if negotiate::accepts(&req, "text/csv") {
         // An export is one request however many rows it holds: roles other than admin get
         // at most KPI_EXPORT_MAX_ROWS and narrow the filter for more.
         if caller.role != Role::Admin {
@@ -508,7 +498,7 @@ pub async fn list_kpi_records(
     let (records, next_cursor) = db::run(&pool, move |conn| {
         let rows = store::list(conn, &filter, sort, after.as_ref(), limit + 1)?;
         let (rows, next_cursor) = paging::split(rows, limit, sort);
-        let judge = Judge::load(conn, suppression)?;
+        let judge = CellJudge::load(conn, suppression)?;
         Ok((judged(conn, &judge, rows)?, next_cursor))
     })
     .await?;

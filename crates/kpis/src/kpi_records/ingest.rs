@@ -13,11 +13,13 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::model::{json_fields, parse_record, Fault, Raw, RecordInput, Ref, FIELDS};
+use super::model::{
+    json_fields, parse_record, FieldProblem, IdOrExternal, RawField, RecordInput, FIELDS,
+};
 use super::rollup::Changes;
 use super::store::{self, KpiRef, NewRecord};
 use crate::kpi_targets::model::range_text;
-use commitments::agreements::store as agreements;
+use commitments::agreements;
 use platform::db::DbConnection;
 use platform::error::RowError;
 use platform::error::{ApiError, FieldError};
@@ -73,8 +75,8 @@ pub struct Ingest<'c> {
     kpis: HashMap<String, Option<KpiRef>>,
     /// The student-group catalogue's codes, read at the first row.
     groups: Option<HashSet<String>>,
-    schools: HashMap<Ref, Option<String>>,
-    agreements: HashMap<Ref, Option<String>>,
+    schools: HashMap<IdOrExternal, Option<String>>,
+    agreements: HashMap<IdOrExternal, Option<String>>,
     agreement_schools: HashMap<String, HashSet<String>>,
     chunk: Vec<NewRecord>,
     chunk_rows: usize,
@@ -113,7 +115,7 @@ impl<'c> Ingest<'c> {
         &mut self,
         index: usize,
         line: Option<u64>,
-        fields: Result<Vec<(String, Raw)>, Fault>,
+        fields: Result<Vec<(String, RawField)>, FieldProblem>,
     ) -> Result<(), ApiError> {
         self.outcome.received += 1;
         if self.outcome.received > self.max_rows {
@@ -144,7 +146,7 @@ impl<'c> Ingest<'c> {
         self.mode == BatchMode::Partial || self.outcome.rejected == 0
     }
 
-    fn reject(&mut self, index: usize, line: Option<u64>, faults: Vec<Fault>) {
+    fn reject(&mut self, index: usize, line: Option<u64>, faults: Vec<FieldProblem>) {
         self.outcome.rejected += 1;
         if self.outcome.rejected > MAX_LISTED_ROWS {
             self.outcome.errors_truncated = true;
@@ -189,11 +191,18 @@ impl<'c> Ingest<'c> {
 
     /// Resolves the KPI, school and agreement (cached per batch) and checks the value against
     /// the KPI's range. Database errors are `Err(ApiError)`; bad rows are `Ok(Err(faults))`.
-    fn resolve(&mut self, input: RecordInput) -> Result<Result<NewRecord, Vec<Fault>>, ApiError> {
+    fn resolve(
+        &mut self,
+        input: RecordInput,
+    ) -> Result<Result<NewRecord, Vec<FieldProblem>>, ApiError> {
         let mut faults = Vec::new();
         if !self.kpis.contains_key(&input.kpi_code) {
             let found =
-                crate::kpi_definitions::store::find(self.conn, &input.kpi_code)?.map(|d| KpiRef {
+                <crate::kpi_definitions::store::DefinitionRow as platform::db::Stored>::find_key(
+                    self.conn,
+                    &input.kpi_code,
+                )?
+                .map(|d| KpiRef {
                     id: d.id,
                     min_value: d.min_value,
                     max_value: d.max_value,
@@ -202,7 +211,7 @@ impl<'c> Ingest<'c> {
         }
         let kpi = self.kpis.get(&input.kpi_code).cloned().flatten();
         match &kpi {
-            None => faults.push(Fault::field(
+            None => faults.push(FieldProblem::field(
                 "kpi_code",
                 "unknown_kpi",
                 format!("no KPI definition has the code {:?}", input.kpi_code),
@@ -210,7 +219,7 @@ impl<'c> Ingest<'c> {
             Some(kpi) => {
                 let (min, max) = (kpi.min_value, kpi.max_value);
                 if min.is_some_and(|m| input.value < m) || max.is_some_and(|m| input.value > m) {
-                    faults.push(Fault::field(
+                    faults.push(FieldProblem::field(
                         "value",
                         "out_of_range",
                         format!(
@@ -231,7 +240,7 @@ impl<'c> Ingest<'c> {
                 .collect(),
         };
         if !groups.contains(&input.student_group) {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 "student_group",
                 "unknown_student_group",
                 format!(
@@ -249,13 +258,13 @@ impl<'c> Ingest<'c> {
         )?;
         if school.is_none() {
             let (field, how) = match &input.school {
-                Ref::Id(id) => ("school_id", format!("no school has the id {id:?}")),
-                Ref::External(id) => (
+                IdOrExternal::Id(id) => ("school_id", format!("no school has the id {id:?}")),
+                IdOrExternal::External(id) => (
                     "school_external_id",
                     format!("no school has the external_id {id:?}"),
                 ),
             };
-            faults.push(Fault::field(field, "unknown_school", how));
+            faults.push(FieldProblem::field(field, "unknown_school", how));
         }
         let agreement = match &input.agreement {
             None => None,
@@ -268,13 +277,15 @@ impl<'c> Ingest<'c> {
                 )?;
                 if found.is_none() {
                     let (field, how) = match reference {
-                        Ref::Id(id) => ("agreement_id", format!("no agreement has the id {id:?}")),
-                        Ref::External(id) => (
+                        IdOrExternal::Id(id) => {
+                            ("agreement_id", format!("no agreement has the id {id:?}"))
+                        }
+                        IdOrExternal::External(id) => (
                             "agreement_external_id",
                             format!("no agreement has the external_id {id:?}"),
                         ),
                     };
-                    faults.push(Fault::field(field, "unknown_agreement", how));
+                    faults.push(FieldProblem::field(field, "unknown_agreement", how));
                 }
                 found
             }
@@ -296,10 +307,10 @@ impl<'c> Ingest<'c> {
                 .is_some_and(|schools| schools.contains(school_id));
             if !belongs {
                 let field = match input.school {
-                    Ref::Id(_) => "school_id",
-                    Ref::External(_) => "school_external_id",
+                    IdOrExternal::Id(_) => "school_id",
+                    IdOrExternal::External(_) => "school_external_id",
                 };
-                faults.push(Fault::field(
+                faults.push(FieldProblem::field(
                     field,
                     "school_not_in_agreement",
                     "the school is not one of the agreement's schools (add it to the agreement first)",
@@ -347,17 +358,17 @@ impl<'c> Ingest<'c> {
 }
 
 fn lookup(
-    cache: &mut HashMap<Ref, Option<String>>,
+    cache: &mut HashMap<IdOrExternal, Option<String>>,
     conn: &mut DbConnection,
-    reference: &Ref,
+    reference: &IdOrExternal,
     find: fn(&mut DbConnection, &str, bool) -> diesel::QueryResult<Option<String>>,
 ) -> Result<Option<String>, ApiError> {
     if let Some(found) = cache.get(reference) {
         return Ok(found.clone());
     }
     let found = match reference {
-        Ref::Id(id) => find(conn, id, false)?,
-        Ref::External(id) => find(conn, id, true)?,
+        IdOrExternal::Id(id) => find(conn, id, false)?,
+        IdOrExternal::External(id) => find(conn, id, true)?,
     };
     cache.insert(reference.clone(), found.clone());
     Ok(found)
@@ -432,7 +443,7 @@ fn read_ndjson(mut body: impl BufRead, ingest: &mut Ingest) -> Result<(), ApiErr
             continue;
         }
         let fields = serde_json::from_slice::<Value>(&buffer)
-            .map_err(|e| Fault::row("malformed", format!("the line is not JSON: {e}")))
+            .map_err(|e| FieldProblem::row("malformed", format!("the line is not JSON: {e}")))
             .and_then(json_fields);
         ingest.row(index, Some(line), fields)?;
         index += 1;
@@ -496,7 +507,7 @@ fn read_csv(body: impl Read, ingest: &mut Ingest) -> Result<(), ApiError> {
         let line = reader.position().line();
         let fields = match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
-            Ok(true) if record.len() != headers.len() => Err(Fault::row(
+            Ok(true) if record.len() != headers.len() => Err(FieldProblem::row(
                 "malformed",
                 format!(
                     "the row has {} cells; the header has {}",
@@ -507,11 +518,11 @@ fn read_csv(body: impl Read, ingest: &mut Ingest) -> Result<(), ApiError> {
             Ok(true) => Ok(headers
                 .iter()
                 .zip(record.iter())
-                .map(|(h, cell)| (h.clone(), Raw::Text(cell.to_owned())))
+                .map(|(h, cell)| (h.clone(), RawField::Text(cell.to_owned())))
                 .collect()),
             Err(e) => match e.kind() {
                 csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. } => Err(
-                    Fault::row("malformed", format!("the row cannot be read: {e}")),
+                    FieldProblem::row("malformed", format!("the row cannot be read: {e}")),
                 ),
                 _ => {
                     return Err(ApiError::BadRequest(format!(

@@ -5,8 +5,11 @@ pub mod api;
 pub mod ingest;
 pub mod model;
 pub mod rollup;
-pub mod store;
+pub(crate) mod store;
 pub mod suppression;
+
+// What other crates may use of this folder's store.
+pub use store::{chunk_rows, upsert, NewRecord, Strategy};
 
 use platform::http::routes::Routes;
 

@@ -41,14 +41,14 @@ pub const MAX_MAGNITUDE: f64 = 1e12;
 
 /// A field's value as it arrived: CSV text, or JSON.
 #[derive(Debug, Clone)]
-pub enum Raw {
+pub enum RawField {
     Text(String),
     Json(Value),
 }
 
 /// A reference by our id or by the district's own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Ref {
+pub enum IdOrExternal {
     Id(String),
     External(String),
 }
@@ -57,8 +57,8 @@ pub enum Ref {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordInput {
     pub kpi_code: String,
-    pub school: Ref,
-    pub agreement: Option<Ref>,
+    pub school: IdOrExternal,
+    pub agreement: Option<IdOrExternal>,
     pub student_group: String,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
@@ -71,15 +71,15 @@ pub struct RecordInput {
 
 /// A problem with one field, before the row's position is known.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
+pub struct FieldProblem {
     pub field: Option<String>,
     pub code: &'static str,
     pub message: String,
 }
 
-impl Fault {
+impl FieldProblem {
     pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        Fault {
+        FieldProblem {
             field: Some(field.to_owned()),
             code,
             message: message.into(),
@@ -87,7 +87,7 @@ impl Fault {
     }
 
     pub fn row(code: &'static str, message: impl Into<String>) -> Self {
-        Fault {
+        FieldProblem {
             field: None,
             code,
             message: message.into(),
@@ -115,13 +115,13 @@ pub fn clip(text: String, chars: usize) -> String {
     }
 }
 
-fn text(field: &str, raw: &Raw) -> Result<Option<String>, Fault> {
+fn text(field: &str, raw: &RawField) -> Result<Option<String>, FieldProblem> {
     let value = match raw {
-        Raw::Text(t) => t.trim(),
-        Raw::Json(Value::String(t)) => t.trim(),
-        Raw::Json(Value::Null) => "",
-        Raw::Json(_) => {
-            return Err(Fault::field(
+        RawField::Text(t) => t.trim(),
+        RawField::Json(Value::String(t)) => t.trim(),
+        RawField::Json(Value::Null) => "",
+        RawField::Json(_) => {
+            return Err(FieldProblem::field(
                 field,
                 "invalid",
                 format!("{field} must be a string"),
@@ -129,14 +129,14 @@ fn text(field: &str, raw: &Raw) -> Result<Option<String>, Fault> {
         }
     };
     if value.chars().any(char::is_control) {
-        return Err(Fault::field(
+        return Err(FieldProblem::field(
             field,
             "invalid",
             format!("{field} must not contain control characters"),
         ));
     }
     if value.chars().count() > MAX_TEXT {
-        return Err(Fault::field(
+        return Err(FieldProblem::field(
             field,
             "length",
             format!("{field} must be at most {MAX_TEXT} characters"),
@@ -145,14 +145,15 @@ fn text(field: &str, raw: &Raw) -> Result<Option<String>, Fault> {
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 
-fn number(field: &str, raw: &Raw) -> Result<Option<f64>, Fault> {
-    let invalid = || Fault::field(field, "invalid", format!("{field} must be a finite number"));
+fn number(field: &str, raw: &RawField) -> Result<Option<f64>, FieldProblem> {
+    let invalid =
+        || FieldProblem::field(field, "invalid", format!("{field} must be a finite number"));
     let value = match raw {
-        Raw::Text(t) if t.trim().is_empty() => return Ok(None),
-        Raw::Text(t) => t.trim().parse::<f64>().map_err(|_| invalid())?,
-        Raw::Json(Value::Null) => return Ok(None),
-        Raw::Json(Value::Number(n)) => n.as_f64().ok_or_else(invalid)?,
-        Raw::Json(_) => return Err(invalid()),
+        RawField::Text(t) if t.trim().is_empty() => return Ok(None),
+        RawField::Text(t) => t.trim().parse::<f64>().map_err(|_| invalid())?,
+        RawField::Json(Value::Null) => return Ok(None),
+        RawField::Json(Value::Number(n)) => n.as_f64().ok_or_else(invalid)?,
+        RawField::Json(_) => return Err(invalid()),
     };
     if value.is_finite() {
         Ok(Some(value))
@@ -161,14 +162,15 @@ fn number(field: &str, raw: &Raw) -> Result<Option<f64>, Fault> {
     }
 }
 
-fn integer(field: &str, raw: &Raw) -> Result<Option<i64>, Fault> {
-    let invalid = || Fault::field(field, "invalid", format!("{field} must be a whole number"));
+fn integer(field: &str, raw: &RawField) -> Result<Option<i64>, FieldProblem> {
+    let invalid =
+        || FieldProblem::field(field, "invalid", format!("{field} must be a whole number"));
     match raw {
-        Raw::Text(t) if t.trim().is_empty() => Ok(None),
-        Raw::Text(t) => t.trim().parse::<i64>().map(Some).map_err(|_| invalid()),
-        Raw::Json(Value::Null) => Ok(None),
-        Raw::Json(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(invalid),
-        Raw::Json(_) => Err(invalid()),
+        RawField::Text(t) if t.trim().is_empty() => Ok(None),
+        RawField::Text(t) => t.trim().parse::<i64>().map(Some).map_err(|_| invalid()),
+        RawField::Json(Value::Null) => Ok(None),
+        RawField::Json(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(invalid),
+        RawField::Json(_) => Err(invalid()),
     }
 }
 
@@ -178,9 +180,9 @@ pub fn date_in_range(date: NaiveDate) -> bool {
     (1900..=2100).contains(&date.year())
 }
 
-fn date(field: &str, raw: &Raw) -> Result<Option<NaiveDate>, Fault> {
+fn date(field: &str, raw: &RawField) -> Result<Option<NaiveDate>, FieldProblem> {
     let invalid = || {
-        Fault::field(
+        FieldProblem::field(
             field,
             "invalid",
             format!("{field} must be a date like 2026-09-30, from 1900 to 2100"),
@@ -212,11 +214,11 @@ struct Fields {
     source: Option<String>,
 }
 
-fn required<T>(value: Option<T>, field: &str, faults: &mut Vec<Fault>) -> Option<T> {
+fn required<T>(value: Option<T>, field: &str, faults: &mut Vec<FieldProblem>) -> Option<T> {
     // A field that was present but invalid is already reported.
     let reported = faults.iter().any(|f| f.field.as_deref() == Some(field));
     if value.is_none() && !reported {
-        faults.push(Fault::field(
+        faults.push(FieldProblem::field(
             field,
             "required",
             format!("{field} is required"),
@@ -227,8 +229,8 @@ fn required<T>(value: Option<T>, field: &str, faults: &mut Vec<Fault>) -> Option
 
 /// Checks every field of a row and reports every fault at once.
 pub fn parse_record<S: AsRef<str>>(
-    fields: impl IntoIterator<Item = (S, Raw)>,
-) -> Result<RecordInput, Vec<Fault>> {
+    fields: impl IntoIterator<Item = (S, RawField)>,
+) -> Result<RecordInput, Vec<FieldProblem>> {
     let mut f = Fields::default();
     let mut faults = Vec::new();
     for (name, raw) in fields {
@@ -247,7 +249,7 @@ pub fn parse_record<S: AsRef<str>>(
             "numerator" => number(name, &raw).map(|v| f.numerator = v),
             "denominator" => number(name, &raw).map(|v| f.denominator = v),
             "source" => text(name, &raw).map(|v| f.source = v),
-            other => Err(Fault::field(
+            other => Err(FieldProblem::field(
                 other,
                 "unknown_field",
                 format!("{other:?} is not a field of a KPI record (records hold aggregates only; fields: {})", FIELDS.join(", ")),
@@ -259,10 +261,10 @@ pub fn parse_record<S: AsRef<str>>(
     }
     let kpi_code = required(f.kpi_code, "kpi_code", &mut faults);
     let school = match (f.school_id, f.school_external_id) {
-        (Some(id), None) => Some(Ref::Id(id)),
-        (None, Some(external)) => Some(Ref::External(external)),
+        (Some(id), None) => Some(IdOrExternal::Id(id)),
+        (None, Some(external)) => Some(IdOrExternal::External(external)),
         (Some(_), Some(_)) => {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 "school_external_id",
                 "conflict",
                 "give school_id or school_external_id, not both",
@@ -270,7 +272,7 @@ pub fn parse_record<S: AsRef<str>>(
             None
         }
         (None, None) => {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 "school_id",
                 "required",
                 "school_id or school_external_id is required",
@@ -279,10 +281,10 @@ pub fn parse_record<S: AsRef<str>>(
         }
     };
     let agreement = match (f.agreement_id, f.agreement_external_id) {
-        (Some(id), None) => Some(Ref::Id(id)),
-        (None, Some(external)) => Some(Ref::External(external)),
+        (Some(id), None) => Some(IdOrExternal::Id(id)),
+        (None, Some(external)) => Some(IdOrExternal::External(external)),
         (Some(_), Some(_)) => {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 "agreement_external_id",
                 "conflict",
                 "give agreement_id or agreement_external_id, not both",
@@ -294,7 +296,7 @@ pub fn parse_record<S: AsRef<str>>(
     let student_group = required(f.student_group, "student_group", &mut faults);
     if let Some(group) = &student_group {
         if !is_slug(group) {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 "student_group",
                 "slug",
                 format!("student_group must be {SLUG_RULE}"),
@@ -305,7 +307,7 @@ pub fn parse_record<S: AsRef<str>>(
     let period_end = required(f.period_end, "period_end", &mut faults);
     if let (Some(start), Some(end)) = (period_start, period_end) {
         if end < start {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 "period_end",
                 "date_order",
                 "period_end must not be before period_start",
@@ -315,7 +317,7 @@ pub fn parse_record<S: AsRef<str>>(
     let value = required(f.value, "value", &mut faults);
     let n = required(f.n, "n", &mut faults);
     if n.is_some_and(|n| !(0..=MAX_N).contains(&n)) {
-        faults.push(Fault::field(
+        faults.push(FieldProblem::field(
             "n",
             "out_of_range",
             format!("n must be from 0 to {MAX_N}"),
@@ -327,7 +329,7 @@ pub fn parse_record<S: AsRef<str>>(
         ("denominator", f.denominator),
     ] {
         if v.is_some_and(|v| v.abs() > MAX_MAGNITUDE) {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 field,
                 "out_of_range",
                 format!("{field} must be within ±{MAX_MAGNITUDE:e}"),
@@ -336,7 +338,7 @@ pub fn parse_record<S: AsRef<str>>(
     }
     for (field, v) in [("numerator", f.numerator), ("denominator", f.denominator)] {
         if v.is_some_and(|v| v < 0.0) {
-            faults.push(Fault::field(
+            faults.push(FieldProblem::field(
                 field,
                 "out_of_range",
                 format!("{field} must not be negative"),
@@ -344,7 +346,7 @@ pub fn parse_record<S: AsRef<str>>(
         }
     }
     if f.denominator == Some(0.0) && f.numerator.is_some_and(|v| v > 0.0) {
-        faults.push(Fault::field(
+        faults.push(FieldProblem::field(
             "denominator",
             "out_of_range",
             "denominator must be above 0 when numerator is",
@@ -385,10 +387,16 @@ pub fn parse_record<S: AsRef<str>>(
 }
 
 /// A JSON value as a record's fields; anything but an object is one fault for the row.
-pub fn json_fields(value: Value) -> Result<Vec<(String, Raw)>, Fault> {
+pub fn json_fields(value: Value) -> Result<Vec<(String, RawField)>, FieldProblem> {
     match value {
-        Value::Object(map) => Ok(map.into_iter().map(|(k, v)| (k, Raw::Json(v))).collect()),
-        _ => Err(Fault::row("invalid", "a record must be a JSON object")),
+        Value::Object(map) => Ok(map
+            .into_iter()
+            .map(|(k, v)| (k, RawField::Json(v)))
+            .collect()),
+        _ => Err(FieldProblem::row(
+            "invalid",
+            "a record must be a JSON object",
+        )),
     }
 }
 
@@ -439,7 +447,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(value: Value) -> Result<RecordInput, Vec<Fault>> {
+    fn parse(value: Value) -> Result<RecordInput, Vec<FieldProblem>> {
         let fields = json_fields(value).map_err(|f| vec![f])?;
         parse_record(fields.iter().map(|(k, v)| (k.as_str(), v.clone())))
     }
@@ -460,7 +468,7 @@ mod tests {
             "value": 93.5, "n": 420, "numerator": 7850, "denominator": 8400}),
         )
         .unwrap();
-        assert_eq!(record.school, Ref::External("042".into()));
+        assert_eq!(record.school, IdOrExternal::External("042".into()));
         assert_eq!(record.n, 420);
         assert_eq!(record.agreement, None);
     }
@@ -491,23 +499,23 @@ mod tests {
     #[test]
     fn csv_text_is_parsed_and_blank_cells_are_absent() {
         let record = parse_record([
-            ("kpi_code", Raw::Text("students_served".into())),
-            ("school_id", Raw::Text("s".into())),
-            ("agreement_id", Raw::Text("".into())),
-            ("student_group", Raw::Text("grade_09".into())),
-            ("period_start", Raw::Text("2026-09-01".into())),
-            ("period_end", Raw::Text("2026-09-01".into())),
-            ("value", Raw::Text(" 12 ".into())),
-            ("n", Raw::Text("12".into())),
-            ("numerator", Raw::Text("".into())),
+            ("kpi_code", RawField::Text("students_served".into())),
+            ("school_id", RawField::Text("s".into())),
+            ("agreement_id", RawField::Text("".into())),
+            ("student_group", RawField::Text("grade_09".into())),
+            ("period_start", RawField::Text("2026-09-01".into())),
+            ("period_end", RawField::Text("2026-09-01".into())),
+            ("value", RawField::Text(" 12 ".into())),
+            ("n", RawField::Text("12".into())),
+            ("numerator", RawField::Text("".into())),
         ])
         .unwrap();
         assert_eq!(record.value, 12.0);
         assert_eq!(record.agreement, None);
         assert_eq!(record.numerator, None);
         let faults = parse_record([
-            ("n", Raw::Text("1.5".into())),
-            ("value", Raw::Text("NaN".into())),
+            ("n", RawField::Text("1.5".into())),
+            ("value", RawField::Text("NaN".into())),
         ])
         .unwrap_err();
         assert!(faults

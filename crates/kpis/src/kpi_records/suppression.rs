@@ -35,20 +35,20 @@ pub fn counts_of(
 
 /// Everything needed to judge KPI cells for one caller, read once per request: the KPIs'
 /// units and thresholds, and the catalogue's partitions.
-pub struct Judge {
+pub struct CellJudge {
     suppression: privacy::Suppression,
     kpis: HashMap<String, (KpiUnit, Option<i64>)>,
     groups: Vec<String>,
     partitions: Vec<Partition>,
 }
 
-impl Judge {
+impl CellJudge {
     /// Reads nothing for a caller who sees every value.
     pub fn load(
         conn: &mut DbConnection,
         suppression: privacy::Suppression,
-    ) -> Result<Judge, ApiError> {
-        let mut judge = Judge {
+    ) -> Result<CellJudge, ApiError> {
+        let mut judge = CellJudge {
             suppression,
             kpis: HashMap::new(),
             groups: Vec::new(),

@@ -8,11 +8,11 @@ use validator::Validate;
 use super::store::{self, Target, TargetRow};
 use crate::kpi_definitions::model::group_slug;
 use crate::kpi_records::model::date_in_range;
-use crate::kpi_records::suppression::{counts_of, Judge};
+use crate::kpi_records::suppression::{counts_of, CellJudge};
 use auth::Scope;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource};
-use platform::db::{DbConnection, Stamp};
+use pipeline::{Access, CallerContext, Collection, Resource};
+use platform::db::{DbConnection, Stamp, Stored};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
 use platform::http::text::trimmed;
@@ -298,22 +298,25 @@ impl Resource for KpiTargets {
     fn build(
         conn: &mut DbConnection,
         input: TargetInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         _current: Option<&Target>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<Target, ApiError> {
         let code = input.kpi_code.clone().unwrap_or_default();
-        let kpi = crate::kpi_definitions::store::find(conn, &code)?.ok_or_else(|| {
-            ApiError::field(
-                "kpi_code",
-                "unknown_kpi",
-                format!("no KPI definition has the code {code:?}"),
-            )
-        })?;
+        let kpi = <crate::kpi_definitions::store::DefinitionRow as Stored>::find_key(conn, &code)?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "kpi_code",
+                    "unknown_kpi",
+                    format!("no KPI definition has the code {code:?}"),
+                )
+            })?;
         input.check_range(kpi.min_value, kpi.max_value)?;
         let group = input.group();
-        if crate::student_groups::store::find(conn, group)?.is_none_or(|g| g.code != group) {
+        if <crate::student_groups::store::GroupRow as Stored>::find_key(conn, group)?
+            .is_none_or(|g| g.code != group)
+        {
             return Err(ApiError::field(
                 "student_group",
                 "unknown_student_group",
@@ -342,29 +345,29 @@ impl Resource for KpiTargets {
         })
     }
 
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         if access == Access::Read {
             ctx.caller.require(Scope::KpiRead)?;
         }
-        commitments::agreements::access::enter(conn, ctx.caller, place.parent()?, access)
+        commitments::agreements::access::authorize(conn, ctx.caller, place.parent()?, access)
     }
 
     /// Baselines follow suppression, judged with the other targets of the agreement.
     fn for_caller(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         mut targets: Vec<KpiTarget>,
     ) -> Result<Vec<KpiTarget>, ApiError> {
         let suppression = Suppression::for_caller(ctx.caller, ctx.policy.kpi_min_cell_size);
         if suppression.is_open() {
             return Ok(targets);
         }
-        let judge = Judge::load(conn, suppression)?;
+        let judge = CellJudge::load(conn, suppression)?;
         let agreements: BTreeSet<String> = targets.iter().map(|t| t.agreement_id.clone()).collect();
         let agreements: Vec<String> = agreements.into_iter().collect();
         let all: Vec<TargetRow> = store::list(conn, &agreements)?
@@ -384,8 +387,8 @@ impl Resource for KpiTargets {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        place: &Place,
+        _ctx: &CallerContext,
+        place: &Collection,
         _query: TargetQuery,
         page: &PageRequest,
     ) -> Result<Vec<Target>, ApiError> {
@@ -412,7 +415,7 @@ pub fn range_text(min: Option<f64>, max: Option<f64>) -> String {
 /// The ids of the targets, among `targets`, whose baseline this judge hides. A baseline is a
 /// cell like a record's: its family is the other baselines of the same agreement, KPI and
 /// baseline period, and one without `baseline_n` is always hidden.
-pub fn hidden_baselines(judge: &Judge, targets: &[TargetRow]) -> HashSet<String> {
+pub fn hidden_baselines(judge: &CellJudge, targets: &[TargetRow]) -> HashSet<String> {
     let with_baseline: Vec<&TargetRow> = targets
         .iter()
         .filter(|t| t.baseline_value.is_some())

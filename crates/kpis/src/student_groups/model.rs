@@ -12,8 +12,8 @@ use super::store::{self, GroupFilter, GroupRow};
 use crate::kpi_definitions::model::any_slug;
 use auth::Scope;
 use journal::Topic;
-use pipeline::{Access, Ctx, Place, Resource};
-use platform::db::{DbConnection, Stamp};
+use pipeline::{Access, CallerContext, Collection, Resource};
+use platform::db::{DbConnection, Stamp, Stored};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
 use platform::http::text::trimmed;
@@ -203,10 +203,10 @@ impl Resource for StudentGroups {
     fn build(
         _conn: &mut DbConnection,
         input: GroupInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&GroupRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<GroupRow, ApiError> {
         Ok(GroupRow {
             id: stamp.id,
@@ -221,14 +221,10 @@ impl Resource for StudentGroups {
     }
 
     /// A group is named by its id or by its code.
-    fn locate(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
-        Ok(store::find(conn, key)?.map(|row| row.id))
-    }
-
-    fn enter(
+    fn authorize(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         pipeline::admin_writes(ctx, access)
@@ -236,8 +232,8 @@ impl Resource for StudentGroups {
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: GroupQuery,
         page: &PageRequest,
     ) -> Result<Vec<GroupRow>, ApiError> {
@@ -257,9 +253,9 @@ impl Resource for StudentGroups {
 
     /// The code is what records name; the group it is part of exists, and following `part_of`
     /// from it never comes back to this group.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
         before: Option<&GroupRow>,
         after: &GroupRow,
     ) -> Result<(), ApiError> {
@@ -273,7 +269,7 @@ impl Resource for StudentGroups {
         let mut next = after.part_of.clone();
         let mut steps = 0;
         while let Some(code) = next {
-            let Some(parent) = store::find(conn, &code)? else {
+            let Some(parent) = <store::GroupRow as Stored>::find_key(conn, &code)? else {
                 return Err(ApiError::field(
                     "part_of",
                     "unknown_student_group",
@@ -293,7 +289,11 @@ impl Resource for StudentGroups {
         Ok(())
     }
 
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &GroupRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &GroupRow,
+    ) -> Result<(), ApiError> {
         if store::in_use(conn, &row.code)? {
             return Err(ApiError::Conflict(format!(
                 "KPI records, targets or other groups use the student group {:?}",

@@ -21,7 +21,7 @@ pub struct GroupRow {
     pub updated_at: NaiveDateTime,
 }
 
-platform::stored_rows!(GroupRow, student_groups, name = code);
+platform::stored_rows!(GroupRow, student_groups, name = code, code = code);
 
 /// The filters of a page of groups.
 #[derive(Debug, Default)]
@@ -61,19 +61,6 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<GroupRow>> {
         .order(student_groups::code.asc())
         .select(GroupRow::as_select())
         .load(conn)
-}
-
-/// By id or by code.
-pub fn find(conn: &mut DbConnection, id_or_code: &str) -> QueryResult<Option<GroupRow>> {
-    student_groups::table
-        .filter(
-            student_groups::id
-                .eq(id_or_code)
-                .or(student_groups::code.eq(id_or_code)),
-        )
-        .select(GroupRow::as_select())
-        .first(conn)
-        .optional()
 }
 
 /// Whether records, targets or other groups name the group `code`.

@@ -11,7 +11,7 @@ use super::store::{self, FeedRow};
 use auth::token::PrincipalKind;
 use auth::{acting_as, Caller, Role, Scope};
 use commitments::agreements::model::{AgreementQuery, Agreements};
-use pipeline::{Ctx, Place, Resource, Stored};
+use pipeline::{CallerContext, Collection, Resource, Stored};
 use platform::db::{self, DbConnection, DbPool};
 use platform::error::ApiError;
 use platform::http::body::Body;
@@ -54,13 +54,13 @@ fn check_target(
         (FeedScope::Agreement, Some(id)) => {
             commitments::agreements::access::load_visible(conn, caller, id).map(|_| ())
         }
-        (FeedScope::School, Some(id)) => directory::schools::store::SchoolRow::find_key(conn, id)?
+        (FeedScope::School, Some(id)) => directory::schools::SchoolRow::find_key(conn, id)?
             .map(|_| ())
             .ok_or_else(|| ApiError::not_found("school")),
         (FeedScope::Partner, Some(id)) => {
             let own = caller.partner_scope().is_none_or(|own| own == id);
             let found = match own {
-                true => directory::partners::store::PartnerRow::find_key(conn, id)?,
+                true => directory::partners::PartnerRow::find_key(conn, id)?,
                 false => None,
             };
             found
@@ -257,7 +257,7 @@ fn entries(
     let scope = FeedScope::parse(&feed.scope).ok_or_else(not_found)?;
     let target = feed.target_id.clone();
     let actor = creator.actor();
-    let ctx = Ctx {
+    let ctx = CallerContext {
         caller: creator,
         actor: &actor,
         policy,
@@ -284,7 +284,7 @@ fn entries(
                 limit: MAX_AGREEMENTS - 1,
                 after: None,
             };
-            Agreements::list(conn, &ctx, &Place::TOP, query, &page)?
+            Agreements::list(conn, &ctx, &Collection::TOP, query, &page)?
         }
     };
     let mut out = Vec::new();

@@ -94,7 +94,7 @@ pub async fn public_facilities(
             taken.entry(facility).or_default().push((starts, ends));
         }
         let school_ids: Vec<String> = rows.iter().map(|r| r.school_id.clone()).collect();
-        let schools = directory::schools::store::names(conn, &school_ids)?;
+        let schools = directory::schools::names(conn, &school_ids)?;
         let mut facilities = Vec::new();
         for row in rows {
             let school_name = schools.get(&row.school_id).cloned().unwrap_or_default();

@@ -8,10 +8,10 @@ use validator::Validate;
 
 use super::store::{self, FacilityFilter, FacilityRow};
 use auth::Scope;
-use directory::schools::store::SchoolRow;
+use directory::schools::SchoolRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::{CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError};
 use platform::http::paging::PageRequest;
@@ -183,10 +183,10 @@ impl Resource for Facilities {
     fn build(
         _conn: &mut DbConnection,
         input: FacilityInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&FacilityRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<FacilityRow, ApiError> {
         Ok(FacilityRow {
             id: stamp.id,
@@ -207,15 +207,19 @@ impl Resource for Facilities {
         })
     }
 
-    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &FacilityRow) -> Result<(), ApiError> {
+    fn may_change(
+        _conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &FacilityRow,
+    ) -> Result<(), ApiError> {
         ctx.caller
             .check_schools(std::slice::from_ref(&row.school_id))
     }
 
     fn list(
         conn: &mut DbConnection,
-        _ctx: &Ctx,
-        _place: &Place,
+        _ctx: &CallerContext,
+        _place: &Collection,
         query: FacilityQuery,
         page: &PageRequest,
     ) -> Result<Vec<FacilityRow>, ApiError> {
@@ -234,9 +238,9 @@ impl Resource for Facilities {
     }
 
     /// The school exists; staff keep the facilities of their schools.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         _before: Option<&FacilityRow>,
         after: &FacilityRow,
     ) -> Result<(), ApiError> {
@@ -248,7 +252,11 @@ impl Resource for Facilities {
     }
 
     /// A facility with bookings is kept (stop community requests instead).
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &FacilityRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &FacilityRow,
+    ) -> Result<(), ApiError> {
         if store::has_bookings(conn, &row.id)? {
             return Err(ApiError::Conflict(
                 "the facility has bookings: set community_requestable to false instead".into(),

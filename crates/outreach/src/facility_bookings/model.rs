@@ -10,10 +10,10 @@ use validator::Validate;
 use super::store::{self, BookingFilter, BookingRow};
 use crate::facilities::store::FacilityRow;
 use auth::{Caller, Role, Scope};
-use directory::partners::store::PartnerRow;
+use directory::partners::PartnerRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource, Stored};
+use pipeline::{CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -324,10 +324,10 @@ impl Resource for Bookings {
     fn build(
         _conn: &mut DbConnection,
         input: BookingInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&BookingRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<BookingRow, ApiError> {
         Ok(BookingRow {
             id: stamp.id,
@@ -367,14 +367,18 @@ impl Resource for Bookings {
         }
     }
 
-    fn may_change(conn: &mut DbConnection, ctx: &Ctx, row: &BookingRow) -> Result<(), ApiError> {
+    fn may_change(
+        conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &BookingRow,
+    ) -> Result<(), ApiError> {
         may_touch(conn, ctx.caller, row)
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: BookingQuery,
         page: &PageRequest,
     ) -> Result<Vec<BookingRow>, ApiError> {
@@ -410,9 +414,9 @@ impl Resource for Bookings {
 
     /// The facility and partner exist; who may ask and answer; the status moves forward; an
     /// approved booking overlaps no other approved one of its facility.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&BookingRow>,
         after: &BookingRow,
     ) -> Result<(), ApiError> {
@@ -514,7 +518,11 @@ impl Resource for Bookings {
     }
 
     /// Only a request is deleted; an answered booking is cancelled instead.
-    fn deleting(_conn: &mut DbConnection, _ctx: &Ctx, row: &BookingRow) -> Result<(), ApiError> {
+    fn before_delete(
+        _conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &BookingRow,
+    ) -> Result<(), ApiError> {
         match status_of(row)? {
             BookingStatus::Requested => Ok(()),
             _ => Err(ApiError::Conflict(

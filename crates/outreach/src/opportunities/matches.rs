@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, OpportunityRow};
-use directory::continuum::store::LevelRow;
+use directory::continuum::LevelRow;
 use directory::partners::model::{offerings_from_column, Offering};
-use directory::partners::store::PartnerRow;
+use directory::partners::PartnerRow;
 use platform::db::DbConnection;
 use platform::error::ApiError;
 
@@ -137,8 +137,8 @@ pub fn matches(
         .iter()
         .filter_map(|p| p.referred_by.clone())
         .collect();
-    let referrer_names = directory::partners::store::names(conn, &referrers)?;
-    let levels: HashMap<String, LevelRow> = directory::continuum::store::all(conn)?
+    let referrer_names = directory::partners::names(conn, &referrers)?;
+    let levels: HashMap<String, LevelRow> = directory::continuum::all(conn)?
         .into_iter()
         .map(|l| (l.id.clone(), l))
         .collect();

@@ -9,10 +9,10 @@ use validator::Validate;
 use super::store::{self, OpportunityFilter, OpportunityRow};
 use auth::{Caller, Role, Scope};
 use directory::partners::model::{offerings_from_column, offerings_to_column, Offering};
-use directory::schools::store::SchoolRow;
+use directory::schools::SchoolRow;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::{CallerContext, Collection, Resource};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -249,10 +249,10 @@ impl Resource for Opportunities {
     fn build(
         _conn: &mut DbConnection,
         input: OpportunityInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         _current: Option<&OpportunityRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<OpportunityRow, ApiError> {
         Ok(OpportunityRow {
             id: stamp.id,
@@ -293,7 +293,7 @@ impl Resource for Opportunities {
 
     fn may_change(
         _conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         row: &OpportunityRow,
     ) -> Result<(), ApiError> {
         ctx.caller
@@ -302,8 +302,8 @@ impl Resource for Opportunities {
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: OpportunityQuery,
         page: &PageRequest,
     ) -> Result<Vec<OpportunityRow>, ApiError> {
@@ -329,9 +329,9 @@ impl Resource for Opportunities {
     }
 
     /// The school exists and is the caller's (staff); the status moves forward.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&OpportunityRow>,
         after: &OpportunityRow,
     ) -> Result<(), ApiError> {
@@ -357,7 +357,11 @@ impl Resource for Opportunities {
     }
 
     /// An opportunity partners answered is kept: close it instead.
-    fn deleting(conn: &mut DbConnection, _ctx: &Ctx, row: &OpportunityRow) -> Result<(), ApiError> {
+    fn before_delete(
+        conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &OpportunityRow,
+    ) -> Result<(), ApiError> {
         if crate::opportunity_responses::store::any_for(conn, &row.id)? {
             return Err(ApiError::Conflict(
                 "partners answered this opportunity: close it instead (status: closed)".into(),

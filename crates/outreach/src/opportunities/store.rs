@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use directory::partners::store::PartnerRow;
+use directory::partners::PartnerRow;
 use platform::db::keyset::{After, Sort};
 use platform::db::schema::{activities, opportunities, partners};
 use platform::db::{DbConnection, MultiBackend};

@@ -94,7 +94,7 @@ pub async fn accept_opportunity_response(
     body: Body<AcceptInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.checked(|input| platform::error::check_all(input, Vec::new()))?;
-    pipeline::modify_as::<Responses, _>(
+    pipeline::modify_audited_as::<Responses, _>(
         req,
         caller,
         pool,

@@ -14,7 +14,7 @@ use auth::{Caller, Role, Scope};
 use commitments::activities::model::ActivityKind;
 use journal::Topic;
 use pipeline::references::References;
-use pipeline::{Access, Ctx, Place, Resource, Stored};
+use pipeline::{Access, CallerContext, Collection, Resource, Stored};
 use platform::db::{DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -214,10 +214,10 @@ impl Resource for Responses {
     fn build(
         _conn: &mut DbConnection,
         input: ResponseInput,
-        place: &Place,
+        place: &Collection,
         stamp: Stamp,
         current: Option<&ResponseRow>,
-        ctx: &Ctx,
+        ctx: &CallerContext,
     ) -> Result<ResponseRow, ApiError> {
         let partner_id = match (ctx.caller.partner_scope(), input.partner_id) {
             (Some(own), None) => own,
@@ -250,10 +250,10 @@ impl Resource for Responses {
     }
 
     /// The opportunity is there and visible; writers lock it.
-    fn enter(
+    fn authorize(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         access: Access,
     ) -> Result<(), ApiError> {
         let id = place.parent()?;
@@ -280,14 +280,18 @@ impl Resource for Responses {
         }
     }
 
-    fn may_change(conn: &mut DbConnection, ctx: &Ctx, row: &ResponseRow) -> Result<(), ApiError> {
+    fn may_change(
+        conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &ResponseRow,
+    ) -> Result<(), ApiError> {
         may_touch(conn, ctx.caller, row)
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        place: &Place,
+        ctx: &CallerContext,
+        place: &Collection,
         query: ResponseQuery,
         page: &PageRequest,
     ) -> Result<Vec<ResponseRow>, ApiError> {
@@ -305,14 +309,14 @@ impl Resource for Responses {
 
     /// Only open opportunities take volunteers, one response a partner; the partner and
     /// contact exist; the status moves as the school and the partner may move it.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&ResponseRow>,
         after: &ResponseRow,
     ) -> Result<(), ApiError> {
         let mut references = References::new();
-        references.to::<directory::partners::store::PartnerRow>(
+        references.to::<directory::partners::PartnerRow>(
             conn,
             "partner_id",
             "partner",
@@ -390,7 +394,11 @@ impl Resource for Responses {
     }
 
     /// An accepted response is history.
-    fn deleting(_conn: &mut DbConnection, _ctx: &Ctx, row: &ResponseRow) -> Result<(), ApiError> {
+    fn before_delete(
+        _conn: &mut DbConnection,
+        _ctx: &CallerContext,
+        row: &ResponseRow,
+    ) -> Result<(), ApiError> {
         match status_of_response(row)? {
             ResponseStatus::Accepted => Err(ApiError::Conflict(
                 "the response was accepted: it stays on record".into(),
@@ -404,7 +412,7 @@ impl Resource for Responses {
 /// accepted), after creating the activity or draft agreement through the pipeline.
 pub fn accepted(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    ctx: &CallerContext,
     current: &ResponseRow,
     input: AcceptInput,
 ) -> Result<Option<ResponseRow>, ApiError> {
@@ -435,10 +443,10 @@ pub fn accepted(
                 "notes": format!("{}: {}", opportunity.title, current.message),
             }))
             .map_err(|e| ApiError::Internal(format!("cannot prefill the activity: {e}")))?;
-            let made = pipeline::create_in::<commitments::activities::model::Activities>(
+            let made = pipeline::create_in_transaction::<commitments::activities::model::Activities>(
                 conn,
                 ctx,
-                &Place::TOP,
+                &Collection::TOP,
                 activity,
             )?;
             next.activity_id = Some(made.id);
@@ -454,10 +462,10 @@ pub fn accepted(
                 "purpose": opportunity.description,
             }))
             .map_err(|e| ApiError::Internal(format!("cannot prefill the agreement: {e}")))?;
-            let made = pipeline::create_in::<commitments::agreements::model::Agreements>(
+            let made = pipeline::create_in_transaction::<commitments::agreements::model::Agreements>(
                 conn,
                 ctx,
-                &Place::TOP,
+                &Collection::TOP,
                 agreement,
             )?;
             next.agreement_id = Some(made.row.id);

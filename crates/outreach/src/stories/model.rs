@@ -9,13 +9,13 @@ use validator::Validate;
 
 use super::store::{self, StoryFilter, StoryRow};
 use auth::{Caller, Role, Scope};
-use commitments::agreements::store::Loaded;
-use directory::partners::store::PartnerRow;
-use directory::schools::store::SchoolRow;
+use commitments::agreements::AgreementWithParties;
+use directory::partners::PartnerRow;
+use directory::schools::SchoolRow;
 use journal::Topic;
 use kpis::kpi_progress::series::{build, KpiPoint, KpisQuery};
 use pipeline::references::References;
-use pipeline::{Ctx, Place, Resource};
+use pipeline::{CallerContext, Collection, Resource};
 use platform::db::{sets, DbConnection, Stamp};
 use platform::error::{check_all, ApiError, FieldError};
 use platform::http::paging::PageRequest;
@@ -361,7 +361,7 @@ impl Resource for Stories {
 
     fn for_caller(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         mut outputs: Vec<Story>,
     ) -> Result<Vec<Story>, ApiError> {
         let suppression = Suppression::for_caller(ctx.caller, ctx.policy.kpi_min_cell_size);
@@ -407,10 +407,10 @@ impl Resource for Stories {
     fn build(
         _conn: &mut DbConnection,
         input: StoryInput,
-        _place: &Place,
+        _place: &Collection,
         stamp: Stamp,
         current: Option<&StoryRow>,
-        _ctx: &Ctx,
+        _ctx: &CallerContext,
     ) -> Result<StoryRow, ApiError> {
         let status = input.status.unwrap_or(StoryStatus::Draft);
         // Published once, dated once.
@@ -463,15 +463,19 @@ impl Resource for Stories {
         })
     }
 
-    fn may_change(_conn: &mut DbConnection, ctx: &Ctx, row: &StoryRow) -> Result<(), ApiError> {
+    fn may_change(
+        _conn: &mut DbConnection,
+        ctx: &CallerContext,
+        row: &StoryRow,
+    ) -> Result<(), ApiError> {
         ctx.caller
             .check_schools(&sets::from_column(&row.school_ids))
     }
 
     fn list(
         conn: &mut DbConnection,
-        ctx: &Ctx,
-        _place: &Place,
+        ctx: &CallerContext,
+        _place: &Collection,
         query: StoryQuery,
         page: &PageRequest,
     ) -> Result<Vec<StoryRow>, ApiError> {
@@ -496,9 +500,9 @@ impl Resource for Stories {
 
     /// What the story names exists; the status moves forward; the slug is free; staff write
     /// for their schools.
-    fn saving(
+    fn before_save(
         conn: &mut DbConnection,
-        ctx: &Ctx,
+        ctx: &CallerContext,
         before: Option<&StoryRow>,
         after: &StoryRow,
     ) -> Result<(), ApiError> {
@@ -509,7 +513,7 @@ impl Resource for Stories {
         let had = |column: Option<&str>, id: &str| column.is_some_and(|c| sets::contains(c, id));
         let mut references = References::new();
         if before.is_none_or(|b| b.agreement_id != after.agreement_id) {
-            references.to::<Loaded>(
+            references.to::<AgreementWithParties>(
                 conn,
                 "agreement_id",
                 "agreement",
@@ -538,7 +542,8 @@ impl Resource for Stories {
         }
         // Staff show only figures of agreements with one of their schools.
         if let (Role::Staff, Some(agreement)) = (ctx.caller.role, &after.agreement_id) {
-            if let Some(loaded) = <Loaded as pipeline::Stored>::find(conn, agreement)? {
+            if let Some(loaded) = <AgreementWithParties as pipeline::Stored>::find(conn, agreement)?
+            {
                 if !loaded
                     .schools
                     .iter()

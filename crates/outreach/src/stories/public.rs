@@ -123,8 +123,8 @@ pub fn public_forms(
             .flat_map(|r| sets::from_column(column(r)))
             .collect()
     };
-    let partner_names = directory::partners::store::names(conn, &ids_of(|r| &r.partner_ids))?;
-    let school_names = directory::schools::store::names(conn, &ids_of(|r| &r.school_ids))?;
+    let partner_names = directory::partners::names(conn, &ids_of(|r| &r.partner_ids))?;
+    let school_names = directory::schools::names(conn, &ids_of(|r| &r.school_ids))?;
     let named = |column: &str, names: &std::collections::HashMap<String, String>| {
         sets::from_column(column)
             .iter()

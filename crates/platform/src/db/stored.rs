@@ -15,8 +15,11 @@ pub trait Stored: Keyed + Clone + PartialEq + Send + 'static {
         None
     }
     fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Self>>;
+    /// Whether a path or a body may name a row by its code as well as by its id: the
+    /// catalogues (KPIs, student groups, needs), whose codes are what people write.
+    const CODED: bool = false;
     /// The row a path or a body names: text that is not one of our ids names none, without a
-    /// query.
+    /// query (for a catalogue, the row with that id or code).
     fn find_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Self>> {
         match crate::db::sql::is_id(key) {
             true => Self::find(conn, key),
@@ -34,11 +37,16 @@ pub trait Stored: Keyed + Clone + PartialEq + Send + 'static {
 
 /// Implements [`Stored`] and [`Keyed`] for a diesel row struct of a table with the columns `id`,
 /// `version`, `created_at` and `updated_at`: `stored_rows!(PartnerRow, partners, name = name)`,
-/// where `name` is the text column `sort=name` orders by; `parent = partner_id` for the rows of
+/// where `name` is the text column `sort=name` orders by; `code = code` for a catalogue whose
+/// rows are also found by code; `parent = partner_id` for the rows of
 /// a sub-collection; `date = …` (a date) or `time = …` (a timestamp) is the column `SortKey::Date`
 /// orders by.
 #[macro_export]
 macro_rules! stored_rows {
+    ($row:ident, $table:ident, name = $name:ident, code = $code:ident) => {
+        $crate::stored_rows!(@keyed $row, $name);
+        $crate::stored_rows!(@stored $row, $table; code = $code);
+    };
     ($row:ident, $table:ident, name = $name:ident, rank = $rank:ident) => {
         $crate::stored_rows!(@keyed $row, $name, rank = $rank);
         $crate::stored_rows!(@stored $row, $table);
@@ -96,7 +104,7 @@ macro_rules! stored_rows {
     (@extra $self:ident, $key:ident) => {
         KeyValue::Id
     };
-    (@stored $row:ident, $table:ident $(, $parent:ident)?) => {
+    (@stored $row:ident, $table:ident $(, $parent:ident)? $(; code = $code:ident)?) => {
 
         impl $crate::db::Stored for $row {
             fn stamp(&self) -> $crate::db::Stamp {
@@ -115,6 +123,23 @@ macro_rules! stored_rows {
             $(
                 fn parent_id(&self) -> Option<&str> {
                     Some(&self.$parent)
+                }
+            )?
+
+            $(
+                const CODED: bool = true;
+
+                fn find_key(
+                    conn: &mut $crate::db::DbConnection,
+                    key: &str,
+                ) -> diesel::QueryResult<Option<Self>> {
+                    use diesel::prelude::*;
+                    use $crate::db::schema::$table;
+                    $table::table
+                        .filter($table::id.eq(key).or($table::$code.eq(key)))
+                        .select(<$row>::as_select())
+                        .first(conn)
+                        .optional()
                 }
             )?
 

@@ -10,6 +10,7 @@ pub mod health;
 pub mod markdown;
 pub mod merge_patch;
 pub mod metrics;
+pub mod negotiate;
 pub mod paging;
 pub mod request_id;
 pub mod routes;
