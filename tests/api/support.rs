@@ -1,4 +1,6 @@
-//! Test databases (one per test: a SQLite file, or a PostgreSQL schema) and request helpers.
+//! Test databases (one per test: a SQLite file, or a PostgreSQL database) and request helpers.
+//! Each is a copy of a template migrated once per run, as crates.io does: migrating a fresh
+//! database for each of some 700 tests took a third of the run.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,6 +34,10 @@ enum Cleanup {
     Schema {
         url: String,
         schema: String,
+    },
+    Database {
+        url: String,
+        name: String,
     },
 }
 
@@ -68,16 +74,14 @@ impl TestDb {
         }
     }
 
-    /// A fresh, migrated SQLite file.
+    /// A fresh, migrated SQLite file: a copy of the run's template.
     pub fn sqlite() -> TestDb {
         // Server logs (with the real causes of 5xx) show with a failing test's output.
         let _ = env_logger::builder().is_test(true).try_init();
-        let dir = std::env::temp_dir().join("partnerships-tests");
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join(format!("{}.db", uuid::Uuid::now_v7()));
+        let path = test_dir().join(format!("{}.db", uuid::Uuid::now_v7()));
+        std::fs::copy(sqlite_template(), &path).expect("copy the template database");
         let backend = Backend::Sqlite(path.clone());
         let pool = db::establish(&backend, &settings()).expect("sqlite pool");
-        db::run_migrations(&mut pool.get().expect("connection")).expect("migrations");
         TestDb {
             pool,
             backend,
@@ -85,9 +89,11 @@ impl TestDb {
         }
     }
 
-    /// A fresh, migrated schema in the PostgreSQL of `TEST_DATABASE_URL`, or of the local
+    /// A fresh, migrated database in the PostgreSQL of `TEST_DATABASE_URL`, or of the local
     /// server when the variable is unset and one answers; `None` when there is none. With
-    /// `REQUIRE_POSTGRES=1` (CI) no PostgreSQL is a failure, not a skip.
+    /// `REQUIRE_POSTGRES=1` (CI) no PostgreSQL is a failure, not a skip. It is a copy of the
+    /// run's template database, or, where the user may not create databases, a freshly
+    /// migrated schema.
     pub fn postgres() -> Option<TestDb> {
         let _ = env_logger::builder().is_test(true).try_init();
         let url = match std::env::var("TEST_DATABASE_URL") {
@@ -104,8 +110,24 @@ impl TestDb {
                 }
             },
         };
-        let schema = format!("test_{}", uuid::Uuid::now_v7().simple());
         let mut admin = PgConnection::establish(&url).expect("TEST_DATABASE_URL must be reachable");
+        let Some(template) = postgres_template(&url) else {
+            return Some(TestDb::postgres_schema(url, &mut admin));
+        };
+        let name = format!("test_{}", uuid::Uuid::now_v7().simple());
+        copy_database(&mut admin, template, &name);
+        let backend = Backend::Postgres(with_database(&url, &name));
+        let pool = db::establish(&backend, &settings()).expect("postgres pool");
+        Some(TestDb {
+            pool,
+            backend,
+            cleanup: Cleanup::Database { url, name },
+        })
+    }
+
+    /// A schema of its own, migrated.
+    fn postgres_schema(url: String, admin: &mut PgConnection) -> TestDb {
+        let schema = format!("test_{}", uuid::Uuid::now_v7().simple());
         admin
             .batch_execute(&format!("CREATE SCHEMA {schema}"))
             .expect("create schema");
@@ -114,11 +136,121 @@ impl TestDb {
         let backend = Backend::Postgres(scoped);
         let pool = db::establish(&backend, &settings()).expect("postgres pool");
         db::run_migrations(&mut pool.get().expect("connection")).expect("migrations");
-        Some(TestDb {
+        TestDb {
             pool,
             backend,
             cleanup: Cleanup::Schema { url, schema },
+        }
+    }
+}
+
+fn test_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("partnerships-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// This run's migrated SQLite file, made once; each test copies it. Templates of runs that
+/// have ended are removed.
+fn sqlite_template() -> &'static PathBuf {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = test_dir();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name
+                .strip_prefix("template-")
+                .and_then(|n| n.split('.').next())
+            {
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let path = dir.join(format!("template-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let backend = Backend::Sqlite(path.clone());
+        let pool = db::establish(&backend, &settings()).expect("sqlite pool");
+        let mut conn = pool.get().expect("connection");
+        db::run_migrations(&mut conn).expect("migrations");
+        // Everything into the main file, which is all a copy takes.
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        drop(conn);
+        drop(pool);
+        path
+    })
+}
+
+/// This run's migrated PostgreSQL database, made once; `None` when the user may not create
+/// databases. Templates of runs that have ended are dropped.
+fn postgres_template(url: &str) -> Option<&'static str> {
+    static TEMPLATE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let mut admin = PgConnection::establish(url).ok()?;
+            drop_ended_templates(&mut admin);
+            let name = format!("partnerships_template_{}", std::process::id());
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .ok()?;
+            let backend = Backend::Postgres(with_database(url, &name));
+            let pool = db::establish(&backend, &settings()).expect("postgres pool");
+            db::run_migrations(&mut pool.get().expect("connection")).expect("migrations");
+            drop(pool);
+            Some(name)
         })
+        .as_deref()
+}
+
+fn drop_ended_templates(admin: &mut PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let found: Vec<Named> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'partnerships_template_%'",
+    )
+    .load(admin)
+    .unwrap_or_default();
+    for Named { datname } in found {
+        let pid = datname.trim_start_matches("partnerships_template_");
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {datname}"));
+        }
+    }
+}
+
+/// `CREATE DATABASE name TEMPLATE template`, waiting out the moment after the template's last
+/// connection closed when the server still counts it.
+fn copy_database(admin: &mut PgConnection, template: &str, name: &str) {
+    let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+    for attempt in 0.. {
+        match admin.batch_execute(&sql) {
+            Ok(()) => return,
+            Err(e) if attempt < 50 && e.to_string().contains("being accessed by other users") => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot copy the template database: {e}"),
+        }
+    }
+}
+
+/// `url` naming database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let Some((server, _database)) = base.rsplit_once('/') else {
+        return url.to_owned();
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
     }
 }
 
@@ -164,6 +296,13 @@ impl Drop for TestDb {
             Cleanup::Schema { url, schema } => {
                 if let Ok(mut conn) = PgConnection::establish(url) {
                     let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+                }
+            }
+            Cleanup::Database { url, name } => {
+                // The test's pool may still be open elsewhere (a server it started).
+                if let Ok(mut conn) = PgConnection::establish(url) {
+                    let _ =
+                        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
