@@ -203,6 +203,45 @@ fn import_row(
     let mut problems = Vec::new();
     let since = parse_date(cells, "since", &mut problems);
     let last_contact_on = parse_date(cells, "last_contact_on", &mut problems);
+    let kinds = parse_kinds(cells, &mut problems);
+    if !problems.is_empty() {
+        return Err(RowFailure::Bad(problems));
+    }
+    let user_id = match cells.get("teacher_email") {
+        Some(email) => Some(store::user_by_email(conn, email)?.ok_or_else(|| {
+            bad(
+                "teacher_email",
+                "not_found",
+                format!("no user has the email {email:?}"),
+            )
+        })?),
+        None => None,
+    };
+    let school_id = school_of(conn, cells)?;
+    let partner_id = partner_of(conn, ctx, cells, &mut counted)?;
+    let contact_id = contact_of(conn, ctx, cells, &partner_id, &mut counted)?;
+    let input = RelationshipInput {
+        user_id,
+        teacher_name: cells
+            .get("teacher_name")
+            .filter(|_| cells.get("teacher_email").is_none())
+            .map(str::to_owned),
+        school_id,
+        partner_id: Some(partner_id),
+        contact_id,
+        kinds: Some(kinds),
+        since,
+        last_contact_on,
+        notes: cells.get("notes").map(str::to_owned),
+    };
+    <Relationships as pipeline::Resource>::check(&input, None)?;
+    create_in_transaction::<Relationships>(conn, ctx, &Collection::TOP, input)?;
+    counted.created += 1;
+    Ok(counted)
+}
+
+/// The offerings of `kinds` (separated by `;`, `,` or `|`), each once.
+fn parse_kinds(cells: &Cells, problems: &mut Vec<Problem>) -> Vec<Offering> {
     let mut kinds = Vec::new();
     for kind in cells
         .get("kinds")
@@ -221,34 +260,37 @@ fn import_row(
             )),
         }
     }
-    if !problems.is_empty() {
-        return Err(RowFailure::Bad(problems));
-    }
-    let user_id = match cells.get("teacher_email") {
-        Some(email) => Some(store::user_by_email(conn, email)?.ok_or_else(|| {
-            bad(
-                "teacher_email",
-                "not_found",
-                format!("no user has the email {email:?}"),
-            )
-        })?),
-        None => None,
-    };
-    let school_id = match (cells.get("school_id"), cells.get("school_external_id")) {
-        (Some(id), _) => Some(id.to_owned()),
-        (None, Some(external)) => Some(
-            crate::schools::store::by_external_id(conn, external)?
-                .ok_or_else(|| {
-                    bad(
-                        "school_external_id",
-                        "not_found",
-                        format!("no school has the external id {external:?}"),
-                    )
-                })?
-                .id,
-        ),
-        (None, None) => None,
-    };
+    kinds
+}
+
+/// The school the row names by id or by external id.
+fn school_of(conn: &mut DbConnection, cells: &Cells) -> Result<Option<String>, RowFailure> {
+    Ok(
+        match (cells.get("school_id"), cells.get("school_external_id")) {
+            (Some(id), _) => Some(id.to_owned()),
+            (None, Some(external)) => Some(
+                crate::schools::store::by_external_id(conn, external)?
+                    .ok_or_else(|| {
+                        bad(
+                            "school_external_id",
+                            "not_found",
+                            format!("no school has the external id {external:?}"),
+                        )
+                    })?
+                    .id,
+            ),
+            (None, None) => None,
+        },
+    )
+}
+
+/// The partner the row names by external id or by name, added as a prospect when none is.
+fn partner_of(
+    conn: &mut DbConnection,
+    ctx: &CallerContext,
+    cells: &Cells,
+    counted: &mut RelationshipImport,
+) -> Result<String, RowFailure> {
     let external = cells.get("partner_external_id");
     let name = cells.get("partner_name");
     let mut partner_id = match external {
@@ -260,7 +302,7 @@ fn import_row(
             .into_iter()
             .next();
     }
-    let partner_id = match partner_id {
+    Ok(match partner_id {
         Some(id) => id,
         None => {
             let name = name.ok_or_else(|| {
@@ -285,15 +327,25 @@ fn import_row(
             counted.partners_created += 1;
             created.id
         }
-    };
-    let contact_id = match cells.get("contact_name") {
-        Some(contact) => match store::contact_named(conn, &partner_id, &search_form(contact))? {
+    })
+}
+
+/// The partner's contact the row names, added when the partner has none by that name.
+fn contact_of(
+    conn: &mut DbConnection,
+    ctx: &CallerContext,
+    cells: &Cells,
+    partner_id: &str,
+    counted: &mut RelationshipImport,
+) -> Result<Option<String>, RowFailure> {
+    Ok(match cells.get("contact_name") {
+        Some(contact) => match store::contact_named(conn, partner_id, &search_form(contact))? {
             Some(id) => Some(id),
             None => {
                 let input = serde_json::from_value(json!({"name": contact}))
                     .map_err(|_| bad("contact_name", "invalid", "contact_name is not a name"))?;
                 let place = Collection {
-                    parent: Some(partner_id.clone()),
+                    parent: Some(partner_id.to_owned()),
                 };
                 let created = match create_in_transaction::<Contacts>(conn, ctx, &place, input) {
                     Ok(created) => created,
@@ -316,25 +368,7 @@ fn import_row(
             }
         },
         None => None,
-    };
-    let input = RelationshipInput {
-        user_id,
-        teacher_name: cells
-            .get("teacher_name")
-            .filter(|_| cells.get("teacher_email").is_none())
-            .map(str::to_owned),
-        school_id,
-        partner_id: Some(partner_id),
-        contact_id,
-        kinds: Some(kinds),
-        since,
-        last_contact_on,
-        notes: cells.get("notes").map(str::to_owned),
-    };
-    <Relationships as pipeline::Resource>::check(&input, None)?;
-    create_in_transaction::<Relationships>(conn, ctx, &Collection::TOP, input)?;
-    counted.created += 1;
-    Ok(counted)
+    })
 }
 
 /// Imports `csv` in the caller's transaction: in `all` mode one bad row rejects the sheet (422

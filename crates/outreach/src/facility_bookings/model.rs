@@ -460,60 +460,9 @@ impl Resource for Bookings {
             ));
         }
         if ctx.caller.role == Role::Partner {
-            let unchanged_slot = before.is_some_and(|b| {
-                BookingRow {
-                    status: after.status.clone(),
-                    version: after.version,
-                    updated_at: after.updated_at,
-                    ..b.clone()
-                } == *after
-            });
-            let allowed = match (before, to) {
-                (None, BookingStatus::Requested) => true,
-                (Some(_), BookingStatus::Requested) => from == BookingStatus::Requested,
-                (Some(_), BookingStatus::Cancelled) => unchanged_slot,
-                _ => false,
-            };
-            if !allowed {
-                return Err(ApiError::Forbidden(
-                    "a partner asks for a slot, changes it while it is requested, and cancels it; the school approves or declines".into(),
-                ));
-            }
+            partner_may(before, after, from, to, facility.community_requestable)?;
         }
-        if before.is_none() && !facility.community_requestable && ctx.caller.role == Role::Partner {
-            return Err(ApiError::Conflict(
-                "this facility is not open to community requests".into(),
-            ));
-        }
-        let holds = matches!(to, BookingStatus::Requested | BookingStatus::Approved);
-        if let (true, Some(expected), Some(capacity)) =
-            (holds, after.expected_attendance, facility.capacity)
-        {
-            if expected > capacity {
-                return Err(ApiError::field(
-                    "expected_attendance",
-                    "over_capacity",
-                    format!("the facility holds {capacity} people"),
-                ));
-            }
-        }
-        if to == BookingStatus::Approved {
-            let clashes = store::approved_overlapping(
-                conn,
-                &after.facility_id,
-                after.starts_at,
-                after.ends_at,
-                &after.id,
-            )?;
-            if let Some(clash) = clashes.first() {
-                return Err(ApiError::Conflict(format!(
-                    "the facility is booked from {} to {} (booking {})",
-                    clash.starts_at.and_utc().to_rfc3339(),
-                    clash.ends_at.and_utc().to_rfc3339(),
-                    clash.id
-                )));
-            }
-        }
+        fits(conn, &facility, after, to)?;
         Ok(())
     }
 
@@ -530,6 +479,82 @@ impl Resource for Bookings {
             )),
         }
     }
+}
+
+/// What a partner may do with a booking: ask for a slot, change it while it is requested,
+/// and cancel it; the school approves or declines.
+fn partner_may(
+    before: Option<&BookingRow>,
+    after: &BookingRow,
+    from: BookingStatus,
+    to: BookingStatus,
+    community_requestable: bool,
+) -> Result<(), ApiError> {
+    let unchanged_slot = before.is_some_and(|b| {
+        BookingRow {
+            status: after.status.clone(),
+            version: after.version,
+            updated_at: after.updated_at,
+            ..b.clone()
+        } == *after
+    });
+    let allowed = match (before, to) {
+        (None, BookingStatus::Requested) => true,
+        (Some(_), BookingStatus::Requested) => from == BookingStatus::Requested,
+        (Some(_), BookingStatus::Cancelled) => unchanged_slot,
+        _ => false,
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(
+            "a partner asks for a slot, changes it while it is requested, and cancels it; the school approves or declines".into(),
+        ));
+    }
+    if before.is_none() && !community_requestable {
+        return Err(ApiError::Conflict(
+            "this facility is not open to community requests".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A booking that holds its slot fits the facility's capacity, and an approved one overlaps
+/// no other approved booking of the facility.
+fn fits(
+    conn: &mut DbConnection,
+    facility: &FacilityRow,
+    after: &BookingRow,
+    to: BookingStatus,
+) -> Result<(), ApiError> {
+    let holds = matches!(to, BookingStatus::Requested | BookingStatus::Approved);
+    if let (true, Some(expected), Some(capacity)) =
+        (holds, after.expected_attendance, facility.capacity)
+    {
+        if expected > capacity {
+            return Err(ApiError::field(
+                "expected_attendance",
+                "over_capacity",
+                format!("the facility holds {capacity} people"),
+            ));
+        }
+    }
+    if to == BookingStatus::Approved {
+        let clashes = store::approved_overlapping(
+            conn,
+            &after.facility_id,
+            after.starts_at,
+            after.ends_at,
+            &after.id,
+        )?;
+        if let Some(clash) = clashes.first() {
+            return Err(ApiError::Conflict(format!(
+                "the facility is booked from {} to {} (booking {})",
+                clash.starts_at.and_utc().to_rfc3339(),
+                clash.ends_at.and_utc().to_rfc3339(),
+                clash.id
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

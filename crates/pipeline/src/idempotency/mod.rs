@@ -122,27 +122,8 @@ pub async fn idempotent(
         Err(error) => return Ok(req.error_response(error).map_into_boxed_body()),
     };
     let method_path = format!("{} {}", req.method(), req.path());
-    let mut hasher = Sha256::new();
-    for part in [
-        req.query_string().as_bytes(),
-        req.headers()
-            .get(header::CONTENT_TYPE)
-            .map_or(&b""[..], |v| v.as_bytes()),
-        &body[..],
-    ] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part);
-    }
-    let hash = hex(&hasher.finalize());
-    // Keys belong to the principal and what its token may do: a narrowed token of the same
-    // client does not get a wider token's answers.
-    let scopes: Vec<&str> = caller.scopes.iter().map(|s| s.as_str()).collect();
-    let principal = format!(
-        "{}:{}:{}",
-        caller.kind.as_str(),
-        caller.id,
-        &sha256_hex(scopes.join(" ").as_bytes())[..16]
-    );
+    let hash = request_hash(&req, &body);
+    let principal = principal_of(&caller);
     let now = db::now();
     let lapse = store::Lapse {
         answered_before: now - chrono::Duration::seconds(policy.idempotency_ttl_seconds),
@@ -174,54 +155,94 @@ pub async fn idempotent(
         Ok(Claim::Replay(row)) => Ok(req.into_response(replay(&row))),
         Ok(Claim::Fresh) => {
             req.set_payload(Payload::from(body));
-            let release = |principal: String, key: String| {
-                db::write(&pool, move |conn| {
-                    Ok(store::release(conn, &principal, &key)?)
-                })
-            };
-            let response = match next.call(req).await {
-                Ok(response) => response.map_into_boxed_body(),
-                Err(error) => {
-                    release(principal, key).await?;
-                    return Err(error);
-                }
-            };
-            let status = response.status();
-            if !keeps(status) {
-                release(principal, key).await?;
-                return Ok(response);
-            }
-            let (request, response) = response.into_parts();
-            let location = text_header(&response, header::LOCATION);
-            let secret = text_header(&response, header::CACHE_CONTROL)
-                .is_some_and(|v| v.contains("no-store"));
-            let (response, body) = response.into_parts();
-            let bytes = to_bytes(body)
-                .await
-                .map_err(|e| ApiError::Internal(format!("cannot read the answer: {e}")))?;
-            let row = if secret {
-                // An answer that shows a secret once (a new client's) is never stored: a retry
-                // is told the work was done, and where.
-                secret_kept_back(location).await
-            } else {
-                KeyRow {
-                    method_path: String::new(),
-                    request_hash: String::new(),
-                    status: Some(i32::from(status.as_u16())),
-                    content_type: text_header(&response, header::CONTENT_TYPE),
-                    location,
-                    etag: text_header(&response, header::ETAG),
-                    body: Some(String::from_utf8_lossy(&bytes).into_owned()),
-                }
-            };
-            db::write(&pool, move |conn| {
-                Ok(store::answer(conn, &principal, &key, &row)?)
-            })
-            .await?;
-            let response = response.set_body(BoxBody::new(bytes));
-            Ok(ServiceResponse::new(request, response))
+            run_and_keep(req, next, pool, principal, key).await
         }
     }
+}
+
+/// The digest of what makes two requests the same: query, content type and body.
+fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        req.query_string().as_bytes(),
+        req.headers()
+            .get(header::CONTENT_TYPE)
+            .map_or(&b""[..], |v| v.as_bytes()),
+        body,
+    ] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hex(&hasher.finalize())
+}
+
+/// Whose keys these are: the principal and what its token may do, so a narrowed token of the
+/// same client does not get a wider token's answers.
+fn principal_of(caller: &Caller) -> String {
+    let scopes: Vec<&str> = caller.scopes.iter().map(|s| s.as_str()).collect();
+    format!(
+        "{}:{}:{}",
+        caller.kind.as_str(),
+        caller.id,
+        &sha256_hex(scopes.join(" ").as_bytes())[..16]
+    )
+}
+
+/// Runs a request whose key is fresh and keeps its answer for retries (or releases the key
+/// when the answer is not one to keep).
+async fn run_and_keep(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    pool: web::Data<DbPool>,
+    principal: String,
+    key: String,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let release = |principal: String, key: String| {
+        db::write(&pool, move |conn| {
+            Ok(store::release(conn, &principal, &key)?)
+        })
+    };
+    let response = match next.call(req).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => {
+            release(principal, key).await?;
+            return Err(error);
+        }
+    };
+    let status = response.status();
+    if !keeps(status) {
+        release(principal, key).await?;
+        return Ok(response);
+    }
+    let (request, response) = response.into_parts();
+    let location = text_header(&response, header::LOCATION);
+    let secret =
+        text_header(&response, header::CACHE_CONTROL).is_some_and(|v| v.contains("no-store"));
+    let (response, body) = response.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|e| ApiError::Internal(format!("cannot read the answer: {e}")))?;
+    let row = if secret {
+        // An answer that shows a secret once (a new client's) is never stored: a retry
+        // is told the work was done, and where.
+        secret_kept_back(location).await
+    } else {
+        KeyRow {
+            method_path: String::new(),
+            request_hash: String::new(),
+            status: Some(i32::from(status.as_u16())),
+            content_type: text_header(&response, header::CONTENT_TYPE),
+            location,
+            etag: text_header(&response, header::ETAG),
+            body: Some(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    };
+    db::write(&pool, move |conn| {
+        Ok(store::answer(conn, &principal, &key, &row)?)
+    })
+    .await?;
+    let response = response.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(request, response))
 }
 
 /// What a retry of a request whose answer held a secret gets: 409, and where the resource is.
