@@ -116,7 +116,7 @@ impl TestDb {
         };
         let name = format!("test_{}", uuid::Uuid::now_v7().simple());
         copy_database(&mut admin, template, &name);
-        let backend = Backend::Postgres(with_database(&url, &name));
+        let backend = Backend::Postgres(with_database(&url, &name).expect("a database URL"));
         let pool = db::establish(&backend, &settings()).expect("postgres pool");
         Some(TestDb {
             pool,
@@ -162,7 +162,7 @@ fn sqlite_template() -> &'static PathBuf {
                 .strip_prefix("template-")
                 .and_then(|n| n.split('.').next())
             {
-                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                if ended(pid) {
                     let _ = std::fs::remove_file(entry.path());
                 }
             }
@@ -190,12 +190,18 @@ fn postgres_template(url: &str) -> Option<&'static str> {
         .get_or_init(|| {
             let mut admin = PgConnection::establish(url).ok()?;
             drop_ended_templates(&mut admin);
-            let name = format!("partnerships_template_{}", std::process::id());
+            // The process id says whose it is; the suffix keeps two machines' runs apart.
+            let name = format!(
+                "partnerships_template_{}_{}",
+                std::process::id(),
+                &uuid::Uuid::now_v7().simple().to_string()[20..]
+            );
+            let scoped = with_database(url, &name)?;
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
             admin
                 .batch_execute(&format!("CREATE DATABASE {name}"))
                 .ok()?;
-            let backend = Backend::Postgres(with_database(url, &name));
+            let backend = Backend::Postgres(scoped);
             let pool = db::establish(&backend, &settings()).expect("postgres pool");
             db::run_migrations(&mut pool.get().expect("connection")).expect("migrations");
             drop(pool);
@@ -217,8 +223,12 @@ fn drop_ended_templates(admin: &mut PgConnection) {
     .load(admin)
     .unwrap_or_default();
     for Named { datname } in found {
-        let pid = datname.trim_start_matches("partnerships_template_");
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let pid = datname
+            .trim_start_matches("partnerships_template_")
+            .split('_')
+            .next()
+            .unwrap_or_default();
+        if ended(pid) {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {datname}"));
         }
     }
@@ -231,7 +241,9 @@ fn copy_database(admin: &mut PgConnection, template: &str, name: &str) {
     for attempt in 0.. {
         match admin.batch_execute(&sql) {
             Ok(()) => return,
-            Err(e) if attempt < 50 && e.to_string().contains("being accessed by other users") => {
+            // The template's last connection may still be closing (the message is localised,
+            // so any failure is retried for a second before it counts).
+            Err(_) if attempt < 50 => {
                 std::thread::sleep(Duration::from_millis(20));
             }
             Err(e) => panic!("cannot copy the template database: {e}"),
@@ -239,19 +251,33 @@ fn copy_database(admin: &mut PgConnection, template: &str, name: &str) {
     }
 }
 
-/// `url` naming database `name` instead of its own.
-fn with_database(url: &str, name: &str) -> String {
+/// `url` naming database `name` instead of its own; `None` when `url` is not a
+/// `postgres://…/database` URL (the tests then use a schema of their own).
+fn with_database(url: &str, name: &str) -> Option<String> {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
     };
-    let Some((server, _database)) = base.rsplit_once('/') else {
-        return url.to_owned();
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
+    let rest = base
+        .strip_prefix("postgres://")
+        .or_else(|| base.strip_prefix("postgresql://"))?;
+    let (_, database) = rest.split_once('/')?;
+    if database.is_empty() || database.contains('/') {
+        return None;
     }
+    let server = &base[..base.len() - database.len()];
+    Some(match query {
+        Some(query) => format!("{server}{name}?{query}"),
+        None => format!("{server}{name}"),
+    })
+}
+
+/// Whether the process `pid` of this machine has ended; never, where there is no `/proc` to
+/// tell (nothing is then removed).
+fn ended(pid: &str) -> bool {
+    std::path::Path::new("/proc/self").exists()
+        && !pid.is_empty()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
