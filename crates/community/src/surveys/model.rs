@@ -603,7 +603,7 @@ impl Resource for Surveys {
         for (i, q) in questions.iter().enumerate() {
             for (j, o) in q.options.iter().enumerate() {
                 if let Some(need) = &o.need_code {
-                    if <crate::need_categories::store::NeedRow as platform::db::Stored>::find_key(
+                    if <crate::need_categories::NeedRow as platform::db::Stored>::find_key(
                         conn, need,
                     )?
                     .is_none()

@@ -482,7 +482,7 @@ fn decide(next: &mut PartnerRow, before: Option<&PartnerRow>, actor_id: &str) {
 
 /// The referrer and the continuum level must exist: a 422 on the field, not a foreign-key 409.
 fn check_references(conn: &mut DbConnection, row: &PartnerRow) -> Result<(), ApiError> {
-    use crate::continuum::store::LevelRow;
+    use crate::continuum::LevelRow;
     References::new()
         .to::<PartnerRow>(conn, "referred_by", "partner", row.referred_by.as_deref())?
         .to::<LevelRow>(

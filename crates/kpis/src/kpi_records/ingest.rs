@@ -197,16 +197,15 @@ impl<'c> Ingest<'c> {
     ) -> Result<Result<NewRecord, Vec<FieldProblem>>, ApiError> {
         let mut faults = Vec::new();
         if !self.kpis.contains_key(&input.kpi_code) {
-            let found =
-                <crate::kpi_definitions::store::DefinitionRow as platform::db::Stored>::find_key(
-                    self.conn,
-                    &input.kpi_code,
-                )?
-                .map(|d| KpiRef {
-                    id: d.id,
-                    min_value: d.min_value,
-                    max_value: d.max_value,
-                });
+            let found = <crate::kpi_definitions::DefinitionRow as platform::db::Stored>::find_key(
+                self.conn,
+                &input.kpi_code,
+            )?
+            .map(|d| KpiRef {
+                id: d.id,
+                min_value: d.min_value,
+                max_value: d.max_value,
+            });
             self.kpis.insert(input.kpi_code.clone(), found);
         }
         let kpi = self.kpis.get(&input.kpi_code).cloned().flatten();

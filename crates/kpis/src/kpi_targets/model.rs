@@ -304,7 +304,7 @@ impl Resource for KpiTargets {
         _ctx: &CallerContext,
     ) -> Result<Target, ApiError> {
         let code = input.kpi_code.clone().unwrap_or_default();
-        let kpi = <crate::kpi_definitions::store::DefinitionRow as Stored>::find_key(conn, &code)?
+        let kpi = <crate::kpi_definitions::DefinitionRow as Stored>::find_key(conn, &code)?
             .ok_or_else(|| {
                 ApiError::field(
                     "kpi_code",
@@ -314,7 +314,7 @@ impl Resource for KpiTargets {
             })?;
         input.check_range(kpi.min_value, kpi.max_value)?;
         let group = input.group();
-        if <crate::student_groups::store::GroupRow as Stored>::find_key(conn, group)?
+        if <crate::student_groups::GroupRow as Stored>::find_key(conn, group)?
             .is_none_or(|g| g.code != group)
         {
             return Err(ApiError::field(

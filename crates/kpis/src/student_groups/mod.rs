@@ -5,4 +5,7 @@ pub mod api;
 pub mod model;
 pub(crate) mod store;
 
+// What other folders and crates may use of this folder's store.
+pub use store::GroupRow;
+
 pub use api::routes;
