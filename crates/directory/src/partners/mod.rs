@@ -6,6 +6,6 @@ pub mod model;
 pub(crate) mod store;
 
 // What other crates may use of this folder's store.
-pub use store::{count, exists, list, names, PartnerFilter, PartnerRow};
+pub use store::{count, list, names, PartnerFilter, PartnerRow};
 
 pub use api::routes;

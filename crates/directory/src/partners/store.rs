@@ -146,10 +146,6 @@ pub fn count(conn: &mut DbConnection, filter: &PartnerFilter) -> QueryResult<i64
     filtered(filter).count().get_result(conn)
 }
 
-pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(partners::table.find(id))).get_result(conn)
-}
-
 /// How many partners name `id` as their referrer.
 pub fn count_referred(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
     partners::table
